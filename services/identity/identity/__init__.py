@@ -1,0 +1,1 @@
+"""Panjereh identity service."""

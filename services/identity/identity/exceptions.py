@@ -1,0 +1,61 @@
+"""Identity's failures, one class each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kit.errors import NotFound, ProblemError
+
+
+class OAuthError(ProblemError):
+    """An RFC 6749 §5.2 error. The body is problem+json and also carries the
+    ``error``/``error_description`` members OAuth client libraries read."""
+
+    oauth_error = "invalid_request"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail, error=self.oauth_error, error_description=detail, **extra)
+
+
+class InvalidTokenRequest(OAuthError):
+    status = 400
+    code = "oauth-invalid-request"
+    title = "The token request is not valid"
+    oauth_error = "invalid_request"
+
+
+class UnsupportedGrantType(OAuthError):
+    status = 400
+    code = "oauth-unsupported-grant-type"
+    title = "This grant type is not supported"
+    oauth_error = "unsupported_grant_type"
+
+
+class InvalidClient(OAuthError):
+    status = 401
+    code = "oauth-invalid-client"
+    title = "Client authentication failed"
+    title_fa = "احراز هویت کلاینت ناموفق بود"
+    oauth_error = "invalid_client"
+
+    def __init__(self, detail: str = "Unknown client or wrong secret.") -> None:
+        super().__init__(detail)
+        self.headers = {"WWW-Authenticate": 'Basic realm="panjereh"'}
+
+
+class InvalidScope(OAuthError):
+    status = 400
+    code = "oauth-invalid-scope"
+    title = "The requested scope is not allowed"
+    oauth_error = "invalid_scope"
+
+
+class UnknownScope(ProblemError):
+    status = 422
+    code = "unknown-scope"
+    title = "Unknown scope"
+
+
+class ClientNotFound(NotFound):
+    code = "client-not-found"
+    title = "Machine client not found"

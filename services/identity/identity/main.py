@@ -1,0 +1,64 @@
+"""The identity application."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from identity import keys
+from identity.api import router
+from identity.config import Settings
+from identity.crypto import key_encryption_key
+from identity.models import idempotency_keys
+from kit.app import ServiceSpec, create_service_app
+from kit.auth import TokenVerifier
+
+SERVICE_DIR = Path(__file__).resolve().parent.parent
+
+
+async def _startup(app: FastAPI) -> None:
+    settings: Settings = app.state.settings
+    kek = key_encryption_key(settings.key_encryption_key, settings.sandbox)
+    ttl = timedelta(seconds=settings.access_token_ttl_seconds)
+    async with app.state.sessionmaker() as session, session.begin():
+        await keys.ensure_current(session, kek, ttl, timedelta(days=settings.signing_key_max_age_days))
+    app.state.signer = keys.Signer(app.state.sessionmaker, kek)
+
+    async def own_jwks() -> dict:
+        async with app.state.sessionmaker() as session:
+            return await keys.jwks(session)
+
+    # identity verifies tokens against its own key table, not over HTTP.
+    app.state.token_verifier = TokenVerifier(
+        fetch_jwks=own_jwks,
+        issuer=settings.token_issuer,
+        audience=settings.token_audience,
+        min_refresh_seconds=settings.jwks_min_refresh_seconds,
+    )
+
+
+SPEC = ServiceSpec(
+    name="identity",
+    title="Panjereh identity",
+    description=(
+        "Who is calling, and for whom they may act. Issues ES256 access tokens "
+        "(`POST /v1/token`) and publishes the keys that verify them "
+        "(`/.well-known/jwks.json`); registers machine clients."
+    ),
+    version="0.1.0",
+    service_dir=SERVICE_DIR,
+    settings_factory=Settings,
+    routers=[router],
+    idempotency_table=idempotency_keys,
+    tags=[
+        {"name": "tokens", "description": "OAuth 2.0 token endpoint and the JWKS."},
+        {"name": "machine clients", "description": "Client-credentials clients (admin scope)."},
+    ],
+    on_startup=[_startup],
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return create_service_app(SPEC, settings)

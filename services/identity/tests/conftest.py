@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from identity.cli import _create_client
+from identity.main import create_app
+from kit.testing import app_client
+
+
+@pytest.fixture(scope="session")
+async def identity(settings_for) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+    async with app_client(create_app(settings_for("identity"))) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+async def admin_credentials(settings_for) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    created = await _create_client(settings_for("identity"), "test admin", ["admin"])
+    return created["client_id"], created["client_secret"]
+
+
+@pytest.fixture(scope="session")
+async def admin_token(identity: httpx.AsyncClient, admin_credentials: tuple[str, str]) -> str:
+    response = await identity.post(
+        "/v1/token", data={"grant_type": "client_credentials"}, auth=admin_credentials
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["access_token"]

@@ -1,0 +1,1 @@
+"""Shared infrastructure for the Panjereh services. Imports no service."""

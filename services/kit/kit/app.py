@@ -1,0 +1,155 @@
+"""The application factory every service uses.
+
+Settings are built in the lifespan (or passed in by tests), never at import, so
+importing a service has no side effects and its OpenAPI can be exported
+without a database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import Table
+
+from kit.auth import TokenVerifier, http_jwks_fetcher
+from kit.db import assert_at_head, create_engine, create_sessionmaker, current_revision, migration_head
+from kit.errors import install_problem_handlers, problem_response
+from kit.http import create_http_client
+from kit.idempotency import purge_expired
+from kit.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
+from kit.openapi import install_openapi
+from kit.settings import ServiceSettings
+
+logger = logging.getLogger("kit.app")
+PURGE_INTERVAL_SECONDS = 600
+
+Hook = Callable[[FastAPI], Awaitable[None]]
+
+
+@dataclass
+class ServiceSpec:
+    """What a service tells the factory about itself."""
+
+    name: str
+    title: str
+    description: str
+    version: str
+    service_dir: Path
+    settings_factory: Callable[[], ServiceSettings]
+    routers: Sequence[APIRouter]
+    idempotency_table: Table
+    tags: list[dict[str, Any]] = field(default_factory=list)
+    on_startup: Sequence[Hook] = ()
+    on_shutdown: Sequence[Hook] = ()
+    check_migrations: bool = True
+
+
+async def _purge_loop(app: FastAPI) -> None:
+    while True:
+        await asyncio.sleep(PURGE_INTERVAL_SECONDS)
+        try:
+            await purge_expired(
+                app.state.sessionmaker, app.state.idempotency_table, app.state.settings.idempotency_ttl_hours
+            )
+        except Exception:  # a failed purge must not stop the service
+            logger.exception("idempotency purge failed")
+
+
+def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        cfg = settings or spec.settings_factory()
+        configure_logging(cfg.log_level)
+        engine = create_engine(cfg)
+        http = create_http_client(
+            timeout_seconds=cfg.http_timeout_seconds, connect_timeout_seconds=cfg.http_connect_timeout_seconds
+        )
+        purger: asyncio.Task[None] | None = None
+        try:
+            if spec.check_migrations:
+                await assert_at_head(engine, spec.name, spec.service_dir)
+            app.state.settings = cfg
+            app.state.engine = engine
+            app.state.sessionmaker = create_sessionmaker(engine)
+            app.state.http = http
+            app.state.token_verifier = TokenVerifier(
+                fetch_jwks=http_jwks_fetcher(http, cfg.jwks_url),
+                issuer=cfg.token_issuer,
+                audience=cfg.token_audience,
+                min_refresh_seconds=cfg.jwks_min_refresh_seconds,
+            )
+            for hook in spec.on_startup:
+                await hook(app)
+            purger = asyncio.create_task(_purge_loop(app))
+            yield
+        finally:
+            if purger is not None:
+                purger.cancel()
+            for hook in spec.on_shutdown:
+                await hook(app)
+            await http.aclose()
+            await engine.dispose()
+
+    app = FastAPI(
+        title=spec.title,
+        description=spec.description,
+        version=spec.version,
+        openapi_tags=[*spec.tags, {"name": "operations", "description": "Health, readiness and metrics."}],
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.service_name = spec.name
+    app.state.idempotency_table = spec.idempotency_table
+    install_problem_handlers(app)
+    install_openapi(app)
+    app.add_middleware(RequestContextMiddleware, service=spec.name)
+    for router in spec.routers:
+        app.include_router(router)
+    app.include_router(_operations_router(spec))
+    return app
+
+
+def _operations_router(spec: ServiceSpec) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/health", summary="Liveness: the process is up")
+    async def health() -> dict[str, str]:
+        return {"status": "ok", "service": spec.name}
+
+    @router.get(
+        "/ready",
+        summary="Readiness: the database answers and is at the migration head",
+        responses={503: {"description": "Not ready (problem+json)"}},
+    )
+    async def ready(request: Request) -> JSONResponse:
+        expected = migration_head(spec.service_dir)
+        try:
+            actual = await current_revision(request.app.state.engine, spec.name)
+        except Exception as exc:  # any driver or network error means "not ready"
+            logger.warning("readiness check failed: %s", exc)
+            actual, reason = None, "the database does not answer"
+        else:
+            reason = f"the schema is at {actual or 'no migration'}, the code needs {expected}"
+        if actual != expected:
+            return problem_response(
+                status=503,
+                code="not-ready",
+                title="Service not ready",
+                detail=f"{spec.name} is not ready: {reason}.",
+                instance="/ready",
+            )
+        return JSONResponse({"status": "ready", "service": spec.name, "migration": actual})
+
+    router.add_api_route(
+        "/metrics", metrics_endpoint, methods=["GET"], summary="Prometheus metrics", include_in_schema=True
+    )
+    return router

@@ -1,0 +1,225 @@
+"""RFC 9457 problem details for every error a service returns.
+
+Each failure is one ``ProblemError`` subclass with a stable ``code``; clients
+switch on ``code``, people read ``title``/``detail`` (and ``title_fa``).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
+
+from kit.request_context import current_request_id
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://panjereh.ir/problems/"
+logger = logging.getLogger("kit.errors")
+
+
+class ProblemError(Exception):
+    """Base of every error a service raises on purpose."""
+
+    status: ClassVar[int] = 400
+    code: ClassVar[str] = "bad-request"
+    title: ClassVar[str] = "Bad request"
+    title_fa: ClassVar[str | None] = None
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.headers = headers or {}
+        self.extra = extra
+
+
+class NotFound(ProblemError):
+    status = 404
+    code = "not-found"
+    title = "Resource not found"
+    title_fa = "یافت نشد"
+
+
+class Unauthenticated(ProblemError):
+    status = 401
+    code = "unauthenticated"
+    title = "Authentication required"
+    title_fa = "احراز هویت لازم است"
+
+    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}, **extra)
+
+
+class Forbidden(ProblemError):
+    status = 403
+    code = "forbidden"
+    title = "Not allowed"
+    title_fa = "دسترسی مجاز نیست"
+
+
+class Conflict(ProblemError):
+    status = 409
+    code = "conflict"
+    title = "Conflict"
+
+
+class PreconditionFailed(ProblemError):
+    status = 412
+    code = "precondition-failed"
+    title = "The resource changed since you read it"
+
+
+class InvalidCursor(ProblemError):
+    status = 400
+    code = "invalid-cursor"
+    title = "The pagination cursor is not valid"
+
+
+def problem_body(
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    instance: str,
+    title_fa: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + code,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        "code": code,
+        "request_id": current_request_id(),
+    }
+    if title_fa:
+        body["title_fa"] = title_fa
+    body.update(extra)
+    return body
+
+
+def problem_response(
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    instance: str,
+    headers: dict[str, str] | None = None,
+    title_fa: str | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body = problem_body(
+        status=status, code=code, title=title, detail=detail, instance=instance, title_fa=title_fa, **extra
+    )
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def _pointer(loc: tuple[Any, ...] | list[Any]) -> str:
+    """``("body", "items", 0, "hs")`` -> ``#/body/items/0/hs`` (RFC 6901 escaped)."""
+    parts = [str(p).replace("~", "~0").replace("/", "~1") for p in loc]
+    return "#/" + "/".join(parts)
+
+
+async def _problem_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ProblemError)
+    return problem_response(
+        status=exc.status,
+        code=exc.code,
+        title=exc.title,
+        title_fa=exc.title_fa,
+        detail=exc.detail,
+        instance=request.url.path,
+        headers=exc.headers,
+        **exc.extra,
+    )
+
+
+async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {
+            "pointer": _pointer(err.get("loc", ())),
+            "detail": err.get("msg", "invalid"),
+            "type": err.get("type", "value_error"),
+        }
+        for err in exc.errors()
+    ]
+    fields = ", ".join(e["pointer"] for e in errors[:5])
+    return problem_response(
+        status=422,
+        code="validation-failed",
+        title="The request is not valid",
+        title_fa="درخواست نامعتبر است",
+        detail=f"{len(errors)} field(s) failed validation: {fields}",
+        instance=request.url.path,
+        errors=errors,
+    )
+
+
+_HTTP_CODES = {
+    400: "bad-request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    409: "conflict",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+    429: "rate-limited",
+}
+
+
+async def _http_exception_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, f"http-{exc.status_code}")
+    title = code.replace("-", " ").capitalize()
+    detail = exc.detail if isinstance(exc.detail, str) else title
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"No route matches {request.method} {request.url.path}"
+    return problem_response(
+        status=exc.status_code,
+        code=code,
+        title=title,
+        detail=detail,
+        instance=request.url.path,
+        headers=dict(exc.headers or {}),
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Answer every handled error as problem+json. Unhandled ones are caught by
+    ``RequestContextMiddleware`` (a 500 without stack trace)."""
+    app.add_exception_handler(ProblemError, _problem_error_handler)
+    app.add_exception_handler(RequestValidationError, _validation_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    for status, description in (
+        (400, "Bad request"),
+        (401, "Missing or invalid token"),
+        (403, "Not allowed"),
+        (404, "Not found"),
+        (409, "Conflict"),
+        (422, "Validation failed"),
+        (429, "Rate limited"),
+        (500, "Internal error"),
+    )
+}

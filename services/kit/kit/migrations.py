@@ -1,0 +1,64 @@
+"""The body of every service's ``migrations/env.py``.
+
+Each service migrates only its own schema, keeps its ``alembic_version``
+table inside that schema, and creates the schema when it is missing.
+``DATABASE_URL`` (or ``-x url=...``) names the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from alembic import context
+from sqlalchemy import MetaData, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from kit.settings import async_database_url
+
+
+def _url() -> str:
+    url = context.get_x_argument(as_dictionary=True).get("url") or os.environ.get("DATABASE_URL", "")
+    if not url:
+        raise RuntimeError("DATABASE_URL is not set: say which database to migrate.")
+    return async_database_url(url)
+
+
+def _configure(connection: Connection, metadata: MetaData, schema: str) -> None:
+    connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        version_table_schema=schema,
+        include_schemas=True,
+        include_name=lambda name, type_, _parent: type_ != "schema" or name == schema,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _online(metadata: MetaData, schema: str) -> None:
+    engine = create_async_engine(_url())
+    try:
+        async with engine.connect() as conn:
+            await conn.run_sync(_configure, metadata, schema)
+            await conn.commit()
+    finally:
+        await engine.dispose()
+
+
+def run_migrations(metadata: MetaData, schema: str) -> None:
+    if context.is_offline_mode():
+        context.configure(
+            url=_url(), target_metadata=metadata, version_table_schema=schema, literal_binds=True
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    connection = context.config.attributes.get("connection")
+    if connection is not None:
+        _configure(connection, metadata, schema)
+    else:
+        asyncio.run(_online(metadata, schema))

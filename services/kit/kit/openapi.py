@@ -1,0 +1,81 @@
+"""OpenAPI 3.1 documents with problem+json responses and our security scheme."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel, Field
+
+from kit.errors import PROBLEM_JSON
+
+
+class ProblemFieldError(BaseModel):
+    pointer: str = Field(description="JSON pointer to the field, e.g. `#/body/items/0/hs_code`.")
+    detail: str
+    type: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details. Switch on `code`; show `title`/`title_fa` to people."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    code: str = Field(description="Stable machine-readable error code.")
+    request_id: str | None = Field(default=None, description="Quote it when reporting a problem.")
+    title_fa: str | None = None
+    errors: list[ProblemFieldError] | None = None
+
+
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+
+def build_openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, with every error documented as problem+json."""
+    doc = get_openapi(
+        title=app.title,
+        version=app.version,
+        openapi_version="3.1.0",
+        summary=app.summary,
+        description=app.description,
+        routes=app.routes,
+        tags=app.openapi_tags,
+        servers=app.servers,
+    )
+    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(problem_schema.pop("$defs", {}))
+    schemas["Problem"] = problem_schema
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    for path_item in doc.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            if "422" in responses:
+                responses["422"] = {
+                    "description": "Validation failed: `errors` points at each bad field.",
+                    "content": {PROBLEM_JSON: {"schema": _PROBLEM_REF}},
+                }
+            responses.setdefault(
+                "default",
+                {
+                    "description": "An error, as RFC 9457 problem details.",
+                    "content": {PROBLEM_JSON: {"schema": _PROBLEM_REF}},
+                },
+            )
+    return doc
+
+
+def install_openapi(app: FastAPI) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = build_openapi(app)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,75 @@
+"""Settings shared by every service, read from the environment in the app's lifespan."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SERVICE_PORTS: dict[str, int] = {
+    "identity": 8001,
+    "orders": 8002,
+    "permits": 8003,
+    "transit": 8004,
+    "rules": 8005,
+}
+
+
+def _shared(name: str) -> AliasChoices:
+    """An unprefixed variable shared by every process (``DATABASE_URL``...)."""
+    return AliasChoices(name)
+
+
+class ServiceSettings(BaseSettings):
+    """Base settings. A service subclasses it with its own ``env_prefix``.
+
+    Shared values (database, issuer, identity URL) are read from unprefixed
+    variables so one environment serves every process; a service's own values
+    use its prefix (``IDENTITY_ACCESS_TOKEN_TTL_SECONDS``...).
+    """
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    service_name: str = "service"
+    database_url: str = Field(default="", validation_alias=_shared("DATABASE_URL"))
+    db_pool_size: int = Field(default=20, validation_alias=_shared("DB_POOL_SIZE"))
+    db_max_overflow: int = Field(default=10, validation_alias=_shared("DB_MAX_OVERFLOW"))
+    identity_url: str = Field(default="http://127.0.0.1:8001", validation_alias=_shared("IDENTITY_URL"))
+    token_issuer: str = Field(
+        default="https://panjereh.ir/identity", validation_alias=_shared("PANJEREH_TOKEN_ISSUER")
+    )
+    token_audience: str = Field(default="panjereh", validation_alias=_shared("PANJEREH_TOKEN_AUDIENCE"))
+    jwks_min_refresh_seconds: float = Field(
+        default=10.0, validation_alias=_shared("PANJEREH_JWKS_MIN_REFRESH_SECONDS")
+    )
+    http_timeout_seconds: float = Field(default=5.0, validation_alias=_shared("PANJEREH_HTTP_TIMEOUT"))
+    http_connect_timeout_seconds: float = Field(
+        default=2.0, validation_alias=_shared("PANJEREH_HTTP_CONNECT_TIMEOUT")
+    )
+    sandbox: bool = Field(default=False, validation_alias=_shared("PANJEREH_SANDBOX"))
+    log_level: str = Field(default="INFO", validation_alias=_shared("LOG_LEVEL"))
+    idempotency_wait_seconds: float = Field(
+        default=5.0, validation_alias=_shared("PANJEREH_IDEMPOTENCY_WAIT_SECONDS")
+    )
+    idempotency_ttl_hours: int = Field(default=24, validation_alias=_shared("PANJEREH_IDEMPOTENCY_TTL_HOURS"))
+
+    @field_validator("database_url")
+    @classmethod
+    def _asyncpg_driver(cls, value: str) -> str:
+        return async_database_url(value) if value else value
+
+    @property
+    def jwks_url(self) -> str:
+        return self.identity_url.rstrip("/") + "/.well-known/jwks.json"
+
+
+def async_database_url(url: str) -> str:
+    """Normalise ``postgres://`` and ``postgresql://`` URLs to the asyncpg driver."""
+    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    raise ValueError("DATABASE_URL must be a postgresql:// URL")
+
+
+def sync_database_url(url: str) -> str:
+    """The same URL for libpq-style tools (psql, pg_dump)."""
+    return async_database_url(url).replace("postgresql+asyncpg://", "postgresql://", 1)

@@ -1,0 +1,67 @@
+"""Helpers for tests: run an app's lifespan in-process, migrate a database.
+
+Shipped in kit (as Safir does) so every service's tests and the cross-service
+tests share one way to start an app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import threading
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+
+import httpx
+from alembic import command
+from fastapi import FastAPI
+
+from kit.db import alembic_config
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+SERVICES = ("identity", "orders", "permits", "transit", "rules")
+
+
+def service_dir(name: str) -> Path:
+    return REPO_ROOT / "services" / name
+
+
+def _alembic(action: str, name: str, database_url: str, revision: str) -> None:
+    """Run ``alembic upgrade|downgrade`` for one service against ``database_url``.
+
+    In a fresh thread: the services' env.py calls asyncio.run, which a thread
+    with a running event loop (an async test) cannot do.
+    """
+    cfg = alembic_config(service_dir(name))
+    cfg.cmd_opts = argparse.Namespace(x=[f"url={database_url}"])
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            getattr(command, action)(cfg, revision)
+        except BaseException as exc:  # re-raised in the caller's thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+
+
+def migrate(database_url: str, services: Iterable[str] = SERVICES, revision: str = "head") -> None:
+    for name in services:
+        _alembic("upgrade", name, database_url, revision)
+
+
+def downgrade(database_url: str, name: str, revision: str = "base") -> None:
+    _alembic("downgrade", name, database_url, revision)
+
+
+@contextlib.asynccontextmanager
+async def app_client(app: FastAPI, base_url: str = "http://testserver") -> AsyncIterator[httpx.AsyncClient]:
+    """Run ``app``'s lifespan and yield an httpx client wired to it in-process."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
+            yield client

@@ -1,0 +1,10 @@
+"""Contract of the permits service. Models and calls grow with the service's API."""
+
+from kit.client import ServiceClient
+
+
+class PermitsClient(ServiceClient):
+    """Async client for permits."""
+
+
+__all__ = ["PermitsClient"]

@@ -1,0 +1,9 @@
+"""rules tables, in schema ``rules``."""
+
+from __future__ import annotations
+
+from kit.db import service_metadata
+from kit.idempotency import idempotency_table
+
+metadata = service_metadata("rules")
+idempotency_keys = idempotency_table(metadata)

@@ -1,0 +1,10 @@
+"""Contract of the transit service. Models and calls grow with the service's API."""
+
+from kit.client import ServiceClient
+
+
+class TransitClient(ServiceClient):
+    """Async client for transit."""
+
+
+__all__ = ["TransitClient"]

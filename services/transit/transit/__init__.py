@@ -1,0 +1,1 @@
+"""Panjereh transit: Transit declarations, truck scans, plate reads, arrival, settlement and monthly reports (SPEC §4)."""
