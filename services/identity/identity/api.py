@@ -18,7 +18,31 @@ from kit.errors import PROBLEM_RESPONSES
 from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, page_params
 
-router = APIRouter(route_class=IdempotentRoute)
+router = APIRouter()
+clients_router = APIRouter(route_class=IdempotentRoute, tags=["machine clients"])
+GRANT_TYPES = ["client_credentials"]
+# Documented precisely here; parsed leniently below so that a bad request gets
+# OAuth's 400 ``invalid_request`` (RFC 6749 §5.2) rather than a 422.
+TOKEN_REQUEST_BODY = {
+    "required": True,
+    "content": {
+        "application/x-www-form-urlencoded": {
+            "schema": {
+                "type": "object",
+                "required": ["grant_type"],
+                "properties": {
+                    "grant_type": {"type": "string", "enum": GRANT_TYPES},
+                    "scope": {
+                        "type": "string",
+                        "description": "Space-separated scopes; omit for all the client holds.",
+                    },
+                    "client_id": {"type": "string", "description": "Or use HTTP Basic authentication."},
+                    "client_secret": {"type": "string"},
+                },
+            }
+        }
+    },
+}
 AdminDep = Annotated[Principal, require_scope("admin")]
 JWKS_MAX_AGE = 60
 
@@ -54,12 +78,16 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
     summary="Get an access token (OAuth 2.0 token endpoint)",
     response_model=TokenResponse,
     responses={400: PROBLEM_RESPONSES[400], 401: PROBLEM_RESPONSES[401]},
+    openapi_extra={"requestBody": TOKEN_REQUEST_BODY},
 )
 async def token(
     request: Request,
     response: Response,
     session: SessionDep,
-    grant_type: Annotated[str | None, Form(description="`client_credentials`")] = None,
+    grant_type: Annotated[
+        str | None,
+        Form(description="`client_credentials`.", json_schema_extra={"enum": GRANT_TYPES}),
+    ] = None,
     scope: Annotated[
         str | None, Form(description="Space-separated scopes; omit for all the client holds.")
     ] = None,
@@ -80,7 +108,7 @@ async def token(
     response.headers["Pragma"] = "no-cache"
     if not grant_type:
         raise InvalidTokenRequest("grant_type is required.")
-    if grant_type != "client_credentials":
+    if grant_type not in GRANT_TYPES:
         raise UnsupportedGrantType(f"grant_type {grant_type!r} is not supported; use client_credentials.")
     basic = _basic_credentials(request)
     if basic and (client_id or client_secret):
@@ -108,9 +136,8 @@ async def token(
     )
 
 
-@router.post(
+@clients_router.post(
     "/v1/clients",
-    tags=["machine clients"],
     status_code=201,
     summary="Register a machine client (admin)",
     response_model=ClientCreated,
@@ -124,9 +151,8 @@ async def create_client(
     return created
 
 
-@router.get(
+@clients_router.get(
     "/v1/clients",
-    tags=["machine clients"],
     summary="List machine clients (admin)",
     response_model=ClientPage,
 )
@@ -140,9 +166,8 @@ async def list_clients(
     return ClientPage(items=[service.client_out(c) for c in rows], next=next_url)
 
 
-@router.get(
+@clients_router.get(
     "/v1/clients/{client_id}",
-    tags=["machine clients"],
     summary="Read one machine client (admin)",
     response_model=ClientOut,
 )

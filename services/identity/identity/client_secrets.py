@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets as _secrets
 
 SECRET_PREFIX = "pjs_"
 
 
 def new_client_id(name: str) -> str:
-    slug = "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")[:40] or "client"
+    """An ASCII ID from the name (a Persian name gives ``client-…``)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "client"
     return f"{slug}-{_secrets.token_hex(4)}"
 
 

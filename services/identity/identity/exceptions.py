@@ -50,12 +50,6 @@ class InvalidScope(OAuthError):
     oauth_error = "invalid_scope"
 
 
-class UnknownScope(ProblemError):
-    status = 422
-    code = "unknown-scope"
-    title = "Unknown scope"
-
-
 class ClientNotFound(NotFound):
     code = "client-not-found"
     title = "Machine client not found"

@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from identity import keys
-from identity.api import router
+from identity.api import clients_router, router
 from identity.config import Settings
 from identity.crypto import key_encryption_key
 from identity.models import idempotency_keys
@@ -50,7 +50,7 @@ SPEC = ServiceSpec(
     version="0.1.0",
     service_dir=SERVICE_DIR,
     settings_factory=Settings,
-    routers=[router],
+    routers=[router, clients_router],
     idempotency_table=idempotency_keys,
     tags=[
         {"name": "tokens", "description": "OAuth 2.0 token endpoint and the JWKS."},

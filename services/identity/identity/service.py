@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from identity_client.models import SCOPES, ClientCreate, ClientCreated, ClientOut
+from identity_client.models import ClientCreate, ClientCreated, ClientOut
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import repository
 from identity.client_secrets import hash_secret, new_client_id, new_secret, secret_matches
-from identity.exceptions import InvalidClient, InvalidScope, UnknownScope
+from identity.exceptions import InvalidClient, InvalidScope
 from identity.models import MachineClient
 
 
@@ -22,24 +22,12 @@ def client_out(client: MachineClient) -> ClientOut:
 
 
 async def create_client(session: AsyncSession, data: ClientCreate, created_by: str) -> ClientCreated:
-    unknown = sorted(set(data.scopes) - SCOPES.keys())
-    if unknown:
-        raise UnknownScope(
-            f"Unknown scope(s): {', '.join(unknown)}. Known: {', '.join(sorted(SCOPES))}.",
-            errors=[
-                {
-                    "pointer": "#/body/scopes",
-                    "detail": f"unknown: {', '.join(unknown)}",
-                    "type": "unknown_scope",
-                }
-            ],
-        )
     secret = new_secret()
     client = MachineClient(
         client_id=new_client_id(data.name),
         name=data.name,
         secret_hash=hash_secret(secret),
-        scopes=sorted(set(data.scopes)),
+        scopes=sorted({str(s) for s in data.scopes}),
         created_by=created_by,
     )
     repository.add(session, client)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy import Table
 
 from kit.auth import TokenVerifier, http_jwks_fetcher
@@ -150,6 +150,11 @@ def _operations_router(spec: ServiceSpec) -> APIRouter:
         return JSONResponse({"status": "ready", "service": spec.name, "migration": actual})
 
     router.add_api_route(
-        "/metrics", metrics_endpoint, methods=["GET"], summary="Prometheus metrics", include_in_schema=True
+        "/metrics",
+        metrics_endpoint,
+        methods=["GET"],
+        summary="Prometheus metrics",
+        response_class=PlainTextResponse,
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
     )
     return router

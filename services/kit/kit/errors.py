@@ -11,8 +11,10 @@ from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
+from starlette.routing import Match
 
 from kit.request_context import current_request_id
 
@@ -187,15 +189,53 @@ async def _http_exception_handler(request: Request, exc: Exception) -> JSONRespo
     code = _HTTP_CODES.get(exc.status_code, f"http-{exc.status_code}")
     title = code.replace("-", " ").capitalize()
     detail = exc.detail if isinstance(exc.detail, str) else title
+    headers = dict(exc.headers or {})
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"No route matches {request.method} {request.url.path}"
+    if exc.status_code == 405:
+        allowed = _allowed_methods(request)
+        headers["Allow"] = ", ".join(allowed)
+        detail = f"{request.method} is not allowed on {request.url.path}; use {', '.join(allowed)}."
     return problem_response(
         status=exc.status_code,
         code=code,
         title=title,
         detail=detail,
         instance=request.url.path,
-        headers=dict(exc.headers or {}),
+        headers=headers,
+    )
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method any route offers on this path (Starlette lists only the
+    first matching route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "\0"})
+        if match is not Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
+async def _data_exception_handler(request: Request, exc: Exception) -> JSONResponse:
+    """PostgreSQL class 22 (data exception: NUL in text, a value too long, out of
+    range...) is the caller's bad input, not our failure. Other database errors
+    stay 500s."""
+    assert isinstance(exc, DBAPIError)
+    sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+    if not sqlstate.startswith("22"):
+        raise exc
+    message = str(getattr(exc.orig, "args", [""])[0] or "").split("\n")[0]
+    reason = message.rsplit(": ", 1)[-1] if message else "a value cannot be stored"
+    return problem_response(
+        status=422,
+        code="invalid-value",
+        title="A value in the request cannot be accepted",
+        title_fa="مقداری در درخواست پذیرفتنی نیست",
+        detail=f"A value in the request cannot be accepted ({reason}). Text may not contain NUL characters.",
+        instance=request.url.path,
     )
 
 
@@ -205,6 +245,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _problem_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
+    app.add_exception_handler(DBAPIError, _data_exception_handler)
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {

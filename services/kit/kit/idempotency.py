@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -48,6 +49,7 @@ from kit.errors import ProblemError
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+KEY_PATTERN = re.compile(rf"[\x21-\x7e]{{1,{MAX_KEY_LENGTH}}}")
 REPLAYED_HEADER = "Idempotent-Replayed"
 _KEPT_HEADERS = ("content-type", "location", "etag")
 logger = logging.getLogger("kit.idempotency")
@@ -123,8 +125,10 @@ def _replay(row: Any) -> Response:
 async def run_idempotent(
     request: Request, key: str, handler: Callable[[Request], Awaitable[Response]]
 ) -> Response:
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise IdempotencyKeyInvalid(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable characters.")
+    if not KEY_PATTERN.fullmatch(key):
+        raise IdempotencyKeyInvalid(
+            f"{HEADER} must be 1 to {MAX_KEY_LENGTH} visible ASCII characters (a UUID is best)."
+        )
     state = request.app.state
     table: Table = state.idempotency_table
     wait_ms = int(state.settings.idempotency_wait_seconds * 1000)
@@ -201,7 +205,7 @@ class IdempotentRoute(APIRoute):
                         "replay the first answer with `Idempotent-Replayed: true`; the same key with "
                         "another body is 422; while the first is running, 409. Keys live 24 hours."
                     ),
-                    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+                    "schema": {"type": "string", "pattern": f"^{KEY_PATTERN.pattern}$"},
                 }
             )
             extra["parameters"] = params

@@ -9,6 +9,7 @@ from identity_client.models import (
     ClientPage,
     Jwk,
     JwkSet,
+    Scope,
     TokenResponse,
 )
 
@@ -21,5 +22,6 @@ __all__ = [
     "IdentityClient",
     "Jwk",
     "JwkSet",
+    "Scope",
     "TokenResponse",
 ]

@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
-# Scopes a machine client may hold; each service checks the ones it needs.
-SCOPES: dict[str, str] = {
-    "admin": "Administer Panjereh: machine clients, officer roles, reference data.",
-    "mikhak-feed": "Push approved car-import cases from the Mikhak consular system.",
-    "clearance-agent": "Clearance-agent software acting for merchants who granted it representation.",
+from kit.types import single_line
+
+
+class Scope(StrEnum):
+    """Scopes a machine client may hold; each service checks the ones it needs."""
+
+    ADMIN = "admin"
+    MIKHAK_FEED = "mikhak-feed"
+    CLEARANCE_AGENT = "clearance-agent"
+
+
+SCOPES: dict[Scope, str] = {
+    Scope.ADMIN: "Administer Panjereh: machine clients, officer roles, reference data.",
+    Scope.MIKHAK_FEED: "Push approved car-import cases from the Mikhak consular system.",
+    Scope.CLEARANCE_AGENT: "Clearance-agent software acting for merchants who granted it representation.",
 }
-
-Scope = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,63}$")]
 
 
 class TokenResponse(BaseModel):
@@ -45,11 +54,12 @@ class JwkSet(BaseModel):
 class ClientCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] = Field(
+    name: single_line(200) = Field(  # type: ignore[valid-type]
         description="Who runs the software, e.g. 'Arya clearance agency'.", examples=["Arya clearance agency"]
     )
-    scopes: Annotated[list[Scope], Field(min_length=1, max_length=10)] = Field(
-        description="Scopes the client may ask for.", examples=[["clearance-agent"]]
+    scopes: Annotated[list[Scope], Field(min_length=1, max_length=len(Scope))] = Field(
+        description="Scopes the client may ask for: " + "; ".join(f"`{k}`: {v}" for k, v in SCOPES.items()),
+        examples=[["clearance-agent"]],
     )
 
 

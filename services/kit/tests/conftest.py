@@ -1,0 +1,203 @@
+"""A small app built with kit alone, on its own schema of the test database."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import pytest
+from fastapi import APIRouter, Depends, FastAPI, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import DateTime, String, func, select, text
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from identity.crypto import new_es256_key
+from identity.tokens import sign_access_token
+from kit.app import ServiceSpec, create_service_app
+from kit.auth import PrincipalDep, TokenVerifier
+from kit.db import SessionDep, service_metadata
+from kit.errors import ProblemError
+from kit.idempotency import IdempotentRoute, idempotency_table
+from kit.pagination import Page, PageParams, page_params, paginate
+from kit.settings import ServiceSettings, async_database_url
+from kit.testing import app_client
+
+SCHEMA = "kit_test"
+ISSUER = "https://panjereh.ir/identity"
+AUDIENCE = "panjereh"
+metadata = service_metadata(SCHEMA)
+keys_table = idempotency_table(metadata)
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+
+
+class Widget(Base):
+    __tablename__ = "widgets"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    seq: Mapped[int] = mapped_column(server_default=text("nextval('kit_test.widget_seq')"), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class WidgetIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    delay: float = Field(default=0, ge=0, le=5)
+
+
+class WidgetOut(BaseModel):
+    id: uuid.UUID
+    seq: int
+    name: str
+
+
+class Teapot(ProblemError):
+    status = 418
+    code = "teapot"
+    title = "I am a teapot"
+    title_fa = "قوری"
+
+
+router = APIRouter(route_class=IdempotentRoute)
+
+
+@router.post("/widgets", status_code=201)
+async def create_widget(data: WidgetIn, session: SessionDep, _: PrincipalDep) -> WidgetOut:
+    widget = Widget(name=data.name)
+    session.add(widget)
+    await session.flush()
+    await session.refresh(widget)
+    if data.delay:
+        await asyncio.sleep(data.delay)
+    return WidgetOut(id=widget.id, seq=widget.seq, name=widget.name)
+
+
+@router.post("/widgets/fail", status_code=201)
+async def create_then_fail(data: WidgetIn, session: SessionDep) -> WidgetOut:
+    session.add(Widget(name=data.name))
+    await session.flush()
+    raise RuntimeError("boom after a write")
+
+
+@router.get("/widgets")
+async def list_widgets(
+    request: Request, session: SessionDep, params: Annotated[PageParams, Depends(page_params)]
+) -> Page[WidgetOut]:
+    rows, next_url = await paginate(
+        session,
+        select(Widget),
+        order_by=[Widget.seq],
+        params=params,
+        request=request,
+        key_of=lambda w: (w.seq,),
+    )
+    return Page[WidgetOut](items=[WidgetOut(id=w.id, seq=w.seq, name=w.name) for w in rows], next=next_url)
+
+
+@router.get("/widgets/count")
+async def count_widgets(session: SessionDep, name: str) -> dict[str, int]:
+    count = await session.scalar(select(func.count()).select_from(Widget).where(Widget.name == name))
+    return {"count": int(count or 0)}
+
+
+@router.get("/teapot")
+async def teapot() -> None:
+    raise Teapot("Short and stout.", extra_field="kept")
+
+
+@router.get("/crash")
+async def crash() -> None:
+    raise RuntimeError("secret internal detail")
+
+
+@router.get("/me")
+async def me(principal: PrincipalDep) -> dict[str, Any]:
+    return {"subject": principal.subject, "actor": principal.actor}
+
+
+class SigningKeys:
+    """Two ES256 keys the tests sign with; the verifier knows the first only."""
+
+    issuer = ISSUER
+    audience = AUDIENCE
+
+    def __init__(self) -> None:
+        self.kid, self.pem, self.public = new_es256_key()
+        self.other_kid, self.other_pem, self.other_public = new_es256_key()
+        self.jwks: dict[str, Any] = {"keys": [self.public]}
+        self.fetches = 0
+
+    async def fetch(self) -> dict[str, Any]:
+        self.fetches += 1
+        return self.jwks
+
+    def token(self, subject: str = "user:1", ttl: int = 600, **claims: Any) -> str:
+        return sign_access_token(
+            kid=self.kid,
+            private_pem=self.pem,
+            issuer=ISSUER,
+            audience=AUDIENCE,
+            subject=subject,
+            ttl_seconds=ttl,
+            extra_claims=claims,
+        )
+
+
+@pytest.fixture(scope="session")
+def signing_keys() -> SigningKeys:
+    return SigningKeys()
+
+
+@pytest.fixture(scope="session")
+async def kit_db(database_url: str) -> str:
+    engine = create_async_engine(async_database_url(database_url))
+    async with engine.begin() as conn:
+        await conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}"))
+        await conn.execute(text(f"CREATE SEQUENCE IF NOT EXISTS {SCHEMA}.widget_seq"))
+        await conn.run_sync(metadata.create_all)
+    await engine.dispose()
+    return database_url
+
+
+async def _use_test_keys(app: FastAPI) -> None:
+    keys: SigningKeys = app.state.test_signing_keys
+    app.state.token_verifier = TokenVerifier(
+        fetch_jwks=keys.fetch, issuer=ISSUER, audience=AUDIENCE, min_refresh_seconds=0
+    )
+
+
+def build_app(database_url: str, keys: SigningKeys, **overrides: Any) -> FastAPI:
+    settings = ServiceSettings(database_url=database_url, log_level="WARNING", **overrides)
+    spec = ServiceSpec(
+        name=SCHEMA,
+        title="kit test app",
+        description="Exercises kit.",
+        version="0",
+        service_dir=Path(__file__).parent,
+        settings_factory=lambda: settings,
+        routers=[router],
+        idempotency_table=keys_table,
+        on_startup=[_use_test_keys],
+        check_migrations=False,
+    )
+    app = create_service_app(spec, settings)
+    app.state.test_signing_keys = keys
+    return app
+
+
+@pytest.fixture(scope="session")
+async def kit_client(kit_db: str, signing_keys: SigningKeys) -> AsyncIterator[httpx.AsyncClient]:
+    async with app_client(build_app(kit_db, signing_keys, idempotency_wait_seconds=0.5)) as client:
+        yield client
+
+
+@pytest.fixture
+def auth(signing_keys: SigningKeys) -> dict[str, str]:
+    return {"Authorization": f"Bearer {signing_keys.token()}"}
