@@ -53,7 +53,7 @@ async def _rotate(settings: Settings) -> str:
         await engine.dispose()
 
 
-async def _seed_sandbox_admin(settings: Settings) -> dict:
+async def seed_sandbox_admin(settings: Settings) -> dict:
     """Create the sandbox admin client, or give it a fresh secret, and return it."""
     engine = create_engine(settings)
     secret = new_secret()
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
                     "seed creates a sandbox admin client; set PANJEREH_SANDBOX=1 to use it", file=sys.stderr
                 )
                 return 2
-            print(json.dumps(asyncio.run(_seed_sandbox_admin(settings))))
+            print(json.dumps(asyncio.run(seed_sandbox_admin(settings))))
     except (ValidationError, ProblemError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

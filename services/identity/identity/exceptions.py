@@ -14,7 +14,13 @@ class OAuthError(ProblemError):
     oauth_error = "invalid_request"
 
     def __init__(self, detail: str, **extra: Any) -> None:
-        super().__init__(detail, error=self.oauth_error, error_description=detail, **extra)
+        super().__init__(
+            detail,
+            headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
+            error=self.oauth_error,
+            error_description=detail,
+            **extra,
+        )
 
 
 class InvalidTokenRequest(OAuthError):
@@ -40,7 +46,7 @@ class InvalidClient(OAuthError):
 
     def __init__(self, detail: str = "Unknown client or wrong secret.") -> None:
         super().__init__(detail)
-        self.headers = {"WWW-Authenticate": 'Basic realm="panjereh"'}
+        self.headers["WWW-Authenticate"] = 'Basic realm="panjereh"'
 
 
 class InvalidScope(OAuthError):

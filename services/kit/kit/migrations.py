@@ -1,4 +1,5 @@
-"""The body of every service's ``migrations/env.py``.
+"""Migrations: the body of every service's ``migrations/env.py``, and running
+them for every service (``make migrate``, ``make run``, the tests).
 
 Each service migrates only its own schema, keeps its ``alembic_version``
 table inside that schema, and creates the schema when it is missing.
@@ -7,14 +8,19 @@ table inside that schema, and creates the schema when it is missing.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
+import threading
+from collections.abc import Iterable
+from pathlib import Path
 
-from alembic import context
+from alembic import command, context
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from kit.db import alembic_config
 from kit.settings import async_database_url
 
 
@@ -62,3 +68,44 @@ def run_migrations(metadata: MetaData, schema: str) -> None:
         _configure(connection, metadata, schema)
     else:
         asyncio.run(_online(metadata, schema))
+
+
+# services/kit/kit/migrations.py -> the checkout (editable installs).
+REPO_ROOT = Path(__file__).resolve().parents[3]
+SERVICES = ("identity", "orders", "permits", "transit", "rules")
+
+
+def service_dir(name: str) -> Path:
+    return REPO_ROOT / "services" / name
+
+
+def _alembic(action: str, name: str, database_url: str, revision: str) -> None:
+    """Run ``alembic upgrade|downgrade`` for one service against ``database_url``.
+
+    In a fresh thread: the services' env.py calls asyncio.run, which a thread
+    with a running event loop (an async test) cannot do.
+    """
+    cfg = alembic_config(service_dir(name))
+    cfg.cmd_opts = argparse.Namespace(x=[f"url={database_url}"])
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            getattr(command, action)(cfg, revision)
+        except BaseException as exc:  # re-raised in the caller's thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+
+
+def migrate(database_url: str, services: Iterable[str] = SERVICES, revision: str = "head") -> None:
+    for name in services:
+        _alembic("upgrade", name, database_url, revision)
+
+
+def downgrade(database_url: str, name: str, revision: str = "base") -> None:
+    _alembic("downgrade", name, database_url, revision)

@@ -1,4 +1,4 @@
-"""Helpers for tests: run an app's lifespan in-process, migrate a database.
+"""Helpers for tests: run an app in-process (lifespan and ASGI) or over real HTTP.
 
 Shipped in kit (as Safir does) so every service's tests and the cross-service
 tests share one way to start an app.
@@ -6,60 +6,20 @@ tests share one way to start an app.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import uvicorn
-from alembic import command
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
-from kit.db import alembic_config
+from kit.migrations import SERVICES, downgrade, migrate, service_dir
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-SERVICES = ("identity", "orders", "permits", "transit", "rules")
-
-
-def service_dir(name: str) -> Path:
-    return REPO_ROOT / "services" / name
-
-
-def _alembic(action: str, name: str, database_url: str, revision: str) -> None:
-    """Run ``alembic upgrade|downgrade`` for one service against ``database_url``.
-
-    In a fresh thread: the services' env.py calls asyncio.run, which a thread
-    with a running event loop (an async test) cannot do.
-    """
-    cfg = alembic_config(service_dir(name))
-    cfg.cmd_opts = argparse.Namespace(x=[f"url={database_url}"])
-    errors: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            getattr(command, action)(cfg, revision)
-        except BaseException as exc:  # re-raised in the caller's thread
-            errors.append(exc)
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]
-
-
-def migrate(database_url: str, services: Iterable[str] = SERVICES, revision: str = "head") -> None:
-    for name in services:
-        _alembic("upgrade", name, database_url, revision)
-
-
-def downgrade(database_url: str, name: str, revision: str = "base") -> None:
-    _alembic("downgrade", name, database_url, revision)
+__all__ = ["SERVICES", "app_client", "downgrade", "free_port", "migrate", "serve_in_thread", "service_dir"]
 
 
 @contextlib.asynccontextmanager

@@ -1,0 +1,181 @@
+"""``make run``: the whole of Panjereh on one machine.
+
+Starts PostgreSQL (embedded, data under .data/, unless DATABASE_URL is set),
+migrates every service, seeds reference data, starts the five services and
+the gateway with uvicorn, prints the URLs, and on Ctrl-C or SIGTERM stops
+everything: the children first, then PostgreSQL. ``--migrate-only`` stops
+after migrating (``make migrate``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import ctypes
+import importlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+from kit.embedded_pg import create_database, embedded_server
+from kit.migrations import SERVICES, migrate
+from kit.settings import DEFAULT_SERVICE_PORTS
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA_DIR = ROOT / ".data" / "pg"
+DATABASE_NAME = "panjereh"
+GATEWAY_PORT = 8000
+PR_SET_PDEATHSIG = 1
+
+
+def say(message: str) -> None:
+    print(f"[panjereh] {message}", flush=True)
+
+
+@contextlib.contextmanager
+def database() -> Iterator[str]:
+    configured = os.environ.get("DATABASE_URL")
+    if configured:
+        say("using DATABASE_URL")
+        yield configured
+        return
+    say(f"starting embedded PostgreSQL (data in {DATA_DIR.relative_to(ROOT)})")
+    DATA_DIR.parent.mkdir(parents=True, exist_ok=True)
+    with embedded_server(DATA_DIR) as server_url:
+        yield asyncio.run(create_database(server_url, DATABASE_NAME))
+    say("PostgreSQL stopped")
+
+
+def _die_with_parent() -> None:
+    """Linux: the child gets SIGTERM if this runner dies, even by SIGKILL."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def start(name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, *args], env=env, cwd=ROOT, preexec_fn=_die_with_parent)
+
+
+def wait_healthy(name: str, url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with code {process.returncode} while starting")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"{name} did not become healthy at {url} within {timeout:.0f} s")
+
+
+def seed(database_url: str) -> list[str]:
+    """Run each service's ``<service>.seed.seed(settings)`` where there is one."""
+    lines: list[str] = []
+    for name in SERVICES:
+        try:
+            module = importlib.import_module(f"{name}.seed")
+        except ModuleNotFoundError:
+            continue
+        settings = importlib.import_module(f"{name}.config").Settings(database_url=database_url)
+        lines.extend(asyncio.run(module.seed(settings)))
+    return lines
+
+
+def stop_all(processes: dict[str, subprocess.Popen[bytes]]) -> None:
+    for process in processes.values():
+        if process.poll() is None:
+            process.terminate()
+    deadline = time.monotonic() + 10
+    for name, process in processes.items():
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            say(f"{name} did not stop in time; killing it")
+            process.kill()
+            process.wait()
+
+
+def run_services(database_url: str) -> int:
+    env = {**os.environ, "DATABASE_URL": database_url}
+    env.setdefault("PANJEREH_SANDBOX", "1")
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    stopping = False
+
+    def on_signal(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        for name in SERVICES:
+            port = DEFAULT_SERVICE_PORTS[name]
+            processes[name] = start(
+                name,
+                [
+                    "-m",
+                    "uvicorn",
+                    "--factory",
+                    f"{name}.main:create_app",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--no-access-log",
+                    "--loop",
+                    "uvloop",
+                    "--http",
+                    "httptools",
+                ],
+                env,
+            )
+        for name in SERVICES:
+            wait_healthy(name, f"http://127.0.0.1:{DEFAULT_SERVICE_PORTS[name]}/health", processes[name])
+        processes["gateway"] = start("gateway", ["-m", "gateway"], env)
+        wait_healthy("gateway", f"http://127.0.0.1:{GATEWAY_PORT}/health", processes["gateway"])
+        say(f"gateway  http://127.0.0.1:{GATEWAY_PORT}")
+        say(f"docs     http://127.0.0.1:{GATEWAY_PORT}/docs  (ReDoc: /redoc, OpenAPI: /openapi.json)")
+        for name in SERVICES:
+            say(f"{name:<8} http://127.0.0.1:{DEFAULT_SERVICE_PORTS[name]}  (via the gateway: /{name}/...)")
+        say("running; Ctrl-C stops everything")
+        while not stopping:
+            for name, process in processes.items():
+                if process.poll() is not None:
+                    say(f"{name} exited with code {process.returncode}; stopping everything")
+                    return 1
+            time.sleep(0.5)
+        return 0
+    except RuntimeError as exc:
+        say(str(exc))
+        return 1
+    finally:
+        say("stopping services")
+        stop_all(processes)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--migrate-only", action="store_true", help="migrate every service, then stop")
+    args = parser.parse_args()
+    with database() as database_url:
+        say("migrating " + ", ".join(SERVICES))
+        migrate(database_url)
+        if args.migrate_only:
+            return 0
+        if os.environ.get("PANJEREH_SANDBOX", "1") == "1":
+            say("PANJEREH_SANDBOX=1: sandbox mode (development signing-key encryption, sandbox endpoints)")
+        os.environ.setdefault("PANJEREH_SANDBOX", "1")
+        for line in seed(database_url):
+            say(line)
+        return run_services(database_url)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
