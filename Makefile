@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 SERVICES := identity orders permits transit rules
-EDITABLES := -e services/kit $(foreach s,$(SERVICES),-e services/$(s)/client -e services/$(s)) -e gateway
+EDITABLES := -e 'services/kit[embedded]' $(foreach s,$(SERVICES),-e services/$(s)/client -e services/$(s)) -e gateway
 STAMP := $(VENV)/.installed
 INSTALL_INPUTS := requirements-dev.txt constraints.txt services/kit/pyproject.toml gateway/pyproject.toml \
 	$(foreach s,$(SERVICES),services/$(s)/pyproject.toml services/$(s)/client/pyproject.toml)

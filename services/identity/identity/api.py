@@ -17,6 +17,7 @@ from kit.db import SessionDep
 from kit.errors import PROBLEM_RESPONSES
 from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, page_params
+from kit.urls import public_location
 
 router = APIRouter()
 clients_router = APIRouter(route_class=IdempotentRoute, tags=["machine clients"])
@@ -143,11 +144,11 @@ async def token(
     response_model=ClientCreated,
 )
 async def create_client(
-    data: ClientCreate, session: SessionDep, admin: AdminDep, response: Response
+    data: ClientCreate, session: SessionDep, admin: AdminDep, request: Request, response: Response
 ) -> ClientCreated:
     """Creates a client-credentials client. The secret is in this answer only."""
     created = await service.create_client(session, data, created_by=admin.rate_limit_key)
-    response.headers["Location"] = f"/v1/clients/{created.client_id}"
+    response.headers["Location"] = public_location(request, f"/v1/clients/{created.client_id}")
     return created
 
 

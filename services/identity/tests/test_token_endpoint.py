@@ -150,4 +150,4 @@ async def test_persian_client_name_gets_an_ascii_id(identity: httpx.AsyncClient,
     assert response.status_code == 201
     assert response.json()["client_id"].startswith("client-")
     assert response.json()["client_id"].isascii()
-    assert response.headers["location"] == f"/v1/clients/{response.json()['client_id']}"
+    assert response.headers["location"] == f"http://testserver/v1/clients/{response.json()['client_id']}"

@@ -75,7 +75,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
         purger: asyncio.Task[None] | None = None
         try:
             if spec.check_migrations:
-                await assert_at_head(engine, spec.name, spec.service_dir)
+                app.state.migration_head = migration_head(spec.service_dir)
+                await assert_at_head(engine, spec.name, app.state.migration_head)
             app.state.settings = cfg
             app.state.engine = engine
             app.state.sessionmaker = create_sessionmaker(engine)
@@ -131,7 +132,7 @@ def _operations_router(spec: ServiceSpec) -> APIRouter:
         responses={503: {"description": "Not ready (problem+json)"}},
     )
     async def ready(request: Request) -> JSONResponse:
-        expected = migration_head(spec.service_dir)
+        expected = request.app.state.migration_head
         try:
             actual = await current_revision(request.app.state.engine, spec.name)
         except Exception as exc:  # any driver or network error means "not ready"

@@ -101,12 +101,11 @@ async def current_revision(engine: AsyncEngine, schema: str) -> str | None:
         return await conn.scalar(text(f'SELECT version_num FROM "{schema}".alembic_version'))  # noqa: S608
 
 
-async def assert_at_head(engine: AsyncEngine, schema: str, service_dir: Path) -> None:
-    expected = migration_head(service_dir)
+async def assert_at_head(engine: AsyncEngine, schema: str, expected: str) -> None:
     actual = await current_revision(engine, schema)
     if actual != expected:
         raise DatabaseNotAtHead(
             f"The {schema} schema is at migration {actual or 'none (empty)'} but the code needs "
-            f"{expected}. Run `make migrate` (or `alembic -c services/{service_dir.name}/alembic.ini "
+            f"{expected}. Run `make migrate` (or `alembic -c services/{schema}/alembic.ini "
             "upgrade head`) before starting the service."
         )

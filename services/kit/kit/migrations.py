@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import os
 import threading
 from collections.abc import Iterable
@@ -31,7 +32,16 @@ def _url() -> str:
     return async_database_url(url)
 
 
+def migration_lock_key(schema: str) -> int:
+    """A stable signed 64-bit advisory-lock key per schema."""
+    digest = hashlib.sha256(f"panjereh-migrate:{schema}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
 def _configure(connection: Connection, metadata: MetaData, schema: str) -> None:
+    # Runners that start together (pods in a rollout, make run beside a test)
+    # take turns: the first migrates, the next finds the schema at head.
+    connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": migration_lock_key(schema)})
     connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
     context.configure(
         connection=connection,

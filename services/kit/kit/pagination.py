@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.errors import InvalidCursor
+from kit.urls import public_url
 
 T = TypeVar("T")
 MAX_LIMIT = 100
@@ -91,5 +92,5 @@ async def paginate(
     if len(rows) > params.limit:
         rows = rows[: params.limit]
         cursor = encode_cursor(key_of(rows[-1]))
-        next_url = str(request.url.include_query_params(cursor=cursor, limit=params.limit))
+        next_url = str(public_url(request).include_query_params(cursor=cursor, limit=params.limit))
     return rows, next_url

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -63,13 +65,24 @@ class ServiceSettings(BaseSettings):
 
 
 def async_database_url(url: str) -> str:
-    """Normalise ``postgres://`` and ``postgresql://`` URLs to the asyncpg driver."""
+    """Normalise a libpq-style URL for the asyncpg driver.
+
+    ``postgres://`` and ``postgresql://`` become ``postgresql+asyncpg://``, and
+    libpq's ``sslmode=`` (what managed PostgreSQL providers hand out) becomes
+    asyncpg's ``ssl=``, which takes the same values.
+    """
     for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+asyncpg://" + url[len(prefix) :]
+            parts = urlsplit("postgresql+asyncpg://" + url[len(prefix) :])
+            query = [
+                ("ssl" if k == "sslmode" else k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            ]
+            return urlunsplit(parts._replace(query=urlencode(query, safe="/")))
     raise ValueError("DATABASE_URL must be a postgresql:// URL")
 
 
 def sync_database_url(url: str) -> str:
-    """The same URL for libpq-style tools (psql, pg_dump)."""
-    return async_database_url(url).replace("postgresql+asyncpg://", "postgresql://", 1)
+    """The URL for asyncpg.connect and libpq-style tools (psql, pg_dump)."""
+    parts = urlsplit(async_database_url(url).replace("postgresql+asyncpg://", "postgresql://", 1))
+    query = [("sslmode" if k == "ssl" else k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    return urlunsplit(parts._replace(query=urlencode(query, safe="/")))
