@@ -129,6 +129,7 @@ def run_services(database_url: str) -> int:
                     "--port",
                     str(port),
                     "--no-access-log",
+                    "--no-server-header",
                     "--loop",
                     "uvloop",
                     "--http",

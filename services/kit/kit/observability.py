@@ -62,8 +62,10 @@ def configure_logging(level: str = "INFO") -> None:
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = True
-    # Our access log replaces uvicorn's (it knows the route and the request ID).
+    # Our access log replaces uvicorn's (it knows the route and the request ID),
+    # and httpx's line per outgoing request is noise beside it.
     logging.getLogger("uvicorn.access").disabled = True
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 class RequestContextMiddleware:

@@ -1,0 +1,82 @@
+"""Gateway settings (prefix ``GATEWAY_``), built at start-up, never at import."""
+
+from __future__ import annotations
+
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kit.settings import DEFAULT_SERVICE_PORTS
+
+SERVICES = tuple(DEFAULT_SERVICE_PORTS)
+
+
+def _default_url(service: str) -> str:
+    return f"http://127.0.0.1:{DEFAULT_SERVICE_PORTS[service]}"
+
+
+def _shared(field: str, variable: str) -> AliasChoices:
+    """An unprefixed variable shared with the services; the field name works as a keyword too."""
+    return AliasChoices(field, variable)
+
+
+class GatewaySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore", populate_by_name=True)
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    # Who may set X-Forwarded-For/-Proto for the client address (uvicorn's setting).
+    forwarded_allow_ips: str = "127.0.0.1"
+
+    identity_url: str = _default_url("identity")
+    orders_url: str = _default_url("orders")
+    permits_url: str = _default_url("permits")
+    transit_url: str = _default_url("transit")
+    rules_url: str = _default_url("rules")
+
+    upstream_timeout_seconds: float = 10.0
+    upstream_connect_timeout_seconds: float = 2.0
+    # Below uvicorn's 5 s keep-alive so the upstream rarely closes a connection we are about to reuse.
+    upstream_keepalive_seconds: float = 4.0
+    upstream_max_idle_connections: int = 100
+
+    rate_limit: str = "600/minute"
+    rate_limit_strategy: Literal["fixed-window", "moving-window", "sliding-window-counter"] = "fixed-window"
+    redis_url: str | None = Field(default=None, validation_alias=_shared("redis_url", "REDIS_URL"))
+
+    health_timeout_seconds: float = 1.0
+    openapi_cache_seconds: float = 300.0
+
+    token_issuer: str = Field(
+        default="https://panjereh.ir/identity",
+        validation_alias=_shared("token_issuer", "PANJEREH_TOKEN_ISSUER"),
+    )
+    token_audience: str = Field(
+        default="panjereh", validation_alias=_shared("token_audience", "PANJEREH_TOKEN_AUDIENCE")
+    )
+    jwks_min_refresh_seconds: float = Field(
+        default=10.0,
+        validation_alias=_shared("jwks_min_refresh_seconds", "PANJEREH_JWKS_MIN_REFRESH_SECONDS"),
+    )
+    log_level: str = Field(default="INFO", validation_alias=_shared("log_level", "LOG_LEVEL"))
+
+    @field_validator("identity_url", "orders_url", "permits_url", "transit_url", "rules_url")
+    @classmethod
+    def _plain_http(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme != "http" or not parts.hostname:
+            raise ValueError("an upstream URL must be http://host[:port] (the gateway speaks plain HTTP/1.1)")
+        if parts.path.strip("/"):
+            raise ValueError("an upstream URL must not carry a path")
+        return value
+
+    @property
+    def upstream_urls(self) -> dict[str, str]:
+        return {service: getattr(self, f"{service}_url") for service in SERVICES}
+
+    @property
+    def jwks_url(self) -> str:
+        return self.identity_url.rstrip("/") + "/.well-known/jwks.json"

@@ -1,0 +1,116 @@
+"""Per-client rate limits with the ``limits`` library: who a request counts against, and how much is left.
+
+The key is the verified token's principal (``Principal.rate_limit_key``: the
+acting agent, else the subject), else the HTTP Basic ``client_id`` on the token
+endpoint, else the client address. The verifier caches verified tokens, so a
+key costs a hash and a dictionary look-up; an invalid token counts against the
+address. In memory by default (per process: with several workers each has its
+own counters), in Redis when ``REDIS_URL`` is set.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+import limits
+from jose.exceptions import JOSEError
+from limits.aio.storage import MemoryStorage, Storage
+from limits.aio.strategies import STRATEGIES
+from limits.errors import StorageError
+from limits.storage import storage_from_string
+
+from kit.auth import TokenVerifier
+from kit.errors import ProblemError
+
+logger = logging.getLogger("gateway.rate_limit")
+_MAX_CLIENT_ID = 128
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_seconds: int
+
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        """The RateLimit-* headers (IETF draft), on every answer."""
+        return [
+            (b"ratelimit-limit", b"%d" % self.limit),
+            (b"ratelimit-remaining", b"%d" % self.remaining),
+            (b"ratelimit-reset", b"%d" % self.reset_seconds),
+        ]
+
+
+def _storage(redis_url: str | None) -> Storage:
+    if not redis_url:
+        return MemoryStorage()
+    uri = redis_url if redis_url.startswith("async+") else "async+" + redis_url
+    storage = storage_from_string(uri, wrap_exceptions=True)
+    assert isinstance(storage, Storage)
+    return storage
+
+
+class RateLimiter:
+    """One limit (e.g. ``600/minute``) applied to each key separately."""
+
+    def __init__(self, limit: str, *, strategy: str = "fixed-window", redis_url: str | None = None) -> None:
+        self.item = limits.parse(limit)
+        self._strategy = STRATEGIES[strategy](_storage(redis_url))
+
+    async def hit(self, key: str) -> Decision | None:
+        """Count one request against ``key``; ``None`` when the limiter fails: the request goes through,
+        a broken rate limiter must not take the API down with it."""
+        item = self.item
+        try:
+            allowed = await self._strategy.hit(item, key)
+            stats = await self._strategy.get_window_stats(item, key)
+        except StorageError as exc:
+            logger.warning("rate-limit storage unavailable, letting the request through: %s", exc)
+            return None
+        except Exception:
+            logger.exception("rate limiter failed, letting the request through")
+            return None
+        reset = max(1, math.ceil(stats.reset_time - time.time()))
+        return Decision(allowed, item.amount, stats.remaining, reset)
+
+
+def basic_client_id(credentials: bytes) -> str | None:
+    """The client_id of ``Authorization: Basic <credentials>``, unverified (identity checks the secret)."""
+    try:
+        decoded = base64.b64decode(credentials.strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    client_id = decoded.partition(":")[0]
+    return client_id if 0 < len(client_id) <= _MAX_CLIENT_ID else None
+
+
+class ClientKeys:
+    """Derives the rate-limit key of a request."""
+
+    def __init__(self, verifier: TokenVerifier) -> None:
+        self._verifier = verifier
+
+    async def key(self, authorization: bytes | None, client_ip: str, *, token_endpoint: bool) -> str:
+        if authorization:
+            scheme, _, credentials = authorization.partition(b" ")
+            scheme = scheme.lower()
+            if scheme == b"bearer" and credentials:
+                try:
+                    principal = await self._verifier.verify(credentials.strip().decode("latin-1"))
+                except (ProblemError, JOSEError):
+                    pass  # not a token we issued: count it against the address
+                except Exception:
+                    logger.exception("token verification failed; counting the request against its address")
+                else:
+                    return "sub:" + principal.rate_limit_key
+            elif scheme == b"basic" and token_endpoint:
+                client_id = basic_client_id(credentials)
+                if client_id is not None:
+                    return "sub:client:" + client_id
+        return "ip:" + client_ip

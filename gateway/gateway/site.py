@@ -1,0 +1,105 @@
+"""The gateway's own routes: health, the merged OpenAPI document, the docs pages and metrics.
+
+FastAPI serves these; proxied paths never reach it (``main.Gateway`` sends
+them straight to the proxy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from importlib.metadata import version
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gateway.config import SERVICES
+from gateway.docs import install_docs
+from gateway.health import GatewayHealth, check_services
+from gateway.responses import DateHeaderMiddleware
+from kit.errors import PROBLEM_JSON, install_problem_handlers, problem_response
+from kit.observability import RequestContextMiddleware, metrics_endpoint
+from kit.openapi import install_openapi
+
+TITLE = "Panjereh gateway"
+VERSION = version("panjereh-gateway")
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get(
+    "/health",
+    summary="Health of every service behind the gateway",
+    response_model=GatewayHealth,
+    responses={
+        503: {
+            "description": "A service is down; `services` says which (problem+json)",
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+    },
+)
+async def health(request: Request) -> Any:
+    """Asks each service's `/health` in parallel. 200 when all answer, 503 naming those that do not."""
+    settings = request.app.state.settings
+    statuses = await check_services(
+        request.app.state.http, settings.upstream_urls, settings.health_timeout_seconds
+    )
+    down = [name for name, status in statuses.items() if status.status != "up"]
+    if down:
+        return problem_response(
+            status=503,
+            code="services-unavailable",
+            title="Services unavailable",
+            title_fa="برخی سرویس‌ها در دسترس نیستند",
+            detail=f"Not answering: {', '.join(down)}.",
+            instance="/health",
+            services={name: status.model_dump(exclude_none=True) for name, status in statuses.items()},
+        )
+    return GatewayHealth(status="ok", services=statuses)
+
+
+@router.get("/openapi.json", include_in_schema=False)
+async def openapi(request: Request) -> JSONResponse:
+    return JSONResponse(await request.app.state.documents.merged())
+
+
+router.add_api_route(
+    "/metrics", metrics_endpoint, methods=["GET"], summary="Prometheus metrics of this process"
+)
+
+
+async def _not_found(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return problem_response(
+        status=404,
+        code="not-found",
+        title="No such service or route",
+        title_fa="یافت نشد",
+        detail=f"Nothing answers {request.method} {request.url.path}: a path starts with a service "
+        f"({', '.join(f'/{name}' for name in SERVICES)}) or is one of the gateway's own.",
+        instance=request.url.path,
+    )
+
+
+def create_site(lifespan: Lifespan) -> FastAPI:
+    app = FastAPI(
+        title=TITLE,
+        version=VERSION,
+        description="The gateway's own operations. The platform's API is at `/openapi.json`.",
+        openapi_tags=[{"name": "operations", "description": "Health and metrics."}],
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    install_problem_handlers(app)
+    app.add_exception_handler(404, _not_found)
+    install_openapi(app)
+    app.add_middleware(DateHeaderMiddleware)
+    app.add_middleware(RequestContextMiddleware, service="gateway")
+    app.include_router(router)
+    install_docs(app, "Panjereh API")
+    return app

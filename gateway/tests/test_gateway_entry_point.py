@@ -1,0 +1,48 @@
+"""``python -m gateway`` runs the gateway as deployed: its own process, uvloop, settings from the environment."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+import httpx
+
+from gateway.testing import Running, free_port_url
+
+
+async def test_python_m_gateway_serves_the_services(services: dict[str, Running]) -> None:
+    url = free_port_url()
+    env = {
+        **os.environ,
+        **{f"GATEWAY_{name.upper()}_URL": server.url for name, server in services.items()},
+        "LOG_LEVEL": "WARNING",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "gateway",
+        "--port",
+        url.rsplit(":", 1)[1],
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        async with httpx.AsyncClient(timeout=5) as client:
+            for _ in range(100):
+                try:
+                    health = await client.get(f"{url}/health")
+                    break
+                except httpx.TransportError:
+                    assert process.returncode is None, "python -m gateway exited"
+                    await asyncio.sleep(0.1)
+            assert health.status_code == 200, health.text
+            for name in services:
+                response = await client.get(f"{url}/{name}/health", headers={"X-Request-ID": f"entry-{name}"})
+                assert response.status_code == 200
+                assert response.headers["x-request-id"] == f"entry-{name}"
+                assert len(response.headers.get_list("date")) == 1  # the service's, not a second one
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.wait(), 10)
