@@ -27,7 +27,6 @@ import contextlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,6 +39,7 @@ import httpx
 from identity.cli import _create_client
 from identity.config import Settings as IdentitySettings
 from kit.embedded_pg import create_database, drop_database, embedded_server, fresh_database_name
+from kit.processes import ProcessStartError, free_port, wait_healthy
 from kit.testing import migrate
 
 HERE = Path(__file__).resolve().parent
@@ -97,22 +97,11 @@ def ensure_wrk() -> str:
     return found
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_ok(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise BenchError(f"{url} did not start (exit {process.returncode}); see {log}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        time.sleep(0.1)
-    raise BenchError(f"{url} did not answer within {timeout:g} s; see {log}")
+def wait_until_ok(name: str, url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    try:
+        wait_healthy(name, url, process, timeout=30)
+    except ProcessStartError as exc:
+        raise BenchError(f"{exc}; see {log}") from exc
 
 
 def start(
@@ -227,7 +216,7 @@ def measure(database_url: str, *, duration: int, gateway_workers: int, logs: Pat
             env,
             logs,
         )
-        wait_until_ok(f"{identity_url}/health", identity, identity_log)
+        wait_until_ok("identity", f"{identity_url}/health", identity, identity_log)
         gateway_env = {
             **env,
             "GATEWAY_IDENTITY_URL": identity_url,
@@ -240,7 +229,7 @@ def measure(database_url: str, *, duration: int, gateway_workers: int, logs: Pat
             gateway_env,
             logs,
         )
-        wait_until_ok(f"{gateway_url}/identity/health", gateway, gateway_log)
+        wait_until_ok("gateway", f"{gateway_url}/identity/health", gateway, gateway_log)
 
         admin = asyncio.run(
             _create_client(

@@ -22,10 +22,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
-
 from kit.embedded_pg import create_database, embedded_server
 from kit.migrations import SERVICES, migrate
+from kit.processes import ProcessStartError, wait_healthy
 from kit.settings import DEFAULT_SERVICE_PORTS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,18 +60,6 @@ def _die_with_parent() -> None:
 
 def start(name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, *args], env=env, cwd=ROOT, preexec_fn=_die_with_parent)
-
-
-def wait_healthy(name: str, url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{name} exited with code {process.returncode} while starting")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"{name} did not become healthy at {url} within {timeout:.0f} s")
 
 
 def seed(database_url: str) -> list[str]:
@@ -153,7 +140,7 @@ def run_services(database_url: str) -> int:
                     return 1
             time.sleep(0.5)
         return 0
-    except RuntimeError as exc:
+    except ProcessStartError as exc:
         say(str(exc))
         return 1
     finally:

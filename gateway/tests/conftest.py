@@ -22,8 +22,8 @@ from starlette.types import Receive, Scope, Send
 from gateway.config import SERVICES, GatewaySettings
 from gateway.main import create_app
 from gateway.server import uvicorn_options
-from gateway.testing import Running, serve
 from identity.cli import _create_client
+from kit.testing import Running, serve
 
 SLOW_SECONDS = 1.0
 

@@ -7,7 +7,7 @@ import re
 import httpx
 import pytest
 
-from gateway.testing import Running
+from kit.testing import Running
 
 _ASSET = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']""")
 

@@ -8,11 +8,11 @@ import sys
 
 import httpx
 
-from gateway.testing import Running, free_port_url
+from kit.testing import Running, free_port
 
 
 async def test_python_m_gateway_serves_the_services(services: dict[str, Running]) -> None:
-    url = free_port_url()
+    url = f"http://127.0.0.1:{free_port()}"
     env = {
         **os.environ,
         **{f"GATEWAY_{name.upper()}_URL": server.url for name, server in services.items()},

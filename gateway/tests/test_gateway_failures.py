@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from gateway.pool import ConnectionPool
-from gateway.testing import Running, free_port_url, serve
+from kit.testing import Running, free_port, serve
 from rules.main import create_app as create_rules
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
@@ -68,7 +68,7 @@ async def test_a_stopped_service_is_a_503_naming_it(
 
 
 async def test_a_service_that_never_listened_is_a_503(start_gateway, client: httpx.AsyncClient) -> None:
-    gateway: Running = await start_gateway(transit_url=free_port_url())
+    gateway: Running = await start_gateway(transit_url=f"http://127.0.0.1:{free_port()}")
     problem = assert_problem(
         await client.post(f"{gateway.url}/transit/v1/anything", content=b"{}"), 503, "service-unavailable"
     )
@@ -113,7 +113,7 @@ async def test_a_body_cut_short_is_not_passed_off_as_complete(
 async def test_openapi_without_a_service_says_so_and_recovers(
     start_gateway, settings_for, services: dict[str, Running], client: httpx.AsyncClient
 ) -> None:
-    url = free_port_url()
+    url = f"http://127.0.0.1:{free_port()}"
     gateway: Running = await start_gateway(rules_url=url)
     document = (await client.get(f"{gateway.url}/openapi.json")).json()
     assert document["x-unavailable-services"] == ["rules"]

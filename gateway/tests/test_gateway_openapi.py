@@ -9,7 +9,7 @@ import pytest
 
 from gateway.config import SERVICES
 from gateway.openapi_merge import ApiSource, merge_openapi
-from gateway.testing import Running
+from kit.testing import Running
 
 
 def _doc(paths: dict[str, Any], schemas: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import re
 
 import httpx
 
-from gateway.testing import Running
+from kit.testing import Running
 
 
 async def _through_probe(

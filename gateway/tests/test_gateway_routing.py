@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from gateway.config import SERVICES
-from gateway.testing import Running
 from identity.cli import _create_client
+from kit.testing import Running
 
 
 @pytest.mark.parametrize("service", SERVICES)

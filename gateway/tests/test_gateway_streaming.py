@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 
-from gateway.testing import Running
+from kit.testing import Running
 
 CHUNK = 64 * 1024
 

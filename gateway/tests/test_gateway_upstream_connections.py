@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 
-from gateway.testing import Running
+from kit.testing import Running
 
 
 class StaleAfterOne:

@@ -1,4 +1,6 @@
-"""Helpers for tests: run an app in-process (lifespan and ASGI) or over real HTTP.
+"""Helpers for tests: run an app in-process (lifespan and ASGI) or over real HTTP
+(``serve`` in the test's own event loop; ``serve_in_thread`` for synchronous
+callers such as schemathesis).
 
 Shipped in kit (as Safir does) so every service's tests and the cross-service
 tests share one way to start an app.
@@ -6,11 +8,14 @@ tests share one way to start an app.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import uvicorn
@@ -18,8 +23,19 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from kit.migrations import SERVICES, downgrade, migrate, service_dir
+from kit.processes import free_port
 
-__all__ = ["SERVICES", "app_client", "downgrade", "free_port", "migrate", "serve_in_thread", "service_dir"]
+__all__ = [
+    "SERVICES",
+    "Running",
+    "app_client",
+    "downgrade",
+    "free_port",
+    "migrate",
+    "serve",
+    "serve_in_thread",
+    "service_dir",
+]
 
 
 @contextlib.asynccontextmanager
@@ -29,12 +45,6 @@ async def app_client(app: FastAPI, base_url: str = "http://testserver") -> Async
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
             yield client
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextlib.contextmanager
@@ -56,3 +66,41 @@ def serve_in_thread(app: ASGIApp, port: int | None = None) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+class _Server(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield  # signals belong to pytest
+
+
+@dataclass
+class Running:
+    url: str
+    server: uvicorn.Server
+    task: asyncio.Task[None]
+
+    async def stop(self) -> None:
+        if not self.task.done():
+            self.server.should_exit = True
+            await self.task
+
+
+async def serve(app: ASGIApp, *, port: int = 0, **options: Any) -> Running:
+    """Start ``app`` (on a free port unless ``port`` is given); returns once it accepts connections.
+
+    ``options`` are ``uvicorn.Config``'s.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, **{"http": "httptools", "log_level": "warning", **options})
+    server = _Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        if task.done():
+            task.result()
+            raise RuntimeError("the server stopped while starting")
+        await asyncio.sleep(0.01)
+    return Running(url=f"http://127.0.0.1:{port}", server=server, task=task)
