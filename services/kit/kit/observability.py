@@ -9,25 +9,29 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kit.access import LATENCY, REQUESTS, AccessLog, access_log
 from kit.errors import problem_body
 from kit.request_context import REQUEST_ID_HEADER, current_request_id, set_request_id
 
-REQUESTS = Counter(
-    "panjereh_http_requests_total", "HTTP requests served", ["service", "method", "route", "status"]
-)
-LATENCY = Histogram(
-    "panjereh_http_request_duration_seconds",
-    "Time to serve a request",
-    ["service", "method", "route"],
-    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
-)
-access_log = logging.getLogger("panjereh.access")
+__all__ = [
+    "LATENCY",
+    "REQUESTS",
+    "JsonFormatter",
+    "RequestContextMiddleware",
+    "access_log",
+    "configure_logging",
+    "error_log",
+    "metrics_endpoint",
+]
+
 error_log = logging.getLogger("panjereh.error")
+_REQUEST_ID_HEADER = REQUEST_ID_HEADER.encode()
+_SHUTDOWN_DONE = frozenset({"lifespan.shutdown.complete", "lifespan.shutdown.failed"})
 
 
 class JsonFormatter(logging.Formatter):
@@ -71,18 +75,24 @@ def configure_logging(level: str = "INFO") -> None:
 class RequestContextMiddleware:
     """Outermost middleware of every service.
 
-    Adopts or mints ``X-Request-ID`` and returns it, logs one JSON access line,
-    records Prometheus metrics by route template, and turns an unhandled
-    exception into a problem+json 500 that leaks no stack trace.
+    Adopts or mints ``X-Request-ID`` and returns it, records Prometheus metrics
+    by route template and one JSON access line (``kit.access.AccessLog``,
+    buffered; written at the latest when the application shuts down), and
+    turns an unhandled exception into a problem+json 500 that leaks no stack
+    trace.
     """
 
     def __init__(self, app: ASGIApp, service: str) -> None:
         self.app = app
         self.service = service
+        self.access = AccessLog(service)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
+            if scope["type"] == "lifespan":
+                await self.app(scope, receive, self._flushing_at_shutdown(send))
+            else:
+                await self.app(scope, receive, send)
             return
         incoming = None
         for key, value in scope["headers"]:
@@ -90,7 +100,7 @@ class RequestContextMiddleware:
                 incoming = value.decode("latin-1")
                 break
         rid = set_request_id(incoming)
-        rid_header = (REQUEST_ID_HEADER.encode(), rid.encode())
+        rid_header = (_REQUEST_ID_HEADER, rid.encode())
         status = 500
         started = False
         t0 = time.perf_counter()
@@ -129,29 +139,23 @@ class RequestContextMiddleware:
                 )
                 await send({"type": "http.response.body", "body": payload})
         finally:
-            elapsed = time.perf_counter() - t0
             route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
-            method = scope["method"]
-            REQUESTS.labels(self.service, method, template, str(status)).inc()
-            LATENCY.labels(self.service, method, template).observe(elapsed)
-            if access_log.isEnabledFor(logging.INFO):
-                access_log.info(
-                    "%s %s %s",
-                    method,
-                    scope["path"],
-                    status,
-                    extra={
-                        "fields": {
-                            "service": self.service,
-                            "method": method,
-                            "path": scope["path"],
-                            "route": template,
-                            "status": status,
-                            "ms": round(elapsed * 1000, 2),
-                        }
-                    },
-                )
+            self.access.record(
+                rid,
+                scope["method"],
+                scope["path"],
+                getattr(route, "path", None) or "unmatched",
+                status,
+                time.perf_counter() - t0,
+            )
+
+    def _flushing_at_shutdown(self, send: Send) -> Send:
+        async def send_and_flush(message: Message) -> None:
+            if message["type"] in _SHUTDOWN_DONE:
+                self.access.stop()
+            await send(message)
+
+        return send_and_flush
 
 
 async def metrics_endpoint(_: Request) -> Response:

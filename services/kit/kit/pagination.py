@@ -34,7 +34,7 @@ class PageParams(BaseModel):
     cursor: str | None = None
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page (1-100).")] = 50,
     cursor: Annotated[
         str | None, Query(max_length=512, description="The `next` cursor of the previous page.")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from decimal import Decimal
+from typing import Annotated, Any
 
-from pydantic import StringConstraints
+from pydantic import BeforeValidator, StringConstraints, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 _VISIBLE = r"[^\s\x00-\x1f\x7f]"
 _ANY_BUT_CONTROL = r"[^\x00-\x1f\x7f]"
@@ -19,3 +22,42 @@ def single_line(max_length: int) -> type[str]:
     return Annotated[  # type: ignore[return-value]
         str, StringConstraints(min_length=1, max_length=max_length, pattern=SINGLE_LINE_PATTERN)
     ]
+
+
+def decimal_text(pattern: str, example: str) -> type[Decimal]:
+    """A decimal given as a JSON string matching ``pattern`` (money and rates
+    travel as strings, never binary floats).
+
+    The pattern is the whole rule, in the schema and on the server alike, so
+    bounds live in it too: a client that follows the document is never refused.
+    """
+
+    def check(value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return value
+        if not isinstance(value, str) or not re.fullmatch(pattern, value):
+            raise PydanticCustomError(
+                "decimal_text", "write the number as a decimal string such as {example}", {"example": example}
+            )
+        return value
+
+    return Annotated[  # type: ignore[return-value]
+        Decimal,
+        BeforeValidator(check),
+        WithJsonSchema({"type": "string", "pattern": pattern, "examples": [example]}),
+    ]
+
+
+def non_negative_decimal(integer_digits: int, decimal_places: int) -> type[Decimal]:
+    return decimal_text(rf"^[0-9]{{1,{integer_digits}}}(\.[0-9]{{1,{decimal_places}}})?$", "1250.5")
+
+
+def positive_decimal(integer_digits: int, decimal_places: int) -> type[Decimal]:
+    return decimal_text(
+        rf"^(?=.*[1-9])[0-9]{{1,{integer_digits}}}(\.[0-9]{{1,{decimal_places}}})?$", "1250.5"
+    )
+
+
+def fraction(decimal_places: int) -> type[Decimal]:
+    """A share from 0 to 1 inclusive."""
+    return decimal_text(rf"^(0(\.[0-9]{{1,{decimal_places}}})?|1(\.0{{1,{decimal_places}}})?)$", "0.25")

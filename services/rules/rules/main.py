@@ -7,18 +7,36 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from kit.app import ServiceSpec, create_service_app
+from rules import data_files
+from rules.api import calculations_router, router
 from rules.config import Settings
+from rules.loading import load_catalogue
 from rules.models import idempotency_keys
+
+
+async def _load(app: FastAPI) -> None:
+    app.state.catalogue = await load_catalogue(app.state.sessionmaker, data_files.load())
+
 
 SPEC = ServiceSpec(
     name="rules",
     title="Panjereh rules",
-    description="The amended customs law as dated, cited data: point-in-time values and traced calculations (SPEC §5).",
+    description=(
+        "The amended Customs Affairs Law, its executive bylaw and the trade rules of the seeds as dated, "
+        "cited data: the value in force on any date (Gregorian or Jalali), each period's citation, and "
+        "calculations (fines, levies, fees, duties, deadlines) that show their trace. Values marked "
+        "`verified: false` come from sources that could not be confirmed; say so to the user."
+    ),
     version="0.1.0",
     service_dir=Path(__file__).resolve().parent.parent,
     settings_factory=Settings,
-    routers=[],
+    routers=[router, calculations_router],
     idempotency_table=idempotency_keys,
+    tags=[
+        {"name": "rules", "description": "The law as dated data, with citations."},
+        {"name": "calculations", "description": "Traced calculations over the rules in force."},
+    ],
+    on_startup=[_load],
 )
 
 

@@ -1,0 +1,138 @@
+"""The calculation framework: inputs, the trace, the registry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+from rules_client.models import CalculationResult, TraceStep
+
+from rules.catalogue import Catalogue, InForce
+from rules.dates import INVALID_DATE, Calendar, DateError, parse_date, today_tehran
+from rules.presenting import citation, date_pair
+
+# Dates a calculation accepts: far wider than any rule's life, narrow enough that
+# adding months or days to them never leaves the calendars' range.
+EARLIEST = dt.date(1900, 1, 1)
+LATEST = dt.date(2199, 12, 31)
+
+
+class CalculationInput(BaseModel):
+    """Base of every calculation's input: unknown fields are refused, and date
+    fields accept ISO dates, or Jalali ones with ``calendar: jalali``, from
+    1900 to 2199."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    calendar: Calendar = Calendar.GREGORIAN
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _legal_dates(cls, value: Any, info: ValidationInfo) -> Any:
+        annotation = cls.model_fields[info.field_name].annotation
+        if annotation not in (dt.date, dt.date | None) or value is None:
+            return value
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        if not isinstance(value, str):
+            raise PydanticCustomError(INVALID_DATE, "a date is written as a string: YYYY-MM-DD")
+        try:
+            day = parse_date(value, info.data.get("calendar", Calendar.GREGORIAN))
+        except DateError as exc:
+            raise PydanticCustomError(INVALID_DATE, str(exc)) from exc
+        if not EARLIEST <= day <= LATEST:
+            raise PydanticCustomError(
+                INVALID_DATE,
+                f"{day.isoformat()} is outside the dates this service calculates for "
+                f"({EARLIEST.isoformat()} to {LATEST.isoformat()})",
+            )
+        return day
+
+
+def today() -> dt.date:
+    return today_tehran()
+
+
+@dataclass
+class Trace:
+    steps: list[TraceStep] = field(default_factory=list)
+    verified: bool = True
+
+    def use(self, in_force: InForce, step: str, detail: str | None = None, **parameters: Any) -> Any:
+        """Record that ``in_force``'s value was used; returns that value."""
+        period = in_force.period
+        self.verified &= period.verified
+        self.steps.append(
+            TraceStep(
+                step=step,
+                detail=detail,
+                rule_id=in_force.rule.id,
+                applies_from=date_pair(period.starts),
+                citation=citation(period.citation),
+                verified=period.verified,
+                parameters=parameters,
+                result=period.value,
+            )
+        )
+        return period.value
+
+    def note(self, step: str, detail: str | None = None, result: Any = None, **parameters: Any) -> None:
+        """Record arithmetic or a decision that used no rule value."""
+        self.steps.append(TraceStep(step=step, detail=detail, parameters=parameters, result=result))
+
+    def unverified(self, reason: str) -> None:
+        """Mark the result unverified for a reason outside the rule data."""
+        self.verified = False
+        self.steps.append(TraceStep(step="unverified", detail=reason, verified=False))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    result: Any
+    unit: str | None
+
+
+InputT = TypeVar("InputT", bound=CalculationInput)
+
+
+@dataclass(frozen=True)
+class Calculation:
+    name: str
+    summary: str
+    description: str
+    inputs: type[CalculationInput]
+    function: Callable[[Catalogue, Any, Trace], Outcome]
+
+    def run(self, catalogue: Catalogue, inputs: CalculationInput) -> CalculationResult:
+        trace = Trace()
+        outcome = self.function(catalogue, inputs, trace)
+        return CalculationResult(
+            calculation=self.name,
+            result=outcome.result,
+            unit=outcome.unit,
+            verified=trace.verified,
+            trace=trace.steps,
+        )
+
+
+REGISTRY: dict[str, Calculation] = {}
+
+
+def calculation(
+    name: str, summary: str, inputs: type[InputT]
+) -> Callable[[Callable[[Catalogue, InputT, Trace], Outcome]], Callable[[Catalogue, InputT, Trace], Outcome]]:
+    """Register a calculation; its docstring becomes the API description."""
+
+    def register(
+        function: Callable[[Catalogue, InputT, Trace], Outcome],
+    ) -> Callable[[Catalogue, InputT, Trace], Outcome]:
+        if name in REGISTRY:
+            raise ValueError(f"calculation {name} registered twice")
+        REGISTRY[name] = Calculation(name, summary, (function.__doc__ or "").strip(), inputs, function)
+        return function
+
+    return register
