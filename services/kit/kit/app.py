@@ -114,9 +114,21 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
     install_openapi(app)
     app.add_middleware(RequestContextMiddleware, service=spec.name)
     for router in spec.routers:
-        app.include_router(router)
-    app.include_router(_operations_router(spec))
+        _mount(app, router)
+    _mount(app, _operations_router(spec))
     return app
+
+
+def _mount(app: FastAPI, router: APIRouter) -> None:
+    """Add the router's routes to the app as they are.
+
+    Our routers carry no prefix or include-time dependencies (tags and route
+    classes are applied when a route is declared), so this is what
+    ``include_router`` would produce, without the wrapper it adds in front of
+    every route: that wrapper made routing cost grow with the number of routes
+    ahead (measured ~50 µs on a rules calculation).
+    """
+    app.router.routes.extend(router.routes)
 
 
 def _operations_router(spec: ServiceSpec) -> APIRouter:

@@ -192,3 +192,13 @@ async def test_unknown_calculation_is_404(rules_api: httpx.AsyncClient) -> None:
     assert response.status_code == 404
     listed = (await rules_api.get("/v1/calculations")).json()
     assert "late-exit-fine" in [c["name"] for c in listed]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("production_unit", 0), ("permitted_goods", "true"), ("duties", "5"), ("duties", True)]
+)
+async def test_json_types_are_exact(rules_api: httpx.AsyncClient, field: str, value: object) -> None:
+    body = {"duties": 0, "goods_value": 574, "permitted_goods": False, "production_unit": False, field: value}
+    response = await rules_api.post("/v1/calculations/temporary-import-guarantee", json=body)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == f"#/body/{field}"

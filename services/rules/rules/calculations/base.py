@@ -32,6 +32,22 @@ class CalculationInput(BaseModel):
 
     @field_validator("*", mode="before")
     @classmethod
+    def _exact_json_types(cls, value: Any, info: ValidationInfo) -> Any:
+        """JSON types as the schema states them: no 0 for false, no "5" for 5."""
+        annotation = cls.model_fields[info.field_name].annotation
+        if value is None:
+            return value
+        if annotation in (bool, bool | None) and not isinstance(value, bool):
+            raise PydanticCustomError("bool_type", "write true or false")
+        if annotation in (int, int | None):
+            if isinstance(value, float) and value.is_integer():
+                return int(value)  # JSON Schema counts 56.0 as an integer
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise PydanticCustomError("int_type", "write a whole number")
+        return value
+
+    @field_validator("*", mode="before")
+    @classmethod
     def _legal_dates(cls, value: Any, info: ValidationInfo) -> Any:
         annotation = cls.model_fields[info.field_name].annotation
         if annotation not in (dt.date, dt.date | None) or value is None:
