@@ -195,7 +195,8 @@ async def test_unknown_calculation_is_404(rules_api: httpx.AsyncClient) -> None:
 
 
 @pytest.mark.parametrize(
-    ("field", "value"), [("production_unit", 0), ("permitted_goods", "true"), ("duties", "5"), ("duties", True)]
+    ("field", "value"),
+    [("production_unit", 0), ("permitted_goods", "true"), ("duties", "5"), ("duties", True)],
 )
 async def test_json_types_are_exact(rules_api: httpx.AsyncClient, field: str, value: object) -> None:
     body = {"duties": 0, "goods_value": 574, "permitted_goods": False, "production_unit": False, field: value}
