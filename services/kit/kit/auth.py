@@ -57,10 +57,6 @@ class Principal:
     claims: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
-    def is_machine(self) -> bool:
-        return self.client_id is not None and self.subject == f"client:{self.client_id}"
-
-    @property
     def rate_limit_key(self) -> str:
         return self.actor or self.subject
 

@@ -68,18 +68,6 @@ class Forbidden(ProblemError):
     title_fa = "دسترسی مجاز نیست"
 
 
-class Conflict(ProblemError):
-    status = 409
-    code = "conflict"
-    title = "Conflict"
-
-
-class PreconditionFailed(ProblemError):
-    status = 412
-    code = "precondition-failed"
-    title = "The resource changed since you read it"
-
-
 class InvalidCursor(ProblemError):
     status = 400
     code = "invalid-cursor"
