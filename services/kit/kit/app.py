@@ -26,6 +26,7 @@ from kit.http import create_http_client
 from kit.idempotency import purge_expired
 from kit.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
 from kit.openapi import install_openapi
+from kit.routing import ExactPathIndex
 from kit.settings import ServiceSettings
 
 logger = logging.getLogger("kit.app")
@@ -116,6 +117,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
     for router in spec.routers:
         _mount(app, router)
     _mount(app, _operations_router(spec))
+    app.router.routes.insert(0, ExactPathIndex(app.router.routes))
     return app
 
 

@@ -9,6 +9,7 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, Field
 
 from kit.errors import PROBLEM_JSON
+from kit.json_body import BODY_MODELS
 
 
 class ProblemFieldError(BaseModel):
@@ -47,6 +48,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         servers=app.servers,
     )
     schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    _add_body_models(doc, schemas)
     problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(problem_schema.pop("$defs", {}))
     schemas["Problem"] = problem_schema
@@ -70,6 +72,29 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
                 },
             )
     return doc
+
+
+def _add_body_models(doc: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """The schemas of request bodies documented through ``kit.json_body.documented``."""
+    for path_item in doc.get("paths", {}).values():
+        for operation in path_item.values():
+            ref = (
+                operation.get("requestBody", {})
+                .get("content", {})
+                .get("application/json", {})
+                .get("schema", {})
+                .get("$ref", "")
+                if isinstance(operation, dict)
+                else ""
+            )
+            name = ref.removeprefix("#/components/schemas/")
+            model = BODY_MODELS.get(name)
+            if model is None or name in schemas:
+                continue
+            schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            for def_name, definition in schema.pop("$defs", {}).items():
+                schemas.setdefault(def_name, definition)
+            schemas[name] = schema
 
 
 def install_openapi(app: FastAPI) -> None:

@@ -9,11 +9,12 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-_VISIBLE = r"[^\s\x00-\x1f\x7f]"
-_ANY_BUT_CONTROL = r"[^\x00-\x1f\x7f]"
-# One line of text: no control characters (NUL, newlines...), no leading or
-# trailing whitespace. PostgreSQL refuses NUL in text, and names with hidden
-# characters are how look-alike records are made.
+_VISIBLE = r"[^\s\x00-\x1f\x7f-\x9f]"
+_ANY_BUT_CONTROL = r"[^\x00-\x1f\x7f-\x9f]"
+# One line of text: no control characters (C0, DEL and C1: NUL, newlines, NEL...),
+# no leading or trailing whitespace. PostgreSQL refuses NUL in text, and names
+# with hidden characters are how look-alike records are made. C1 is named
+# outright because engines disagree on whether NEL (U+0085) is ``\s``.
 SINGLE_LINE_PATTERN = rf"^{_VISIBLE}({_ANY_BUT_CONTROL}*{_VISIBLE})?$"
 
 

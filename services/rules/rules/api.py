@@ -10,8 +10,10 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 from rules_client.models import CalculationResult, RulePage, RuleValue, Timeline
 
+from kit import json_body
 from kit.errors import PROBLEM_RESPONSES
 from kit.pagination import PageParams, decode_cursor, encode_cursor, page_params
 from kit.urls import public_url
@@ -26,13 +28,21 @@ router = APIRouter(tags=["rules"])
 calculations_router = APIRouter(tags=["calculations"])
 
 
-async def catalogue(request: Request) -> Catalogue:
-    # async: FastAPI runs a plain ``def`` dependency in the thread pool, which
-    # cost more than the whole lookup.
+def catalogue(request: Request) -> Catalogue:
+    """The law in memory, loaded at startup.
+
+    Taken from the request rather than declared as a dependency: resolving a
+    dependency cost a hot endpoint more than its own work. For the same reason
+    the lookup and the calculations answer rendered JSON (``JsonBytes``),
+    skipping FastAPI's second validation of a model built from checked data.
+    """
     return request.app.state.catalogue
 
 
-CatalogueDep = Annotated[Catalogue, Depends(catalogue)]
+class JsonBytes(Response):
+    media_type = "application/json"
+
+
 DATE_PATTERN = r"^[0-9۰-۹٠-٩]{4}[-/][0-9۰-۹٠-٩]{1,2}[-/][0-9۰-۹٠-٩]{1,2}$"
 DATE_HELP = (
     "ISO Gregorian (`2018-07-22`), or Jalali (`1397-04-31`, `1397/04/31`) with `calendar=jalali`; "
@@ -54,7 +64,6 @@ def _day(at: str | None, calendar: Calendar) -> dt.date:
 @router.get("/v1/rules", summary="Find rules by source, kind or text", response_model=RulePage)
 async def list_rules(
     request: Request,
-    rules: CatalogueDep,
     params: Annotated[PageParams, Depends(page_params)],
     instrument: Annotated[
         str | None, Query(max_length=60, description="`customs-affairs-law`, `customs-affairs-bylaw`, ...")
@@ -70,7 +79,9 @@ async def list_rules(
     "customs affairs law, article 109" is
     `?instrument=customs-affairs-law&article=109`. Ordered by id."""
     after = decode_cursor(params.cursor, 1)[0] if params.cursor else None
-    found = rules.search(instrument=instrument, article=article, note=note, kind=kind, text=q, after=after)
+    found = catalogue(request).search(
+        instrument=instrument, article=article, note=note, kind=kind, text=q, after=after
+    )
     items = []
     for rule in found:
         if len(items) == params.limit:
@@ -90,17 +101,17 @@ async def list_rules(
     responses={404: PROBLEM_RESPONSES[404]},
 )
 async def rule_at(
+    request: Request,
     rule_id: str,
-    rules: CatalogueDep,
     at: Annotated[str | None, Query(pattern=DATE_PATTERN, description=DATE_HELP)] = None,
     calendar: Calendar = Calendar.GREGORIAN,
-) -> RuleValue:
+) -> JsonBytes:
     """The value on `at`, the amendment that produced it (`citation`), every
     amendment before it (`amendments`), `verified`, and every date in both
     calendars. A date before the rule existed is 404 and says from when it
     applies."""
     day = _day(at, calendar)
-    return presenting.value(rules.at(rule_id, day), day)
+    return JsonBytes(presenting.value_json(catalogue(request).at(rule_id, day), day))
 
 
 @router.get(
@@ -109,8 +120,8 @@ async def rule_at(
     response_model=Timeline,
     responses={404: PROBLEM_RESPONSES[404]},
 )
-async def rule_timeline(rule_id: str, rules: CatalogueDep) -> Timeline:
-    return presenting.timeline(rules.get(rule_id))
+async def rule_timeline(request: Request, rule_id: str) -> Timeline:
+    return presenting.timeline(catalogue(request).get(rule_id))
 
 
 @calculations_router.get("/v1/calculations", summary="The calculations this service offers")
@@ -122,16 +133,18 @@ async def list_calculations() -> list[dict[str, str]]:
 
 
 def _endpoint(calc: Calculation) -> Any:
-    async def run(inputs: Any, rules: CatalogueDep) -> CalculationResult:
-        return calc.run(rules, inputs)
+    async def run(request: Request) -> JsonBytes:
+        inputs = await json_body.parse(request, calc.inputs)
+        return JsonBytes(_RESULT_JSON.to_json(calc.run(catalogue(request), inputs)))
 
-    # Each calculation's own input model, so its body is documented and validated.
-    run.__annotations__ = {**run.__annotations__, "inputs": calc.inputs}
     run.__name__ = "calculate_" + calc.name.replace("-", "_")
     return run
 
 
+_RESULT_JSON = CalculationResult.__pydantic_serializer__
+
 for _calc in REGISTRY.values():
+    _body = json_body.documented(_calc.inputs)
     calculations_router.add_api_route(
         f"/v1/calculations/{_calc.name}",
         _endpoint(_calc),
@@ -139,5 +152,6 @@ for _calc in REGISTRY.values():
         summary=_calc.summary,
         description=_calc.description,
         response_model=CalculationResult,
-        responses={404: PROBLEM_RESPONSES[404]},
+        openapi_extra=_body["openapi_extra"],
+        responses={404: PROBLEM_RESPONSES[404], **_body["responses"]},
     )

@@ -78,8 +78,24 @@ def value(in_force: InForce, day: dt.date) -> RuleValue:
     return _value_in_force(in_force).model_copy(update={"at": date_pair(day)})
 
 
+def value_json(in_force: InForce, day: dt.date) -> bytes:
+    """``value`` as the JSON the API answers, rendered once per rule, period and day."""
+    key = (id(in_force.rule), in_force.index, day)
+    hit = _rendered.get(key)
+    if hit is not None and hit[0] is in_force.rule:
+        return hit[1]
+    if len(_rendered) >= _MAX_CACHED:
+        _rendered.clear()
+    body = _RULE_VALUE_JSON.to_json(value(in_force, day))
+    _rendered[key] = (in_force.rule, body)
+    return body
+
+
 # id(rule) -> (rule, {period index: its RuleValue}); holding the rule keeps its id from being reused.
 _values: dict[int, tuple[Rule, dict[int, RuleValue]]] = {}
+# (id(rule), period index, day) -> (rule, the rendered answer), held the same way.
+_rendered: dict[tuple[int, int, dt.date], tuple[Rule, bytes]] = {}
+_RULE_VALUE_JSON = RuleValue.__pydantic_serializer__
 
 
 def _value_in_force(in_force: InForce) -> RuleValue:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
@@ -30,43 +30,56 @@ class CalculationInput(BaseModel):
 
     calendar: Calendar = Calendar.GREGORIAN
 
+    # Field name -> bool, int or dt.date, for the fields the validator below checks.
+    _checked: ClassVar[dict[str, type]] = {}
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls._checked = {
+            name: kind
+            for name, field in cls.model_fields.items()
+            for kind in (bool, int, dt.date)
+            if field.annotation in (kind, kind | None)
+        }
+
     @field_validator("*", mode="before")
     @classmethod
-    def _exact_json_types(cls, value: Any, info: ValidationInfo) -> Any:
-        """JSON types as the schema states them: no 0 for false, no "5" for 5."""
-        annotation = cls.model_fields[info.field_name].annotation
-        if value is None:
+    def _exact_types_and_legal_dates(cls, value: Any, info: ValidationInfo) -> Any:
+        """JSON types as the schema states them (no 0 for false, no "5" for 5), and
+        dates in either calendar within the span this service calculates for."""
+        kind = cls._checked.get(info.field_name)
+        if kind is None or value is None:
             return value
-        if annotation in (bool, bool | None) and not isinstance(value, bool):
-            raise PydanticCustomError("bool_type", "write true or false")
-        if annotation in (int, int | None):
+        if kind is bool:
+            if not isinstance(value, bool):
+                raise PydanticCustomError("bool_type", "write true or false")
+            return value
+        if kind is int:
             if isinstance(value, float) and value.is_integer():
                 return int(value)  # JSON Schema counts 56.0 as an integer
             if isinstance(value, bool) or not isinstance(value, int):
                 raise PydanticCustomError("int_type", "write a whole number")
-        return value
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _legal_dates(cls, value: Any, info: ValidationInfo) -> Any:
-        annotation = cls.model_fields[info.field_name].annotation
-        if annotation not in (dt.date, dt.date | None) or value is None:
             return value
-        if isinstance(value, dt.date):
-            value = value.isoformat()
-        if not isinstance(value, str):
-            raise PydanticCustomError(INVALID_DATE, "a date is written as a string: YYYY-MM-DD")
-        try:
-            day = parse_date(value, info.data.get("calendar", Calendar.GREGORIAN))
-        except DateError as exc:
-            raise PydanticCustomError(INVALID_DATE, str(exc)) from exc
-        if not EARLIEST <= day <= LATEST:
-            raise PydanticCustomError(
-                INVALID_DATE,
-                f"{day.isoformat()} is outside the dates this service calculates for "
-                f"({EARLIEST.isoformat()} to {LATEST.isoformat()})",
-            )
-        return day
+        return _legal_date(value, info.data.get("calendar", Calendar.GREGORIAN))
+
+
+def _legal_date(value: Any, calendar: Calendar) -> dt.date:
+    if isinstance(value, dt.date):
+        value = value.isoformat()
+    if not isinstance(value, str):
+        raise PydanticCustomError(INVALID_DATE, "a date is written as a string: YYYY-MM-DD")
+    try:
+        day = parse_date(value, calendar)
+    except DateError as exc:
+        raise PydanticCustomError(INVALID_DATE, str(exc)) from exc
+    if not EARLIEST <= day <= LATEST:
+        raise PydanticCustomError(
+            INVALID_DATE,
+            f"{day.isoformat()} is outside the dates this service calculates for "
+            f"({EARLIEST.isoformat()} to {LATEST.isoformat()})",
+        )
+    return day
 
 
 def today() -> dt.date:
