@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from identity_client.models import ClientCreate, ClientCreated, ClientOut, ClientPage, JwkSet, TokenResponse
 
 from identity import keys, repository, service
-from identity.exceptions import ClientNotFound, InvalidClient, InvalidTokenRequest, UnsupportedGrantType
-from identity.tokens import sign_access_token
+from identity.exceptions import ClientNotFound, InvalidTokenRequest, UnsupportedGrantType
+from identity.grants import GRANTS
 from kit.auth import Principal, require_scope
 from kit.db import SessionDep
 from kit.errors import PROBLEM_RESPONSES
@@ -21,25 +19,56 @@ from kit.urls import public_location
 
 router = APIRouter()
 clients_router = APIRouter(route_class=IdempotentRoute, tags=["machine clients"])
-GRANT_TYPES = ["client_credentials"]
-# Documented precisely here; parsed leniently below so that a bad request gets
-# OAuth's 400 ``invalid_request`` (RFC 6749 §5.2) rather than a 422.
+GRANT_TYPES = list(GRANTS)
+TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
+_TEXT = {"type": "string", "minLength": 1}
+FORM_SCHEMAS: dict[str, dict[str, Any]] = {
+    "client_credentials": {
+        "required": ["grant_type"],
+        "properties": {
+            "scope": {
+                "type": "string",
+                "description": "Space-separated scopes; omit for all the client holds.",
+            },
+            "client_id": {**_TEXT, "description": "Or use HTTP Basic authentication (preferred)."},
+            "client_secret": _TEXT,
+        },
+    },
+    "refresh_token": {
+        "required": ["grant_type", "refresh_token"],
+        "properties": {"refresh_token": {**_TEXT, "description": "The refresh token last issued."}},
+    },
+    TOKEN_EXCHANGE: {
+        "required": ["grant_type", "subject_token", "subject_token_type", "actor_token", "actor_token_type"],
+        "properties": {
+            "subject_token": {**_TEXT, "description": "Whom to act for: a representation ID."},
+            "subject_token_type": {
+                **_TEXT,
+                "description": "`urn:panjereh:params:oauth:token-type:representation`.",
+            },
+            "actor_token": {**_TEXT, "description": "The acting user's own access token."},
+            "actor_token_type": {**_TEXT, "description": "`urn:ietf:params:oauth:token-type:access_token`."},
+            "requested_token_type": {**_TEXT, "description": "Optional; only access tokens are issued."},
+        },
+    },
+}
+FORM_FIELDS = {"grant_type", *(name for schema in FORM_SCHEMAS.values() for name in schema["properties"])}
+# Documented precisely here, one schema per grant type; parsed leniently below so
+# that a bad request gets OAuth's 400 ``invalid_request`` (RFC 6749 §5.2), not a 422.
 TOKEN_REQUEST_BODY = {
     "required": True,
     "content": {
         "application/x-www-form-urlencoded": {
             "schema": {
-                "type": "object",
-                "required": ["grant_type"],
-                "properties": {
-                    "grant_type": {"type": "string", "enum": GRANT_TYPES},
-                    "scope": {
-                        "type": "string",
-                        "description": "Space-separated scopes; omit for all the client holds.",
-                    },
-                    "client_id": {"type": "string", "description": "Or use HTTP Basic authentication."},
-                    "client_secret": {"type": "string"},
-                },
+                "oneOf": [
+                    {
+                        "type": "object",
+                        "title": grant,
+                        "required": schema["required"],
+                        "properties": {"grant_type": {"const": grant}, **schema["properties"]},
+                    }
+                    for grant, schema in FORM_SCHEMAS.items()
+                ]
             }
         }
     },
@@ -61,16 +90,20 @@ async def get_jwks(session: SessionDep, response: Response) -> dict[str, Any]:
     return await keys.jwks(session)
 
 
-def _basic_credentials(request: Request) -> tuple[str, str] | None:
-    header = request.headers.get("authorization", "")
-    if header[:6].lower() != "basic ":
-        return None
+async def _form(request: Request) -> dict[str, str]:
+    """The form's known fields; a field given twice is refused (RFC 6749 §3.2)."""
     try:
-        decoded = base64.b64decode(header[6:].strip(), validate=True).decode()
-        client_id, _, secret = decoded.partition(":")
-    except (binascii.Error, UnicodeDecodeError) as exc:
-        raise InvalidClient("The Basic credentials cannot be decoded.") from exc
-    return client_id, secret
+        form = await request.form()
+    except (AssertionError, ValueError) as exc:  # not a form at all
+        raise InvalidTokenRequest("Send the token request as application/x-www-form-urlencoded.") from exc
+    fields: dict[str, str] = {}
+    for name in sorted(FORM_FIELDS):
+        values = form.getlist(name)
+        if len(values) > 1:
+            raise InvalidTokenRequest(f"{name} is given more than once.")
+        if values and isinstance(values[0], str) and values[0]:
+            fields[name] = values[0]
+    return fields
 
 
 @router.post(
@@ -78,63 +111,39 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
     tags=["tokens"],
     summary="Get an access token (OAuth 2.0 token endpoint)",
     response_model=TokenResponse,
+    response_model_exclude_none=True,
     responses={400: PROBLEM_RESPONSES[400], 401: PROBLEM_RESPONSES[401]},
     openapi_extra={"requestBody": TOKEN_REQUEST_BODY},
 )
-async def token(
-    request: Request,
-    response: Response,
-    session: SessionDep,
-    grant_type: Annotated[
-        str | None,
-        Form(description="`client_credentials`.", json_schema_extra={"enum": GRANT_TYPES}),
-    ] = None,
-    scope: Annotated[
-        str | None, Form(description="Space-separated scopes; omit for all the client holds.")
-    ] = None,
-    client_id: Annotated[str | None, Form(description="Or use HTTP Basic authentication.")] = None,
-    client_secret: Annotated[str | None, Form()] = None,
-) -> TokenResponse:
-    """RFC 6749 token endpoint, form-encoded.
+async def token(request: Request, response: Response, session: SessionDep) -> TokenResponse:
+    """RFC 6749 token endpoint, form-encoded. Access tokens are ES256 JWTs valid
+    for 10 minutes.
 
-    **client_credentials** (machine clients: clearance-agent software, the
-    Mikhak feed, admin tools): authenticate with HTTP Basic (preferred) or
-    `client_id`/`client_secret` in the form, never both. The token is an ES256
-    JWT valid for 10 minutes whose `sub` is `client:<client_id>`.
+    - **client_credentials** (machine clients: clearance-agent software, the
+      Mikhak feed, admin tools): HTTP Basic (preferred) or
+      `client_id`/`client_secret` in the form, never both; `sub` is
+      `client:<client_id>`.
+    - **refresh_token**: a user's refresh token from login; each is spent on
+      use and replaced, and a spent one presented again revokes its family.
+    - **urn:ietf:params:oauth:grant-type:token-exchange** (RFC 8693): an
+      agent's token for a principal who granted them representation; `sub` is
+      the principal and `act.sub` the agent.
 
     Errors are problem+json that also carry OAuth's `error` and
     `error_description`.
     """
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
+    form = await _form(request)
+    grant_type = form.get("grant_type")
     if not grant_type:
         raise InvalidTokenRequest("grant_type is required.")
-    if grant_type not in GRANT_TYPES:
-        raise UnsupportedGrantType(f"grant_type {grant_type!r} is not supported; use client_credentials.")
-    basic = _basic_credentials(request)
-    if basic and (client_id or client_secret):
-        raise InvalidTokenRequest("Authenticate with HTTP Basic or with form fields, not both.")
-    if basic:
-        client_id, client_secret = basic
-    if not client_id or not client_secret:
-        raise InvalidClient("Client credentials are missing.")
-
-    client = await service.authenticate_client(session, client_id, client_secret)
-    scopes = service.granted_scopes(client, scope)
-    settings = request.app.state.settings
-    kid, pem = await request.app.state.signer.current()
-    access_token = sign_access_token(
-        kid=kid,
-        private_pem=pem,
-        issuer=settings.token_issuer,
-        audience=settings.token_audience,
-        subject=f"client:{client.client_id}",
-        ttl_seconds=settings.access_token_ttl_seconds,
-        extra_claims={"client_id": client.client_id, "scope": " ".join(scopes)},
-    )
-    return TokenResponse(
-        access_token=access_token, expires_in=settings.access_token_ttl_seconds, scope=" ".join(scopes)
-    )
+    handler = GRANTS.get(grant_type)
+    if handler is None:
+        raise UnsupportedGrantType(
+            f"grant_type {grant_type!r} is not supported; use one of: {', '.join(GRANT_TYPES)}."
+        )
+    return await handler(request, session, form)
 
 
 @clients_router.post(

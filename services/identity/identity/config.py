@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from kit.settings import ServiceSettings
@@ -19,6 +19,11 @@ class Settings(ServiceSettings):
     # AES-256-GCM key (base64, 32 bytes) that encrypts signing keys at rest.
     # Required outside the sandbox; in the sandbox a development key is derived.
     key_encryption_key: str = ""
+    # SMS codes (seed 001: four digits); sending limits against paid-SMS abuse (OWASP API4).
+    sms_code_length: int = Field(default=4, ge=4, le=8)
+    sms_code_ttl_seconds: int = 120
+    sms_code_max_attempts: int = 5
+    sms_adapter: str = "outbox"
 
     @field_validator("key_encryption_key")
     @classmethod

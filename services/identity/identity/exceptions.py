@@ -49,6 +49,17 @@ class InvalidClient(OAuthError):
         self.headers["WWW-Authenticate"] = 'Basic realm="panjereh"'
 
 
+class InvalidGrant(OAuthError):
+    """The refresh token, subject or actor token is invalid, expired, spent or
+    revoked, or no active grant allows what was asked (RFC 6749 §5.2)."""
+
+    status = 400
+    code = "oauth-invalid-grant"
+    title = "The grant is not valid"
+    title_fa = "مجوز دریافت توکن معتبر نیست"
+    oauth_error = "invalid_grant"
+
+
 class InvalidScope(OAuthError):
     status = 400
     code = "oauth-invalid-scope"
@@ -59,3 +70,45 @@ class InvalidScope(OAuthError):
 class ClientNotFound(NotFound):
     code = "client-not-found"
     title = "Machine client not found"
+
+
+class NotYourAccount(ProblemError):
+    status = 403
+    code = "user-token-required"
+    title = "This needs a user's own token"
+    title_fa = "این کار توکن خود کاربر را لازم دارد"
+
+
+class CodeNotFound(ProblemError):
+    status = 404
+    code = "code-not-found"
+    title = "No such verification code"
+    title_fa = "کد تایید یافت نشد"
+
+
+class CodeSpent(ProblemError):
+    status = 409
+    code = "code-spent"
+    title = "The verification code was already used"
+    title_fa = "کد تایید قبلا استفاده شده است"
+
+
+class CodeExpired(ProblemError):
+    status = 410
+    code = "code-expired"
+    title = "The verification code has expired"
+    title_fa = "کد تایید منقضی شده است"
+
+
+class CodeAttemptsExhausted(ProblemError):
+    status = 429
+    code = "code-attempts-exhausted"
+    title = "Too many wrong codes"
+    title_fa = "تعداد تلاش‌های ناموفق بیش از حد مجاز است"
+
+
+class CodeWrong(ProblemError):
+    status = 422
+    code = "code-wrong"
+    title = "The verification code is wrong"
+    title_fa = "کد تایید نادرست است"

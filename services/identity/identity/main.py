@@ -7,7 +7,17 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from identity import keys
+from identity import (
+    accounts_api,
+    keys,
+    login_api,
+    representations_api,
+    roles_api,
+    sandbox_api,
+    signature_keys_api,
+    sso_fake,
+)
+from identity.adapters.sms import OutboxSms
 from identity.api import clients_router, router
 from identity.config import Settings
 from identity.crypto import key_encryption_key
@@ -25,6 +35,8 @@ async def _startup(app: FastAPI) -> None:
     async with app.state.sessionmaker() as session, session.begin():
         await keys.ensure_current(session, kek, ttl, timedelta(days=settings.signing_key_max_age_days))
     app.state.signer = keys.Signer(app.state.sessionmaker, kek)
+    app.state.kek = kek
+    app.state.sms = OutboxSms()
 
     async def own_jwks() -> dict:
         async with app.state.sessionmaker() as session:
@@ -50,11 +62,26 @@ SPEC = ServiceSpec(
     version="0.1.0",
     service_dir=SERVICE_DIR,
     settings_factory=Settings,
-    routers=[router, clients_router],
+    routers=[
+        router,
+        clients_router,
+        accounts_api.router,
+        login_api.router,
+        roles_api.router,
+        signature_keys_api.router,
+        representations_api.router,
+    ],
+    sandbox_routers=[sandbox_api.router, sso_fake.router],
     idempotency_table=idempotency_keys,
     tags=[
         {"name": "tokens", "description": "OAuth 2.0 token endpoint and the JWKS."},
         {"name": "machine clients", "description": "Client-credentials clients (admin scope)."},
+        {"name": "accounts", "description": "Registration of natural and legal persons; change of mobile."},
+        {"name": "login", "description": "Password, second factor (SMS or TOTP), SSO, refresh tokens."},
+        {"name": "roles", "description": "Base, merchant, trader and officer roles."},
+        {"name": "signature keys", "description": "Keys that sign final acts (`Panjereh-Signature`)."},
+        {"name": "representation", "description": "Grants of representation and their four access levels."},
+        {"name": "sandbox", "description": "Only with `PANJEREH_SANDBOX=1`: SMS sent, fake providers."},
     ],
     on_startup=[_startup],
 )

@@ -36,3 +36,23 @@ def sign_access_token(
     return jwt.encode(
         claims, private_pem.decode(), algorithm=ALGORITHM, headers={"kid": kid, "typ": "at+jwt"}
     )
+
+
+async def issue_access_token(state: Any, *, subject: str, claims: dict[str, Any]) -> tuple[str, int]:
+    """Sign an access token with the service's current key; returns ``(token, ttl_seconds)``.
+
+    ``state`` is the app's ``state`` (``request.app.state``): its settings and signer.
+    """
+    settings = state.settings
+    kid, pem = await state.signer.current()
+    ttl = settings.access_token_ttl_seconds
+    token = sign_access_token(
+        kid=kid,
+        private_pem=pem,
+        issuer=settings.token_issuer,
+        audience=settings.token_audience,
+        subject=subject,
+        ttl_seconds=ttl,
+        extra_claims=claims,
+    )
+    return token, ttl

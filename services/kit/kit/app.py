@@ -27,7 +27,7 @@ from kit.idempotency import purge_expired
 from kit.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
 from kit.openapi import install_openapi
 from kit.routing import ExactPathIndex
-from kit.settings import ServiceSettings
+from kit.settings import ServiceSettings, sandbox_enabled
 
 logger = logging.getLogger("kit.app")
 PURGE_INTERVAL_SECONDS = 600
@@ -51,6 +51,8 @@ class ServiceSpec:
     on_startup: Sequence[Hook] = ()
     on_shutdown: Sequence[Hook] = ()
     check_migrations: bool = True
+    # Mounted only when PANJEREH_SANDBOX is on: without it these endpoints do not exist.
+    sandbox_routers: Sequence[APIRouter] = ()
 
 
 async def _purge_loop(app: FastAPI) -> None:
@@ -116,6 +118,9 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
     app.add_middleware(RequestContextMiddleware, service=spec.name)
     for router in spec.routers:
         _mount(app, router)
+    if sandbox_enabled(settings):
+        for router in spec.sandbox_routers:
+            _mount(app, router)
     _mount(app, _operations_router(spec))
     app.router.routes.insert(0, ExactPathIndex(app.router.routes))
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import AliasChoices, Field, field_validator
@@ -86,3 +87,12 @@ def sync_database_url(url: str) -> str:
     parts = urlsplit(async_database_url(url).replace("postgresql+asyncpg://", "postgresql://", 1))
     query = [("sslmode" if k == "ssl" else k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
     return urlunsplit(parts._replace(query=urlencode(query, safe="/")))
+
+
+def sandbox_enabled(settings: ServiceSettings | None) -> bool:
+    """Whether the sandbox is on: from ``settings`` when the app was given them,
+    else from ``PANJEREH_SANDBOX`` as the settings would read it (the app's
+    routes are fixed before its lifespan builds the settings)."""
+    if settings is not None:
+        return settings.sandbox
+    return os.environ.get("PANJEREH_SANDBOX", "").strip().lower() in {"1", "true", "yes", "on", "t", "y"}

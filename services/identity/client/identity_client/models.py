@@ -32,7 +32,15 @@ class TokenResponse(BaseModel):
     access_token: str
     token_type: Literal["Bearer"] = "Bearer"
     expires_in: int = Field(description="Seconds until the token expires.")
-    scope: str = Field(description="Space-separated scopes granted.")
+    scope: str | None = Field(default=None, description="Space-separated scopes granted.")
+    refresh_token: str | None = Field(
+        default=None,
+        description="Login and refresh only: spend it once at `POST /v1/token` for the next pair.",
+    )
+    issued_token_type: str | None = Field(
+        default=None,
+        description="Token exchange only (RFC 8693): `urn:ietf:params:oauth:token-type:access_token`.",
+    )
 
 
 class Jwk(BaseModel):

@@ -1,0 +1,1 @@
+"""Outside services behind interfaces: SMS sending and mobile-ownership inquiry."""
