@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from identity.cli import _create_client
 from identity.main import create_app
@@ -29,3 +30,21 @@ async def admin_token(identity: httpx.AsyncClient, admin_credentials: tuple[str,
     )
     assert response.status_code == 200, response.text
     return response.json()["access_token"]
+
+
+@pytest.fixture(scope="session")
+async def sandbox_app(settings_for) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:  # type: ignore[no-untyped-def]
+    """identity with ``PANJEREH_SANDBOX`` on (SMS readable at ``/v1/sandbox/sms``), and its client."""
+    app = create_app(settings_for("identity", sandbox=True))
+    async with app_client(app) as client:
+        yield app, client
+
+
+@pytest.fixture(scope="session")
+def app(sandbox_app: tuple[FastAPI, httpx.AsyncClient]) -> FastAPI:
+    return sandbox_app[0]
+
+
+@pytest.fixture(scope="session")
+def client(sandbox_app: tuple[FastAPI, httpx.AsyncClient]) -> httpx.AsyncClient:
+    return sandbox_app[1]
