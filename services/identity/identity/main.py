@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from identity import (
     accounts_api,
+    adapters,
     keys,
     login_api,
     representations_api,
@@ -17,7 +18,6 @@ from identity import (
     signature_keys_api,
     sso_fake,
 )
-from identity.adapters.sms import OutboxSms
 from identity.api import clients_router, router
 from identity.config import Settings
 from identity.crypto import key_encryption_key
@@ -36,7 +36,7 @@ async def _startup(app: FastAPI) -> None:
         await keys.ensure_current(session, kek, ttl, timedelta(days=settings.signing_key_max_age_days))
     app.state.signer = keys.Signer(app.state.sessionmaker, kek)
     app.state.kek = kek
-    app.state.sms = OutboxSms()
+    await adapters.install(app)
 
     async def own_jwks() -> dict:
         async with app.state.sessionmaker() as session:
