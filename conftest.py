@@ -59,6 +59,7 @@ def settings_for(database_url: str):  # type: ignore[no-untyped-def]
         values: dict[str, object] = {"database_url": database_url, "sandbox": False, "log_level": "WARNING"}
         if service == "identity":
             values["key_encryption_key"] = IDENTITY_TEST_KEK
+            values["ownership_adapter"] = "sandbox"  # outside the sandbox it must be named
         values.update(overrides)
         return config.Settings(**values)
 

@@ -97,7 +97,7 @@ SEMANTIC_PROBLEMS = {"calculation-input-invalid", "oauth-invalid-grant"}
 
 def _semantic_refusal(response: schemathesis.Response) -> bool:
     """A refusal by a rule across fields or of a live credential, or a 422 whose
-    every field error is a date that is not a real day."""
+    every field error is semantic (``_semantic_field_error``)."""
     try:
         body = response.json()
     except ValueError:
@@ -106,7 +106,20 @@ def _semantic_refusal(response: schemathesis.Response) -> bool:
         return False
     if body.get("code") in SEMANTIC_PROBLEMS:
         return True
-    return bool(body.get("errors")) and all(e.get("type") == INVALID_DATE for e in body["errors"])
+    return bool(body.get("errors")) and all(
+        _semantic_field_error(str(e.get("type", ""))) for e in body["errors"]
+    )
+
+
+def _semantic_field_error(kind: str) -> bool:
+    """Field errors no schema can express: dates that are not real days, wrong
+    check digits, a password on the common list or containing the person's own
+    national code or mobile."""
+    return (
+        kind == INVALID_DATE
+        or kind.endswith("_check_digit")
+        or kind in ("password_common", "password_contains_national_code", "password_contains_mobile")
+    )
 
 
 _settings = settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))

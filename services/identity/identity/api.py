@@ -5,11 +5,25 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
-from identity_client.models import ClientCreate, ClientCreated, ClientOut, ClientPage, JwkSet, TokenResponse
+from identity_client.models import (
+    ClientCreate,
+    ClientCreated,
+    ClientOut,
+    ClientPage,
+    ClientSecretRotate,
+    ClientSecretRotated,
+    JwkSet,
+    TokenResponse,
+)
+from identity_client.representations import (
+    ACCESS_TOKEN_TYPE,
+    LEGAL_PERSON_TOKEN_TYPE,
+    REPRESENTATION_TOKEN_TYPE,
+)
 
 from identity import keys, repository, service
 from identity.exceptions import ClientNotFound, InvalidTokenRequest, UnsupportedGrantType
-from identity.grants import GRANTS
+from identity.grants import GRANTS, token_exchange
 from kit.auth import Principal, require_scope
 from kit.db import SessionDep
 from kit.errors import PROBLEM_RESPONSES
@@ -20,7 +34,6 @@ from kit.urls import public_location
 router = APIRouter()
 clients_router = APIRouter(route_class=IdempotentRoute, tags=["machine clients"])
 GRANT_TYPES = list(GRANTS)
-TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 _TEXT = {"type": "string", "minLength": 1}
 FORM_SCHEMAS: dict[str, dict[str, Any]] = {
     "client_credentials": {
@@ -38,17 +51,20 @@ FORM_SCHEMAS: dict[str, dict[str, Any]] = {
         "required": ["grant_type", "refresh_token"],
         "properties": {"refresh_token": {**_TEXT, "description": "The refresh token last issued."}},
     },
-    TOKEN_EXCHANGE: {
+    token_exchange.GRANT_TYPE: {
         "required": ["grant_type", "subject_token", "subject_token_type", "actor_token", "actor_token_type"],
         "properties": {
-            "subject_token": {**_TEXT, "description": "Whom to act for: a representation ID."},
-            "subject_token_type": {
+            "subject_token": {
                 **_TEXT,
-                "description": "`urn:panjereh:params:oauth:token-type:representation`.",
+                "description": "Whom to act for: a representation ID, or a legal person's ID.",
             },
+            "subject_token_type": {"enum": [REPRESENTATION_TOKEN_TYPE, LEGAL_PERSON_TOKEN_TYPE]},
             "actor_token": {**_TEXT, "description": "The acting user's own access token."},
-            "actor_token_type": {**_TEXT, "description": "`urn:ietf:params:oauth:token-type:access_token`."},
-            "requested_token_type": {**_TEXT, "description": "Optional; only access tokens are issued."},
+            "actor_token_type": {"const": ACCESS_TOKEN_TYPE},
+            "requested_token_type": {
+                "const": ACCESS_TOKEN_TYPE,
+                "description": "Optional: access tokens only.",
+            },
         },
     },
 }
@@ -186,3 +202,42 @@ async def get_client(client_id: str, session: SessionDep, _: AdminDep) -> Client
     if client is None:
         raise ClientNotFound(f"No machine client {client_id!r}.")
     return service.client_out(client)
+
+
+_ADMIN_REFUSALS = {status: PROBLEM_RESPONSES[status] for status in (401, 403, 404)}
+
+
+@clients_router.post(
+    "/v1/clients/{client_id}/secret",
+    summary="Rotate a machine client's secret (admin)",
+    response_model=ClientSecretRotated,
+    responses={**_ADMIN_REFUSALS, 409: PROBLEM_RESPONSES[409], 422: PROBLEM_RESPONSES[422]},
+)
+async def rotate_client_secret(
+    client_id: str,
+    session: SessionDep,
+    admin: AdminDep,
+    response: Response,
+    data: ClientSecretRotate | None = None,
+) -> ClientSecretRotated:
+    """Issues a new secret, shown in this answer only. The previous secret keeps
+    working for `grace_seconds` (default 0: it stops at once; at most 7 days),
+    so the client's operator can deploy the new one without downtime. Only one
+    previous secret is kept: a secret replaced by an earlier rotation stops now.
+    A disabled client is refused (409)."""
+    response.headers["Cache-Control"] = "no-store"
+    grace = data.grace_seconds if data is not None else 0
+    return await service.rotate_client_secret(session, client_id, grace, actor=admin.rate_limit_key)
+
+
+@clients_router.post(
+    "/v1/clients/{client_id}/disable",
+    summary="Disable a machine client (admin)",
+    response_model=ClientOut,
+    responses=_ADMIN_REFUSALS,
+)
+async def disable_client(client_id: str, session: SessionDep, admin: AdminDep) -> ClientOut:
+    """The client gets no new token, with any of its secrets (`invalid_client`
+    at `POST /v1/token`). Tokens already issued run out within 10 minutes.
+    Disabling a disabled client changes nothing."""
+    return await service.disable_client(session, client_id, actor=admin.rate_limit_key)

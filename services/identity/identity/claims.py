@@ -7,9 +7,31 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.models import Party
+from identity.roles import live_roles, merchant_card_valid
+from kit.clock import today_tehran
 
 
 async def party_claims(session: AsyncSession, party: Party) -> dict[str, Any]:
     """Claims for ``party``'s own token: ``roles`` (live roles; merchant only while
-    the card is valid), ``office`` for officers, ``commercial_card_expires``."""
-    raise NotImplementedError
+    the card is valid), ``office`` for officers, ``commercial_card_expires``.
+
+    ``office`` is ``{kind, code, name}``; ``commercial_card_expires`` is the
+    ISO date of the valid card's expiry (both only when they apply).
+    """
+    today = today_tehran()
+    roles: list[str] = []
+    claims: dict[str, Any] = {}
+    for assignment in await live_roles(session, party.id):
+        if assignment.role == "merchant":
+            if not merchant_card_valid(assignment, today):
+                continue
+            assert assignment.card_expires_on is not None
+            claims["commercial_card_expires"] = assignment.card_expires_on.isoformat()
+        if assignment.role == "officer":
+            claims["office"] = {
+                "kind": assignment.office_kind,
+                "code": assignment.office_code,
+                "name": assignment.office_name,
+            }
+        roles.append(assignment.role)
+    return {"roles": roles, **claims}

@@ -4,23 +4,50 @@ A code is ``settings.sms_code_length`` digits (4, as in the seed), valid
 ``sms_code_ttl_seconds`` (2 minutes), with at most ``sms_code_max_attempts``
 (5) tries. Only an HMAC of the code is stored. A code is bound to a purpose and
 a mobile number, so a registration code cannot confirm a key.
+
+Sending is limited, because every SMS (and every ownership inquiry before it)
+is paid and a free endpoint that sends them is an abuse target (OWASP API4):
+
+- per mobile number: one code per ``sms_min_interval_seconds`` (60) for the
+  same purpose, and at most ``sms_max_per_mobile_per_hour`` (5) in any hour;
+- per requester (the token's subject or client, else the caller's address):
+  at most ``sms_max_per_requester_per_hour`` (20) in any hour.
+
+The counts come from ``verification_codes`` itself, so they hold across
+replicas; an advisory lock per number and per requester, held until the
+transaction ends, keeps two concurrent requests from both passing.
+A refusal is 429 ``sms-rate-limited`` with ``Retry-After``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import Request
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identity.exceptions import CodeAttemptsExhausted, CodeExpired, CodeNotFound, CodeSpent, CodeWrong
+from identity.exceptions import (
+    CodeAttemptsExhausted,
+    CodeExpired,
+    CodeNotFound,
+    CodeSpent,
+    CodeWrong,
+    SmsRateLimited,
+)
 from identity.models import VerificationCode
 from kit.clock import now_utc
+from kit.identifiers import normalise_digits
+
+HOUR = timedelta(hours=1)
+# Namespace of the two-key advisory locks taken while counting (pg_advisory_xact_lock(int, int)).
+_LOCK_NAMESPACE = 0x736D73  # "sms"
 
 
 def _digest(code_id: uuid.UUID, code: str) -> str:
@@ -36,6 +63,66 @@ def requester_of(request: Request) -> str:
     return f"ip:{request.client.host if request.client else 'unknown'}"
 
 
+def _seconds_until(moment: datetime, now: datetime) -> int:
+    return max(1, math.ceil((moment - now).total_seconds()))
+
+
+async def _lock(session: AsyncSession, key: str) -> None:
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(:ns, hashtext(:key))"), {"ns": _LOCK_NAMESPACE, "key": key}
+    )
+
+
+async def enforce_sending_limits(
+    request: Request, session: AsyncSession, *, mobile: str, purpose: str
+) -> None:
+    """Raise ``SmsRateLimited`` if a code for ``purpose`` may not be sent to ``mobile`` now.
+
+    Call it before any paid step (the ownership inquiry); ``issue`` calls it again.
+    """
+    settings = request.app.state.settings
+    requester = requester_of(request)
+    await _lock(session, "mobile:" + mobile)
+    await _lock(session, "requester:" + requester)
+    now = now_utc()
+    since = now - HOUR
+    sent = VerificationCode.created_at
+    last_for_purpose, count, oldest = (
+        await session.execute(
+            select(
+                func.max(sent).filter(VerificationCode.purpose == purpose),
+                func.count(),
+                func.min(sent),
+            ).where(VerificationCode.mobile == mobile, sent > since)
+        )
+    ).one()
+    interval = timedelta(seconds=settings.sms_min_interval_seconds)
+    if last_for_purpose is not None and last_for_purpose + interval > now:
+        raise SmsRateLimited(
+            f"A code was just sent to this number; ask again in "
+            f"{_seconds_until(last_for_purpose + interval, now)} second(s).",
+            retry_after=_seconds_until(last_for_purpose + interval, now),
+            limit="per-mobile-interval",
+        )
+    if count >= settings.sms_max_per_mobile_per_hour:
+        raise SmsRateLimited(
+            f"At most {settings.sms_max_per_mobile_per_hour} codes an hour are sent to one number.",
+            retry_after=_seconds_until(oldest + HOUR, now),
+            limit="per-mobile-hourly",
+        )
+    count, oldest = (
+        await session.execute(
+            select(func.count(), func.min(sent)).where(VerificationCode.requester == requester, sent > since)
+        )
+    ).one()
+    if count >= settings.sms_max_per_requester_per_hour:
+        raise SmsRateLimited(
+            f"At most {settings.sms_max_per_requester_per_hour} codes an hour are sent for one requester.",
+            retry_after=_seconds_until(oldest + HOUR, now),
+            limit="per-requester-hourly",
+        )
+
+
 async def issue(
     request: Request,
     session: AsyncSession,
@@ -46,7 +133,9 @@ async def issue(
     data: dict[str, Any] | None = None,
     message: str = "Panjereh code: {code}",
 ) -> VerificationCode:
-    """Create a code for ``purpose`` and send it to ``mobile`` with the app's SMS adapter."""
+    """Create a code for ``purpose`` and send it to ``mobile`` with the app's SMS adapter,
+    within the sending limits (``SmsRateLimited`` otherwise)."""
+    await enforce_sending_limits(request, session, mobile=mobile, purpose=purpose)
     settings = request.app.state.settings
     code = "".join(secrets.choice("0123456789") for _ in range(settings.sms_code_length))
     row = VerificationCode(
@@ -61,7 +150,9 @@ async def issue(
     row.code_hash = _digest(row.id, code)
     session.add(row)
     await session.flush()
-    await request.app.state.sms.send(session, mobile=mobile, body=message.format(code=code), purpose=purpose)
+    await request.app.state.sms.send(
+        session, mobile=mobile, body=message.format(code=code), purpose=purpose, code=code
+    )
     return row
 
 
@@ -72,8 +163,10 @@ async def check(
 
     Every try is counted first, in its own committed transaction, so a wrong
     code still counts although the request fails and its transaction rolls back.
+    Persian and Arabic digits in ``code`` are read as 0-9.
     """
     settings = request.app.state.settings
+    code = normalise_digits(code)
     async with request.app.state.sessionmaker() as counter, counter.begin():
         tried = await counter.get(VerificationCode, code_id, with_for_update=True)
         if tried is None or tried.purpose != purpose:
@@ -93,7 +186,7 @@ async def check(
             errors=[{"pointer": "#/body/code", "detail": "wrong code", "type": "code_wrong"}],
             attempts_left=attempts_left,
         )
-    row = await session.get(VerificationCode, code_id, with_for_update=True)
+    row = await session.get(VerificationCode, code_id, with_for_update=True, populate_existing=True)
     assert row is not None
     if row.consumed_at is not None:  # a concurrent request won
         raise CodeSpent("This code was already used; ask for a new one.")

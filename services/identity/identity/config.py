@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import base64
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from kit.settings import ServiceSettings
@@ -23,7 +24,46 @@ class Settings(ServiceSettings):
     sms_code_length: int = Field(default=4, ge=4, le=8)
     sms_code_ttl_seconds: int = 120
     sms_code_max_attempts: int = 5
-    sms_adapter: str = "outbox"
+    sms_adapter: Literal["outbox", "kavenegar"] = "outbox"
+    # Sending limits (identity.codes), counted from verification_codes so they hold across
+    # replicas: per mobile one code per `sms_min_interval_seconds` and at most
+    # `sms_max_per_mobile_per_hour`; per requester (token subject, else client address) at
+    # most `sms_max_per_requester_per_hour`. Refusals are 429 with Retry-After.
+    sms_min_interval_seconds: int = Field(default=60, ge=0)
+    sms_max_per_mobile_per_hour: int = Field(default=5, ge=1)
+    sms_max_per_requester_per_hour: int = Field(default=20, ge=1)
+    # Kavenegar (sms_adapter=kavenegar): verify/lookup with a template whose %token% is the code.
+    kavenegar_url: str = "https://api.kavenegar.com/v1"
+    kavenegar_api_key: SecretStr = SecretStr("")
+    kavenegar_template: str = "panjereh-verify"
+    # Mobile-ownership inquiry (Shahkar): "sandbox" answers from sandbox_mobile_owners, "zohal"
+    # asks the Zohal aggregator. Empty means "sandbox" in the sandbox; outside it identity
+    # refuses to start unless an adapter is named (even "sandbox", explicitly).
+    ownership_adapter: Literal["", "sandbox", "zohal"] = ""
+    zohal_url: str = "https://service.zohal.io/api/v0/services/inquiry/shahkar"
+    zohal_token: SecretStr = SecretStr("")
+    # Login (identity.login): after `login_lockout_threshold` consecutive failures the account
+    # is locked for 1, 2, 4 ... minutes (doubling with each further failure), at most
+    # `login_lockout_max_minutes`. A second-factor challenge lives 2-5 minutes, 5 tries.
+    login_lockout_threshold: int = Field(default=5, ge=1)
+    login_lockout_max_minutes: int = Field(default=60, ge=1)
+    login_challenge_ttl_seconds: int = Field(default=180, ge=120, le=300)
+    login_challenge_max_attempts: int = Field(default=5, ge=1)
+    # Refresh tokens rotate on every use; a family (one login) ends after `refresh_family_max_days`.
+    refresh_token_ttl_days: int = Field(default=14, ge=1)
+    refresh_family_max_days: int = Field(default=30, ge=1)
+    # "My Government" SSO (identity.sso, OIDC code flow with PKCE). In the sandbox, empty
+    # URLs point at the fake provider on identity itself (/v1/sandbox/my-government).
+    sso_issuer: str = ""
+    sso_authorization_url: str = ""
+    sso_token_url: str = ""
+    sso_jwks_url: str = ""
+    sso_client_id: str = "panjereh"
+    sso_client_secret: SecretStr = SecretStr("")
+    # Pages the provider may send the user back to (registered with it); identity's own
+    # callback is always allowed.
+    sso_redirect_uris: list[str] = Field(default_factory=list)
+    sso_login_ttl_seconds: int = Field(default=600, ge=60, le=1800)
 
     @field_validator("key_encryption_key")
     @classmethod

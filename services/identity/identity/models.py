@@ -69,6 +69,9 @@ class MachineClient(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     created_by: Mapped[str | None] = mapped_column(String(200))
     disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # After a rotation the previous secret keeps working until ``previous_secret_valid_until``.
+    previous_secret_hash: Mapped[str | None] = mapped_column(String(128))
+    previous_secret_valid_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 # --- Accounts -------------------------------------------------------------------------------
@@ -133,6 +136,7 @@ class LegalManager(Base):
     """A natural person who manages (acts as) a legal person."""
 
     __tablename__ = "legal_managers"
+    __table_args__ = (Index("ix_legal_managers_manager_id", "manager_id"),)
 
     legal_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("parties.id", ondelete="CASCADE"), primary_key=True
@@ -228,6 +232,8 @@ class RefreshToken(Base):
     party_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("parties.id", ondelete="CASCADE"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     amr: Mapped[list[str]] = mapped_column(ARRAY(String(20)))
+    # When the user authenticated (copied along the family): ``auth_time`` and the absolute limit.
+    auth_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -3,13 +3,52 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identity.models import RoleAssignment
+from identity.models import Party, RoleAssignment
 
 
 async def live_role(session: AsyncSession, party_id: uuid.UUID, role: str) -> RoleAssignment | None:
     """The party's unrevoked assignment of ``role``, or None. (A merchant's card
     may still have expired: see ``merchant_card_valid``.)"""
-    raise NotImplementedError
+    return await session.scalar(
+        select(RoleAssignment).where(
+            RoleAssignment.party_id == party_id,
+            RoleAssignment.role == role,
+            RoleAssignment.revoked_at.is_(None),
+        )
+    )
+
+
+async def live_roles(session: AsyncSession, party_id: uuid.UUID) -> list[RoleAssignment]:
+    """Every unrevoked assignment of the party, oldest first."""
+    rows = await session.scalars(
+        select(RoleAssignment)
+        .where(RoleAssignment.party_id == party_id, RoleAssignment.revoked_at.is_(None))
+        .order_by(RoleAssignment.created_at, RoleAssignment.id)
+    )
+    return list(rows)
+
+
+def merchant_card_valid(assignment: RoleAssignment, on: date) -> bool:
+    """Whether the commercial card of a merchant assignment is still valid on the
+    business date ``on`` (Asia/Tehran, ``kit.clock.today_tehran()``): it is valid
+    through its expiry date."""
+    return assignment.card_expires_on is not None and assignment.card_expires_on >= on
+
+
+async def parties_by_identifier(
+    session: AsyncSession, *, national_code: str | None = None, national_id: str | None = None
+) -> list[Party]:
+    """The parties with this national code (natural) or national ID (legal); none without either."""
+    conditions = []
+    if national_code is not None:
+        conditions.append(Party.national_code == national_code)
+    if national_id is not None:
+        conditions.append(Party.national_id == national_id)
+    if not conditions:
+        return []
+    return list(await session.scalars(select(Party).where(or_(*conditions)).order_by(Party.kind.desc())))

@@ -83,6 +83,26 @@ class ClientCreated(ClientOut):
     client_secret: str = Field(description="Shown once; only a hash is kept.")
 
 
+MAX_SECRET_GRACE_SECONDS = 7 * 24 * 3600
+
+
+class ClientSecretRotate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    grace_seconds: int = Field(
+        default=0,
+        ge=0,
+        le=MAX_SECRET_GRACE_SECONDS,
+        description="How long the previous secret keeps working (seconds, at most 7 days); 0: stops at once.",
+    )
+
+
+class ClientSecretRotated(ClientCreated):
+    previous_secret_valid_until: datetime | None = Field(
+        description="Until when the previous secret still works; null when it stopped at once."
+    )
+
+
 class ClientPage(BaseModel):
     items: list[ClientOut]
     next: str | None = None

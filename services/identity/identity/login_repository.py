@@ -1,0 +1,112 @@
+"""Queries of login, second factor, refresh tokens and SSO."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from identity.models import Account, LoginChallenge, Party, RefreshToken, SsoLogin, VerificationCode
+
+
+async def natural_person_with_account(
+    session: AsyncSession, national_code: str
+) -> tuple[Party, Account] | None:
+    """The natural person with ``national_code`` and their login, in one round trip."""
+    row = (
+        await session.execute(
+            select(Party, Account)
+            .join(Account, Account.party_id == Party.id)
+            .where(Party.national_code == national_code, Party.kind == "natural")
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+async def account(session: AsyncSession, party_id: uuid.UUID, *, lock: bool = False) -> Account | None:
+    return await session.get(Account, party_id, with_for_update=lock, populate_existing=lock)
+
+
+async def claim_totp_step(session: AsyncSession, party_id: uuid.UUID, step: int) -> bool:
+    """Record ``step`` as the last TOTP step used, unless it (or a later one) was
+    used already. Atomic: of two requests with the same code, one wins."""
+    result = await session.execute(
+        update(Account)
+        .where(
+            Account.party_id == party_id,
+            or_(Account.totp_last_step.is_(None), Account.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+async def challenge(
+    session: AsyncSession, challenge_id: uuid.UUID, *, lock: bool = False
+) -> LoginChallenge | None:
+    return await session.get(LoginChallenge, challenge_id, with_for_update=lock, populate_existing=lock)
+
+
+async def latest_code(
+    session: AsyncSession, *, party_id: uuid.UUID, mobile: str, purpose: str
+) -> VerificationCode | None:
+    """The party's newest code for ``purpose`` sent to ``mobile`` (index on mobile, created_at)."""
+    return await session.scalar(
+        select(VerificationCode)
+        .where(
+            VerificationCode.mobile == mobile,
+            VerificationCode.purpose == purpose,
+            VerificationCode.party_id == party_id,
+        )
+        .order_by(VerificationCode.created_at.desc())
+        .limit(1)
+    )
+
+
+async def refresh_token_for_update(session: AsyncSession, token_hash: str) -> RefreshToken | None:
+    """The refresh token with this hash, locked: concurrent uses queue up behind it."""
+    return await session.scalar(
+        select(RefreshToken).where(RefreshToken.token_hash == token_hash).with_for_update()
+    )
+
+
+async def refresh_token(session: AsyncSession, token_hash: str) -> RefreshToken | None:
+    return await session.scalar(select(RefreshToken).where(RefreshToken.token_hash == token_hash))
+
+
+async def family_revoked(session: AsyncSession, family_id: uuid.UUID) -> bool:
+    return bool(
+        await session.scalar(
+            select(exists().where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_not(None)))
+        )
+    )
+
+
+async def revoke_family(
+    session: AsyncSession,
+    family_id: uuid.UUID,
+    at: datetime,
+    *,
+    party_id: uuid.UUID | None = None,
+    except_id: uuid.UUID | None = None,
+) -> int:
+    """Revoke every live token of the family; returns how many were revoked."""
+    conditions = [RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None)]
+    if party_id is not None:
+        conditions.append(RefreshToken.party_id == party_id)
+    if except_id is not None:
+        conditions.append(RefreshToken.id != except_id)
+    result = await session.execute(
+        update(RefreshToken)
+        .where(and_(*conditions))
+        .values(revoked_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount  # type: ignore[attr-defined,no-any-return]
+
+
+async def sso_login_for_update(session: AsyncSession, state: str) -> SsoLogin | None:
+    return await session.get(SsoLogin, state, with_for_update=True)

@@ -1,0 +1,175 @@
+"""Turning the second factor of login on and off.
+
+TOTP (an authenticator app) is the stronger choice: an SMS code can be
+intercepted or the number taken over (SIM swap). At most one method is on; to
+change it, turn the current one off (password and a code of the current
+method), then set up the other. Every change is audited.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import Request
+from identity_client.login import SmsCodeSent, TotpEnrolment, TwoFactorDisable, TwoFactorStatus
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from identity import audit, codes, login, login_repository, passwords, totp
+from identity.exceptions import (
+    CodeNotFound,
+    CodeWrong,
+    PasswordWrong,
+    TwoFactorAlreadyOn,
+    TwoFactorNothingPending,
+    TwoFactorOff,
+)
+from identity.models import Account, Party
+from identity.subjects import subject_of
+from kit.clock import now_utc
+from kit.identifiers import mask_mobile
+
+SMS_CODE_PURPOSE = "two-factor"
+
+
+async def _account(session: AsyncSession, party: Party) -> Account:
+    account = await login_repository.account(session, party.id, lock=True)
+    assert account is not None  # every natural person who can log in has one
+    return account
+
+
+def _audit(session: AsyncSession, party: Party, action: str, method: str) -> None:
+    audit.record(
+        session,
+        actor=subject_of(party),
+        action=action,
+        object_type="account",
+        object_id=party.id,
+        details={"method": method},
+    )
+
+
+def _code_wrong() -> CodeWrong:
+    return CodeWrong(
+        "The code is wrong.",
+        errors=[{"pointer": "#/body/code", "detail": "wrong code", "type": "code_wrong"}],
+    )
+
+
+async def status(session: AsyncSession, party: Party) -> TwoFactorStatus:
+    account = await login_repository.account(session, party.id)
+    assert account is not None
+    return TwoFactorStatus(method=account.two_factor)  # type: ignore[arg-type]
+
+
+async def start_totp(request: Request, session: AsyncSession, party: Party) -> TotpEnrolment:
+    """A new TOTP secret, kept encrypted and pending until a code from the app confirms it."""
+    account = await _account(session, party)
+    if account.two_factor != "none":
+        raise TwoFactorAlreadyOn(f"The second factor is {account.two_factor}; turn it off first.")
+    secret = totp.new_secret()
+    account.totp_pending_secret_encrypted = totp.encrypt_secret(request.app.state.kek, party.id, secret)
+    _audit(session, party, "two-factor.totp-started", "totp")
+    await session.flush()
+    assert party.national_code is not None
+    name = totp.mask_national_code(party.national_code)
+    return TotpEnrolment(
+        secret=secret,
+        otpauth_uri=totp.provisioning_uri(secret, name),
+        issuer=totp.ISSUER,
+        account_name=name,
+        digits=totp.DIGITS,
+        period=totp.PERIOD,
+    )
+
+
+async def confirm_totp(request: Request, session: AsyncSession, party: Party, code: str) -> TwoFactorStatus:
+    """Turn TOTP on with a code from the app for the pending secret."""
+    account = await _account(session, party)
+    if account.two_factor != "none":
+        raise TwoFactorAlreadyOn(f"The second factor is {account.two_factor}; turn it off first.")
+    if account.totp_pending_secret_encrypted is None:
+        raise TwoFactorNothingPending("Start with POST /v1/me/two-factor/totp.")
+    kek = request.app.state.kek
+    secret = totp.decrypt_secret(kek, party.id, account.totp_pending_secret_encrypted)
+    step = totp.matching_step(secret, code)
+    if step is None:
+        raise _code_wrong()
+    account.totp_secret_encrypted = account.totp_pending_secret_encrypted
+    account.totp_pending_secret_encrypted = None
+    account.totp_last_step = step  # the confirming code cannot log in
+    account.two_factor = "totp"
+    _audit(session, party, "two-factor.enabled", "totp")
+    await session.flush()
+    return TwoFactorStatus(method="totp")
+
+
+async def send_sms_code(request: Request, session: AsyncSession, party: Party) -> SmsCodeSent:
+    """Send a code to the account's mobile: to turn SMS on, or to turn it off when it is on."""
+    account = await _account(session, party)
+    if account.two_factor == "totp":
+        raise TwoFactorAlreadyOn("The second factor is totp; turn it off first.")
+    assert party.mobile is not None
+    code = await codes.issue(
+        request,
+        session,
+        purpose=SMS_CODE_PURPOSE,
+        mobile=party.mobile,
+        party_id=party.id,
+        message="Panjereh code to change two-step login: {code}",
+    )
+    return SmsCodeSent(mobile=mask_mobile(party.mobile), expires_at=code.expires_at)
+
+
+async def _check_sms_code(request: Request, session: AsyncSession, party: Party, code: str) -> None:
+    assert party.mobile is not None
+    sent = await login_repository.latest_code(
+        session, party_id=party.id, mobile=party.mobile, purpose=SMS_CODE_PURPOSE
+    )
+    if sent is None:
+        raise CodeNotFound("No code was sent; ask for one with POST /v1/me/two-factor/sms.")
+    await codes.check(request, session, code_id=sent.id, purpose=SMS_CODE_PURPOSE, code=code)
+
+
+async def confirm_sms(request: Request, session: AsyncSession, party: Party, code: str) -> TwoFactorStatus:
+    """Turn SMS on with the code sent by ``send_sms_code``."""
+    account = await _account(session, party)
+    if account.two_factor != "none":
+        raise TwoFactorAlreadyOn(f"The second factor is {account.two_factor}; turn it off first.")
+    await _check_sms_code(request, session, party, code)
+    account.two_factor = "sms"
+    account.totp_pending_secret_encrypted = None
+    _audit(session, party, "two-factor.enabled", "sms")
+    await session.flush()
+    return TwoFactorStatus(method="sms")
+
+
+async def disable(request: Request, session: AsyncSession, party: Party, data: TwoFactorDisable) -> None:
+    """Turn the second factor off: the password and a code of the current method.
+
+    A wrong password counts as a failed login (and the lockout applies).
+    """
+    account = await login_repository.account(session, party.id)
+    assert account is not None
+    now: datetime = now_utc()
+    login.refuse_if_locked(account, now)
+    right, _ = await passwords.verify_password(data.password, account.password_hash)
+    if not right:
+        await login.count_failure(request, party.id)
+        raise PasswordWrong(
+            "The password is wrong.",
+            errors=[{"pointer": "#/body/password", "detail": "wrong password", "type": "password_wrong"}],
+        )
+    if account.two_factor == "none":
+        raise TwoFactorOff("Two-step login is already off.")
+    method = account.two_factor
+    if method == "sms":
+        await _check_sms_code(request, session, party, data.code)
+    elif not await login.check_totp(request, session, account, data.code):
+        raise _code_wrong()
+    account = await _account(session, party)
+    account.two_factor = "none"
+    account.totp_secret_encrypted = None
+    account.totp_pending_secret_encrypted = None
+    account.totp_last_step = None
+    _audit(session, party, "two-factor.disabled", method)
+    await session.flush()

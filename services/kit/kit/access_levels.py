@@ -1,0 +1,129 @@
+"""Document access levels, and whether a principal may act on an object owned by someone.
+
+Four levels (seed 001): very limited < limited < medium < full (خیلی محدود،
+محدود، متوسط، کامل). An object (an order-registration file) carries a level,
+full by default; a representative's acting-for token carries the level of their
+grant (``access_level``) and its scopes (``scope``).
+
+The rule (SPEC §1, "Reading adopted here"):
+
+* the owner acting for themselves (``subject == owner``, no ``act``) may always act;
+* a representative (``subject == owner`` with ``act``, an RFC 8693 acting-for
+  token) may act on an object of level F only when F ≤ their level R, and only
+  when their scopes cover the act (the trader scope ``full`` covers every
+  section);
+* anyone else never.
+
+What callers answer when the rule says no (``ensure_may_act``):
+
+* no relation to the owner → 404, as if the object did not exist (OWASP API1);
+* a representative whose level is below the object's → 404 too: the owner hides
+  files from a representative by raising their level, so such a file is absent
+  from the representative's lists (``visible_levels``) and reads the same way;
+* a representative who sees the object but whose scopes do not cover the act → 403.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from kit.auth import ACCESS_LEVELS, Principal
+from kit.errors import Forbidden, NotFound
+
+FULL_SCOPE = "full"
+
+
+class AccessLevel(StrEnum):
+    """An access level. Compares by rank (``VERY_LIMITED < FULL``), not alphabetically;
+    equality with its string value still holds (``AccessLevel.FULL == "full"``)."""
+
+    VERY_LIMITED = "very-limited"
+    LIMITED = "limited"
+    MEDIUM = "medium"
+    FULL = "full"
+
+    @property
+    def rank(self) -> int:
+        return ACCESS_LEVELS.index(self.value)
+
+    @classmethod
+    def parse(cls, value: str) -> AccessLevel:
+        """The level named ``value``; ``ValueError`` naming the four levels otherwise."""
+        try:
+            return cls(value)
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not an access level; use one of: {', '.join(ACCESS_LEVELS)}"
+            ) from None
+
+    def _rank_of(self, other: Any) -> int:
+        # Never fall back to str's alphabetical order ("full" < "limited").
+        if not isinstance(other, str) or other not in ACCESS_LEVELS:
+            raise TypeError(f"an access level compares only with access levels, not {other!r}")
+        return ACCESS_LEVELS.index(other)
+
+    def __lt__(self, other: Any) -> bool:  # type: ignore[override]
+        return self.rank < self._rank_of(other)
+
+    def __le__(self, other: Any) -> bool:  # type: ignore[override]
+        return self.rank <= self._rank_of(other)
+
+    def __gt__(self, other: Any) -> bool:  # type: ignore[override]
+        return self.rank > self._rank_of(other)
+
+    def __ge__(self, other: Any) -> bool:  # type: ignore[override]
+        return self.rank >= self._rank_of(other)
+
+
+def _held_level(principal: Principal) -> AccessLevel | None:
+    """The level an acting-for token carries, or None when it carries none (or nonsense)."""
+    value = principal.access_level
+    return AccessLevel(value) if value in ACCESS_LEVELS else None
+
+
+def _covers(principal: Principal, scope: str | None) -> bool:
+    return scope is None or scope in principal.scopes or FULL_SCOPE in principal.scopes
+
+
+def may_act(principal: Principal, owner: str, level: AccessLevel, scope: str | None = None) -> bool:
+    """Whether ``principal`` may act on an object of ``owner`` (a ``user:``/``legal:``
+    subject) whose access level is ``level``, for an act that needs ``scope``
+    (None: any act the principal's grant allows)."""
+    if principal.subject != owner:
+        return False
+    if principal.actor is None:
+        return True
+    held = _held_level(principal)
+    return held is not None and level <= held and _covers(principal, scope)
+
+
+def ensure_may_act(principal: Principal, owner: str, level: AccessLevel, scope: str | None = None) -> None:
+    """``may_act`` or raise: ``NotFound`` when the object is not the principal's to
+    see (no relation to the owner, or above the representative's level),
+    ``Forbidden`` when a representative sees it but their scopes do not cover the act."""
+    if may_act(principal, owner, level, scope):
+        return
+    held = _held_level(principal) if principal.subject == owner else None
+    if held is None or level > held:
+        raise NotFound("No such object.")
+    raise Forbidden(
+        f"The representation this token carries does not cover {scope!r}.",
+        missing_scopes=[scope],
+    )
+
+
+def visible_levels(principal: Principal) -> list[str] | None:
+    """The object levels ``principal`` may see among the objects of ``principal.subject``:
+    None (no filter) for the owner; the levels up to the held one for a
+    representative; none at all for a token that names no valid level.
+
+    Filter lists with it (``WHERE owner = :subject AND level = ANY(:levels)``) so
+    that a list shows exactly what ``may_act`` allows reading.
+    """
+    if principal.actor is None:
+        return None
+    held = _held_level(principal)
+    if held is None:
+        return []
+    return [level.value for level in AccessLevel if level <= held]
