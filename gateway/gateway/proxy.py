@@ -33,6 +33,7 @@ from gateway.pool import ConnectionPool
 from gateway.rate_limit import ClientKeys, RateLimiter
 from gateway.responses import Headers, send_problem
 from kit.request_context import REQUEST_ID_HEADER, set_request_id
+from kit.signatures import SIGNATURE_HEADER
 
 logger = logging.getLogger("gateway.proxy")
 
@@ -45,6 +46,7 @@ _REQUEST_HEADERS: dict[bytes, int] = {
     b"content-encoding": _FORWARD,
     b"content-type": _FORWARD,
     b"idempotency-key": _FORWARD,
+    SIGNATURE_HEADER.lower().encode(): _FORWARD,  # signed final acts (kit.signatures)
     b"if-match": _FORWARD,
     b"if-modified-since": _FORWARD,
     b"if-none-match": _FORWARD,

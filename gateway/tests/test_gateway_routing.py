@@ -75,6 +75,7 @@ async def test_path_query_and_headers_reach_the_upstream(
             "Accept-Language": "fa-IR",
             "If-None-Match": '"v1"',
             "Idempotency-Key": "k-1",
+            "Panjereh-Signature": "e30..c2ln",
             "Cookie": "not=forwarded",
             "X-Custom": "not forwarded",
         },
@@ -88,6 +89,7 @@ async def test_path_query_and_headers_reach_the_upstream(
     assert headers["accept-language"] == "fa-IR"
     assert headers["if-none-match"] == '"v1"'
     assert headers["idempotency-key"] == "k-1"
+    assert headers["panjereh-signature"] == "e30..c2ln"
     assert headers["x-forwarded-for"] == "127.0.0.1"
     assert headers["x-forwarded-proto"] == "http"
     assert headers["x-forwarded-host"] == gateway.url.removeprefix("http://")

@@ -270,8 +270,10 @@ async def sso_callback(
     request: Request,
     response: Response,
     session: SessionDep,
-    state: Annotated[str, Query(min_length=1, max_length=64, description="From `start`.")],
-    code: Annotated[str | None, Query(max_length=2000, description="From My Government.")] = None,
+    state: Annotated[str, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="From `start`.")],
+    code: Annotated[
+        str | None, Query(pattern=r"^[\x21-\x7e]{1,2000}$", description="From My Government.")
+    ] = None,
     error: Annotated[
         str | None, Query(max_length=100, description="My Government's error, if the login failed.")
     ] = None,

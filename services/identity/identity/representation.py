@@ -126,11 +126,12 @@ def _check_scopes(role: GrantorRole, scopes: list[RepresentationScope]) -> list[
 
 async def _representative(session: AsyncSession, data: RepresentationCreate) -> Party:
     ref = data.representative
+    national_code, national_id = ref.national_code, ref.national_id
     party = await repo.active_party_by_identifier(
-        session, national_code=ref.national_code, national_id=ref.national_id
+        session, national_code=national_code, national_id=national_id
     )
     if party is None:
-        field = "national_code" if ref.national_code is not None else "national_id"
+        field = "national_code" if national_code is not None else "national_id"
         raise RepresentativeNotRegistered(
             f"No registered, active person has this {field.replace('_', ' ')}.",
             pointer=f"#/body/representative/{field}",

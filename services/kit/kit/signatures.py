@@ -43,7 +43,7 @@ _P256_BYTES = 32
 _ED25519_BYTES = 32
 # RFC 7638 §3.2: the required public members of each key type, in lexicographic order.
 _THUMBPRINT_MEMBERS = {"EC": ("crv", "kty", "x", "y"), "OKP": ("crv", "kty", "x")}
-_PRIVATE_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth", "k")
+PRIVATE_JWK_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth", "k")
 
 PublicKey = ec.EllipticCurvePublicKey | Ed25519PublicKey
 PrivateKey = ec.EllipticCurvePrivateKey | Ed25519PrivateKey
@@ -84,7 +84,8 @@ SIGNATURE_PARAMETER: dict[str, Any] = {
     "in": "header",
     "required": True,
     "description": SIGNATURE_DOC,
-    "schema": {"type": "string", "pattern": r"^[A-Za-z0-9_-]+\.\.[A-Za-z0-9_-]+$", "maxLength": 4096},
+    # `eyJ`: every protected header is a JSON object, `{"` in base64url.
+    "schema": {"type": "string", "pattern": r"^eyJ[A-Za-z0-9_-]*\.\.[A-Za-z0-9_-]+$", "maxLength": 4096},
 }
 
 
@@ -184,8 +185,8 @@ class InvalidJwk(ProblemError):
     title = "The key is not an acceptable public JWK"
     title_fa = "کلید عمومی پذیرفتنی نیست"
 
-    def __init__(self, detail: str, *, pointer: str = "#/body/jwk") -> None:
-        super().__init__(detail, errors=[{"pointer": pointer, "detail": detail, "type": self.code}])
+    def __init__(self, detail: str, *, pointer: str = "#/body/jwk", kind: str = "jwk-invalid") -> None:
+        super().__init__(detail, errors=[{"pointer": pointer, "detail": detail, "type": kind}])
 
 
 # --- Encoding ------------------------------------------------------------------------------------
@@ -281,7 +282,7 @@ def public_key_from_jwk(jwk: dict[str, Any]) -> PublicKey:
     """The public key of an EC P-256 or OKP Ed25519 JWK. A JWK carrying private
     members (``d``...) is refused: private keys never leave the signer."""
     alg = jwk_algorithm(jwk)
-    present = [m for m in _PRIVATE_MEMBERS if m in jwk]
+    present = [m for m in PRIVATE_JWK_MEMBERS if m in jwk]
     if present:
         raise InvalidJwk(
             f"The JWK carries private members ({', '.join(present)}): send the public key only, "
@@ -296,7 +297,10 @@ def public_key_from_jwk(jwk: dict[str, Any]) -> PublicKey:
             )
             return numbers.public_key()
         except ValueError:
-            raise InvalidJwk("The point (x, y) is not on the P-256 curve.") from None
+            # No schema can say which (x, y) lie on the curve: a distinct type for clients and tests.
+            raise InvalidJwk(
+                "The point (x, y) is not on the P-256 curve.", kind="jwk_point_not_on_curve"
+            ) from None
     return Ed25519PublicKey.from_public_bytes(_coordinate(jwk, "x", _ED25519_BYTES))
 
 

@@ -9,6 +9,18 @@ from fastapi import FastAPI
 from kit.app import ServiceSpec, create_service_app
 from orders.config import Settings
 from orders.models import idempotency_keys
+from orders.reference import api as reference_api
+from orders.reference import data_files, loading
+from orders.reference.service import load_catalogue
+
+
+async def _load_reference_data(app: FastAPI) -> None:
+    """Check the database holds the data files' reference data, and cache its catalogues."""
+    data = data_files.load()
+    async with app.state.sessionmaker() as session:
+        await loading.assert_current(session, data)
+        app.state.reference_catalogue = await load_catalogue(session)
+
 
 SPEC = ServiceSpec(
     name="orders",
@@ -17,8 +29,16 @@ SPEC = ServiceSpec(
     version="0.1.0",
     service_dir=Path(__file__).resolve().parent.parent,
     settings_factory=Settings,
-    routers=[],
+    routers=[reference_api.router],
     idempotency_table=idempotency_keys,
+    tags=[
+        {
+            "name": "reference data",
+            "description": "Tariff lines with permits and prohibitions, customs offices by province, "
+            "Incoterms, countries, currencies, FIDA sellers and the allowed car brands: dated and cited.",
+        }
+    ],
+    on_startup=[_load_reference_data],
 )
 
 

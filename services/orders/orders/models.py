@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import DeclarativeBase
+
 from kit.db import service_metadata
 from kit.idempotency import idempotency_table
 
 metadata = service_metadata("orders")
 idempotency_keys = idempotency_table(metadata)
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+
+
+# Each domain package declares its tables on ``Base``; importing them here puts
+# every table on ``metadata`` (migrations and the models/migrations check read it).
+from orders.reference import models as _reference_models  # noqa: E402
+
+__all__ = ["Base", "idempotency_keys", "metadata"]
+del _reference_models

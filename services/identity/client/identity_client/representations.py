@@ -94,13 +94,15 @@ class RepresentationSide(StrEnum):
 
 
 class RepresentativeRef(BaseModel):
-    """Who represents: a natural person by ``national_code`` or a legal person by
-    ``national_id`` (exactly one of them)."""
+    """Who represents: a natural person by `national_code` or a legal person by
+    `national_id`, exactly one of them."""
 
+    # Exactly one member, and never null: the schema says so (min/maxProperties,
+    # string types), so clients and schemathesis know it without a validator's word.
     model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1, "maxProperties": 1})
 
-    national_code: NationalCode | None = None  # type: ignore[valid-type]
-    national_id: LegalNationalId | None = None  # type: ignore[valid-type]
+    national_code: NationalCode = Field(default=None)  # type: ignore[valid-type, assignment]
+    national_id: LegalNationalId = Field(default=None)  # type: ignore[valid-type, assignment]
 
     @model_validator(mode="after")
     def _exactly_one(self) -> RepresentativeRef:

@@ -7,11 +7,30 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from kit.signatures import PRIVATE_JWK_MEMBERS
 from kit.types import single_line
 
-_B64URL = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+$", max_length=64)]
+# 32 bytes in unpadded, canonical base64url: a P-256 coordinate or an Ed25519 public key.
+_B64URL = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$")]
 KeyStatus = Literal["pending", "active", "revoked"]
 KeyAlgorithm = Literal["ES256", "EdDSA"]
+
+
+# Which members go together, in the schema itself (the service checks the same
+# in kit.signatures and names the field): EC P-256 keys sign ES256 and have `y`;
+# OKP Ed25519 keys sign EdDSA.
+_KEY_TYPES = [
+    {
+        "properties": {
+            "kty": {"const": "EC"},
+            "crv": {"const": "P-256"},
+            "alg": {"enum": ["ES256", None]},
+            "y": {"type": "string"},
+        },
+        "required": ["y"],
+    },
+    {"properties": {"kty": {"const": "OKP"}, "crv": {"const": "Ed25519"}, "alg": {"enum": ["EdDSA", None]}}},
+]
 
 
 class PublicJwkIn(BaseModel):
@@ -19,12 +38,16 @@ class PublicJwkIn(BaseModel):
     (RFC 8037). Private members (`d`...) are refused: the private key never
     leaves the signer. Only the public members are kept."""
 
+    # Extra members are allowed so that a private one (`d`...) is named in the refusal.
     model_config = ConfigDict(
         extra="allow",
         json_schema_extra={
+            "oneOf": _KEY_TYPES,
+            # Private members named in the schema too: none may be present.
+            "not": {"anyOf": [{"required": [member]} for member in PRIVATE_JWK_MEMBERS]},
             "examples": [
-                {"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"},
-            ]
+                {"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}
+            ],
         },
     )
 

@@ -1,0 +1,62 @@
+"""Fixtures of the orders tests: identity over real HTTP (orders verifies tokens
+against its JWKS), the orders app in-process (sandbox off and on), and tokens."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from identity.cli import _create_client
+from identity.main import create_app as create_identity_app
+from kit.testing import Running, app_client, serve
+from orders.main import create_app
+
+
+@pytest.fixture(scope="session")
+async def identity_server(settings_for) -> AsyncIterator[Running]:  # type: ignore[no-untyped-def]
+    running = await serve(create_identity_app(settings_for("identity")))
+    yield running
+    await running.stop()
+
+
+@pytest.fixture(scope="session")
+async def orders(settings_for, identity_server: Running) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+    """The orders app (sandbox off), verifying tokens against the running identity."""
+    app = create_app(settings_for("orders", identity_url=identity_server.url))
+    async with app_client(app) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+async def sandbox_orders(settings_for, identity_server: Running) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+    """The orders app with ``PANJEREH_SANDBOX`` on: demo sellers and car brands are served."""
+    app = create_app(settings_for("orders", identity_url=identity_server.url, sandbox=True))
+    async with app_client(app) as client:
+        yield client
+
+
+async def _token(settings_for, identity_server: Running, name: str, scopes: list[str]) -> str:  # type: ignore[no-untyped-def]
+    created = await _create_client(settings_for("identity"), name, scopes)
+    async with httpx.AsyncClient(base_url=identity_server.url) as http:
+        response = await http.post(
+            "/v1/token",
+            data={"grant_type": "client_credentials"},
+            auth=(created["client_id"], created["client_secret"]),
+        )
+    assert response.status_code == 200, response.text
+    return response.json()["access_token"]
+
+
+@pytest.fixture(scope="session")
+async def admin_headers(settings_for, identity_server: Running) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    token = await _token(settings_for, identity_server, "orders test admin", ["admin"])
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(scope="session")
+async def agent_headers(settings_for, identity_server: Running) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """A machine client without the admin scope (clearance-agent software)."""
+    token = await _token(settings_for, identity_server, "orders test agent", ["clearance-agent"])
+    return {"Authorization": f"Bearer {token}"}
