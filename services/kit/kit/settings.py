@@ -37,6 +37,7 @@ class ServiceSettings(BaseSettings):
     db_pool_size: int = Field(default=20, validation_alias=_shared("DB_POOL_SIZE"))
     db_max_overflow: int = Field(default=10, validation_alias=_shared("DB_MAX_OVERFLOW"))
     identity_url: str = Field(default="http://127.0.0.1:8001", validation_alias=_shared("IDENTITY_URL"))
+    rules_url: str = Field(default="http://127.0.0.1:8005", validation_alias=_shared("RULES_URL"))
     token_issuer: str = Field(
         default="https://panjereh.ir/identity", validation_alias=_shared("PANJEREH_TOKEN_ISSUER")
     )

@@ -7,8 +7,11 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from kit.app import ServiceSpec, create_service_app
+from orders.cars import api as cars_api
 from orders.config import Settings
+from orders.files import api as files_api
 from orders.models import idempotency_keys
+from orders.products import api as products_api
 from orders.reference import api as reference_api
 from orders.reference import data_files, loading
 from orders.reference.service import load_catalogue
@@ -29,14 +32,27 @@ SPEC = ServiceSpec(
     version="0.1.0",
     service_dir=Path(__file__).resolve().parent.parent,
     settings_factory=Settings,
-    routers=[reference_api.router],
+    routers=[reference_api.router, files_api.router, products_api.router, cars_api.router],
     idempotency_table=idempotency_keys,
     tags=[
+        {
+            "name": "order files",
+            "description": "Order-registration files: drafts, tariff lines, final registration (signed), "
+            "review, validity and extension, access levels.",
+        },
+        {
+            "name": "product IDs",
+            "description": "Product IDs (شناسه کالا): headings, registration, supervision, search, barcodes.",
+        },
+        {
+            "name": "cars of Iranians abroad",
+            "description": "The Mikhak feed, eligibility and the case-permit inquiry (seed 001).",
+        },
         {
             "name": "reference data",
             "description": "Tariff lines with permits and prohibitions, customs offices by province, "
             "Incoterms, countries, currencies, FIDA sellers and the allowed car brands: dated and cited.",
-        }
+        },
     ],
     on_startup=[_load_reference_data],
 )

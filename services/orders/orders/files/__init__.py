@@ -1,0 +1,1 @@
+"""Order-registration files (پرونده ثبت سفارش): drafts, tariff lines, states, access levels."""

@@ -1,0 +1,1 @@
+"""Product IDs (شناسه کالا): headings, registration, supervision, dedupe, barcodes."""
