@@ -161,7 +161,7 @@ async def confirm_registration(
     """The latest code is right: the person is active, with the base natural role."""
     party = await _pending(session, registration_id)
     assert party.mobile is not None
-    sent = await repository.latest_code(session, party_id=party.id, mobile=party.mobile, purpose=REGISTER)
+    sent = await codes.latest(session, party_id=party.id, mobile=party.mobile, purpose=REGISTER)
     if sent is None:
         raise CodeNotFound("No code was sent for this registration; ask for one.")
     await codes.check(request, session, code_id=sent.id, purpose=REGISTER, code=code)

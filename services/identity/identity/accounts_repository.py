@@ -42,22 +42,6 @@ async def pending_natural_party(session: AsyncSession, party_id: uuid.UUID) -> P
     )
 
 
-async def latest_code(
-    session: AsyncSession, *, party_id: uuid.UUID, mobile: str, purpose: str
-) -> VerificationCode | None:
-    """The newest code for ``purpose`` sent to the party at ``mobile`` (index on mobile, created_at)."""
-    return await session.scalar(
-        select(VerificationCode)
-        .where(
-            VerificationCode.mobile == mobile,
-            VerificationCode.party_id == party_id,
-            VerificationCode.purpose == purpose,
-        )
-        .order_by(VerificationCode.created_at.desc(), VerificationCode.id.desc())
-        .limit(1)
-    )
-
-
 async def code_of_party(
     session: AsyncSession, *, code_id: uuid.UUID, party_id: uuid.UUID, purpose: str
 ) -> VerificationCode | None:

@@ -193,3 +193,20 @@ async def check(
     row.consumed_at = now_utc()
     await session.flush()
     return row
+
+
+async def latest(
+    session: AsyncSession, *, party_id: uuid.UUID, mobile: str, purpose: str
+) -> VerificationCode | None:
+    """The party's newest code for ``purpose`` sent to ``mobile`` (index on mobile, created_at):
+    only the newest code confirms a step."""
+    return await session.scalar(
+        select(VerificationCode)
+        .where(
+            VerificationCode.mobile == mobile,
+            VerificationCode.party_id == party_id,
+            VerificationCode.purpose == purpose,
+        )
+        .order_by(VerificationCode.created_at.desc(), VerificationCode.id.desc())
+        .limit(1)
+    )

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identity.models import Account, LoginChallenge, Party, RefreshToken, SsoLogin, VerificationCode
+from identity.models import Account, LoginChallenge, Party, RefreshToken, SsoLogin
 
 
 async def natural_person_with_account(
@@ -48,22 +48,6 @@ async def challenge(
     session: AsyncSession, challenge_id: uuid.UUID, *, lock: bool = False
 ) -> LoginChallenge | None:
     return await session.get(LoginChallenge, challenge_id, with_for_update=lock, populate_existing=lock)
-
-
-async def latest_code(
-    session: AsyncSession, *, party_id: uuid.UUID, mobile: str, purpose: str
-) -> VerificationCode | None:
-    """The party's newest code for ``purpose`` sent to ``mobile`` (index on mobile, created_at)."""
-    return await session.scalar(
-        select(VerificationCode)
-        .where(
-            VerificationCode.mobile == mobile,
-            VerificationCode.purpose == purpose,
-            VerificationCode.party_id == party_id,
-        )
-        .order_by(VerificationCode.created_at.desc())
-        .limit(1)
-    )
 
 
 async def refresh_token_for_update(session: AsyncSession, token_hash: str) -> RefreshToken | None:

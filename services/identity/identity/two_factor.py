@@ -122,9 +122,7 @@ async def send_sms_code(request: Request, session: AsyncSession, party: Party) -
 
 async def _check_sms_code(request: Request, session: AsyncSession, party: Party, code: str) -> None:
     assert party.mobile is not None
-    sent = await login_repository.latest_code(
-        session, party_id=party.id, mobile=party.mobile, purpose=SMS_CODE_PURPOSE
-    )
+    sent = await codes.latest(session, party_id=party.id, mobile=party.mobile, purpose=SMS_CODE_PURPOSE)
     if sent is None:
         raise CodeNotFound("No code was sent; ask for one with POST /v1/me/two-factor/sms.")
     await codes.check(request, session, code_id=sent.id, purpose=SMS_CODE_PURPOSE, code=code)
