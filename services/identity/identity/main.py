@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from identity import (
     accounts_api,
     adapters,
+    housekeeping,
     keys,
     login_api,
     representations_api,
@@ -84,6 +85,7 @@ SPEC = ServiceSpec(
         {"name": "sandbox", "description": "Only with `PANJEREH_SANDBOX=1`: SMS sent, fake providers."},
     ],
     on_startup=[_startup],
+    periodic=[housekeeping.purge_expired],
 )
 
 

@@ -53,9 +53,12 @@ class ServiceSpec:
     check_migrations: bool = True
     # Mounted only when PANJEREH_SANDBOX is on: without it these endpoints do not exist.
     sandbox_routers: Sequence[APIRouter] = ()
+    # Housekeeping run every PURGE_INTERVAL_SECONDS beside the idempotency purge
+    # (expired rows, files whose validity ran out); a failure is logged, not fatal.
+    periodic: Sequence[Hook] = ()
 
 
-async def _purge_loop(app: FastAPI) -> None:
+async def _purge_loop(app: FastAPI, periodic: Sequence[Hook]) -> None:
     while True:
         await asyncio.sleep(PURGE_INTERVAL_SECONDS)
         try:
@@ -64,6 +67,11 @@ async def _purge_loop(app: FastAPI) -> None:
             )
         except Exception:  # a failed purge must not stop the service
             logger.exception("idempotency purge failed")
+        for hook in periodic:
+            try:
+                await hook(app)
+            except Exception:
+                logger.exception("periodic task %s failed", getattr(hook, "__qualname__", hook))
 
 
 def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> FastAPI:
@@ -92,7 +100,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
             )
             for hook in spec.on_startup:
                 await hook(app)
-            purger = asyncio.create_task(_purge_loop(app))
+            purger = asyncio.create_task(_purge_loop(app, spec.periodic))
             yield
         finally:
             if purger is not None:

@@ -1,0 +1,45 @@
+"""Deleting what identity no longer needs, run every few minutes (kit ``periodic``).
+
+Anyone may start an SSO login or a registration, so without this the tables
+behind them would grow without bound. Kept: audit entries, SMS messages (the
+record of what was sent), and anything still needed by a sending limit or a
+refresh-token family.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import FastAPI
+from sqlalchemy import delete, exists
+
+from identity.models import LoginChallenge, RefreshToken, SignatureKey, SsoLogin, VerificationCode
+from kit.clock import now_utc
+
+# Past their expiry, rows are kept this long for support questions, then deleted.
+GRACE = timedelta(days=1)
+# Codes back the hourly sending limits and the audit of logins: a month is plenty.
+CODES_KEPT = timedelta(days=30)
+
+
+async def purge_expired(app: FastAPI) -> dict[str, int]:
+    """Delete expired SSO logins, login challenges, old codes and dead refresh
+    tokens; answers how many rows of each went."""
+    now = now_utc()
+    statements = {
+        "sso_logins": delete(SsoLogin).where(SsoLogin.expires_at < now - GRACE),
+        "login_challenges": delete(LoginChallenge).where(LoginChallenge.expires_at < now - GRACE),
+        # Challenges and signature keys point at codes: keep the codes they still name.
+        "verification_codes": delete(VerificationCode).where(
+            VerificationCode.created_at < now - CODES_KEPT,
+            ~exists().where(LoginChallenge.verification_code_id == VerificationCode.id),
+            ~exists().where(SignatureKey.verification_code_id == VerificationCode.id),
+        ),
+        "refresh_tokens": delete(RefreshToken).where(RefreshToken.expires_at < now - GRACE),
+    }
+    deleted: dict[str, int] = {}
+    async with app.state.sessionmaker() as session, session.begin():
+        for name, statement in statements.items():
+            result = await session.execute(statement)
+            deleted[name] = int(getattr(result, "rowcount", 0) or 0)
+    return deleted
