@@ -13,10 +13,11 @@ from kit.clock import today_tehran
 
 async def party_claims(session: AsyncSession, party: Party) -> dict[str, Any]:
     """Claims for ``party``'s own token: ``roles`` (live roles; merchant only while
-    the card is valid), ``office`` for officers, ``commercial_card_expires``.
+    the card is valid), ``office`` for officers, ``commercial_card_expires`` and
+    ``commercial_card_issued``.
 
-    ``office`` is ``{kind, code, name}``; ``commercial_card_expires`` is the
-    ISO date of the valid card's expiry (both only when they apply).
+    ``office`` is ``{kind, code, name}``; the card claims are the ISO dates of
+    the valid card's expiry and issue (each only when it applies).
     """
     today = today_tehran()
     roles: list[str] = []
@@ -27,6 +28,8 @@ async def party_claims(session: AsyncSession, party: Party) -> dict[str, Any]:
                 continue
             assert assignment.card_expires_on is not None
             claims["commercial_card_expires"] = assignment.card_expires_on.isoformat()
+            if assignment.card_issued_on is not None:  # orders' first-year cap counts from it
+                claims["commercial_card_issued"] = assignment.card_issued_on.isoformat()
         if assignment.role == "officer":
             claims["office"] = {
                 "kind": assignment.office_kind,

@@ -41,6 +41,7 @@ async def test_claims_of_a_merchant_with_a_valid_card(app: FastAPI) -> None:
         claims = await party_claims(session, party)
     assert sorted(claims["roles"]) == ["base-natural", "merchant", "trader"]
     assert claims["commercial_card_expires"] == expires.isoformat()
+    assert claims["commercial_card_issued"] == "2025-01-01"  # identity.testing's card
     assert "office" not in claims
 
 

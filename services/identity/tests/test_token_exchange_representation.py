@@ -93,6 +93,9 @@ async def test_another_services_kit_accepts_the_acting_for_token(
     assert principal.roles == {"merchant"}
     assert principal.claims["representation_id"] == grant_id
     assert principal.claims["act"] == {"sub": f"user:{agent.id}"}
+    # The grantor's card travels with a merchant grant: merchant acts check it.
+    assert principal.claims["commercial_card_issued"] == "2025-01-01"
+    assert "commercial_card_expires" in principal.claims
 
     # What the orders service will ask.
     assert may_act(principal, owner, AccessLevel.MEDIUM, "foreign-trade")

@@ -10,6 +10,7 @@ from kit.app import ServiceSpec, create_service_app
 from orders.cars import api as cars_api
 from orders.config import Settings
 from orders.files import api as files_api
+from orders.files import expiry
 from orders.models import idempotency_keys
 from orders.products import api as products_api
 from orders.reference import api as reference_api
@@ -55,6 +56,7 @@ SPEC = ServiceSpec(
         },
     ],
     on_startup=[_load_reference_data],
+    periodic=[expiry.run_once],
 )
 
 

@@ -109,6 +109,9 @@ async def handle(request: Request, session: AsyncSession, form: dict[str, str]) 
             "representation_id": str(grant.id),
             "roles": [grant.grantor_role],
         }
+        if grant.grantor_role == "merchant":  # the grantor's card, as in their own token
+            own = await party_claims(session, grantor)
+            claims.update({k: v for k, v in own.items() if k.startswith("commercial_card_")})
     else:
         legal = await representation.managed_legal_person(session, subject_id, agent)
         subject = subject_of(legal)

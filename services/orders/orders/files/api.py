@@ -1,7 +1,562 @@
-"""(being built)"""
+"""Order-registration files (پرونده ثبت سفارش, SPEC §2).
+
+Who sees what: the merchant (owner) sees all their files; a representative acting for the
+merchant (an acting-for token with the `foreign-trade` scope) sees and acts on a file only when
+the file's access level is at or below the level of their grant (else 404, as if the file did not
+exist); an officer reads the files under review and approves or rejects them; anyone else gets 404.
+
+Lifecycle: `draft` → `submit` → `submitted` (fee computed) → `final-registration` (signed) →
+`under-review` → `approve` / `reject` by an officer → `approved` (valid 3 or 6 months; `extend`
+before expiry; `expired` after) or `rejected`; `cancel` at any point before a decision or after
+approval. Updates carry `If-Match` with the file's ETag.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from typing import Annotated
 
-router = APIRouter(tags=["order files"])
+from fastapi import APIRouter, Depends, File, Header, Path, Query, Request, Response, UploadFile
+from orders_client.files import (
+    AccessLevelChange,
+    AccessLevelHistory,
+    AttachmentList,
+    AttachmentOut,
+    DutiesEstimate,
+    Extension,
+    FileStatus,
+    FinalRegistration,
+    HistoryList,
+    LineCreate,
+    LineOut,
+    LineUpdate,
+    OrderFileCreate,
+    OrderFileOut,
+    OrderFilePage,
+    OrderFileUpdate,
+    Rejection,
+)
+from rules_client import RulesClient
+
+from kit.access_levels import FULL_SCOPE, visible_levels
+from kit.auth import PrincipalDep
+from kit.clock import today_tehran
+from kit.db import SessionDep
+from kit.errors import PROBLEM_JSON, PROBLEM_RESPONSES
+from kit.idempotency import IdempotentRoute
+from kit.pagination import PageParams, page_params
+from kit.signatures import SIGNATURE_HEADER, SignatureVerifier, VerifiedSignature, with_signature
+from kit.urls import public_location
+from orders.files import attachments, charges, repository, service, views
+from orders.files.access import (
+    FOREIGN_TRADE,
+    ensure_may_change,
+    ensure_may_read,
+    ensure_owner,
+    ensure_reviewer,
+    is_officer,
+)
+from orders.files.exceptions import (
+    AttachmentNotFound,
+    OfficerRoleRequired,
+    OrderFileNotFound,
+    OrderLineNotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    ScopeMissing,
+)
+from orders.files.models import OrderFile, OrderLine
+from orders.files.service import Context
+
+router = APIRouter(tags=["order files"], route_class=IdempotentRoute)
+
+_EXTRA = {
+    412: "The `If-Match` ETag is stale: the file changed since it was read",
+    413: "The attachment is larger than 1 MB",
+    415: "The attachment is not a PDF or JPEG by its content, or is disguised",
+    428: "`If-Match` is required (or, for the final registration, `Panjereh-Signature`)",
+    503: "The rules service cannot compute now; nothing was stored",
+}
+
+
+def _responses(*statuses: int) -> dict[int | str, dict]:
+    out: dict[int | str, dict] = {}
+    for status in (401, 404, *statuses):
+        if status in PROBLEM_RESPONSES:
+            out[status] = PROBLEM_RESPONSES[status]
+        else:
+            out[status] = {
+                "description": _EXTRA[status],
+                "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            }
+    return out
+
+
+def _context(request: Request, session: SessionDep, principal: PrincipalDep) -> Context:
+    state = request.app.state
+    return Context(
+        session=session,
+        principal=principal,
+        rules=RulesClient(state.settings.rules_url, state.http),
+        catalogue=state.reference_catalogue,
+        sandbox=bool(state.settings.sandbox),
+    )
+
+
+ContextDep = Annotated[Context, Depends(_context)]
+FileId = Annotated[uuid.UUID, Path(description="The file's ID.")]
+LineId = Annotated[uuid.UUID, Path(description="The line's ID.")]
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        max_length=200,
+        description="The file's ETag as last read (GET); required: missing → 428, stale → 412.",
+    ),
+]
+
+
+async def _file(ctx: Context, file_id: uuid.UUID, *, lock: bool = False) -> OrderFile:
+    file = await repository.file(ctx.session, file_id, lock=lock)
+    if file is None:
+        raise OrderFileNotFound()
+    return file
+
+
+async def _line(ctx: Context, file: OrderFile, line_id: uuid.UUID) -> OrderLine:
+    line = await repository.line(ctx.session, file.id, line_id)
+    if line is None:
+        raise OrderLineNotFound()
+    return line
+
+
+def _check_if_match(file: OrderFile, if_match: str | None) -> None:
+    if if_match is None or not if_match.strip():
+        raise PreconditionRequired()
+    current = views.etag(file)
+    offered = [tag.strip().removeprefix("W/") for tag in if_match.split(",")]
+    if "*" not in offered and current not in offered:
+        raise PreconditionFailed(current)
+
+
+async def _answer(ctx: Context, file: OrderFile, response: Response) -> OrderFileOut:
+    await ctx.session.flush()
+    await ctx.session.refresh(file)
+    response.headers["ETag"] = views.etag(file)
+    lines = await repository.lines(ctx.session, file.id)
+    return views.file_out(file, lines, await repository.fees(ctx.session, file.id), ctx.catalogue)
+
+
+# ------------------------------------------------------------------ files
+
+
+@router.post(
+    "/v1/order-files",
+    status_code=201,
+    summary="Create a draft order-registration file",
+    response_model=OrderFileOut,
+    responses=_responses(403, 422),
+)
+async def create_file(
+    data: OrderFileCreate, ctx: ContextDep, request: Request, response: Response
+) -> OrderFileOut:
+    """A draft for the token's principal: the merchant themselves, or the merchant a
+    representative acts for (with the `foreign-trade` scope). Needs the merchant role with a
+    valid commercial card (403 `commercial-card-expired` naming it otherwise). Every field is
+    checked: the proforma's dates (not issued in the future, not expired), the seller's FIDA ID in
+    the seller registry (the answer carries the seller's name), the customs offices, rules across
+    fields, and for a merchant in the first year of their card the USD 500,000 cap at the stored
+    rate. The access level is `full` unless given."""
+    file = await service.create_file(ctx, data)
+    response.headers["Location"] = public_location(request, f"/v1/order-files/{file.id}")
+    return await _answer(ctx, file, response)
+
+
+@router.get(
+    "/v1/order-files",
+    summary="List the order-registration files the caller may see",
+    response_model=OrderFilePage,
+    responses=_responses(400, 422),
+)
+async def list_files(
+    ctx: ContextDep,
+    request: Request,
+    page: Annotated[PageParams, Depends(page_params)],
+    status: Annotated[FileStatus | None, Query(description="Only files in this state.")] = None,
+) -> OrderFilePage:
+    """The principal's files, oldest first: all of them for the merchant; for a representative only
+    those at or below the level of their grant (the same files a read would show; 403 without the
+    `foreign-trade` scope). Anyone else sees an empty list."""
+    principal = ctx.principal
+    if principal.actor is not None and not ({FOREIGN_TRADE, FULL_SCOPE} & principal.scopes):
+        raise ScopeMissing(
+            "The representation this token carries does not cover foreign trade (scope `foreign-trade`).",
+            missing_scopes=[FOREIGN_TRADE],
+        )
+    levels = visible_levels(principal)
+    rows, next_url = await repository.page_of_files(
+        ctx.session,
+        owner=principal.subject,
+        levels=levels,
+        status=status,
+        today=today_tehran(),
+        params=page,
+        request=request,
+    )
+    return OrderFilePage(items=[views.summary_out(f) for f in rows], next=next_url)
+
+
+@router.get(
+    "/v1/order-reviews",
+    summary="Files waiting for an officer's review",
+    response_model=OrderFilePage,
+    responses=_responses(400, 403, 422),
+)
+async def review_queue(
+    ctx: ContextDep, request: Request, page: Annotated[PageParams, Depends(page_params)]
+) -> OrderFilePage:
+    """Every file under review, oldest first. Officers only (role `officer` in their own token)."""
+    if not is_officer(ctx.principal):
+        raise OfficerRoleRequired("Only officers (role `officer`, in their own token) see the review queue.")
+    rows, next_url = await repository.page_under_review(ctx.session, params=page, request=request)
+    return OrderFilePage(items=[views.summary_out(f) for f in rows], next=next_url)
+
+
+@router.get(
+    "/v1/order-files/{file_id}",
+    summary="Read an order-registration file",
+    response_model=OrderFileOut,
+    responses=_responses(403, 422),
+)
+async def read_file(file_id: FileId, ctx: ContextDep, response: Response) -> OrderFileOut:
+    """The file with its lines (and the permits each requires), fees with their traces, signer
+    and review. The `ETag` header is what `If-Match` must carry on updates. An approved file
+    past its validity reads `expired`."""
+    file = await _file(ctx, file_id)
+    ensure_may_read(ctx.principal, file)
+    return await _answer(ctx, file, response)
+
+
+@router.patch(
+    "/v1/order-files/{file_id}",
+    summary="Edit an order-registration file",
+    response_model=OrderFileOut,
+    responses=_responses(403, 409, 412, 422, 428, 503),
+)
+async def update_file(
+    file_id: FileId, data: OrderFileUpdate, ctx: ContextDep, response: Response, if_match: IfMatch = None
+) -> OrderFileOut:
+    """A draft: any field, checked as on creation. An approved order: only `total_amount` and
+    `freight_amount`; the file goes back to review and the amendment fee (on any increase) is
+    computed and stored. Any other field after approval: 409 `cancel-and-register-again`.
+    Needs `If-Match` (428 without, 412 when stale)."""
+    file = await _file(ctx, file_id, lock=True)
+    ensure_may_change(ctx.principal, file)
+    _check_if_match(file, if_match)
+    await service.update_file(ctx, file, data)
+    return await _answer(ctx, file, response)
+
+
+# ------------------------------------------------------------------ lines
+
+
+@router.post(
+    "/v1/order-files/{file_id}/lines",
+    status_code=201,
+    summary="Add a tariff line",
+    response_model=LineOut,
+    responses=_responses(403, 409, 422),
+)
+async def add_line(file_id: FileId, data: LineCreate, ctx: ContextDep) -> LineOut:
+    """A line on a draft. The answer lists the permits the code requires (standards, food and
+    drug…). A prohibited code is refused (422 `goods-prohibited`, with the reason); an unknown
+    one too (422 `tariff-line-unknown`), both naming `#/body/hs_code`."""
+    file = await _file(ctx, file_id, lock=True)
+    ensure_may_change(ctx.principal, file)
+    line = await service.add_line(ctx, file, data)
+    return views.line_out(line, ctx.catalogue)
+
+
+@router.patch(
+    "/v1/order-files/{file_id}/lines/{line_id}",
+    summary="Edit a tariff line",
+    response_model=LineOut,
+    responses=_responses(403, 409, 412, 422, 428),
+)
+async def update_line(
+    file_id: FileId, line_id: LineId, data: LineUpdate, ctx: ContextDep, if_match: IfMatch = None
+) -> LineOut:
+    """A draft's line: any field. An approved order's: `quantity` and `value` only, and the file
+    goes back to review; the HS code or the kind of goods (`product_id`, `description`, `unit`):
+    409 `cancel-and-register-again`. Needs `If-Match` with the file's ETag."""
+    file = await _file(ctx, file_id, lock=True)
+    ensure_may_change(ctx.principal, file)
+    line = await _line(ctx, file, line_id)
+    _check_if_match(file, if_match)
+    line = await service.update_line(ctx, file, line, data)
+    return views.line_out(line, ctx.catalogue)
+
+
+@router.delete(
+    "/v1/order-files/{file_id}/lines/{line_id}",
+    status_code=204,
+    summary="Remove a tariff line",
+    responses=_responses(403, 409, 422),
+)
+async def remove_line(file_id: FileId, line_id: LineId, ctx: ContextDep) -> Response:
+    """Only from a draft."""
+    file = await _file(ctx, file_id, lock=True)
+    ensure_may_change(ctx.principal, file)
+    await service.remove_line(ctx, file, await _line(ctx, file, line_id))
+    return Response(status_code=204)
+
+
+# ------------------------------------------------------------------ states
+
+
+@router.post(
+    "/v1/order-files/{file_id}/submit",
+    summary="Submit a draft (the fee is computed)",
+    response_model=OrderFileOut,
+    responses=_responses(403, 409, 422, 503),
+)
+async def submit(file_id: FileId, ctx: ContextDep, response: Response) -> OrderFileOut:
+    """Draft → submitted. The file needs lines worth no more than the proforma total and an
+    unexpired proforma. The order-registration fee is computed by the rules service
+    (`order-registration-fee`) at the stored rate and kept with its trace; if the rules service
+    fails: 503 and nothing is stored."""
+    file = await _file(ctx, file_id, lock=True)
+    ensure_may_change(ctx.principal, file)
+    await service.submit(ctx, file)
+    return await _answer(ctx, file, response)
+
+
+async def _verify_signature(request: Request, ctx: Context) -> VerifiedSignature:
+    """The acting user's `Panjereh-Signature` over the body (kit.signatures), checked after the
+    caller was found to see the file, so that strangers learn nothing."""
+    state = request.app.state
+    verifier: SignatureVerifier | None = getattr(state, "signature_verifier", None)
+    if verifier is None:
+        verifier = SignatureVerifier(state.http, state.settings.identity_url)
+    signer = ctx.principal.actor or ctx.principal.subject
+    kid = await verifier.verify(signer, request.headers.get(SIGNATURE_HEADER), await request.body())
+    return VerifiedSignature(signer=signer, kid=kid)
+
+
+@router.post(
+    "/v1/order-files/{file_id}/final-registration",
+    summary="Final registration, signed",
+    response_model=OrderFileOut,
+    **with_signature({"responses": _responses(403, 409, 422)}),
+)
+async def final_registration(
+    file_id: FileId, data: FinalRegistration, ctx: ContextDep, request: Request, response: Response
+) -> OrderFileOut:
+    """Submitted → under review. Signed (`Panjereh-Signature`) by the merchant, or by a
+    representative whose grant covers `foreign-trade` at the file's level; the signer and key are
+    recorded. `validity_months` (3 or 6) is how long the order is valid once approved."""
+    file = await _file(ctx, file_id, lock=True)
+    ensure_may_change(ctx.principal, file)
+    signature = await _verify_signature(request, ctx)
+    await service.register(ctx, file, data.validity_months, signature.signer, signature.kid)
+    return await _answer(ctx, file, response)
+
+
+@router.post(
+    "/v1/order-files/{file_id}/approve",
+    summary="Approve a file under review (officer)",
+    response_model=OrderFileOut,
+    responses=_responses(403, 409),
+)
+async def approve(file_id: FileId, ctx: ContextDep, response: Response) -> OrderFileOut:
+    """Under review → approved, by an officer (never the file's owner). The order is valid for
+    the months chosen at registration, counted from the first approval. Publishes
+    `order.approved`."""
+    file = await _file(ctx, file_id, lock=True)
+    ensure_reviewer(ctx.principal, file)
+    await service.approve(ctx, file)
+    return await _answer(ctx, file, response)
+
+
+@router.post(
+    "/v1/order-files/{file_id}/reject",
+    summary="Reject a file under review (officer)",
+    response_model=OrderFileOut,
+    responses=_responses(403, 409, 422),
+)
+async def reject(file_id: FileId, data: Rejection, ctx: ContextDep, response: Response) -> OrderFileOut:
+    """Under review → rejected, by an officer, with the reason. Publishes `order.rejected`."""
+    file = await _file(ctx, file_id, lock=True)
+    ensure_reviewer(ctx.principal, file)
+    await service.reject(ctx, file, data.reason)
+    return await _answer(ctx, file, response)
+
+
+@router.post(
+    "/v1/order-files/{file_id}/extend",
+    summary="Extend an approved order before it expires",
+    response_model=OrderFileOut,
+    responses=_responses(403, 409, 422),
+)
+async def extend(file_id: FileId, data: Extension, ctx: ContextDep, response: Response) -> OrderFileOut:
+    """3 or 6 more months (Jalali months), asked for before the expiry; after it: 409
+    `order-expired`. Publishes `order.extended`."""
+    file = await _file(ctx, file_id, lock=True)
+    ensure_may_change(ctx.principal, file)
+    await service.extend(ctx, file, data.months)
+    return await _answer(ctx, file, response)
+
+
+@router.post(
+    "/v1/order-files/{file_id}/cancel",
+    summary="Cancel a file",
+    response_model=OrderFileOut,
+    responses=_responses(403, 409),
+)
+async def cancel(file_id: FileId, ctx: ContextDep, response: Response) -> OrderFileOut:
+    """A draft, submitted, under-review or approved file is cancelled (an approved one publishes
+    `order.cancelled`); rejected, expired and cancelled files stay as they are."""
+    file = await _file(ctx, file_id, lock=True)
+    ensure_may_change(ctx.principal, file)
+    await service.cancel(ctx, file)
+    return await _answer(ctx, file, response)
+
+
+# ------------------------------------------------------------------ access level and history
+
+
+@router.put(
+    "/v1/order-files/{file_id}/access-level",
+    summary="Set the file's access level (owner)",
+    response_model=OrderFileOut,
+    responses=_responses(403, 422),
+)
+async def set_access_level(
+    file_id: FileId, data: AccessLevelChange, ctx: ContextDep, response: Response
+) -> OrderFileOut:
+    """Only the owner, acting themselves: representatives holding a lower level stop seeing the
+    file. Every change is kept (`access-level-history`)."""
+    file = await _file(ctx, file_id, lock=True)
+    ensure_owner(ctx.principal, file)
+    await service.set_access_level(ctx, file, data.access_level)
+    return await _answer(ctx, file, response)
+
+
+@router.get(
+    "/v1/order-files/{file_id}/access-level-history",
+    summary="The file's access-level changes (owner)",
+    response_model=AccessLevelHistory,
+    responses=_responses(403, 422),
+)
+async def access_level_history(file_id: FileId, ctx: ContextDep) -> AccessLevelHistory:
+    """Every level the file had, oldest first, with who set it and when. Owner only."""
+    file = await _file(ctx, file_id)
+    ensure_owner(ctx.principal, file)
+    events = await repository.history(ctx.session, file.id, "access-level-changed")
+    return AccessLevelHistory(items=[views.level_change_out(e) for e in events])
+
+
+@router.get(
+    "/v1/order-files/{file_id}/history",
+    summary="The file's history",
+    response_model=HistoryList,
+    responses=_responses(403, 422),
+)
+async def history(file_id: FileId, ctx: ContextDep) -> HistoryList:
+    """Every change, oldest first: who did it (`actor`), for whom (`principal`), when, and the
+    request ID."""
+    file = await _file(ctx, file_id)
+    ensure_may_read(ctx.principal, file)
+    return HistoryList(items=[views.history_out(e) for e in await repository.history(ctx.session, file.id)])
+
+
+@router.get(
+    "/v1/order-files/{file_id}/duties-estimate",
+    summary="Estimate the import duties of the file's lines",
+    response_model=DutiesEstimate,
+    responses=_responses(403, 422, 503),
+)
+async def duties_estimate(file_id: FileId, ctx: ContextDep) -> DutiesEstimate:
+    """Per line, from the rules service with its traces: the 1404 duty table (`import-duties-1404`:
+    duties, VAT, Red Crescent levy; phones by their value in euros) for lines in it, else the
+    tariff-book rate and the Red Crescent levy (`red-crescent-levy`). The customs value is taken
+    as the line's value at the stored (demo) rate: an estimate, not a demand."""
+    file = await _file(ctx, file_id)
+    ensure_may_read(ctx.principal, file)
+    lines = await repository.lines(ctx.session, file.id)
+    return await charges.duties_estimate(ctx.session, ctx.rules, file, lines, today_tehran())
+
+
+# ------------------------------------------------------------------ attachments
+
+
+@router.post(
+    "/v1/order-files/{file_id}/attachments",
+    status_code=201,
+    summary="Attach a PDF or JPEG (at most 1 MB)",
+    response_model=AttachmentOut,
+    responses=_responses(403, 413, 415, 422),
+)
+async def add_attachment(
+    file_id: FileId,
+    ctx: ContextDep,
+    file: Annotated[UploadFile, File(description="The PDF or JPEG, at most 1 MB.")],
+) -> AttachmentOut:
+    """The type is read from the content (`%PDF-`, or JPEG's `FF D8 FF`), not from the name: a
+    file whose content is neither is refused (415), and so is one whose name or declared type
+    says otherwise (a disguised file). Over 1 MB: 413. Stored with its SHA-256."""
+    order = await _file(ctx, file_id, lock=True)
+    ensure_may_change(ctx.principal, order)
+    content = await file.read(attachments.MAX_BYTES + 1)
+    row = await attachments.add(ctx, order, file.filename or "attachment", file.content_type or "", content)
+    return views.attachment_out(row)
+
+
+@router.get(
+    "/v1/order-files/{file_id}/attachments",
+    summary="List the file's attachments",
+    response_model=AttachmentList,
+    responses=_responses(403, 422),
+)
+async def list_attachments(file_id: FileId, ctx: ContextDep) -> AttachmentList:
+    file = await _file(ctx, file_id)
+    ensure_may_read(ctx.principal, file)
+    return AttachmentList(
+        items=[views.attachment_out(a) for a in await repository.attachments(ctx.session, file.id)]
+    )
+
+
+@router.get(
+    "/v1/order-files/{file_id}/attachments/{attachment_id}",
+    summary="Download an attachment",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The attachment's bytes.",
+            "content": {
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+            },
+        },
+        **_responses(403, 422),
+    },
+)
+async def download_attachment(
+    file_id: FileId,
+    attachment_id: Annotated[uuid.UUID, Path(description="The attachment's ID.")],
+    ctx: ContextDep,
+) -> Response:
+    """The bytes as uploaded, with their media type and SHA-256 (`Digest`-like `X-Content-SHA256`)."""
+    file = await _file(ctx, file_id)
+    ensure_may_read(ctx.principal, file)
+    row = await repository.attachment(ctx.session, file.id, attachment_id)
+    if row is None:
+        raise AttachmentNotFound()
+    return Response(
+        content=row.content,
+        media_type=row.media_type,
+        headers={
+            "X-Content-SHA256": row.sha256,
+            "Content-Disposition": f'attachment; filename="{row.id}{".pdf" if row.media_type == "application/pdf" else ".jpg"}"',
+        },
+    )

@@ -1,0 +1,137 @@
+"""Who may see and act on an order-registration file (SPEC §1 access levels, §2 prerequisites).
+
+* The owner (the merchant, ``sub`` without ``act``) sees and acts on all their files.
+* A representative (an acting-for token of the merchant) sees and acts on a file only when the
+  file's level is at or below the level of their grant, and only with the ``foreign-trade``
+  scope (404 above their level, 403 without the scope: ``kit.access_levels``).
+* An officer (``officer`` in the roles of their own token) reads the files under review and
+  approves or rejects them; never their own.
+* Anyone else, machine clients included: 404, as if the file did not exist.
+
+Acts that register or change an order also need the merchant role with a valid commercial card.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from kit.access_levels import AccessLevel
+from kit.access_levels import ensure_may_act as ensure_within_level
+from kit.auth import Principal
+from kit.clock import today_tehran
+from kit.errors import NotFound
+from orders.files.exceptions import (
+    CommercialCardExpired,
+    MerchantRoleRequired,
+    OfficerRoleRequired,
+    OrderFileNotFound,
+    OwnerOnly,
+    ScopeMissing,
+)
+from orders.files.models import OrderFile
+
+FOREIGN_TRADE = "foreign-trade"
+MERCHANT = "merchant"
+OFFICER = "officer"
+SYSTEM_ACTOR = "system:orders"
+
+
+def actor_of(principal: Principal) -> str:
+    """The one who acts: the representative when the token acts for someone, else the subject."""
+    return principal.actor or principal.subject
+
+
+def is_officer(principal: Principal) -> bool:
+    return principal.actor is None and OFFICER in principal.roles
+
+
+def shown_status(file: OrderFile, today: dt.date | None = None) -> str:
+    """The status as read: an approved file past its validity is ``expired`` even before the
+    periodic task has marked it."""
+    if (
+        file.status == "approved"
+        and file.expires_on is not None
+        and file.expires_on < (today or today_tehran())
+    ):
+        return "expired"
+    return file.status
+
+
+def _ensure_level(principal: Principal, file: OrderFile) -> None:
+    try:
+        ensure_within_level(principal, file.owner, AccessLevel(file.access_level), FOREIGN_TRADE)
+    except NotFound:
+        raise OrderFileNotFound() from None
+
+
+def ensure_may_read(principal: Principal, file: OrderFile) -> None:
+    """The owner, a representative within the file's level, or any officer while it is under review."""
+    if principal.subject == file.owner:
+        _ensure_level(principal, file)
+        return
+    if is_officer(principal) and shown_status(file) == "under-review":
+        return
+    raise OrderFileNotFound()
+
+
+def ensure_merchant(principal: Principal) -> None:
+    """The merchant role with a valid commercial card; for a representative, the grant's role
+    (``merchant``) and the ``foreign-trade`` scope."""
+    if principal.actor is not None:
+        if MERCHANT not in principal.roles:
+            raise MerchantRoleRequired(
+                "The representation is not one of a merchant (its role is not `merchant`)."
+            )
+        if FOREIGN_TRADE not in principal.scopes and "full" not in principal.scopes:
+            raise ScopeMissing(
+                "The representation this token carries does not cover foreign trade (scope `foreign-trade`).",
+                missing_scopes=[FOREIGN_TRADE],
+            )
+        return
+    expires = principal.claims.get("commercial_card_expires")
+    if isinstance(expires, str):
+        try:
+            expired = dt.date.fromisoformat(expires) < today_tehran()
+        except ValueError:
+            expired = True
+        if expired:
+            raise CommercialCardExpired(expires)
+    if MERCHANT not in principal.roles:
+        raise MerchantRoleRequired(
+            "Order registration needs the merchant role with a valid (unexpired) commercial card; a token "
+            "without it is refused (an expired card removes the role)."
+        )
+
+
+def ensure_may_change(principal: Principal, file: OrderFile) -> None:
+    """Seeing the file (404 otherwise), then being its merchant or their representative (403)."""
+    if principal.subject != file.owner:
+        if is_officer(principal) and shown_status(file) == "under-review":
+            raise OwnerOnly(
+                "Only the merchant or their representative changes a file; an officer reviews it."
+            )
+        raise OrderFileNotFound()
+    _ensure_level(principal, file)
+    ensure_merchant(principal)
+
+
+def ensure_owner(principal: Principal, file: OrderFile) -> None:
+    """The owner acting themselves (the access level and its history are theirs alone)."""
+    ensure_may_read(principal, file)
+    if principal.subject != file.owner or principal.actor is not None:
+        raise OwnerOnly("Only the file's owner, acting themselves, may do this; a representative may not.")
+
+
+def ensure_reviewer(principal: Principal, file: OrderFile) -> None:
+    """An officer, not the file's owner, on a file under review (officers see no other files);
+    the owner and their representatives get 403, the rest 404."""
+    if is_officer(principal) and principal.subject != file.owner:
+        if shown_status(file) != "under-review":
+            raise OrderFileNotFound()
+        return
+    if principal.subject == file.owner:
+        _ensure_level(principal, file)
+        raise OfficerRoleRequired(
+            "Only an officer (role `officer`) approves or rejects a file, never its owner."
+        )
+    raise OrderFileNotFound()

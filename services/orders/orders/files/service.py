@@ -1,0 +1,549 @@
+"""The rules of order-registration files (SPEC §2). Flush, never commit: the request's session
+commits after the handler, or rolls everything back on a refusal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import jdatetime
+from orders_client.files import LineCreate, LineUpdate, OrderFileCreate, OrderFileUpdate
+from rules_client import RulesClient
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kit.auth import Principal
+from kit.clock import now_utc, today_tehran
+from kit.outbox import publish
+from kit.request_context import current_request_id
+from orders.files import charges, repository
+from orders.files.access import SYSTEM_ACTOR, actor_of, ensure_merchant, shown_status
+from orders.files.exceptions import (
+    CoreFieldChange,
+    CustomsOfficeUnknown,
+    FirstYearCapExceeded,
+    GoodsProhibited,
+    InvalidField,
+    InvalidState,
+    LinesExceedTotal,
+    NoLines,
+    OrderExpired,
+    ProformaExpired,
+    SellerUnknown,
+    TariffLineUnknown,
+)
+from orders.files.models import OrderFile, OrderFileEvent, OrderLine
+from orders.models import outbox_events
+from orders.reference import repository as reference
+from orders.reference.service import Catalogue
+
+# SPEC §2: "first-year merchants have a value cap (typically USD 500,000)".
+FIRST_YEAR_CAP_USD = Decimal(500_000)
+# After approval only these change; any other field is a core field (cancel and register again).
+AMOUNT_FIELDS = frozenset({"total_amount", "freight_amount"})
+LINE_AMOUNT_FIELDS = frozenset({"quantity", "value"})
+NO_TRANSFER = "no-currency-transfer"
+TOPIC = "order-file"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every act needs: the session, who asks, the rules service and the reference catalogue."""
+
+    session: AsyncSession
+    principal: Principal
+    rules: RulesClient
+    catalogue: Catalogue
+    sandbox: bool
+
+
+# ------------------------------------------------------------------ dates
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` plus ``months`` Jalali months (the calendar the validity is counted in); a day
+    the target month lacks becomes its last day."""
+    j = jdatetime.date.fromgregorian(date=day)
+    index = j.month - 1 + months
+    year, month = j.year + index // 12, index % 12 + 1
+    for last in range(j.day, 28, -1):
+        try:
+            return jdatetime.date(year, month, last).togregorian()
+        except ValueError:
+            continue
+    return jdatetime.date(year, month, min(j.day, 29)).togregorian()
+
+
+def _first_year(principal: Principal, today: dt.date) -> bool:
+    """Whether the merchant's commercial card was issued less than a year ago, from the token's
+    ``commercial_card_issued`` claim (when identity sends it; without it the cap cannot be
+    checked and is not applied)."""
+    issued = principal.claims.get("commercial_card_issued")
+    if not isinstance(issued, str):
+        return False
+    try:
+        day = dt.date.fromisoformat(issued)
+    except ValueError:
+        return False
+    return today < add_months(day, 12)
+
+
+# ------------------------------------------------------------------ history and events
+
+
+async def record(
+    session: AsyncSession,
+    file: OrderFile,
+    action: str,
+    *,
+    actor: str,
+    principal: str,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    **detail: Any,
+) -> None:
+    session.add(
+        OrderFileEvent(
+            file_id=file.id,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            actor=actor,
+            principal=principal,
+            request_id=current_request_id(),
+            detail=detail,
+        )
+    )
+
+
+async def record_act(ctx: Context, file: OrderFile, action: str, **kwargs: Any) -> None:
+    await record(
+        ctx.session, file, action, actor=actor_of(ctx.principal), principal=ctx.principal.subject, **kwargs
+    )
+
+
+def _changed(file: OrderFile) -> None:
+    file.version += 1
+    file.updated_at = now_utc()
+
+
+async def _transition(ctx: Context, file: OrderFile, action: str, to_status: str, **detail: Any) -> None:
+    from_status = shown_status(file)
+    file.status = to_status
+    _changed(file)
+    await record_act(ctx, file, action, from_status=from_status, to_status=to_status, **detail)
+
+
+async def _event(session: AsyncSession, topic: str, file: OrderFile, **payload: Any) -> None:
+    await publish(
+        session,
+        outbox_events,
+        topic,
+        f"{TOPIC}:{file.id}",
+        {"file_id": str(file.id), "owner": file.owner, "status": file.status, **payload},
+    )
+
+
+def _require_status(file: OrderFile, action: str, *allowed: str) -> None:
+    status = shown_status(file)
+    if status not in allowed:
+        if status == "expired" and file.expires_on is not None:
+            raise OrderExpired(file.expires_on.isoformat())
+        raise InvalidState(action, status, list(allowed))
+
+
+# ------------------------------------------------------------------ fields
+
+
+async def _check_fields(ctx: Context, values: dict[str, Any], today: dt.date) -> dict[str, Any]:
+    """The file's fields checked as no schema can: dates against today, the seller and the
+    offices against the registries, rules across fields. Answers what is stored besides them
+    (the seller's name, the offices' ids)."""
+    issued, expires = values["proforma_issued_on"], values["proforma_expires_on"]
+    if issued > today:
+        raise InvalidField(
+            f"The proforma cannot be issued after today ({today.isoformat()}).",
+            "#/body/proforma_issued_on",
+            "date_in_future",
+        )
+    if expires < issued:
+        raise InvalidField(
+            "The proforma cannot expire before it is issued.", "#/body/proforma_expires_on", "date_order"
+        )
+    if expires < today:
+        raise ProformaExpired(
+            f"The proforma expired on {expires.isoformat()}: ask the seller for a valid one.",
+            "#/body/proforma_expires_on",
+        )
+    if values["freight_amount"] > values["total_amount"]:
+        raise InvalidField(
+            "Freight cannot exceed the proforma total.", "#/body/freight_amount", "freight_exceeds_total"
+        )
+    if values["transaction_type"] == "banking":
+        for field in ("currency_source", "payment_method"):
+            if values[field] == NO_TRANSFER:
+                raise InvalidField(
+                    f"A banking transaction involves a currency transfer: {field} cannot be {NO_TRANSFER}; "
+                    "choose transaction_type non-banking.",
+                    "#/body/transaction_type",
+                    "transaction_type_conflict",
+                )
+    seller = await reference.seller(ctx.session, values["seller_fida_id"], include_sandbox=ctx.sandbox)
+    if seller is None:
+        raise SellerUnknown(values["seller_fida_id"])
+    resolved: dict[str, Any] = {"seller_name": seller.name}
+    for field in ("entry_border", "destination_customs"):
+        office = await reference.customs_office(ctx.session, values[field])
+        if office is None:
+            raise CustomsOfficeUnknown(values[field], f"#/body/{field}")
+        resolved[field] = office.id
+    await _check_cap(ctx, values["total_amount"], values["currency"], today)
+    return resolved
+
+
+async def _check_cap(ctx: Context, total: Decimal, currency: str, today: dt.date) -> None:
+    if not _first_year(ctx.principal, today):
+        return
+    usd = await charges.usd_equivalent(ctx.session, total, currency, today)
+    if usd > FIRST_YEAR_CAP_USD:
+        raise FirstYearCapExceeded(
+            f"In their first year a merchant may register orders of at most USD {FIRST_YEAR_CAP_USD:,}; this file is "
+            f"worth about USD {usd:,.2f} at the stored rate.",
+            "#/body/total_amount",
+            usd_equivalent=charges.money_text(usd.quantize(Decimal("0.01"))),
+        )
+
+
+_FIELDS = (
+    "proforma_number",
+    "proforma_issued_on",
+    "proforma_expires_on",
+    "beneficiary_country",
+    "seller_fida_id",
+    "incoterm",
+    "partial_shipment",
+    "entry_border",
+    "destination_customs",
+    "transport_fleet",
+    "total_amount",
+    "currency",
+    "transaction_type",
+    "currency_source",
+    "payment_method",
+    "freight_amount",
+)
+
+
+def _values(file: OrderFile) -> dict[str, Any]:
+    return {name: getattr(file, name) for name in _FIELDS}
+
+
+# ------------------------------------------------------------------ drafts
+
+
+async def create_file(ctx: Context, data: OrderFileCreate) -> OrderFile:
+    """A draft for the caller's principal (the merchant; a representative creates it for them)."""
+    ensure_merchant(ctx.principal)
+    today = today_tehran()
+    values = data.model_dump(exclude={"access_level"})
+    values.update(await _check_fields(ctx, values, today))
+    file = OrderFile(
+        id=uuid.uuid4(),
+        owner=ctx.principal.subject,
+        status="draft",
+        access_level=data.access_level,
+        version=1,
+        created_by=actor_of(ctx.principal),
+        **values,
+    )
+    ctx.session.add(file)
+    await ctx.session.flush()
+    await record_act(ctx, file, "created", to_status="draft")
+    await record_act(ctx, file, "access-level-changed", from_level=None, to_level=file.access_level)
+    await ctx.session.refresh(file)
+    return file
+
+
+async def update_file(ctx: Context, file: OrderFile, data: OrderFileUpdate) -> OrderFile:
+    """Draft: any field. Approved: only the amounts, and the file goes back to review (with the
+    amendment fee on any increase). Other states: refused."""
+    changes = data.model_dump(exclude_unset=True)
+    changes = {k: v for k, v in changes.items() if v is not None and getattr(file, k) != v}
+    _require_status(file, "edited", "draft", "approved")
+    if not changes:
+        return file
+    today = today_tehran()
+    approved = file.status == "approved"
+    if approved:
+        core = sorted(set(changes) - AMOUNT_FIELDS)
+        if core:
+            raise CoreFieldChange(core)
+    before = await charges.fee_base(ctx.session, file)
+    values = {**_values(file), **changes}
+    if approved:
+        values.update(await _check_amounts(ctx, values, today))
+        if values["total_amount"] < await repository.lines_total(ctx.session, file.id):
+            raise LinesExceedTotal(
+                charges.money_text(await repository.lines_total(ctx.session, file.id)),
+                charges.money_text(values["total_amount"]),
+            )
+    else:
+        values.update(await _check_fields(ctx, values, today))
+    for name, value in values.items():
+        setattr(file, name, value)
+    _changed(file)
+    await ctx.session.flush()
+    await record_act(ctx, file, "edited", fields=sorted(changes))
+    if approved:
+        await charges.register_fee(ctx.session, ctx.rules, file, today, previous=before)
+        await _back_to_review(ctx, file, sorted(changes))
+    return file
+
+
+async def _check_amounts(ctx: Context, values: dict[str, Any], today: dt.date) -> dict[str, Any]:
+    if values["freight_amount"] > values["total_amount"]:
+        raise InvalidField(
+            "Freight cannot exceed the proforma total.", "#/body/freight_amount", "freight_exceeds_total"
+        )
+    await _check_cap(ctx, values["total_amount"], values["currency"], today)
+    return {}
+
+
+async def _back_to_review(ctx: Context, file: OrderFile, fields: list[str]) -> None:
+    await _transition(ctx, file, "amended", "under-review", fields=fields)
+
+
+async def set_access_level(ctx: Context, file: OrderFile, level: str) -> OrderFile:
+    if level == file.access_level:
+        return file
+    before = file.access_level
+    file.access_level = level
+    _changed(file)
+    await record_act(ctx, file, "access-level-changed", from_level=before, to_level=level)
+    return file
+
+
+# ------------------------------------------------------------------ lines
+
+
+async def _tariff_line(ctx: Context, hs_code: str, today: dt.date) -> Any:
+    tariff = await reference.tariff_line(ctx.session, hs_code, on=today)
+    if tariff is None:
+        raise TariffLineUnknown(hs_code)
+    if tariff.prohibited:
+        raise GoodsProhibited(
+            hs_code,
+            tariff.prohibition_reason_en or "",
+            tariff.prohibition_reason_fa or "",
+            tariff.prohibition_group or "",
+        )
+    return tariff
+
+
+async def add_line(ctx: Context, file: OrderFile, data: LineCreate) -> OrderLine:
+    """A line on a draft; the answer shows the permits the code requires."""
+    _require_status(file, "given new lines", "draft")
+    today = today_tehran()
+    tariff = await _tariff_line(ctx, data.hs_code, today)
+    line = OrderLine(
+        id=uuid.uuid4(),
+        file_id=file.id,
+        duty_category=tariff.duty_category,
+        permits=list(tariff.permits or []),
+        **data.model_dump(),
+    )
+    ctx.session.add(line)
+    _changed(file)
+    await ctx.session.flush()
+    await record_act(ctx, file, "line-added", line_id=str(line.id), hs_code=line.hs_code)
+    await ctx.session.refresh(line)
+    return line
+
+
+async def update_line(ctx: Context, file: OrderFile, line: OrderLine, data: LineUpdate) -> OrderLine:
+    """Draft: any field. Approved: quantity and value only (back to review); changing the HS
+    code or the kind of goods is refused: cancel and register again."""
+    changes = {
+        k: v
+        for k, v in data.model_dump(exclude_unset=True).items()
+        if v is not None and getattr(line, k) != v
+    }
+    _require_status(file, "edited", "draft", "approved")
+    if not changes:
+        return line
+    approved = file.status == "approved"
+    if approved:
+        core = sorted(set(changes) - LINE_AMOUNT_FIELDS)
+        if core:
+            raise CoreFieldChange(core)
+    if "hs_code" in changes:
+        tariff = await _tariff_line(ctx, changes["hs_code"], today_tehran())
+        line.duty_category = tariff.duty_category
+        line.permits = list(tariff.permits or [])
+    for name, value in changes.items():
+        setattr(line, name, value)
+    _changed(file)
+    await ctx.session.flush()
+    if approved:
+        total = await repository.lines_total(ctx.session, file.id)
+        if total > file.total_amount:
+            raise LinesExceedTotal(charges.money_text(total), charges.money_text(file.total_amount))
+    await record_act(ctx, file, "line-edited", line_id=str(line.id), fields=sorted(changes))
+    if approved:
+        await _back_to_review(ctx, file, [f"lines/{line.id}/{name}" for name in sorted(changes)])
+    return line
+
+
+async def remove_line(ctx: Context, file: OrderFile, line: OrderLine) -> None:
+    _require_status(file, "stripped of lines", "draft")
+    await repository.delete_line(ctx.session, line)
+    _changed(file)
+    await record_act(ctx, file, "line-removed", line_id=str(line.id), hs_code=line.hs_code)
+
+
+# ------------------------------------------------------------------ states
+
+
+async def submit(ctx: Context, file: OrderFile) -> OrderFile:
+    """Draft → submitted: the lines are checked against the total and the fee is computed by the
+    rules service and stored with its trace."""
+    _require_status(file, "submitted", "draft")
+    today = today_tehran()
+    lines = await repository.lines(ctx.session, file.id)
+    if not lines:
+        raise NoLines()
+    total = sum((line.value for line in lines), Decimal(0))
+    if total > file.total_amount:
+        raise LinesExceedTotal(charges.money_text(total), charges.money_text(file.total_amount))
+    if file.proforma_expires_on < today:
+        raise ProformaExpired(
+            f"The proforma expired on {file.proforma_expires_on.isoformat()}.", "#/body/proforma_expires_on"
+        )
+    await _check_cap(ctx, file.total_amount, file.currency, today)
+    fee = await charges.register_fee(ctx.session, ctx.rules, file, today)
+    await _transition(ctx, file, "submitted", "submitted", fee_rials=fee.amount_rials)
+    return file
+
+
+async def register(ctx: Context, file: OrderFile, validity_months: int, signer: str, kid: str) -> OrderFile:
+    """Submitted → under review, signed by the merchant or their representative."""
+    _require_status(file, "registered", "submitted")
+    if file.proforma_expires_on < today_tehran():
+        raise ProformaExpired(
+            f"The proforma expired on {file.proforma_expires_on.isoformat()}.", "#/body/proforma_expires_on"
+        )
+    file.validity_months = validity_months
+    file.signer = signer
+    file.signature_kid = kid
+    file.registered_at = now_utc()
+    await _transition(
+        ctx,
+        file,
+        "final-registration",
+        "under-review",
+        signer=signer,
+        kid=kid,
+        validity_months=validity_months,
+    )
+    return file
+
+
+async def approve(ctx: Context, file: OrderFile) -> OrderFile:
+    """Under review → approved, valid for the months asked at registration (from the first
+    approval; an amendment's approval keeps the validity)."""
+    _require_status(file, "approved", "under-review")
+    today = today_tehran()
+    file.reviewed_by = ctx.principal.subject
+    file.reviewed_at = now_utc()
+    file.rejection_reason = None
+    if file.expires_on is None:
+        file.approved_on = today
+        file.expires_on = add_months(today, file.validity_months or 6)
+    await _transition(ctx, file, "approved", "approved", expires_on=file.expires_on.isoformat())
+    await _event(
+        ctx.session,
+        "order.approved",
+        file,
+        approved_on=file.approved_on.isoformat() if file.approved_on else None,
+        expires_on=file.expires_on.isoformat(),
+        total_amount=charges.money_text(file.total_amount),
+        currency=file.currency,
+        hs_codes=[line.hs_code for line in await repository.lines(ctx.session, file.id)],
+    )
+    return file
+
+
+async def reject(ctx: Context, file: OrderFile, reason: str) -> OrderFile:
+    _require_status(file, "rejected", "under-review")
+    file.reviewed_by = ctx.principal.subject
+    file.reviewed_at = now_utc()
+    file.rejection_reason = reason
+    await _transition(ctx, file, "rejected", "rejected", reason=reason)
+    await _event(ctx.session, "order.rejected", file, reason=reason)
+    return file
+
+
+async def extend(ctx: Context, file: OrderFile, months: int) -> OrderFile:
+    """An approved order, before its expiry: the validity grows by 3 or 6 months."""
+    _require_status(file, "extended", "approved")
+    assert file.expires_on is not None
+    before = file.expires_on
+    file.expires_on = add_months(before, months)
+    _changed(file)
+    await record_act(
+        ctx,
+        file,
+        "extended",
+        months=months,
+        expires_on_before=before.isoformat(),
+        expires_on=file.expires_on.isoformat(),
+    )
+    await _event(
+        ctx.session,
+        "order.extended",
+        file,
+        months=months,
+        expires_on_before=before.isoformat(),
+        expires_on=file.expires_on.isoformat(),
+    )
+    return file
+
+
+async def cancel(ctx: Context, file: OrderFile) -> OrderFile:
+    _require_status(file, "cancelled", "draft", "submitted", "under-review", "approved")
+    was_approved = file.approved_on is not None
+    await _transition(ctx, file, "cancelled", "cancelled")
+    if was_approved:
+        await _event(ctx.session, "order.cancelled", file)
+    return file
+
+
+async def expire_due(session: AsyncSession, today: dt.date | None = None) -> int:
+    """Mark approved files past their validity ``expired`` (history by the system, an
+    ``order.expired`` event each); answers how many. Run periodically and callable in tests."""
+    day = today or today_tehran()
+    count = 0
+    for file in await repository.lapsed_files(session, day):
+        file.status = "expired"
+        _changed(file)
+        await record(
+            session,
+            file,
+            "expired",
+            actor=SYSTEM_ACTOR,
+            principal=file.owner,
+            from_status="approved",
+            to_status="expired",
+            expires_on=file.expires_on.isoformat() if file.expires_on else None,
+        )
+        await _event(
+            session,
+            "order.expired",
+            file,
+            expires_on=file.expires_on.isoformat() if file.expires_on else None,
+        )
+        count += 1
+    await session.flush()
+    return count
