@@ -37,13 +37,20 @@ async def stack(settings_for) -> AsyncIterator[Stack]:  # type: ignore[no-untype
         )
         identity = await serve(apps["identity"])
         running.append(identity)
-        others = [name for name in SERVICES if name != "identity"]
+        apps["rules"] = importlib.import_module("rules.main").create_app(settings_for("rules"))
+        rules = await serve(apps["rules"])
+        running.append(rules)
+        peers = {"identity_url": identity.url, "rules_url": rules.url}
+        others = [name for name in SERVICES if name not in apps]
         for name in others:
-            module = importlib.import_module(f"{name}.main")
-            apps[name] = module.create_app(settings_for(name, identity_url=identity.url))
+            apps[name] = importlib.import_module(f"{name}.main").create_app(settings_for(name, **peers))
         started = await asyncio.gather(*(serve(apps[name]) for name in others))
         running.extend(started)
-        urls = {"identity": identity.url, **{name: r.url for name, r in zip(others, started, strict=True)}}
+        urls = {
+            "identity": identity.url,
+            "rules": rules.url,
+            **{name: r.url for name, r in zip(others, started, strict=True)},
+        }
         settings = GatewaySettings(
             **{f"{name}_url": url for name, url in urls.items()},
             log_level="WARNING",

@@ -22,9 +22,7 @@ async def test_a_line_shows_the_permits_its_code_requires(
     orders: httpx.AsyncClient, draft: tuple[f.Merchant, str]
 ) -> None:
     owner, path = draft
-    cars = await orders.post(
-        f"{path}/lines", json=f.line_body(f.STANDARDS_LINE, product_id="P-1"), headers=owner.headers
-    )
+    cars = await orders.post(f"{path}/lines", json=f.line_body(f.STANDARDS_LINE), headers=owner.headers)
     assert cars.status_code == 201, cars.text
     line = cars.json()
     assert line["hs_code"] == f.STANDARDS_LINE

@@ -18,6 +18,7 @@ from kit.types import non_negative_decimal, positive_decimal, single_line
 from orders_client.reference import OFFICE_REF_PATTERN, CountryCode, CurrencyCode, RequiredPermit
 
 FileStatus = Literal["draft", "submitted", "under-review", "approved", "rejected", "expired", "cancelled"]
+FileKind = Literal["commercial", "personal-car"]
 AccessLevelName = Literal["very-limited", "limited", "medium", "full"]
 IncotermCode = Literal["EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FAS", "FOB", "CFR", "CIF"]
 TransportFleet = Literal["sea", "road", "rail", "air", "multimodal", "unknown"]
@@ -89,6 +90,15 @@ class OrderFileCreate(_Core):
         description="Who among the merchant's representatives sees the file: those holding this level or "
         "a higher one.",
     )
+    kind: FileKind = Field(
+        default="commercial",
+        description="`commercial`: a merchant's order (role merchant with a valid commercial card). "
+        "`personal-car`: an Iranian living abroad importing their own car (seed 001): registered with their "
+        "own token in the base-natural role, `currency_source` and `payment_method` `no-currency-transfer`, "
+        "transaction_type `non-banking`; each car line (heading 8703) carries the car's product ID (with its "
+        "VIN) and needs a successful case-permit inquiry for that VIN (POST /v1/car-case-permits/inquiries). "
+        "Cannot change later.",
+    )
 
 
 class OrderFileUpdate(_Core):
@@ -118,7 +128,9 @@ class LineCreate(_Core):
 
     hs_code: HsCode = Field(examples=["85171300"])  # type: ignore[valid-type]
     product_id: single_line(40) | None = Field(
-        default=None, description="The goods' product ID (شناسه کالا)."
+        default=None,
+        description="The goods' product ID (شناسه کالا): an issued one whose HS code is the line's. Required "
+        "on the car line of a personal-car file (the car's product ID carries its VIN).",
     )  # type: ignore[valid-type]
     description: single_line(300) | None = Field(default=None, description="The kind of goods, in words.")  # type: ignore[valid-type]
     quantity: Quantity  # type: ignore[valid-type]
@@ -187,6 +199,7 @@ class OrderFileOut(BaseModel):
     owner: str
     status: FileStatus
     access_level: AccessLevelName
+    kind: FileKind
     version: int
     proforma_number: str
     proforma_issued_on: dt.date

@@ -1,4 +1,4 @@
-"""Mikhak cases and case-permit inquiries
+"""Mikhak cases, case-permit inquiries and the kind of an order file (personal-car)
 
 Revision ID: 0006
 Revises: 0005
@@ -20,6 +20,17 @@ ONE_CAR_PER_PERSON = sa.text("eligible AND status <> 'rejected' AND revoked_at I
 
 
 def upgrade() -> None:
+    op.add_column(
+        "order_files",
+        sa.Column("kind", sa.String(length=20), server_default="commercial", nullable=False),
+        schema="orders",
+    )
+    op.create_check_constraint(
+        op.f("ck_order_files_kind_known"),
+        "order_files",
+        "kind IN ('commercial', 'personal-car')",
+        schema="orders",
+    )
     op.create_table(
         "car_case_inquiries",
         sa.Column("id", sa.UUID(), nullable=False),
@@ -93,6 +104,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_constraint(op.f("ck_order_files_kind_known"), "order_files", schema="orders", type_="check")
+    op.drop_column("order_files", "kind", schema="orders")
     op.drop_index(op.f("ix_orders_mikhak_messages_case_id"), table_name="mikhak_messages", schema="orders")
     op.drop_table("mikhak_messages", schema="orders")
     op.drop_index("uq_mikhak_cases_one_car_per_person", table_name="mikhak_cases", schema="orders")

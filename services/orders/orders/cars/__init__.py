@@ -11,4 +11,9 @@
   service will own case permits).
 - ``service.successful_inquiry(session, subject, vin)``: for the car order, which shows the 100%
   car duty (rules ``car-abroad-import-duty``; seed 003, RULES-REFERENCE "duties: cars", unverified).
+- The car order itself is an order file of kind ``personal-car`` (``orders.files``): registered by
+  the person with their own token in the base-natural role (not the merchant role), "no currency
+  transfer" only, heading 8703 lines only, each with the car's product ID (its VIN) and a standing
+  successful inquiry for that VIN, checked when the line is added or changed and again on submit;
+  its duties estimate uses the ``cars`` row of ``import-duties-1404`` (100%).
 """

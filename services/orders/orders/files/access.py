@@ -8,7 +8,9 @@
   approves or rejects them; never their own.
 * Anyone else, machine clients included: 404, as if the file did not exist.
 
-Acts that register or change an order also need the merchant role with a valid commercial card.
+Acts that register or change an order also need the merchant role with a valid commercial card;
+for a ``personal-car`` file (an Iranian living abroad importing their own car, seed 001) the
+applicant's own token in the base-natural role instead.
 """
 
 from __future__ import annotations
@@ -26,10 +28,13 @@ from orders.files.exceptions import (
     OfficerRoleRequired,
     OrderFileNotFound,
     OwnerOnly,
+    PersonalCarRoleRequired,
     ScopeMissing,
 )
 from orders.files.models import OrderFile
 
+BASE_NATURAL = "base-natural"
+PERSONAL_CAR = "personal-car"
 FOREIGN_TRADE = "foreign-trade"
 MERCHANT = "merchant"
 OFFICER = "officer"
@@ -103,8 +108,19 @@ def ensure_merchant(principal: Principal) -> None:
         )
 
 
+def ensure_applicant(principal: Principal, kind: str) -> None:
+    """Who registers a file of this kind: for ``personal-car`` the person themselves (own token,
+    role base-natural), else the merchant (``ensure_merchant``)."""
+    if kind != PERSONAL_CAR:
+        ensure_merchant(principal)
+        return
+    if principal.actor is not None or BASE_NATURAL not in principal.roles:
+        raise PersonalCarRoleRequired()
+
+
 def ensure_may_change(principal: Principal, file: OrderFile) -> None:
-    """Seeing the file (404 otherwise), then being its merchant or their representative (403)."""
+    """Seeing the file (404 otherwise), then being its applicant (merchant or their
+    representative; the person themselves for a personal car) (403)."""
     if principal.subject != file.owner:
         if is_officer(principal) and shown_status(file) == "under-review":
             raise OwnerOnly(
@@ -112,7 +128,7 @@ def ensure_may_change(principal: Principal, file: OrderFile) -> None:
             )
         raise OrderFileNotFound()
     _ensure_level(principal, file)
-    ensure_merchant(principal)
+    ensure_applicant(principal, file.kind)
 
 
 def ensure_owner(principal: Principal, file: OrderFile) -> None:

@@ -92,7 +92,8 @@ def _responses(*statuses: int) -> dict[int | str, dict]:
     return out
 
 
-def _context(request: Request, session: SessionDep, principal: PrincipalDep) -> Context:
+async def _context(request: Request, session: SessionDep, principal: PrincipalDep) -> Context:
+    # async: FastAPI runs a plain ``def`` dependency in the thread pool (bench/orders).
     state = request.app.state
     return Context(
         session=session,

@@ -25,6 +25,11 @@ FEE = "order-registration-fee"
 DUTIES = "import-duties-1404"
 LEVY = "red-crescent-levy"
 MOBILE_PHONES = "mobile-phones"
+CARS = "cars"
+PERSONAL_CAR_NOTE = (
+    "Personal car of an Iranian living abroad (seed 001, registered without a currency transfer): the `cars` "
+    "row of the 1404 duty table, 100% of the customs value (seed 003; unverified elsewhere, see the trace)."
+)
 
 
 def money_text(value: Decimal) -> str:
@@ -116,6 +121,11 @@ async def duties_estimate(
     rate = await rate_of(session, file.currency, day, "#/path/file_id")
     eur = await repository.rate(session, "EUR", day)
     out = [await _line_duties(session, rules, line, rate, eur, day) for line in lines]
+    if file.kind == "personal-car":
+        out = [
+            line.model_copy(update={"note": PERSONAL_CAR_NOTE}) if line.duty_category == CARS else line
+            for line in out
+        ]
     return DutiesEstimate(
         file_id=str(file.id),
         currency=file.currency,

@@ -307,3 +307,89 @@ class AttachmentEmpty(_FieldProblem):
     title = "The attachment is empty"
     title_fa = "پیوست خالی است"
     kind = "empty"
+
+
+class ProductUnknown(_FieldProblem):
+    status = 422
+    code = "product-id-unknown"
+    title = "No such product ID"
+    title_fa = "شناسه کالا یافت نشد"
+    kind = "unknown_product"
+
+    def __init__(self, product_id: str) -> None:
+        super().__init__(
+            f"No product ID {product_id} has been issued: register the product first (POST /v1/products).",
+            "#/body/product_id",
+        )
+
+
+class ProductHsCodeMismatch(_FieldProblem):
+    status = 422
+    code = "product-hs-code-mismatch"
+    title = "The product ID is of another HS code"
+    title_fa = "کد تعرفه شناسه کالا با ردیف یکسان نیست"
+    kind = "hs_code_mismatch"
+
+    def __init__(self, product_id: str, product_hs: str, line_hs: str) -> None:
+        super().__init__(
+            f"Product ID {product_id} was issued for HS code {product_hs}, not the line's {line_hs}.",
+            "#/body/product_id",
+        )
+
+
+class PersonalCarRoleRequired(Forbidden):
+    code = "personal-car-applicant-only"
+    title = "A personal car import is registered by the applicant, in the base-natural role"
+    title_fa = "ثبت سفارش خودروی شخصی فقط با نقش پایه حقیقی خود متقاضی"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "A personal-car file is registered and changed by the Iranian living abroad themselves, with their own "
+            "token in the base-natural role (seed 001), not through a representative."
+        )
+
+
+class NotPersonalCarGoods(_FieldProblem):
+    status = 422
+    code = "personal-car-goods-only"
+    title = "A personal-car file carries only the car"
+    title_fa = "پرونده خودروی شخصی فقط شامل خودرو است"
+    kind = "not_a_car"
+
+    def __init__(self, hs_code: str) -> None:
+        super().__init__(
+            f"HS code {hs_code} is not a passenger car (heading 8703): a personal-car file carries only the car.",
+            "#/body/hs_code",
+        )
+
+
+class CarProductRequired(_FieldProblem):
+    status = 422
+    code = "car-product-id-required"
+    title = "The car line needs the car's product ID"
+    title_fa = "ردیف خودرو نیازمند شناسه کالای خودرو است"
+    kind = "car_product_required"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The car of a personal car import is identified by its product ID, which carries its VIN: register "
+            "the car (POST /v1/products, code_type vin) and give its product_id.",
+            "#/body/product_id",
+        )
+
+
+class CasePermitInquiryMissing(ProblemError):
+    status = 409
+    code = "car-case-permit-inquiry-missing"
+    title = "No successful case-permit inquiry (Mikhak approval) for this car"
+    title_fa = "استعلام موفق مجوز موردی (تأیید میخک) برای این خودرو ثبت نشده است"
+
+    def __init__(self, vin: str) -> None:
+        detail = (
+            f"No standing successful case-permit inquiry of yours covers the car with VIN {vin}: the Mikhak "
+            "approval has not arrived, was revoked, or you have not inquired yet (POST "
+            "/v1/car-case-permits/inquiries)."
+        )
+        super().__init__(
+            detail, vin=vin, errors=field_errors("#/body/product_id", detail, "case_permit_inquiry_missing")
+        )

@@ -32,6 +32,9 @@ from orders.models import Base
 
 STATUSES = ("draft", "submitted", "under-review", "approved", "rejected", "expired", "cancelled")
 LEVELS = ("very-limited", "limited", "medium", "full")
+# commercial: a merchant's order; personal-car: an Iranian living abroad importing their own car
+# (seed 001: the base-natural role, "no currency transfer", a case-permit inquiry per car line).
+KINDS = ("commercial", "personal-car")
 MONEY = Numeric(20, 4)
 
 
@@ -47,6 +50,7 @@ class OrderFile(Base):
     __table_args__ = (
         _one_of("status", STATUSES),
         _one_of("access_level", LEVELS),
+        _one_of("kind", KINDS),
         CheckConstraint("validity_months IS NULL OR validity_months IN (3, 6)", name="validity_months_known"),
         CheckConstraint("proforma_expires_on >= proforma_issued_on", name="proforma_dates"),
         CheckConstraint("total_amount > 0 AND freight_amount >= 0", name="amounts"),
@@ -58,6 +62,7 @@ class OrderFile(Base):
     owner: Mapped[str] = mapped_column(String(300))
     status: Mapped[str] = mapped_column(String(20))
     access_level: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20), server_default="commercial")
     version: Mapped[int] = mapped_column(Integer)
 
     proforma_number: Mapped[str] = mapped_column(String(50))

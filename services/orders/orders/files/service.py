@@ -18,9 +18,12 @@ from kit.auth import Principal
 from kit.clock import now_utc, today_tehran
 from kit.outbox import publish
 from kit.request_context import current_request_id
+from orders.cars import service as cars
 from orders.files import charges, repository
-from orders.files.access import SYSTEM_ACTOR, actor_of, ensure_merchant, shown_status
+from orders.files.access import PERSONAL_CAR, SYSTEM_ACTOR, actor_of, ensure_applicant, shown_status
 from orders.files.exceptions import (
+    CarProductRequired,
+    CasePermitInquiryMissing,
     CoreFieldChange,
     CustomsOfficeUnknown,
     FirstYearCapExceeded,
@@ -29,13 +32,17 @@ from orders.files.exceptions import (
     InvalidState,
     LinesExceedTotal,
     NoLines,
+    NotPersonalCarGoods,
     OrderExpired,
+    ProductHsCodeMismatch,
+    ProductUnknown,
     ProformaExpired,
     SellerUnknown,
     TariffLineUnknown,
 )
 from orders.files.models import OrderFile, OrderFileEvent, OrderLine
 from orders.models import outbox_events
+from orders.products import repository as products
 from orders.reference import repository as reference
 from orders.reference.service import Catalogue
 
@@ -45,6 +52,7 @@ FIRST_YEAR_CAP_USD = Decimal(500_000)
 AMOUNT_FIELDS = frozenset({"total_amount", "freight_amount"})
 LINE_AMOUNT_FIELDS = frozenset({"quantity", "value"})
 NO_TRANSFER = "no-currency-transfer"
+CAR_HEADING = "8703"
 TOPIC = "order-file"
 
 
@@ -161,6 +169,8 @@ async def _check_fields(ctx: Context, values: dict[str, Any], today: dt.date) ->
     """The file's fields checked as no schema can: dates against today, the seller and the
     offices against the registries, rules across fields. Answers what is stored besides them
     (the seller's name, the offices' ids)."""
+    if values["kind"] == PERSONAL_CAR:
+        _check_personal_car_payment(values)
     issued, expires = values["proforma_issued_on"], values["proforma_expires_on"]
     if issued > today:
         raise InvalidField(
@@ -203,6 +213,19 @@ async def _check_fields(ctx: Context, values: dict[str, Any], today: dt.date) ->
     return resolved
 
 
+def _check_personal_car_payment(values: dict[str, Any]) -> None:
+    """Seed 001: the car of an Iranian living abroad is registered "no currency transfer"."""
+    for field in ("transaction_type", "currency_source", "payment_method"):
+        wanted = "non-banking" if field == "transaction_type" else NO_TRANSFER
+        if values[field] != wanted:
+            raise InvalidField(
+                f"A personal car import (kind personal-car) is registered without a currency transfer: "
+                f"{field} must be {wanted}.",
+                f"#/body/{field}",
+                "transaction_type_conflict",
+            )
+
+
 async def _check_cap(ctx: Context, total: Decimal, currency: str, today: dt.date) -> None:
     if not _first_year(ctx.principal, today):
         return
@@ -217,6 +240,7 @@ async def _check_cap(ctx: Context, total: Decimal, currency: str, today: dt.date
 
 
 _FIELDS = (
+    "kind",
     "proforma_number",
     "proforma_issued_on",
     "proforma_expires_on",
@@ -245,7 +269,7 @@ def _values(file: OrderFile) -> dict[str, Any]:
 
 async def create_file(ctx: Context, data: OrderFileCreate) -> OrderFile:
     """A draft for the caller's principal (the merchant; a representative creates it for them)."""
-    ensure_merchant(ctx.principal)
+    ensure_applicant(ctx.principal, data.kind)
     today = today_tehran()
     values = data.model_dump(exclude={"access_level"})
     values.update(await _check_fields(ctx, values, today))
@@ -342,11 +366,36 @@ async def _tariff_line(ctx: Context, hs_code: str, today: dt.date) -> Any:
     return tariff
 
 
+async def _check_goods(ctx: Context, file: OrderFile, hs_code: str, product_id: str | None) -> dict[str, Any]:
+    """The line's product ID, when given, is an issued one of the line's HS code. On a
+    personal-car file the line is the car (heading 8703), given by its product ID (which carries
+    the VIN), and the applicant's successful case-permit inquiry for that VIN stands. Answers
+    what the history records of it."""
+    product = None
+    if product_id is not None:
+        product = await products.product(ctx.session, product_id)
+        if product is None:
+            raise ProductUnknown(product_id)
+        if product.hs_code != hs_code:
+            raise ProductHsCodeMismatch(product_id, product.hs_code, hs_code)
+    if file.kind != PERSONAL_CAR:
+        return {}
+    if not hs_code.startswith(CAR_HEADING):
+        raise NotPersonalCarGoods(hs_code)
+    if product is None or product.vin is None:
+        raise CarProductRequired()
+    inquiry = await cars.successful_inquiry(ctx.session, file.owner, product.vin)
+    if inquiry is None:
+        raise CasePermitInquiryMissing(product.vin)
+    return {"vin": inquiry.vin, "mikhak_case_id": inquiry.case_id, "case_permit_inquiry": str(inquiry.id)}
+
+
 async def add_line(ctx: Context, file: OrderFile, data: LineCreate) -> OrderLine:
     """A line on a draft; the answer shows the permits the code requires."""
     _require_status(file, "given new lines", "draft")
     today = today_tehran()
     tariff = await _tariff_line(ctx, data.hs_code, today)
+    car = await _check_goods(ctx, file, data.hs_code, data.product_id)
     line = OrderLine(
         id=uuid.uuid4(),
         file_id=file.id,
@@ -357,7 +406,7 @@ async def add_line(ctx: Context, file: OrderFile, data: LineCreate) -> OrderLine
     ctx.session.add(line)
     _changed(file)
     await ctx.session.flush()
-    await record_act(ctx, file, "line-added", line_id=str(line.id), hs_code=line.hs_code)
+    await record_act(ctx, file, "line-added", line_id=str(line.id), hs_code=line.hs_code, **car)
     await ctx.session.refresh(line)
     return line
 
@@ -382,6 +431,10 @@ async def update_line(ctx: Context, file: OrderFile, line: OrderLine, data: Line
         tariff = await _tariff_line(ctx, changes["hs_code"], today_tehran())
         line.duty_category = tariff.duty_category
         line.permits = list(tariff.permits or [])
+    if {"hs_code", "product_id"} & set(changes):
+        await _check_goods(
+            ctx, file, changes.get("hs_code", line.hs_code), changes.get("product_id", line.product_id)
+        )
     for name, value in changes.items():
         setattr(line, name, value)
     _changed(file)
@@ -422,6 +475,8 @@ async def submit(ctx: Context, file: OrderFile) -> OrderFile:
             f"The proforma expired on {file.proforma_expires_on.isoformat()}.", "#/body/proforma_expires_on"
         )
     await _check_cap(ctx, file.total_amount, file.currency, today)
+    for line in lines:  # a case revoked since the line was added
+        await _check_goods(ctx, file, line.hs_code, line.product_id)
     fee = await charges.register_fee(ctx.session, ctx.rules, file, today)
     await _transition(ctx, file, "submitted", "submitted", fee_rials=fee.amount_rials)
     return file

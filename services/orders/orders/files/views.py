@@ -83,6 +83,7 @@ def file_out(
         owner=file.owner,
         status=shown_status(file),  # type: ignore[arg-type]
         access_level=file.access_level,  # type: ignore[arg-type]
+        kind=file.kind,  # type: ignore[arg-type]
         version=file.version,
         proforma_number=file.proforma_number,
         proforma_issued_on=file.proforma_issued_on,

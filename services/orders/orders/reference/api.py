@@ -63,14 +63,14 @@ def _responses(*statuses: int) -> dict[int | str, dict]:
     return {status: PROBLEM_RESPONSES[status] for status in statuses}
 
 
-def _catalogue(request: Request) -> Catalogue:
+async def _catalogue(request: Request) -> Catalogue:
     return request.app.state.reference_catalogue
 
 
 CatalogueDep = Annotated[Catalogue, Depends(_catalogue)]
 
 
-def _sandbox(request: Request) -> bool:
+async def _sandbox(request: Request) -> bool:
     return bool(request.app.state.settings.sandbox)
 
 
