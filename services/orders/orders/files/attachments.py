@@ -6,27 +6,14 @@ import hashlib
 import uuid
 from pathlib import PurePath
 
+from orders.documents import MAX_BYTES, SIGNATURES, sniff
 from orders.files.access import actor_of
 from orders.files.exceptions import AttachmentEmpty, AttachmentTooLarge, AttachmentTypeRefused
 from orders.files.models import OrderAttachment, OrderFile
 from orders.files.service import Context, record_act
 
-MAX_BYTES = 1024 * 1024
 POINTER = "#/body/file"
-# What the content starts with, and the names and declared types that go with it.
-SIGNATURES = {
-    "application/pdf": (b"%PDF-", {".pdf"}),
-    "image/jpeg": (b"\xff\xd8\xff", {".jpg", ".jpeg"}),
-}
 GENERIC_TYPES = {"", "application/octet-stream"}
-
-
-def sniff(content: bytes) -> str | None:
-    """The media type the bytes are, by their magic number; None for anything else."""
-    for media_type, (magic, _) in SIGNATURES.items():
-        if content.startswith(magic):
-            return media_type
-    return None
 
 
 def check(file_name: str, declared: str, content: bytes) -> str:

@@ -52,13 +52,3 @@ def fingerprint(card: dict[str, Any]) -> str:
     anything normalisation removed (case, Persian letter variants, digit scripts,
     trailing zeros), cannot make two identical cards differ."""
     return hashlib.sha256(rfc8785.dumps(card)).hexdigest()
-
-
-def sniff_media_type(content: bytes) -> str | None:
-    """``application/pdf`` or ``image/jpeg`` read from the file's first bytes (its magic
-    number), or None: the name and the declared type are not trusted."""
-    if content.startswith(b"%PDF-"):
-        return "application/pdf"
-    if content.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    return None

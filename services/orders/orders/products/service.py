@@ -47,6 +47,7 @@ from kit.identifiers import normalise_digits
 from kit.outbox import publish
 from kit.request_context import current_request_id
 from kit.urls import public_location
+from orders import documents
 from orders.models import outbox_events
 from orders.products import codes, repository
 from orders.products.exceptions import (
@@ -510,7 +511,7 @@ async def _heading(session: AsyncSession, heading_id: str) -> tuple[ProductHeadi
 def _attachment_rows(attachments: list[AttachmentIn]) -> list[ProductRequestAttachment]:
     rows, errors = [], []
     for index, attachment in enumerate(attachments):
-        media_type = codes.sniff_media_type(attachment.content_base64)
+        media_type = documents.sniff(attachment.content_base64)
         if media_type is None:
             errors.append(field_error(
                 f"#/body/attachments/{index}/content_base64",
