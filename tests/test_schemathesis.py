@@ -8,6 +8,7 @@ content types and headers, and none may be a 5xx.
 from __future__ import annotations
 
 import importlib
+import os
 import uuid
 from collections.abc import Iterator
 
@@ -178,7 +179,15 @@ SEMANTIC_FIELD_ERRORS = {
 }
 
 
-_settings = settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+# The same examples on every run (derived from each test and the schema), so CI
+# is reproducible: a failure is a change's, not the dice's. PANJEREH_FUZZ_RANDOM=1
+# explores new examples (a failure found so is pinned by a test of its own).
+_settings = settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=os.environ.get("PANJEREH_FUZZ_RANDOM") != "1",
+)
 
 
 @SCHEMAS["identity"].parametrize()
