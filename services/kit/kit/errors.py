@@ -23,6 +23,11 @@ TYPE_BASE = "https://panjereh.ir/problems/"
 logger = logging.getLogger("kit.errors")
 
 
+def field_error(pointer: str, detail: str, type_: str) -> dict[str, str]:
+    """One entry of a problem's ``errors``: the field at fault (a JSON pointer), why, and a stable type."""
+    return {"pointer": pointer, "detail": detail, "type": type_}
+
+
 class ProblemError(Exception):
     """Base of every error a service raises on purpose."""
 

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kit.errors import Forbidden, NotFound, ProblemError
-
-
-def field_error(pointer: str, detail: str, type_: str) -> dict[str, str]:
-    return {"pointer": pointer, "detail": detail, "type": type_}
+from kit.errors import Forbidden, NotFound, ProblemError, field_error
 
 
 class InvalidMikhakCase(ProblemError):

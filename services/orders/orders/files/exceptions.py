@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kit.errors import Forbidden, NotFound, ProblemError
-
-
-def field_errors(pointer: str, detail: str, type_: str) -> list[dict[str, str]]:
-    """The ``errors`` member naming the field a problem is about."""
-    return [{"pointer": pointer, "detail": detail, "type": type_}]
+from kit.errors import Forbidden, NotFound, ProblemError, field_error
 
 
 class _FieldProblem(ProblemError):
@@ -18,7 +13,7 @@ class _FieldProblem(ProblemError):
     kind: str = "value_error"
 
     def __init__(self, detail: str, pointer: str, **extra: Any) -> None:
-        super().__init__(detail, errors=field_errors(pointer, detail, self.kind), **extra)
+        super().__init__(detail, errors=[field_error(pointer, detail, self.kind)], **extra)
 
 
 class OrderFileNotFound(NotFound):
@@ -37,7 +32,7 @@ class OrderLineNotFound(NotFound):
 
     def __init__(self) -> None:
         detail = "The file has no tariff line with this ID."
-        super().__init__(detail, errors=field_errors("#/path/line_id", detail, "unknown_line"))
+        super().__init__(detail, errors=[field_error("#/path/line_id", detail, "unknown_line")])
 
 
 class AttachmentNotFound(NotFound):
@@ -47,7 +42,7 @@ class AttachmentNotFound(NotFound):
 
     def __init__(self) -> None:
         detail = "The file has no attachment with this ID."
-        super().__init__(detail, errors=field_errors("#/path/attachment_id", detail, "unknown_attachment"))
+        super().__init__(detail, errors=[field_error("#/path/attachment_id", detail, "unknown_attachment")])
 
 
 class MerchantRoleRequired(Forbidden):
@@ -68,7 +63,7 @@ class CommercialCardExpired(Forbidden):
         )
         super().__init__(
             detail,
-            errors=field_errors("#/token/commercial_card_expires", detail, "commercial_card_expired"),
+            errors=[field_error("#/token/commercial_card_expires", detail, "commercial_card_expired")],
         )
 
 
@@ -196,7 +191,7 @@ class PreconditionRequired(ProblemError):
 
     def __init__(self) -> None:
         detail = "Updates need `If-Match` with the ETag of the file as last read (GET the file first)."
-        super().__init__(detail, errors=field_errors("#/header/If-Match", detail, "missing"))
+        super().__init__(detail, errors=[field_error("#/header/If-Match", detail, "missing")])
 
 
 class PreconditionFailed(ProblemError):
@@ -207,7 +202,7 @@ class PreconditionFailed(ProblemError):
 
     def __init__(self, current: str) -> None:
         detail = f"The file's ETag is now {current}: read it again and reapply the change."
-        super().__init__(detail, errors=field_errors("#/header/If-Match", detail, "stale"))
+        super().__init__(detail, errors=[field_error("#/header/If-Match", detail, "stale")])
 
 
 class InvalidState(ProblemError):
@@ -257,7 +252,7 @@ class LinesExceedTotal(ProblemError):
 
     def __init__(self, lines: str, total: str) -> None:
         detail = f"The lines add up to {lines}, more than the proforma total {total}."
-        super().__init__(detail, errors=field_errors("#/body/total_amount", detail, "lines_exceed_total"))
+        super().__init__(detail, errors=[field_error("#/body/total_amount", detail, "lines_exceed_total")])
 
 
 class OrderExpired(ProblemError):
@@ -391,5 +386,5 @@ class CasePermitInquiryMissing(ProblemError):
             "/v1/car-case-permits/inquiries)."
         )
         super().__init__(
-            detail, vin=vin, errors=field_errors("#/body/product_id", detail, "case_permit_inquiry_missing")
+            detail, vin=vin, errors=[field_error("#/body/product_id", detail, "case_permit_inquiry_missing")]
         )

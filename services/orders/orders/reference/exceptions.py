@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kit.errors import NotFound, ProblemError
-
-
-def field_errors(pointer: str, detail: str, type_: str) -> list[dict[str, str]]:
-    """The ``errors`` member naming the field a problem is about."""
-    return [{"pointer": pointer, "detail": detail, "type": type_}]
+from kit.errors import NotFound, ProblemError, field_error
 
 
 class TariffLineNotFound(NotFound):
@@ -23,7 +18,7 @@ class TariffLineNotFound(NotFound):
             "GET /v1/tariff-lines?q=… (a code prefix or words of the description)."
         )
         super().__init__(
-            detail, hs_code=hs_code, errors=field_errors(pointer, detail, "unknown_hs_code"), **extra
+            detail, hs_code=hs_code, errors=[field_error(pointer, detail, "unknown_hs_code")], **extra
         )
 
 
@@ -34,7 +29,7 @@ class CustomsOfficeNotFound(NotFound):
 
     def __init__(self, office: str) -> None:
         detail = f"No customs office has the id or 5-digit code {office!r}; list them with GET /v1/customs-offices."
-        super().__init__(detail, errors=field_errors("#/path/office_id", detail, "unknown_customs_office"))
+        super().__init__(detail, errors=[field_error("#/path/office_id", detail, "unknown_customs_office")])
 
 
 class SellerNotFound(NotFound):
@@ -44,7 +39,7 @@ class SellerNotFound(NotFound):
 
     def __init__(self, fida_id: str) -> None:
         detail = f"No foreign seller is registered with the FIDA ID {fida_id}."
-        super().__init__(detail, errors=field_errors("#/path/fida_id", detail, "unknown_fida_id"))
+        super().__init__(detail, errors=[field_error("#/path/fida_id", detail, "unknown_fida_id")])
 
 
 class SellerAlreadyRegistered(ProblemError):
@@ -55,7 +50,7 @@ class SellerAlreadyRegistered(ProblemError):
 
     def __init__(self, fida_id: str) -> None:
         detail = f"The FIDA ID {fida_id} is already registered; GET /v1/sellers/{fida_id} shows the seller."
-        super().__init__(detail, errors=field_errors("#/body/fida_id", detail, "duplicate_fida_id"))
+        super().__init__(detail, errors=[field_error("#/body/fida_id", detail, "duplicate_fida_id")])
 
 
 class CarBrandNotFound(NotFound):
@@ -65,7 +60,7 @@ class CarBrandNotFound(NotFound):
 
     def __init__(self, brand_id: str) -> None:
         detail = f"No brand {brand_id!r} is on the allowed list; add it first with POST /v1/car-brands."
-        super().__init__(detail, errors=field_errors("#/path/brand_id", detail, "unknown_car_brand"))
+        super().__init__(detail, errors=[field_error("#/path/brand_id", detail, "unknown_car_brand")])
 
 
 class CarBrandAlreadyListed(ProblemError):
@@ -76,7 +71,7 @@ class CarBrandAlreadyListed(ProblemError):
 
     def __init__(self, brand_id: str) -> None:
         detail = f"The brand {brand_id!r} is already on the allowed list."
-        super().__init__(detail, errors=field_errors("#/body/id", detail, "duplicate_car_brand"))
+        super().__init__(detail, errors=[field_error("#/body/id", detail, "duplicate_car_brand")])
 
 
 class CarModelAlreadyListed(ProblemError):
@@ -87,7 +82,7 @@ class CarModelAlreadyListed(ProblemError):
 
     def __init__(self, brand_id: str, model_id: str) -> None:
         detail = f"The model {model_id!r} of {brand_id!r} is already on the allowed list."
-        super().__init__(detail, errors=field_errors("#/body/id", detail, "duplicate_car_model"))
+        super().__init__(detail, errors=[field_error("#/body/id", detail, "duplicate_car_model")])
 
 
 class InvalidDay(ProblemError):
@@ -97,4 +92,4 @@ class InvalidDay(ProblemError):
     title_fa = "تاریخ نامعتبر است"
 
     def __init__(self, field: str, detail: str) -> None:
-        super().__init__(detail, errors=field_errors(f"#/query/{field}", detail, "invalid_date"))
+        super().__init__(detail, errors=[field_error(f"#/query/{field}", detail, "invalid_date")])
