@@ -56,7 +56,12 @@ def settings_for(database_url: str):  # type: ignore[no-untyped-def]
 
     def build(service: str, **overrides: object):  # type: ignore[no-untyped-def]
         config = importlib.import_module(f"{service}.config")
-        values: dict[str, object] = {"database_url": database_url, "sandbox": False, "log_level": "WARNING"}
+        values: dict[str, object] = {
+            "database_url": database_url,
+            "sandbox": False,
+            "log_level": "WARNING",
+            "gc_tuning": False,
+        }
         if service == "identity":
             values["key_encryption_key"] = IDENTITY_TEST_KEK
             values["ownership_adapter"] = "sandbox"  # outside the sandbox it must be named

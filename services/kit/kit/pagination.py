@@ -88,9 +88,16 @@ async def paginate(
         typed = [_typed(col, v) for col, v in zip(order_by, values, strict=True)]
         stmt = stmt.where(tuple_(*order_by) > tuple_(*typed))
     rows = list((await session.scalars(stmt.order_by(*order_by).limit(params.limit + 1))).all())
-    next_url = None
-    if len(rows) > params.limit:
-        rows = rows[: params.limit]
-        cursor = encode_cursor(key_of(rows[-1]))
-        next_url = str(public_url(request).include_query_params(cursor=cursor, limit=params.limit))
-    return rows, next_url
+    return page_of(rows, params=params, request=request, key_of=key_of)
+
+
+def page_of(
+    rows: list[T], *, params: PageParams, request: Request, key_of: Any
+) -> tuple[list[T], str | None]:
+    """The page in ``rows`` (fetched with ``params.limit + 1`` rows, the extra one telling a
+    next page exists) and the URL of the next page, if any."""
+    if len(rows) <= params.limit:
+        return rows, None
+    rows = rows[: params.limit]
+    cursor = encode_cursor(key_of(rows[-1]))
+    return rows, str(public_url(request).include_query_params(cursor=cursor, limit=params.limit))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,7 +21,7 @@ from identity.crypto import new_es256_key
 from identity.tokens import sign_access_token
 from kit.app import ServiceSpec, create_service_app
 from kit.auth import PrincipalDep, TokenVerifier
-from kit.db import SessionDep, service_metadata
+from kit.db import SessionDep, service_metadata, statement_connection
 from kit.errors import ProblemError
 from kit.idempotency import IdempotentRoute, idempotency_table
 from kit.pagination import Page, PageParams, page_params, paginate
@@ -84,6 +84,23 @@ async def create_then_fail(data: WidgetIn, session: SessionDep) -> WidgetOut:
     session.add(Widget(name=data.name))
     await session.flush()
     raise RuntimeError("boom after a write")
+
+
+@router.post("/fast-widgets", status_code=201)
+async def create_widget_in_one_statement(data: WidgetIn, request: Request) -> WidgetOut:
+    """One INSERT on ``statement_connection`` (no session); a name starting with ``fail`` is
+    refused after the write, to show which unit of work the write belonged to."""
+    async with statement_connection(request) as conn:
+        row = await conn.fetchrow(
+            f"INSERT INTO {SCHEMA}.widgets (id, name) VALUES ($1, $2) RETURNING id, seq, name",
+            uuid.uuid4(),
+            data.name,
+        )
+    if data.delay:
+        await asyncio.sleep(data.delay)
+    if data.name.startswith("fail"):
+        raise Teapot("Refused after the write.")
+    return WidgetOut(id=row["id"], seq=row["seq"], name=row["name"])
 
 
 @router.get("/widgets")
@@ -174,7 +191,8 @@ async def _use_test_keys(app: FastAPI) -> None:
 
 
 def build_app(database_url: str, keys: SigningKeys, **overrides: Any) -> FastAPI:
-    settings = ServiceSettings(database_url=database_url, log_level="WARNING", **overrides)
+    values: dict[str, Any] = {"database_url": database_url, "log_level": "WARNING", "gc_tuning": False}
+    settings = ServiceSettings(**{**values, **overrides})
     spec = ServiceSpec(
         name=SCHEMA,
         title="kit test app",
@@ -190,6 +208,12 @@ def build_app(database_url: str, keys: SigningKeys, **overrides: Any) -> FastAPI
     app = create_service_app(spec, settings)
     app.state.test_signing_keys = keys
     return app
+
+
+@pytest.fixture(scope="session")
+def kit_app(kit_db: str, signing_keys: SigningKeys) -> Callable[..., FastAPI]:
+    """``kit_app(**settings)``: another test app on the test database, with these settings."""
+    return lambda **overrides: build_app(kit_db, signing_keys, **overrides)
 
 
 @pytest.fixture(scope="session")

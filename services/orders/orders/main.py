@@ -11,6 +11,7 @@ from orders.cars import api as cars_api
 from orders.config import Settings
 from orders.files import api as files_api
 from orders.files import expiry
+from orders.files.charges import load_rates
 from orders.models import idempotency_keys
 from orders.products import api as products_api
 from orders.reference import api as reference_api
@@ -19,11 +20,12 @@ from orders.reference.service import load_catalogue
 
 
 async def _load_reference_data(app: FastAPI) -> None:
-    """Check the database holds the data files' reference data, and cache its catalogues."""
+    """Check the database holds the data files' reference data, and cache it with the exchange rates."""
     data = data_files.load()
     async with app.state.sessionmaker() as session:
         await loading.assert_current(session, data)
         app.state.reference_catalogue = await load_catalogue(session)
+        app.state.exchange_rates = await load_rates(session)
 
 
 SPEC = ServiceSpec(

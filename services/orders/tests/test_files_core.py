@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -10,7 +12,9 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from kit.clock import today_tehran
+from kit.pagination import encode_cursor
 from orders.files import testing as f
+from orders.files.charges import ExchangeRates
 from orders.files.models import OrderFile
 
 
@@ -96,6 +100,39 @@ async def test_bad_fields_are_refused_naming_the_field_and_nothing_is_stored(
     assert problem["code"] == code
     assert pointer in [e["pointer"] for e in problem["errors"]]
     assert await _count_files(orders_app[0], f"user:{owner.party.id}") == 0
+
+
+async def test_a_retried_create_with_one_idempotency_key_makes_one_file(
+    orders: httpx.AsyncClient, orders_app: tuple[FastAPI, httpx.AsyncClient], identity_app: FastAPI, fida: str
+) -> None:
+    owner = await f.merchant(identity_app)
+    headers = {**owner.headers, "Idempotency-Key": str(uuid.uuid4())}
+    body = f.file_body(fida)
+    first = await orders.post("/v1/order-files", json=body, headers=headers)
+    again = await orders.post("/v1/order-files", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201, first.text
+    assert again.json()["id"] == first.json()["id"]
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.headers["location"] == first.headers["location"]
+    other = await orders.post(
+        "/v1/order-files", json=f.file_body(fida, proforma_number="PI-OTHER"), headers=headers
+    )
+    assert other.status_code == 422
+    assert other.json()["code"] == "idempotency-key-reused"
+    assert await _count_files(orders_app[0], f"user:{owner.party.id}") == 1
+    history = await orders.get(f"/v1/order-files/{first.json()['id']}/history", headers=owner.headers)
+    assert [e["action"] for e in history.json()["items"]] == ["created", "access-level-changed"]
+
+
+def test_the_stored_rate_is_the_latest_from_that_day_back() -> None:
+    first, second = dt.date(2025, 3, 21), dt.date(2025, 9, 23)
+    rates = ExchangeRates({"EUR": [(second, Decimal(2)), (first, Decimal(1))]})
+    assert rates.on("EUR", first - dt.timedelta(days=1)) is None
+    assert rates.on("EUR", first) == 1
+    assert rates.on("EUR", second - dt.timedelta(days=1)) == 1
+    assert rates.on("EUR", second) == 2
+    assert rates.on("EUR", second + dt.timedelta(days=400)) == 2
+    assert rates.on("USD", second) is None
 
 
 async def test_proforma_dates(orders: httpx.AsyncClient, identity_app: FastAPI, fida: str) -> None:
@@ -274,6 +311,25 @@ async def test_lists_are_the_callers_own_paged_and_filtered(
     assert len(drafts.json()["items"]) == 3
     approved = await orders.get("/v1/order-files", params={"status": "approved"}, headers=owner.headers)
     assert approved.json()["items"] == []
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "nonsense",
+        encode_cursor(["2026-01-01T00:00:00", str(uuid.uuid4())]),  # no time zone
+        encode_cursor(["2026-01-01T00:00:00+00:00", "not-a-uuid"]),
+        encode_cursor(["yesterday", str(uuid.uuid4())]),
+        encode_cursor(["2026-01-01T00:00:00+00:00"]),
+    ],
+)
+async def test_a_cursor_the_api_did_not_issue_is_400(
+    orders: httpx.AsyncClient, identity_app: FastAPI, cursor: str
+) -> None:
+    owner = await f.merchant(identity_app)
+    answer = await orders.get("/v1/order-files", params={"cursor": cursor}, headers=owner.headers)
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "invalid-cursor"
 
 
 async def test_strangers_and_machine_clients_do_not_see_a_file(

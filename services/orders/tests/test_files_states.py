@@ -233,6 +233,10 @@ async def test_extension_before_expiry_and_refusal_after(
         "/v1/order-files", params={"status": "expired", "limit": 100}, headers=owner.headers
     )
     assert file["id"] in [i["id"] for i in listed.json()["items"]]
+    still_approved = await orders.get(
+        "/v1/order-files", params={"status": "approved", "limit": 100}, headers=owner.headers
+    )
+    assert file["id"] not in [i["id"] for i in still_approved.json()["items"]]
 
     late = await orders.post(f"{path}/extend", json={"months": 3}, headers=owner.headers)
     assert late.status_code == 409

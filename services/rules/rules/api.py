@@ -10,12 +10,12 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
 from rules_client.models import CalculationResult, RulePage, RuleValue, Timeline
 
 from kit import json_body
 from kit.errors import PROBLEM_RESPONSES
 from kit.pagination import PageParams, decode_cursor, encode_cursor, page_params
+from kit.responses import JsonBytes
 from kit.urls import public_url
 from rules import presenting
 from rules.calculations import REGISTRY, Calculation
@@ -37,10 +37,6 @@ def catalogue(request: Request) -> Catalogue:
     skipping FastAPI's second validation of a model built from checked data.
     """
     return request.app.state.catalogue
-
-
-class JsonBytes(Response):
-    media_type = "application/json"
 
 
 DATE_PATTERN = r"^[0-9۰-۹٠-٩]{4}[-/][0-9۰-۹٠-٩]{1,2}[-/][0-9۰-۹٠-٩]{1,2}$"

@@ -32,6 +32,7 @@ from orders.files.exceptions import (
     ScopeMissing,
 )
 from orders.files.models import OrderFile
+from orders.files.records import Row
 
 BASE_NATURAL = "base-natural"
 PERSONAL_CAR = "personal-car"
@@ -50,7 +51,7 @@ def is_officer(principal: Principal) -> bool:
     return principal.actor is None and OFFICER in principal.roles
 
 
-def shown_status(file: OrderFile, today: dt.date | None = None) -> str:
+def shown_status(file: OrderFile | Row, today: dt.date | None = None) -> str:
     """The status as read: an approved file past its validity is ``expired`` even before the
     periodic task has marked it."""
     if (
@@ -62,14 +63,14 @@ def shown_status(file: OrderFile, today: dt.date | None = None) -> str:
     return file.status
 
 
-def _ensure_level(principal: Principal, file: OrderFile) -> None:
+def _ensure_level(principal: Principal, file: OrderFile | Row) -> None:
     try:
         ensure_within_level(principal, file.owner, AccessLevel(file.access_level), FOREIGN_TRADE)
     except NotFound:
         raise OrderFileNotFound() from None
 
 
-def ensure_may_read(principal: Principal, file: OrderFile) -> None:
+def ensure_may_read(principal: Principal, file: OrderFile | Row) -> None:
     """The owner, a representative within the file's level, or any officer while it is under review."""
     if principal.subject == file.owner:
         _ensure_level(principal, file)

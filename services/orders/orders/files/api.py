@@ -13,6 +13,7 @@ approval. Updates carry `If-Match` with the file's ETag.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Annotated
 
@@ -41,15 +42,18 @@ from rules_client import RulesClient
 from kit.access_levels import FULL_SCOPE, visible_levels
 from kit.auth import PrincipalDep
 from kit.clock import today_tehran
-from kit.db import SessionDep
-from kit.errors import PROBLEM_JSON, PROBLEM_RESPONSES
+from kit.db import SessionDep, driver_connection, statement_connection
+from kit.errors import PROBLEM_JSON, PROBLEM_RESPONSES, InvalidCursor
 from kit.idempotency import IdempotentRoute
-from kit.pagination import PageParams, page_params
+from kit.pagination import PageParams, decode_cursor, page_of, page_params
+from kit.request_context import current_request_id
+from kit.responses import JsonBytes
 from kit.signatures import SIGNATURE_HEADER, SignatureVerifier, VerifiedSignature, with_signature
 from kit.urls import public_location
-from orders.files import attachments, charges, repository, service, views
+from orders.files import attachments, charges, records, repository, service, views
 from orders.files.access import (
     FOREIGN_TRADE,
+    actor_of,
     ensure_may_change,
     ensure_may_read,
     ensure_owner,
@@ -64,9 +68,11 @@ from orders.files.exceptions import (
     PreconditionFailed,
     PreconditionRequired,
     ScopeMissing,
+    SellerUnknown,
 )
 from orders.files.models import OrderFile, OrderLine
 from orders.files.service import Context
+from orders.reference.service import Catalogue
 
 router = APIRouter(tags=["order files"], route_class=IdempotentRoute)
 
@@ -100,6 +106,7 @@ async def _context(request: Request, session: SessionDep, principal: PrincipalDe
         principal=principal,
         rules=RulesClient(state.settings.rules_url, state.http),
         catalogue=state.reference_catalogue,
+        rates=state.exchange_rates,
         sandbox=bool(state.settings.sandbox),
     )
 
@@ -140,12 +147,21 @@ def _check_if_match(file: OrderFile, if_match: str | None) -> None:
         raise PreconditionFailed(current)
 
 
-async def _answer(ctx: Context, file: OrderFile, response: Response) -> OrderFileOut:
+def _rendered(details: records.FileDetails, catalogue: Catalogue, status_code: int = 200) -> JsonBytes:
+    """The file as JSON, with its ETag."""
+    out = views.file_out(details.file, details.lines, details.fees, catalogue)
+    return JsonBytes(
+        out.model_dump_json(), status_code=status_code, headers={"ETag": views.etag(details.file)}
+    )
+
+
+async def _answer(ctx: Context, file: OrderFile) -> JsonBytes:
+    """The file as this request's unit of work leaves it."""
     await ctx.session.flush()
-    await ctx.session.refresh(file)
-    response.headers["ETag"] = views.etag(file)
-    lines = await repository.lines(ctx.session, file.id)
-    return views.file_out(file, lines, await repository.fees(ctx.session, file.id), ctx.catalogue)
+    details = await records.file_with_details(await driver_connection(ctx.session), file.id)
+    if details is None:  # the file was written in this very transaction
+        raise RuntimeError(f"order file {file.id} vanished inside its own transaction")
+    return _rendered(details, ctx.catalogue)
 
 
 # ------------------------------------------------------------------ files
@@ -158,9 +174,7 @@ async def _answer(ctx: Context, file: OrderFile, response: Response) -> OrderFil
     response_model=OrderFileOut,
     responses=_responses(403, 422),
 )
-async def create_file(
-    data: OrderFileCreate, ctx: ContextDep, request: Request, response: Response
-) -> OrderFileOut:
+async def create_file(data: OrderFileCreate, request: Request, principal: PrincipalDep) -> JsonBytes:
     """A draft for the token's principal: the merchant themselves, or the merchant a
     representative acts for (with the `foreign-trade` scope). Needs the merchant role with a
     valid commercial card (403 `commercial-card-expired` naming it otherwise). Every field is
@@ -168,9 +182,25 @@ async def create_file(
     the seller registry (the answer carries the seller's name), the customs offices, rules across
     fields, and for a merchant in the first year of their card the USD 500,000 cap at the stored
     rate. The access level is `full` unless given."""
-    file = await service.create_file(ctx, data)
-    response.headers["Location"] = public_location(request, f"/v1/order-files/{file.id}")
-    return await _answer(ctx, file, response)
+    # The hot path of clearance software: one statement, no ORM session (bench/orders).
+    state = request.app.state
+    values, events = service.new_draft(
+        principal, data, catalogue=state.reference_catalogue, rates=state.exchange_rates
+    )
+    async with statement_connection(request) as conn:
+        file = await records.insert_draft(
+            conn,
+            values,
+            include_sandbox_sellers=bool(state.settings.sandbox),
+            actor=actor_of(principal),
+            request_id=current_request_id(),
+            events=events,
+        )
+    if file is None:
+        raise SellerUnknown(values["seller_fida_id"])
+    answer = _rendered(records.FileDetails(file, [], []), state.reference_catalogue, status_code=201)
+    answer.headers["Location"] = public_location(request, f"/v1/order-files/{file.id}")
+    return answer
 
 
 @router.get(
@@ -180,31 +210,44 @@ async def create_file(
     responses=_responses(400, 422),
 )
 async def list_files(
-    ctx: ContextDep,
     request: Request,
+    principal: PrincipalDep,
     page: Annotated[PageParams, Depends(page_params)],
     status: Annotated[FileStatus | None, Query(description="Only files in this state.")] = None,
-) -> OrderFilePage:
+) -> JsonBytes:
     """The principal's files, oldest first: all of them for the merchant; for a representative only
     those at or below the level of their grant (the same files a read would show; 403 without the
     `foreign-trade` scope). Anyone else sees an empty list."""
-    principal = ctx.principal
     if principal.actor is not None and not ({FOREIGN_TRADE, FULL_SCOPE} & principal.scopes):
         raise ScopeMissing(
             "The representation this token carries does not cover foreign trade (scope `foreign-trade`).",
             missing_scopes=[FOREIGN_TRADE],
         )
-    levels = visible_levels(principal)
-    rows, next_url = await repository.page_of_files(
-        ctx.session,
-        owner=principal.subject,
-        levels=levels,
-        status=status,
-        today=today_tehran(),
-        params=page,
-        request=request,
+    after = None
+    if page.cursor:
+        created_at, file_id = decode_cursor(page.cursor, 2)
+        try:
+            after = (dt.datetime.fromisoformat(created_at), uuid.UUID(file_id))
+        except ValueError:
+            after = None
+        if after is None or after[0].tzinfo is None:
+            raise InvalidCursor("The cursor is not one this API issued.")
+    async with statement_connection(request) as conn:
+        rows = await records.page_of_files(
+            conn,
+            owner=principal.subject,
+            levels=visible_levels(principal),
+            status=status,
+            today=today_tehran(),
+            after=after,
+            limit=page.limit + 1,
+        )
+    items, next_url = page_of(
+        rows, params=page, request=request, key_of=lambda f: (f.created_at.isoformat(), f.id)
     )
-    return OrderFilePage(items=[views.summary_out(f) for f in rows], next=next_url)
+    return JsonBytes(
+        OrderFilePage(items=[views.summary_out(f) for f in items], next=next_url).model_dump_json()
+    )
 
 
 @router.get(
@@ -229,13 +272,17 @@ async def review_queue(
     response_model=OrderFileOut,
     responses=_responses(403, 422),
 )
-async def read_file(file_id: FileId, ctx: ContextDep, response: Response) -> OrderFileOut:
+async def read_file(file_id: FileId, request: Request, principal: PrincipalDep) -> JsonBytes:
     """The file with its lines (and the permits each requires), fees with their traces, signer
     and review. The `ETag` header is what `If-Match` must carry on updates. An approved file
     past its validity reads `expired`."""
-    file = await _file(ctx, file_id)
-    ensure_may_read(ctx.principal, file)
-    return await _answer(ctx, file, response)
+    # The hot path of clearance software: one statement, no ORM session (bench/orders).
+    async with statement_connection(request) as conn:
+        details = await records.file_with_details(conn, file_id)
+    if details is None:
+        raise OrderFileNotFound()
+    ensure_may_read(principal, details.file)
+    return _rendered(details, request.app.state.reference_catalogue)
 
 
 @router.patch(
@@ -245,8 +292,8 @@ async def read_file(file_id: FileId, ctx: ContextDep, response: Response) -> Ord
     responses=_responses(403, 409, 412, 422, 428, 503),
 )
 async def update_file(
-    file_id: FileId, data: OrderFileUpdate, ctx: ContextDep, response: Response, if_match: IfMatch = None
-) -> OrderFileOut:
+    file_id: FileId, data: OrderFileUpdate, ctx: ContextDep, if_match: IfMatch = None
+) -> JsonBytes:
     """A draft: any field, checked as on creation. An approved order: only `total_amount` and
     `freight_amount`; the file goes back to review and the amendment fee (on any increase) is
     computed and stored. Any other field after approval: 409 `cancel-and-register-again`.
@@ -255,7 +302,7 @@ async def update_file(
     ensure_may_change(ctx.principal, file)
     _check_if_match(file, if_match)
     await service.update_file(ctx, file, data)
-    return await _answer(ctx, file, response)
+    return await _answer(ctx, file)
 
 
 # ------------------------------------------------------------------ lines
@@ -321,7 +368,7 @@ async def remove_line(file_id: FileId, line_id: LineId, ctx: ContextDep) -> Resp
     response_model=OrderFileOut,
     responses=_responses(403, 409, 422, 503),
 )
-async def submit(file_id: FileId, ctx: ContextDep, response: Response) -> OrderFileOut:
+async def submit(file_id: FileId, ctx: ContextDep) -> JsonBytes:
     """Draft → submitted. The file needs lines worth no more than the proforma total and an
     unexpired proforma. The order-registration fee is computed by the rules service
     (`order-registration-fee`) at the stored rate and kept with its trace; if the rules service
@@ -329,7 +376,7 @@ async def submit(file_id: FileId, ctx: ContextDep, response: Response) -> OrderF
     file = await _file(ctx, file_id, lock=True)
     ensure_may_change(ctx.principal, file)
     await service.submit(ctx, file)
-    return await _answer(ctx, file, response)
+    return await _answer(ctx, file)
 
 
 async def _verify_signature(request: Request, ctx: Context) -> VerifiedSignature:
@@ -351,8 +398,8 @@ async def _verify_signature(request: Request, ctx: Context) -> VerifiedSignature
     **with_signature({"responses": _responses(403, 409, 422)}),
 )
 async def final_registration(
-    file_id: FileId, data: FinalRegistration, ctx: ContextDep, request: Request, response: Response
-) -> OrderFileOut:
+    file_id: FileId, data: FinalRegistration, ctx: ContextDep, request: Request
+) -> JsonBytes:
     """Submitted → under review. Signed (`Panjereh-Signature`) by the merchant, or by a
     representative whose grant covers `foreign-trade` at the file's level; the signer and key are
     recorded. `validity_months` (3 or 6) is how long the order is valid once approved."""
@@ -360,7 +407,7 @@ async def final_registration(
     ensure_may_change(ctx.principal, file)
     signature = await _verify_signature(request, ctx)
     await service.register(ctx, file, data.validity_months, signature.signer, signature.kid)
-    return await _answer(ctx, file, response)
+    return await _answer(ctx, file)
 
 
 @router.post(
@@ -369,14 +416,14 @@ async def final_registration(
     response_model=OrderFileOut,
     responses=_responses(403, 409),
 )
-async def approve(file_id: FileId, ctx: ContextDep, response: Response) -> OrderFileOut:
+async def approve(file_id: FileId, ctx: ContextDep) -> JsonBytes:
     """Under review → approved, by an officer (never the file's owner). The order is valid for
     the months chosen at registration, counted from the first approval. Publishes
     `order.approved`."""
     file = await _file(ctx, file_id, lock=True)
     ensure_reviewer(ctx.principal, file)
     await service.approve(ctx, file)
-    return await _answer(ctx, file, response)
+    return await _answer(ctx, file)
 
 
 @router.post(
@@ -385,12 +432,12 @@ async def approve(file_id: FileId, ctx: ContextDep, response: Response) -> Order
     response_model=OrderFileOut,
     responses=_responses(403, 409, 422),
 )
-async def reject(file_id: FileId, data: Rejection, ctx: ContextDep, response: Response) -> OrderFileOut:
+async def reject(file_id: FileId, data: Rejection, ctx: ContextDep) -> JsonBytes:
     """Under review → rejected, by an officer, with the reason. Publishes `order.rejected`."""
     file = await _file(ctx, file_id, lock=True)
     ensure_reviewer(ctx.principal, file)
     await service.reject(ctx, file, data.reason)
-    return await _answer(ctx, file, response)
+    return await _answer(ctx, file)
 
 
 @router.post(
@@ -399,13 +446,13 @@ async def reject(file_id: FileId, data: Rejection, ctx: ContextDep, response: Re
     response_model=OrderFileOut,
     responses=_responses(403, 409, 422),
 )
-async def extend(file_id: FileId, data: Extension, ctx: ContextDep, response: Response) -> OrderFileOut:
+async def extend(file_id: FileId, data: Extension, ctx: ContextDep) -> JsonBytes:
     """3 or 6 more months (Jalali months), asked for before the expiry; after it: 409
     `order-expired`. Publishes `order.extended`."""
     file = await _file(ctx, file_id, lock=True)
     ensure_may_change(ctx.principal, file)
     await service.extend(ctx, file, data.months)
-    return await _answer(ctx, file, response)
+    return await _answer(ctx, file)
 
 
 @router.post(
@@ -414,13 +461,13 @@ async def extend(file_id: FileId, data: Extension, ctx: ContextDep, response: Re
     response_model=OrderFileOut,
     responses=_responses(403, 409),
 )
-async def cancel(file_id: FileId, ctx: ContextDep, response: Response) -> OrderFileOut:
+async def cancel(file_id: FileId, ctx: ContextDep) -> JsonBytes:
     """A draft, submitted, under-review or approved file is cancelled (an approved one publishes
     `order.cancelled`); rejected, expired and cancelled files stay as they are."""
     file = await _file(ctx, file_id, lock=True)
     ensure_may_change(ctx.principal, file)
     await service.cancel(ctx, file)
-    return await _answer(ctx, file, response)
+    return await _answer(ctx, file)
 
 
 # ------------------------------------------------------------------ access level and history
@@ -432,15 +479,13 @@ async def cancel(file_id: FileId, ctx: ContextDep, response: Response) -> OrderF
     response_model=OrderFileOut,
     responses=_responses(403, 422),
 )
-async def set_access_level(
-    file_id: FileId, data: AccessLevelChange, ctx: ContextDep, response: Response
-) -> OrderFileOut:
+async def set_access_level(file_id: FileId, data: AccessLevelChange, ctx: ContextDep) -> JsonBytes:
     """Only the owner, acting themselves: representatives holding a lower level stop seeing the
     file. Every change is kept (`access-level-history`)."""
     file = await _file(ctx, file_id, lock=True)
     ensure_owner(ctx.principal, file)
     await service.set_access_level(ctx, file, data.access_level)
-    return await _answer(ctx, file, response)
+    return await _answer(ctx, file)
 
 
 @router.get(
@@ -485,7 +530,7 @@ async def duties_estimate(file_id: FileId, ctx: ContextDep) -> DutiesEstimate:
     file = await _file(ctx, file_id)
     ensure_may_read(ctx.principal, file)
     lines = await repository.lines(ctx.session, file.id)
-    return await charges.duties_estimate(ctx.session, ctx.rules, file, lines, today_tehran())
+    return await charges.duties_estimate(ctx.session, ctx.rules, ctx.rates, file, lines, today_tehran())
 
 
 # ------------------------------------------------------------------ attachments

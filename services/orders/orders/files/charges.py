@@ -5,6 +5,7 @@ session being rolled back, nothing is stored."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -50,20 +51,40 @@ async def calculate(rules: RulesClient, name: str, inputs: dict[str, Any]) -> Ca
         raise RulesUnavailable(name) from exc
 
 
-async def rate_of(
-    session: AsyncSession, currency: str, day: dt.date, pointer: str = "#/body/currency"
-) -> Decimal:
-    rate = await repository.rate(session, currency, day)
+@dataclass(frozen=True)
+class ExchangeRates:
+    """The stored rial rates (``orders.exchange_rates``), read once at start-up: only a
+    migration writes them, and the service does not start behind its migrations."""
+
+    by_currency: dict[str, list[tuple[dt.date, Decimal]]]  # newest first
+
+    def on(self, currency: str, day: dt.date) -> Decimal | None:
+        """Rials per unit of ``currency`` in force on ``day`` (the latest rate from that day back)."""
+        for valid_from, rials in self.by_currency.get(currency, ()):
+            if valid_from <= day:
+                return rials
+        return None
+
+
+async def load_rates(session: AsyncSession) -> ExchangeRates:
+    by_currency: dict[str, list[tuple[dt.date, Decimal]]] = {}
+    for row in await repository.rates(session):
+        by_currency.setdefault(row.currency, []).append((row.valid_from, row.rials_per_unit))
+    return ExchangeRates(by_currency)
+
+
+def rate_of(rates: ExchangeRates, currency: str, day: dt.date, pointer: str = "#/body/currency") -> Decimal:
+    rate = rates.on(currency, day)
     if rate is None:
         raise ExchangeRateUnknown(currency, pointer)
     return rate
 
 
-async def usd_equivalent(session: AsyncSession, amount: Decimal, currency: str, day: dt.date) -> Decimal:
+def usd_equivalent(rates: ExchangeRates, amount: Decimal, currency: str, day: dt.date) -> Decimal:
     """``amount`` of ``currency`` in US dollars, through the stored rial rates."""
     if currency == "USD":
         return amount
-    return amount * await rate_of(session, currency, day) / await rate_of(session, "USD", day)
+    return amount * rate_of(rates, currency, day) / rate_of(rates, "USD", day)
 
 
 async def fee_base(session: AsyncSession, file: OrderFile) -> dict[str, str]:
@@ -82,6 +103,7 @@ async def fee_base(session: AsyncSession, file: OrderFile) -> dict[str, str]:
 async def register_fee(
     session: AsyncSession,
     rules: RulesClient,
+    rates: ExchangeRates,
     file: OrderFile,
     day: dt.date,
     *,
@@ -89,7 +111,7 @@ async def register_fee(
 ) -> OrderFee:
     """Compute the fee with the rules service and store it with its trace. ``previous``: the
     base before an amendment (the fee is then on the increase)."""
-    rate = await rate_of(session, file.currency, day)
+    rate = rate_of(rates, file.currency, day)
     base = await fee_base(session, file)
     inputs: dict[str, Any] = {"date": day.isoformat(), "exchange_rate": money_text(rate), **base}
     kind = "new"
@@ -114,12 +136,17 @@ async def register_fee(
 
 
 async def duties_estimate(
-    session: AsyncSession, rules: RulesClient, file: OrderFile, lines: list[OrderLine], day: dt.date
+    session: AsyncSession,
+    rules: RulesClient,
+    rates: ExchangeRates,
+    file: OrderFile,
+    lines: list[OrderLine],
+    day: dt.date,
 ) -> DutiesEstimate:
     """Each line at the stored rate: the 1404 duty table when the line is in it, else the
     tariff-book rate with the Red Crescent levy on it."""
-    rate = await rate_of(session, file.currency, day, "#/path/file_id")
-    eur = await repository.rate(session, "EUR", day)
+    rate = rate_of(rates, file.currency, day, "#/path/file_id")
+    eur = rates.on("EUR", day)
     out = [await _line_duties(session, rules, line, rate, eur, day) for line in lines]
     if file.kind == "personal-car":
         out = [

@@ -7,7 +7,7 @@ import uuid
 from decimal import Decimal
 
 from fastapi import Request
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.pagination import PageParams, paginate
@@ -81,53 +81,10 @@ async def attachment(
     )
 
 
-async def rate(session: AsyncSession, currency: str, day: dt.date) -> Decimal | None:
-    """Rials per unit of ``currency`` in force on ``day`` (the latest row from that day back)."""
-    stmt = (
-        select(ExchangeRate.rials_per_unit)
-        .where(ExchangeRate.currency == currency, ExchangeRate.valid_from <= day)
-        .order_by(ExchangeRate.valid_from.desc())
-        .limit(1)
-    )
-    return await session.scalar(stmt)
-
-
-def _status_filter(status: str, today: dt.date) -> ColumnElement[bool]:
-    """``status`` as the API shows it: an approved file past its expiry reads ``expired``."""
-    lapsed = and_(OrderFile.status == "approved", OrderFile.expires_on < today)
-    if status == "expired":
-        return or_(OrderFile.status == "expired", lapsed)
-    if status == "approved":
-        return and_(
-            OrderFile.status == "approved", or_(OrderFile.expires_on.is_(None), OrderFile.expires_on >= today)
-        )
-    return OrderFile.status == status
-
-
-async def page_of_files(
-    session: AsyncSession,
-    *,
-    owner: str,
-    levels: list[str] | None,
-    status: str | None,
-    today: dt.date,
-    params: PageParams,
-    request: Request,
-) -> tuple[list[OrderFile], str | None]:
-    """A page of ``owner``'s files whose level is in ``levels`` (None: any), oldest first."""
-    stmt = select(OrderFile).where(OrderFile.owner == owner)
-    if levels is not None:
-        stmt = stmt.where(OrderFile.access_level.in_(levels))
-    if status is not None:
-        stmt = stmt.where(_status_filter(status, today))
-    return await paginate(
-        session,
-        stmt,
-        order_by=[OrderFile.created_at, OrderFile.id],
-        params=params,
-        request=request,
-        key_of=lambda f: (f.created_at.isoformat(), f.id),
-    )
+async def rates(session: AsyncSession) -> list[ExchangeRate]:
+    """Every stored exchange rate, newest first per currency."""
+    stmt = select(ExchangeRate).order_by(ExchangeRate.currency, ExchangeRate.valid_from.desc())
+    return list((await session.scalars(stmt)).all())
 
 
 async def page_under_review(

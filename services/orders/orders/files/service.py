@@ -19,7 +19,7 @@ from kit.clock import now_utc, today_tehran
 from kit.outbox import publish
 from kit.request_context import current_request_id
 from orders.cars import service as cars
-from orders.files import charges, repository
+from orders.files import charges, records, repository
 from orders.files.access import PERSONAL_CAR, SYSTEM_ACTOR, actor_of, ensure_applicant, shown_status
 from orders.files.exceptions import (
     CarProductRequired,
@@ -64,6 +64,7 @@ class Context:
     principal: Principal
     rules: RulesClient
     catalogue: Catalogue
+    rates: charges.ExchangeRates
     sandbox: bool
 
 
@@ -165,10 +166,17 @@ def _require_status(file: OrderFile, action: str, *allowed: str) -> None:
 # ------------------------------------------------------------------ fields
 
 
-async def _check_fields(ctx: Context, values: dict[str, Any], today: dt.date) -> dict[str, Any]:
-    """The file's fields checked as no schema can: dates against today, the seller and the
-    offices against the registries, rules across fields. Answers what is stored besides them
-    (the seller's name, the offices' ids)."""
+def check_fields(
+    values: dict[str, Any],
+    today: dt.date,
+    *,
+    principal: Principal,
+    catalogue: Catalogue,
+    rates: charges.ExchangeRates,
+) -> dict[str, Any]:
+    """The file's fields checked as no schema can, without the database: dates against today,
+    the offices against the catalogue, rules across fields, the first-year cap. Answers the
+    offices' ids. The seller is checked where the file is written (``seller_name``)."""
     if values["kind"] == PERSONAL_CAR:
         _check_personal_car_payment(values)
     issued, expires = values["proforma_issued_on"], values["proforma_expires_on"]
@@ -200,17 +208,21 @@ async def _check_fields(ctx: Context, values: dict[str, Any], today: dt.date) ->
                     "#/body/transaction_type",
                     "transaction_type_conflict",
                 )
-    seller = await reference.seller(ctx.session, values["seller_fida_id"], include_sandbox=ctx.sandbox)
-    if seller is None:
-        raise SellerUnknown(values["seller_fida_id"])
-    resolved: dict[str, Any] = {"seller_name": seller.name}
+    resolved: dict[str, Any] = {}
     for field in ("entry_border", "destination_customs"):
-        office = await reference.customs_office(ctx.session, values[field])
-        if office is None:
+        office_id = catalogue.office_id(values[field])
+        if office_id is None:
             raise CustomsOfficeUnknown(values[field], f"#/body/{field}")
-        resolved[field] = office.id
-    await _check_cap(ctx, values["total_amount"], values["currency"], today)
+        resolved[field] = office_id
+    _check_cap(principal, rates, values["total_amount"], values["currency"], today)
     return resolved
+
+
+async def seller_name(ctx: Context, fida_id: str) -> str:
+    seller = await reference.seller(ctx.session, fida_id, include_sandbox=ctx.sandbox)
+    if seller is None:
+        raise SellerUnknown(fida_id)
+    return seller.name
 
 
 def _check_personal_car_payment(values: dict[str, Any]) -> None:
@@ -226,10 +238,12 @@ def _check_personal_car_payment(values: dict[str, Any]) -> None:
             )
 
 
-async def _check_cap(ctx: Context, total: Decimal, currency: str, today: dt.date) -> None:
-    if not _first_year(ctx.principal, today):
+def _check_cap(
+    principal: Principal, rates: charges.ExchangeRates, total: Decimal, currency: str, today: dt.date
+) -> None:
+    if not _first_year(principal, today):
         return
-    usd = await charges.usd_equivalent(ctx.session, total, currency, today)
+    usd = charges.usd_equivalent(rates, total, currency, today)
     if usd > FIRST_YEAR_CAP_USD:
         raise FirstYearCapExceeded(
             f"In their first year a merchant may register orders of at most USD {FIRST_YEAR_CAP_USD:,}; this file is "
@@ -239,55 +253,34 @@ async def _check_cap(ctx: Context, total: Decimal, currency: str, today: dt.date
         )
 
 
-_FIELDS = (
-    "kind",
-    "proforma_number",
-    "proforma_issued_on",
-    "proforma_expires_on",
-    "beneficiary_country",
-    "seller_fida_id",
-    "incoterm",
-    "partial_shipment",
-    "entry_border",
-    "destination_customs",
-    "transport_fleet",
-    "total_amount",
-    "currency",
-    "transaction_type",
-    "currency_source",
-    "payment_method",
-    "freight_amount",
-)
-
-
 def _values(file: OrderFile) -> dict[str, Any]:
-    return {name: getattr(file, name) for name in _FIELDS}
+    return {name: getattr(file, name) for name in records.GIVEN_FIELDS}
 
 
 # ------------------------------------------------------------------ drafts
 
 
-async def create_file(ctx: Context, data: OrderFileCreate) -> OrderFile:
-    """A draft for the caller's principal (the merchant; a representative creates it for them)."""
-    ensure_applicant(ctx.principal, data.kind)
-    today = today_tehran()
-    values = data.model_dump(exclude={"access_level"})
-    values.update(await _check_fields(ctx, values, today))
-    file = OrderFile(
+def new_draft(
+    principal: Principal, data: OrderFileCreate, *, catalogue: Catalogue, rates: charges.ExchangeRates
+) -> tuple[dict[str, Any], list[records.Event]]:
+    """The row of a draft for the caller's principal (the merchant; a representative creates it
+    for them), every field checked but the seller (checked as it is written:
+    ``records.insert_draft``), and the history it begins with."""
+    ensure_applicant(principal, data.kind)
+    values = data.model_dump()
+    values.update(
+        check_fields(values, today_tehran(), principal=principal, catalogue=catalogue, rates=rates),
         id=uuid.uuid4(),
-        owner=ctx.principal.subject,
+        owner=principal.subject,
         status="draft",
-        access_level=data.access_level,
         version=1,
-        created_by=actor_of(ctx.principal),
-        **values,
+        created_by=actor_of(principal),
     )
-    ctx.session.add(file)
-    await ctx.session.flush()
-    await record_act(ctx, file, "created", to_status="draft")
-    await record_act(ctx, file, "access-level-changed", from_level=None, to_level=file.access_level)
-    await ctx.session.refresh(file)
-    return file
+    events = [
+        records.Event("created", to_status="draft"),
+        records.Event("access-level-changed", detail={"from_level": None, "to_level": data.access_level}),
+    ]
+    return values, events
 
 
 async def update_file(ctx: Context, file: OrderFile, data: OrderFileUpdate) -> OrderFile:
@@ -314,14 +307,17 @@ async def update_file(ctx: Context, file: OrderFile, data: OrderFileUpdate) -> O
                 charges.money_text(values["total_amount"]),
             )
     else:
-        values.update(await _check_fields(ctx, values, today))
+        values.update(
+            check_fields(values, today, principal=ctx.principal, catalogue=ctx.catalogue, rates=ctx.rates),
+            seller_name=await seller_name(ctx, values["seller_fida_id"]),
+        )
     for name, value in values.items():
         setattr(file, name, value)
     _changed(file)
     await ctx.session.flush()
     await record_act(ctx, file, "edited", fields=sorted(changes))
     if approved:
-        await charges.register_fee(ctx.session, ctx.rules, file, today, previous=before)
+        await charges.register_fee(ctx.session, ctx.rules, ctx.rates, file, today, previous=before)
         await _back_to_review(ctx, file, sorted(changes))
     return file
 
@@ -331,7 +327,7 @@ async def _check_amounts(ctx: Context, values: dict[str, Any], today: dt.date) -
         raise InvalidField(
             "Freight cannot exceed the proforma total.", "#/body/freight_amount", "freight_exceeds_total"
         )
-    await _check_cap(ctx, values["total_amount"], values["currency"], today)
+    _check_cap(ctx.principal, ctx.rates, values["total_amount"], values["currency"], today)
     return {}
 
 
@@ -474,10 +470,10 @@ async def submit(ctx: Context, file: OrderFile) -> OrderFile:
         raise ProformaExpired(
             f"The proforma expired on {file.proforma_expires_on.isoformat()}.", "#/body/proforma_expires_on"
         )
-    await _check_cap(ctx, file.total_amount, file.currency, today)
+    _check_cap(ctx.principal, ctx.rates, file.total_amount, file.currency, today)
     for line in lines:  # a case revoked since the line was added
         await _check_goods(ctx, file, line.hs_code, line.product_id)
-    fee = await charges.register_fee(ctx.session, ctx.rules, file, today)
+    fee = await charges.register_fee(ctx.session, ctx.rules, ctx.rates, file, today)
     await _transition(ctx, file, "submitted", "submitted", fee_rials=fee.amount_rials)
     return file
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from orders_client.files import (
     AccessLevelHistoryEntry,
     AttachmentOut,
@@ -19,11 +21,12 @@ from orders_client.reference import RequiredPermit
 from orders.files.access import shown_status
 from orders.files.charges import money_text
 from orders.files.models import OrderAttachment, OrderFee, OrderFile, OrderFileEvent, OrderLine
+from orders.files.records import Row
 from orders.reference.service import Catalogue, issuing_body
 from orders.reference.text import jalali
 
 
-def etag(file: OrderFile) -> str:
+def etag(file: OrderFile | Row) -> str:
     return f'"{file.id}.{file.version}"'
 
 
@@ -40,7 +43,7 @@ def permits_out(kinds: list[str], catalogue: Catalogue) -> list[RequiredPermit]:
     return out
 
 
-def line_out(line: OrderLine, catalogue: Catalogue) -> LineOut:
+def line_out(line: OrderLine | Row, catalogue: Catalogue) -> LineOut:
     return LineOut(
         id=str(line.id),
         hs_code=line.hs_code,
@@ -54,7 +57,7 @@ def line_out(line: OrderLine, catalogue: Catalogue) -> LineOut:
     )
 
 
-def fee_out(fee: OrderFee) -> FeeOut:
+def fee_out(fee: OrderFee | Row) -> FeeOut:
     return FeeOut(
         kind=fee.kind,  # type: ignore[arg-type]
         amount_rials=fee.amount_rials,
@@ -66,7 +69,10 @@ def fee_out(fee: OrderFee) -> FeeOut:
 
 
 def file_out(
-    file: OrderFile, lines: list[OrderLine], fees: list[OrderFee], catalogue: Catalogue
+    file: OrderFile | Row,
+    lines: Sequence[OrderLine | Row],
+    fees: Sequence[OrderFee | Row],
+    catalogue: Catalogue,
 ) -> OrderFileOut:
     registration = None
     if file.signer and file.signature_kid and file.registered_at:
@@ -115,7 +121,7 @@ def file_out(
     )
 
 
-def summary_out(file: OrderFile) -> OrderFileSummary:
+def summary_out(file: OrderFile | Row) -> OrderFileSummary:
     return OrderFileSummary(
         id=str(file.id),
         status=shown_status(file),  # type: ignore[arg-type]

@@ -55,10 +55,16 @@ from orders.reference.text import hs_display, jalali
 
 @dataclass(frozen=True)
 class Catalogue:
-    """Sources and permit kinds, read once at start-up (they change only with a migration)."""
+    """Sources, permit kinds and customs offices, read once at start-up (they change only with a
+    migration)."""
 
     sources: dict[str, SourceRef]
     permit_kinds: dict[str, PermitKind]
+    offices: dict[str, str]  # slug id or 5-digit code -> slug id
+
+    def office_id(self, ref: str) -> str | None:
+        """A customs office by slug id (``bazargan``) or 5-digit code (``30300``)."""
+        return self.offices.get(ref)
 
     def refs(self, ids: list[str] | None) -> list[SourceRef]:
         return [self.sources[i] for i in ids or [] if i in self.sources]
@@ -69,7 +75,16 @@ async def load_catalogue(session: AsyncSession) -> Catalogue:
         s.id: SourceRef(id=s.id, title=s.title, url=s.url, confidence=s.confidence)  # type: ignore[arg-type]
         for s in await repository.sources(session)
     }
-    return Catalogue(sources=sources, permit_kinds={p.id: p for p in await repository.permit_kinds(session)})
+    offices: dict[str, str] = {}
+    for office in await repository.customs_offices(session):
+        offices[office.id] = office.id
+        if office.code:
+            offices[office.code] = office.id
+    return Catalogue(
+        sources=sources,
+        permit_kinds={p.id: p for p in await repository.permit_kinds(session)},
+        offices=offices,
+    )
 
 
 def _dates(valid_from: dt.date | None, valid_to: dt.date | None) -> dict[str, Any]:
