@@ -62,6 +62,7 @@ class Result:
     non_2xx: int
     socket_errors: int
     cpu_us: dict[str, float] = field(default_factory=dict)  # process -> CPU per request, user + system
+    p99_runs_ms: list[float] = field(default_factory=list)  # each run's p99, when runs were combined
 
     @property
     def errors(self) -> int:
@@ -203,7 +204,8 @@ def run_wrk(wrk: str, target: Target, connections: int, seconds: int, name: str)
 
 
 def combine(runs: list[Result]) -> Result:
-    """Runs of one target as one: means, the worse p99, summed errors, CPU weighted by requests."""
+    """Runs of one target as one: means, the worse p99 (each run's kept), summed errors, CPU
+    weighted by requests."""
     requests = sum(r.requests for r in runs)
     return Result(
         target=runs[0].target,
@@ -218,6 +220,7 @@ def combine(runs: list[Result]) -> Result:
             process: sum(r.cpu_us[process] * r.requests for r in runs) / requests
             for process in runs[0].cpu_us
         },
+        p99_runs_ms=[r.p99_ms for r in runs],
     )
 
 
@@ -233,12 +236,13 @@ def measure_abba(
     connections: int,
     duration: int,
     processes: dict[str, int],
+    rounds: int = 1,
 ) -> list[Result]:
-    """Each target twice in ABBA order; one combined Result per target, in the
-    order of ``targets``, with the CPU per request of each of ``processes``
+    """Each target twice in ABBA order (``rounds`` times over); one combined Result per
+    target, in the order of ``targets``, with the CPU per request of each of ``processes``
     (name -> pid)."""
     runs: dict[str, list[Result]] = {name: [] for name in targets}
-    for name in abba(list(targets)):
+    for name in abba(list(targets)) * rounds:
         say(f"measuring {name} at {connections} connection(s) for {duration} s")
         before = {process: cpu_seconds(pid) for process, pid in processes.items()}
         result = run_wrk(wrk, targets[name], connections, duration, name)

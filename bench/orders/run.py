@@ -10,7 +10,7 @@ deployed), and, as the baseline, a minimal FastAPI app on a raw asyncpg pool
 merchants and their tokens with identity's app in-process (same database, same
 key table; both orders verify them against the one identity), registers a
 seller through the admin endpoint and fills ``orders.order_files`` with
-``INSERT ... SELECT generate_series`` and ``VACUUM ANALYZE``: 10k files in the
+``INSERT ... SELECT generate_series``, ``VACUUM ANALYZE`` and ``CHECKPOINT``: 10k files in the
 first database, 1M in the second (1% of the rows the reading merchant's, the
 rest spread over 5,000 other owners; ``--quick``: 2k and 100k). Then, with wrk,
 each pair measured in the same run in ABBA order (A, B, B, A for
@@ -19,7 +19,11 @@ kept), with the CPU per request of the serving process:
 
 - list: ``GET /v1/order-files?limit=20`` of the reading merchant with 10k files
   in the table against the same with 1M (the two orders), at 1 and at 50
-  connections;
+  connections, ABBA twice; the verdict compares the median of the four runs'
+  p99s (the worst is shown too). On this 2-core machine one run in four or five,
+  at either size, had a p99 of 250-400 ms against 70-90 ms in the others, with the
+  service's event loop never blocked longer than 60 ms and no collection over
+  10 ms: a stall outside the process, which the worst p99 let decide;
 - read: ``GET /v1/order-files/{id}`` with the owner's token against
   ``GET /files/{id}`` on the baseline (``SELECT * ... WHERE id = $1``), 50 connections;
 - create: ``POST /v1/order-files`` (a valid draft) by a second merchant against
@@ -38,6 +42,7 @@ import base64
 import contextlib
 import json
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -80,6 +85,7 @@ CREATE_MIN_RATIO = 0.3
 LIST_MAX_P99_RATIO = 1.2
 CONNECTIONS = 50
 LIST_CONNECTIONS = (1, 50)
+LIST_ROUNDS = 2  # ABBA twice for the list p99s
 SIZES = (10_000, 1_000_000)
 QUICK_SIZES = (2_000, 100_000)
 MERCHANT_EVERY = 100  # every 100th seeded row is the reading merchant's
@@ -308,7 +314,12 @@ def measure(database_urls: list[str], *, duration: int, sizes: tuple[int, int], 
         warm_up(wrk, {**lists, **pairs["read"]})
         for connections in LIST_CONNECTIONS:
             results += measure_abba(
-                wrk, lists, connections=connections, duration=duration, processes=processes
+                wrk,
+                lists,
+                connections=connections,
+                duration=duration,
+                processes=processes,
+                rounds=LIST_ROUNDS,
             )
         results += measure_abba(
             wrk, pairs["read"], connections=CONNECTIONS, duration=duration, processes=processes
@@ -341,12 +352,13 @@ def verdicts(measured: Measured) -> dict[str, tuple[float, float, bool, str]]:
         f">= {CREATE_MIN_RATIO}x req/s",
     )
     for connections in LIST_CONNECTIONS:
-        ratio = by[(f"list@{large:,}", connections)].p99_ms / by[(f"list@{small:,}", connections)].p99_ms
+        large_p99 = statistics.median(by[(f"list@{large:,}", connections)].p99_runs_ms)
+        ratio = large_p99 / statistics.median(by[(f"list@{small:,}", connections)].p99_runs_ms)
         out[f"list p99 {large:,}/{small:,}@{connections}"] = (
             ratio,
             LIST_MAX_P99_RATIO,
             ratio <= LIST_MAX_P99_RATIO,
-            f"<= {LIST_MAX_P99_RATIO}x p99",
+            f"<= {LIST_MAX_P99_RATIO}x median p99",
         )
     return out
 
@@ -358,13 +370,14 @@ def report(measured: Measured) -> bool:
         f"list GET {LIST_PATH} by a merchant with {measured.merchant_files} files of theirs at each table size"
     )
     say(
-        f"{'conns':>5}  {'target':<16} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'CPU us/req':>10}"
+        f"{'conns':>5}  {'target':<16} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'median':>7} {'errors':>6} "
+        f"{'CPU us/req':>10}   (p99: the worst run's; median: of the runs' p99s)"
     )
     passed = True
     for r in measured.results:
         say(
-            f"{r.connections:>5}  {r.target:<16} {r.rps:>7.0f} {r.p50_ms:>7.2f} {r.p99_ms:>7.2f} {r.errors:>6} "
-            f"{server_cpu_us(r, measured.sizes[1]):>10.0f}"
+            f"{r.connections:>5}  {r.target:<16} {r.rps:>7.0f} {r.p50_ms:>7.2f} {r.p99_ms:>7.2f} "
+            f"{statistics.median(r.p99_runs_ms):>7.2f} {r.errors:>6} {server_cpu_us(r, measured.sizes[1]):>10.0f}"
         )
         passed &= r.errors == 0
     for name, (value, _, ok, description) in verdicts(measured).items():
