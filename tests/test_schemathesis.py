@@ -176,6 +176,7 @@ SEMANTIC_FIELD_ERRORS = {
     "transaction_type_conflict",
     "first_year_cap",
     "prohibited_goods",  # a fact about the tariff line, not the request's shape
+    "unit_mismatch",  # the tariff line's unit, likewise
 }
 
 

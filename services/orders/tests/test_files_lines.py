@@ -64,6 +64,7 @@ async def test_a_prohibited_code_is_refused_with_its_reason(
         ({"hs_code": "1234"}, "validation-failed"),
         ({"quantity": "0"}, "validation-failed"),
         ({"unit": "bucket"}, "validation-failed"),
+        ({"unit": "kg"}, "line-unit-mismatch"),  # cars are counted in units
         ({"value": "abc"}, "validation-failed"),
     ],
 )
@@ -101,3 +102,11 @@ async def test_lines_of_a_draft_can_change_any_field(
     assert changed.status_code == 200, changed.text
     assert changed.json()["hs_code"] == f.HEALTH_LINE
     assert [p["kind"] for p in changed.json()["permits"]] == ["food-and-drug"]
+    etag = (await orders.get(path, headers=owner.headers)).headers["ETag"]
+    wrong_unit = await orders.patch(
+        f"{path}/lines/{line['id']}", json={"unit": "u"}, headers={**owner.headers, "If-Match": etag}
+    )
+    assert wrong_unit.status_code == 422
+    assert wrong_unit.json()["code"] == "line-unit-mismatch"
+    assert wrong_unit.json()["expected_unit"] == "kg"
+    assert wrong_unit.json()["errors"][0]["pointer"] == "#/body/unit"

@@ -318,7 +318,9 @@ async def update_file(
 async def add_line(file_id: FileId, data: LineCreate, ctx: ContextDep) -> LineOut:
     """A line on a draft. The answer lists the permits the code requires (standards, food and
     drug…). A prohibited code is refused (422 `goods-prohibited`, with the reason); an unknown
-    one too (422 `tariff-line-unknown`), both naming `#/body/hs_code`."""
+    one too (422 `tariff-line-unknown`), both naming `#/body/hs_code`. The quantity is given in
+    the tariff line's unit (`unit` of `GET /v1/tariff-lines/{hs_code}`; else 422
+    `line-unit-mismatch` naming `#/body/unit`, with `expected_unit`)."""
     file = await _file(ctx, file_id, lock=True)
     ensure_may_change(ctx.principal, file)
     line = await service.add_line(ctx, file, data)

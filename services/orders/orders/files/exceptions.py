@@ -145,6 +145,21 @@ class TariffLineUnknown(_FieldProblem):
         )
 
 
+class LineUnitMismatch(_FieldProblem):
+    status = 422
+    code = "line-unit-mismatch"
+    title = "The quantity is not in the tariff line's unit"
+    title_fa = "واحد مقدار با واحد ردیف تعرفه یکی نیست"
+    kind = "unit_mismatch"
+
+    def __init__(self, hs_code: str, unit: str, expected: str) -> None:
+        super().__init__(
+            f"Tariff line {hs_code} counts goods in {expected!r}; give the quantity in {expected!r}, not {unit!r}.",
+            "#/body/unit",
+            expected_unit=expected,
+        )
+
+
 class GoodsProhibited(_FieldProblem):
     status = 422
     code = "goods-prohibited"

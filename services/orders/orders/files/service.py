@@ -31,6 +31,7 @@ from orders.files.exceptions import (
     InvalidField,
     InvalidState,
     LinesExceedTotal,
+    LineUnitMismatch,
     NoLines,
     NotPersonalCarGoods,
     OrderExpired,
@@ -44,6 +45,7 @@ from orders.files.models import OrderFile, OrderFileEvent, OrderLine
 from orders.models import outbox_events
 from orders.products import repository as products
 from orders.reference import repository as reference
+from orders.reference.models import TariffLine
 from orders.reference.service import Catalogue
 
 # SPEC §2: "first-year merchants have a value cap (typically USD 500,000)".
@@ -362,6 +364,14 @@ async def _tariff_line(ctx: Context, hs_code: str, today: dt.date) -> Any:
     return tariff
 
 
+def _check_unit(tariff: TariffLine, unit: str) -> None:
+    """A line's quantity is declared in its tariff line's unit (kg, units, litres…), the unit
+    customs counts the goods in: a mismatch is the "HS code not matching the goods" that SPEC
+    §2 asks to catch up front."""
+    if unit != tariff.unit:
+        raise LineUnitMismatch(tariff.hs_code, unit, tariff.unit)
+
+
 async def _check_goods(ctx: Context, file: OrderFile, hs_code: str, product_id: str | None) -> dict[str, Any]:
     """The line's product ID, when given, is an issued one of the line's HS code. On a
     personal-car file the line is the car (heading 8703), given by its product ID (which carries
@@ -391,6 +401,7 @@ async def add_line(ctx: Context, file: OrderFile, data: LineCreate) -> OrderLine
     _require_status(file, "given new lines", "draft")
     today = today_tehran()
     tariff = await _tariff_line(ctx, data.hs_code, today)
+    _check_unit(tariff, data.unit)
     car = await _check_goods(ctx, file, data.hs_code, data.product_id)
     line = OrderLine(
         id=uuid.uuid4(),
@@ -423,8 +434,9 @@ async def update_line(ctx: Context, file: OrderFile, line: OrderLine, data: Line
         core = sorted(set(changes) - LINE_AMOUNT_FIELDS)
         if core:
             raise CoreFieldChange(core)
-    if "hs_code" in changes:
-        tariff = await _tariff_line(ctx, changes["hs_code"], today_tehran())
+    if {"hs_code", "unit"} & set(changes):
+        tariff = await _tariff_line(ctx, changes.get("hs_code", line.hs_code), today_tehran())
+        _check_unit(tariff, changes.get("unit", line.unit))
         line.duty_category = tariff.duty_category
         line.permits = list(tariff.permits or [])
     if {"hs_code", "product_id"} & set(changes):
