@@ -203,6 +203,20 @@ async def create_file(data: OrderFileCreate, request: Request, principal: Princi
     return answer
 
 
+def _after(cursor: str | None) -> tuple[dt.datetime, uuid.UUID] | None:
+    """The sort key (created_at, id) a list cursor carries; 400 for one this API did not issue."""
+    if not cursor:
+        return None
+    created_at, file_id = decode_cursor(cursor, 2)
+    try:
+        key = (dt.datetime.fromisoformat(created_at), uuid.UUID(file_id))
+    except ValueError:
+        raise InvalidCursor("The cursor is not one this API issued.") from None
+    if key[0].tzinfo is None:
+        raise InvalidCursor("The cursor is not one this API issued.")
+    return key
+
+
 @router.get(
     "/v1/order-files",
     summary="List the order-registration files the caller may see",
@@ -223,15 +237,6 @@ async def list_files(
             "The representation this token carries does not cover foreign trade (scope `foreign-trade`).",
             missing_scopes=[FOREIGN_TRADE],
         )
-    after = None
-    if page.cursor:
-        created_at, file_id = decode_cursor(page.cursor, 2)
-        try:
-            after = (dt.datetime.fromisoformat(created_at), uuid.UUID(file_id))
-        except ValueError:
-            after = None
-        if after is None or after[0].tzinfo is None:
-            raise InvalidCursor("The cursor is not one this API issued.")
     async with statement_connection(request) as conn:
         rows = await records.page_of_files(
             conn,
@@ -239,7 +244,7 @@ async def list_files(
             levels=visible_levels(principal),
             status=status,
             today=today_tehran(),
-            after=after,
+            after=_after(page.cursor),
             limit=page.limit + 1,
         )
     items, next_url = page_of(
