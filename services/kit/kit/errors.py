@@ -252,7 +252,9 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         (403, "Not allowed"),
         (404, "Not found"),
         (409, "Conflict"),
+        (412, "The `If-Match` ETag is stale: it changed since it was read"),
         (422, "Validation failed"),
+        (428, "`If-Match` is required"),
         (429, "Rate limited"),
         (500, "Internal error"),
     )

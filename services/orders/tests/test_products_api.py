@@ -570,6 +570,42 @@ async def test_a_draft_is_kept_not_sent_then_submitted(
     assert still.json()["state"] == "not-sent"
 
 
+async def test_a_draft_is_edited_with_its_etag_then_submitted(
+    orders: httpx.AsyncClient, merchant: dict[str, str], identity_app: FastAPI
+) -> None:
+    bad = await orders.post("/v1/product-requests", json=phone(hs_code="87032300"), headers=merchant)
+    path = f"/v1/product-requests/{bad.json()['id']}"
+    etag = bad.headers["ETag"]
+    assert (await orders.get(path, headers=merchant)).headers["ETag"] == etag
+
+    _problem(await orders.put(path, json=phone(), headers=merchant), 428, "if-match-required")
+    fixed_card = phone()
+    edited = await orders.put(path, json=fixed_card, headers={**merchant, "If-Match": etag})
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["state"] == "not-sent"
+    assert edited.json()["card"]["hs_code"] == "85171390"
+    assert edited.headers["ETag"] != etag
+    stale = await orders.put(path, json=phone(), headers={**merchant, "If-Match": etag})
+    assert _problem(stale, 412, "etag-mismatch")["errors"][0]["pointer"] == "#/header/If-Match"
+
+    unknown = await orders.put(
+        path, json=phone(heading="no-such-heading"), headers={**merchant, "If-Match": edited.headers["ETag"]}
+    )
+    assert _error_types(_problem(unknown, 422, "product-card-invalid")) == {
+        "#/body/heading": "unknown_heading"
+    }
+    stranger_party = await make_user(identity_app, roles=("base-natural", "merchant"))
+    stranger = bearer(await token_for(identity_app, stranger_party, roles=["base-natural", "merchant"]))
+    _problem(await orders.put(path, json=phone(), headers={**stranger, "If-Match": "*"}), 404)
+
+    submitted = await orders.post(f"{path}/submit", headers=merchant)
+    assert submitted.status_code == 200, submitted.text
+    assert submitted.json()["state"] == "issued"
+    assert submitted.json()["product"]["gtin"] == fixed_card["international_code"]["value"]
+    late = await orders.put(path, json=phone(), headers={**merchant, "If-Match": submitted.headers["ETag"]})
+    _problem(late, 409, "product-request-not-draft")
+
+
 # ------------------------------------------------------------------ search
 
 

@@ -17,7 +17,7 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Header, Path, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile
 from orders_client.files import (
     AccessLevelChange,
     AccessLevelHistory,
@@ -44,6 +44,7 @@ from kit.auth import PrincipalDep
 from kit.clock import today_tehran
 from kit.db import SessionDep, driver_connection, statement_connection
 from kit.errors import PROBLEM_JSON, PROBLEM_RESPONSES, InvalidCursor
+from kit.etags import IfMatch, check_if_match
 from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, decode_cursor, page_of, page_params
 from kit.request_context import current_request_id
@@ -65,8 +66,6 @@ from orders.files.exceptions import (
     OfficerRoleRequired,
     OrderFileNotFound,
     OrderLineNotFound,
-    PreconditionFailed,
-    PreconditionRequired,
     ScopeMissing,
     SellerUnknown,
 )
@@ -88,13 +87,13 @@ _EXTRA = {
 def _responses(*statuses: int) -> dict[int | str, dict]:
     out: dict[int | str, dict] = {}
     for status in (401, 404, *statuses):
-        if status in PROBLEM_RESPONSES:
-            out[status] = PROBLEM_RESPONSES[status]
-        else:
+        if status in _EXTRA:
             out[status] = {
                 "description": _EXTRA[status],
                 "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
             }
+        else:
+            out[status] = PROBLEM_RESPONSES[status]
     return out
 
 
@@ -114,14 +113,6 @@ async def _context(request: Request, session: SessionDep, principal: PrincipalDe
 ContextDep = Annotated[Context, Depends(_context)]
 FileId = Annotated[uuid.UUID, Path(description="The file's ID.")]
 LineId = Annotated[uuid.UUID, Path(description="The line's ID.")]
-IfMatch = Annotated[
-    str | None,
-    Header(
-        alias="If-Match",
-        max_length=200,
-        description="The file's ETag as last read (GET); required: missing → 428, stale → 412.",
-    ),
-]
 
 
 async def _file(ctx: Context, file_id: uuid.UUID, *, lock: bool = False) -> OrderFile:
@@ -139,12 +130,7 @@ async def _line(ctx: Context, file: OrderFile, line_id: uuid.UUID) -> OrderLine:
 
 
 def _check_if_match(file: OrderFile, if_match: str | None) -> None:
-    if if_match is None or not if_match.strip():
-        raise PreconditionRequired()
-    current = views.etag(file)
-    offered = [tag.strip().removeprefix("W/") for tag in if_match.split(",")]
-    if "*" not in offered and current not in offered:
-        raise PreconditionFailed(current)
+    check_if_match(views.etag(file), if_match)
 
 
 def _rendered(details: records.FileDetails, catalogue: Catalogue, status_code: int = 200) -> JsonBytes:

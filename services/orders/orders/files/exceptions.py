@@ -198,28 +198,6 @@ class ExchangeRateUnknown(_FieldProblem):
         )
 
 
-class PreconditionRequired(ProblemError):
-    status = 428
-    code = "if-match-required"
-    title = "Send If-Match with the file's ETag"
-    title_fa = "سرآیند If-Match لازم است"
-
-    def __init__(self) -> None:
-        detail = "Updates need `If-Match` with the ETag of the file as last read (GET the file first)."
-        super().__init__(detail, errors=[field_error("#/header/If-Match", detail, "missing")])
-
-
-class PreconditionFailed(ProblemError):
-    status = 412
-    code = "etag-mismatch"
-    title = "The file changed since it was read"
-    title_fa = "پرونده پس از خواندن تغییر کرده است"
-
-    def __init__(self, current: str) -> None:
-        detail = f"The file's ETag is now {current}: read it again and reapply the change."
-        super().__init__(detail, errors=[field_error("#/header/If-Match", detail, "stale")])
-
-
 class InvalidState(ProblemError):
     status = 409
     code = "order-file-state-conflict"

@@ -31,6 +31,7 @@ from orders_client.products import (
 from kit.auth import PrincipalDep
 from kit.db import SessionDep
 from kit.errors import PROBLEM_RESPONSES
+from kit.etags import IfMatch
 from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, page_params
 from kit.types import SINGLE_LINE_PATTERN
@@ -123,6 +124,7 @@ async def _answer(
     session: SessionDep, product_request: ProductRequest, request: Request, response: Response, created: bool
 ) -> ProductRequestOut:
     (out,) = await service.requests_out(session, [product_request], request)
+    response.headers["ETag"] = service.etag(product_request)
     if product_request.reused and created:
         response.status_code = 200
     if out.product_id is not None:
@@ -229,15 +231,44 @@ async def list_product_requests(
     responses=_responses(401, 403, 404, 422),
 )
 async def get_product_request(
-    request_id: RequestIdPath, session: SessionDep, principal: PrincipalDep, request: Request
+    request_id: RequestIdPath,
+    session: SessionDep,
+    principal: PrincipalDep,
+    request: Request,
+    response: Response,
 ) -> ProductRequestOut:
-    """The request, its state and, once issued, its product."""
+    """The request, its state and, once issued, its product. The `ETag` header is what
+    `If-Match` must carry to edit a draft."""
     product_request = await repository.product_request(session, request_id)
     if product_request is None:
         raise ProductRequestNotFound()
     service.ensure_may_see(principal, product_request)
     (out,) = await service.requests_out(session, [product_request], request)
+    response.headers["ETag"] = service.etag(product_request)
     return out
+
+
+@router.put(
+    "/v1/product-requests/{request_id}",
+    summary="Edit a draft request (its whole card)",
+    response_model=ProductRequestOut,
+    responses=_responses(400, 401, 403, 404, 409, 412, 422, 428),
+)
+async def edit_product_request(
+    request_id: RequestIdPath,
+    body: ProductCard,
+    session: SessionDep,
+    principal: PrincipalDep,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ProductRequestOut:
+    """A draft (`not-sent`) gets the card sent here in place of its own, attachments included,
+    checked as on creation; a request already sent is 409. Needs `If-Match` with the request's
+    ETag (428 without, 412 when stale): the merchant and a representative may edit the same
+    draft. Submit it with `POST /v1/product-requests/{id}/submit`."""
+    product_request = await service.edit_draft(session, principal, request_id, body, if_match)
+    return await _answer(session, product_request, request, response, created=False)
 
 
 @router.post(

@@ -74,9 +74,9 @@ class RequestNotDraft(ProblemError):
     title = "The request has already been sent"
     title_fa = "درخواست قبلاً ارسال شده است"
 
-    def __init__(self, state: str) -> None:
+    def __init__(self, state: str, action: str = "submitted") -> None:
         super().__init__(
-            f"Only a draft (not-sent) request can be submitted; this one is {state}.", state=state
+            f"Only a draft (not-sent) request can be {action}; this one is {state}.", state=state
         )
 
 

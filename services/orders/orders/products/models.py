@@ -152,6 +152,7 @@ class ProductRequest(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     state: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int] = mapped_column(Integer, server_default="1", default=1)  # the ETag's
     heading_id: Mapped[str] = mapped_column(ForeignKey("orders.product_headings.id"))
     # The card as requested (ProductCard without attachments; decimals as strings).
     card: Mapped[dict[str, Any]] = mapped_column(JSONB)

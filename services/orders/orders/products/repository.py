@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import ColumnElement, Select, String, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, String, delete, exists, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import array, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -159,6 +159,12 @@ async def product_request(
     if lock:
         stmt = stmt.with_for_update()
     return await session.scalar(stmt)
+
+
+async def delete_attachments(session: AsyncSession, request_id: uuid.UUID) -> None:
+    await session.execute(
+        delete(ProductRequestAttachment).where(ProductRequestAttachment.request_id == request_id)
+    )
 
 
 async def attachments(

@@ -43,6 +43,7 @@ from kit.access_levels import AccessLevel, ensure_may_act
 from kit.auth import Principal
 from kit.clock import now_utc, today_tehran
 from kit.errors import NotFound
+from kit.etags import check_if_match
 from kit.identifiers import normalise_digits
 from kit.outbox import publish
 from kit.request_context import current_request_id
@@ -565,6 +566,43 @@ async def create_request(
     await _event(session, request, "created", principal)
     if submit:
         await _submit(session, request, heading, values, card, {a.kind for a in attachments}, principal)
+    await session.flush()
+    return request
+
+
+def etag(request: ProductRequest) -> str:
+    return f'"{request.id}.{request.version}"'
+
+
+async def edit_draft(
+    session: AsyncSession,
+    principal: Principal,
+    request_id: uuid.UUID,
+    card: ProductCard,
+    if_match: str | None,
+) -> ProductRequest:
+    """A draft's card replaced as a whole, attachments included; checked as on creation (the
+    heading and attachments now, the rest when it is submitted). ``If-Match`` must carry the
+    request's ETag: a merchant and their representative may edit the same draft."""
+    request = await repository.product_request(session, request_id, lock=True)
+    if request is None:
+        raise ProductRequestNotFound()
+    ensure_may_see(principal, request)
+    ensure_registrant(principal)
+    check_if_match(etag(request), if_match)
+    if request.state != "not-sent":
+        raise RequestNotDraft(request.state, "edited")
+    heading, _ = await _heading(session, card.heading)
+    attachments = _attachment_rows(card.attachments)
+    await repository.delete_attachments(session, request.id)
+    request.heading_id = heading.id
+    request.card = _stored_card(card)
+    request.new_values = [n.model_dump(mode="json") for n in card.new_values]
+    request.version += 1
+    for attachment in attachments:
+        attachment.request_id = request.id
+        session.add(attachment)
+    await _event(session, request, "edited", principal)
     await session.flush()
     return request
 
