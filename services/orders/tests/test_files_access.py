@@ -171,3 +171,28 @@ async def test_officers_read_files_under_review_only(
     assert edit.status_code == 403
     # The review queue is for officers.
     assert (await orders.get("/v1/order-reviews", headers=owner.headers)).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "office",
+    [
+        {"kind": "customs-office", "code": "50100", "name": "Bandar Abbas customs"},
+        {"kind": "issuing-authority", "code": "inso", "name": "Standards organization"},
+    ],
+)
+async def test_only_the_ministrys_officers_review_orders(
+    orders: httpx.AsyncClient, identity_app: FastAPI, fida: str, office: dict[str, str]
+) -> None:
+    # Seed 003: the Ministry of Industry, Mine and Trade's experts approve order registrations.
+    owner = await f.merchant(identity_app, signing=True)
+    other = await f.officer(identity_app, office)
+    file = await f.under_review(orders, owner, fida)
+    path = f"/v1/order-files/{file['id']}"
+    assert (await orders.get(path, headers=other.headers)).status_code == 404
+    assert (await orders.get("/v1/order-reviews", headers=other.headers)).status_code == 403
+    assert (await orders.post(f"{path}/approve", headers=other.headers)).status_code == 404
+    reason = {"reason": "Not mine to judge."}
+    assert (await orders.post(f"{path}/reject", json=reason, headers=other.headers)).status_code == 404
+    assert (await orders.get(path, headers=owner.headers)).json()["status"] == "under-review"
+    approved = await orders.post(f"{path}/approve", headers=(await f.officer(identity_app)).headers)
+    assert approved.status_code == 200, approved.text

@@ -4,8 +4,9 @@
 * A representative (an acting-for token of the merchant) sees and acts on a file only when the
   file's level is at or below the level of their grant, and only with the ``foreign-trade``
   scope (404 above their level, 403 without the scope: ``kit.access_levels``).
-* An officer (``officer`` in the roles of their own token) reads the files under review and
-  approves or rejects them; never their own.
+* An officer of the Ministry of Industry, Mine and Trade (``officer`` in the roles of their own
+  token, office ``issuing-authority`` ``mimt``: ``is_order_reviewer``) reads the files under
+  review and approves or rejects them; never their own. Other officers are anyone else here.
 * Anyone else, machine clients included: 404, as if the file did not exist.
 
 Acts that register or change an order also need the merchant role with a valid commercial card;
@@ -40,6 +41,9 @@ FOREIGN_TRADE = "foreign-trade"
 MERCHANT = "merchant"
 OFFICER = "officer"
 SYSTEM_ACTOR = "system:orders"
+# The office claim (identity's officer role) of the Ministry of Industry, Mine and Trade
+# (وزارت صنعت، معدن و تجارت), which reviews order registrations (seed 003).
+ORDER_REVIEW_OFFICE = ("issuing-authority", "mimt")
 
 
 def actor_of(principal: Principal) -> str:
@@ -47,8 +51,14 @@ def actor_of(principal: Principal) -> str:
     return principal.actor or principal.subject
 
 
-def is_officer(principal: Principal) -> bool:
-    return principal.actor is None and OFFICER in principal.roles
+def is_order_reviewer(principal: Principal) -> bool:
+    """An officer of the order-registration authority, in their own token. Seed 003: «تایید اولیه
+    توسط کارشناسان وزارت صمت» — the ministry's experts approve an order registration, and some
+    edits need their approval again; officers of a customs office or another authority do not."""
+    if principal.actor is not None or OFFICER not in principal.roles:
+        return False
+    office = principal.claims.get("office")
+    return isinstance(office, dict) and (office.get("kind"), office.get("code")) == ORDER_REVIEW_OFFICE
 
 
 def shown_status(file: OrderFile | Row, today: dt.date | None = None) -> str:
@@ -71,11 +81,11 @@ def _ensure_level(principal: Principal, file: OrderFile | Row) -> None:
 
 
 def ensure_may_read(principal: Principal, file: OrderFile | Row) -> None:
-    """The owner, a representative within the file's level, or any officer while it is under review."""
+    """The owner, a representative within the file's level, or a reviewer while it is under review."""
     if principal.subject == file.owner:
         _ensure_level(principal, file)
         return
-    if is_officer(principal) and shown_status(file) == "under-review":
+    if is_order_reviewer(principal) and shown_status(file) == "under-review":
         return
     raise OrderFileNotFound()
 
@@ -123,7 +133,7 @@ def ensure_may_change(principal: Principal, file: OrderFile) -> None:
     """Seeing the file (404 otherwise), then being its applicant (merchant or their
     representative; the person themselves for a personal car) (403)."""
     if principal.subject != file.owner:
-        if is_officer(principal) and shown_status(file) == "under-review":
+        if is_order_reviewer(principal) and shown_status(file) == "under-review":
             raise OwnerOnly(
                 "Only the merchant or their representative changes a file; an officer reviews it."
             )
@@ -140,15 +150,15 @@ def ensure_owner(principal: Principal, file: OrderFile) -> None:
 
 
 def ensure_reviewer(principal: Principal, file: OrderFile) -> None:
-    """An officer, not the file's owner, on a file under review (officers see no other files);
+    """A reviewer, not the file's owner, on a file under review (reviewers see no other files);
     the owner and their representatives get 403, the rest 404."""
-    if is_officer(principal) and principal.subject != file.owner:
+    if is_order_reviewer(principal) and principal.subject != file.owner:
         if shown_status(file) != "under-review":
             raise OrderFileNotFound()
         return
     if principal.subject == file.owner:
         _ensure_level(principal, file)
         raise OfficerRoleRequired(
-            "Only an officer (role `officer`) approves or rejects a file, never its owner."
+            "Only an officer of the Ministry of Industry, Mine and Trade approves or rejects a file, never its owner."
         )
     raise OrderFileNotFound()

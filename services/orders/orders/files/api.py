@@ -59,7 +59,7 @@ from orders.files.access import (
     ensure_may_read,
     ensure_owner,
     ensure_reviewer,
-    is_officer,
+    is_order_reviewer,
 )
 from orders.files.exceptions import (
     AttachmentNotFound,
@@ -250,9 +250,13 @@ async def list_files(
 async def review_queue(
     ctx: ContextDep, request: Request, page: Annotated[PageParams, Depends(page_params)]
 ) -> OrderFilePage:
-    """Every file under review, oldest first. Officers only (role `officer` in their own token)."""
-    if not is_officer(ctx.principal):
-        raise OfficerRoleRequired("Only officers (role `officer`, in their own token) see the review queue.")
+    """Every file under review, oldest first. Officers of the Ministry of Industry, Mine and Trade
+    only (role `officer` in their own token, office `issuing-authority` `mimt`)."""
+    if not is_order_reviewer(ctx.principal):
+        raise OfficerRoleRequired(
+            "Only officers of the Ministry of Industry, Mine and Trade (role `officer`, office "
+            "`issuing-authority` `mimt`, in their own token) see the review queue."
+        )
     rows, next_url = await repository.page_under_review(ctx.session, params=page, request=request)
     return OrderFilePage(items=[views.summary_out(f) for f in rows], next=next_url)
 
@@ -410,9 +414,9 @@ async def final_registration(
     responses=_responses(403, 409),
 )
 async def approve(file_id: FileId, ctx: ContextDep) -> JsonBytes:
-    """Under review → approved, by an officer (never the file's owner). The order is valid for
-    the months chosen at registration, counted from the first approval. Publishes
-    `order.approved`."""
+    """Under review → approved, by an officer of the Ministry of Industry, Mine and Trade (never
+    the file's owner). The order is valid for the months chosen at registration, counted from
+    the first approval. Publishes `order.approved`."""
     file = await _file(ctx, file_id, lock=True)
     ensure_reviewer(ctx.principal, file)
     await service.approve(ctx, file)

@@ -67,13 +67,15 @@ async def representative(
     return Merchant(party=agent, headers=bearer(token), key=key)
 
 
-async def officer(identity_app: FastAPI) -> Merchant:
+async def officer(identity_app: FastAPI, office: dict[str, str] | None = None) -> Merchant:
+    """An officer of the ministry that reviews order registrations, or of ``office``."""
     party = await make_user(identity_app, roles=("base-natural", "officer"))
     token = await token_for(
         identity_app,
         party,
         roles=["base-natural", "officer"],
-        office={"kind": "customs-office", "code": "50100", "name": "Test office"},
+        office=office
+        or {"kind": "issuing-authority", "code": "mimt", "name": "Ministry of Industry, Mine and Trade"},
     )
     return Merchant(party=party, headers=bearer(token))
 
