@@ -7,6 +7,7 @@ import uuid
 from decimal import Decimal
 
 import httpx
+import jdatetime
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
@@ -32,9 +33,17 @@ async def test_a_merchant_creates_a_draft_with_every_field(
     orders: httpx.AsyncClient, identity_app: FastAPI, fida: str
 ) -> None:
     owner = await f.merchant(identity_app)
-    response = await orders.post("/v1/order-files", json=f.file_body(fida), headers=owner.headers)
+    issued = dt.date(2026, 3, 21)  # 1405-01-01, Nowruz
+    sent = f.file_body(fida, proforma_issued_on=issued.isoformat())
+    response = await orders.post("/v1/order-files", json=sent, headers=owner.headers)
     assert response.status_code == 201, response.text
     body = response.json()
+    assert (body["proforma_issued_on"], body["proforma_issued_on_jalali"]) == ("2026-03-21", "1405-01-01")
+    expires = dt.date.fromisoformat(sent["proforma_expires_on"])
+    assert body["proforma_expires_on_jalali"] == jdatetime.date.fromgregorian(date=expires).strftime(
+        "%Y-%m-%d"
+    )
+    assert body["approved_on"] is body["approved_on_jalali"] is None
     assert body["status"] == "draft"
     assert body["owner"] == f"user:{owner.party.id}"
     assert body["access_level"] == "full"

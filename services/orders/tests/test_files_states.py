@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 
 import httpx
+import jdatetime
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select, update
@@ -179,6 +180,11 @@ async def test_an_officer_approves_and_the_order_is_valid_for_the_months_chosen(
     assert body["status"] == "approved"
     assert body["approved_on"] == today.isoformat()
     assert body["expires_on"] == service.add_months(today, 6).isoformat()
+    # Six Jalali months on: the same day of the month (or the month's last), in the Jalali calendar.
+    approved_j, expires_j = body["approved_on_jalali"], body["expires_on_jalali"]
+    assert approved_j == jdatetime.date.fromgregorian(date=today).strftime("%Y-%m-%d")
+    months = (int(expires_j[:4]) - int(approved_j[:4])) * 12 + int(expires_j[5:7]) - int(approved_j[5:7])
+    assert months == 6
     assert body["review"]["officer"] == f"user:{reviewer.party.id}"
     [(topic, payload)] = await _events(orders_app[0], file["id"])
     assert topic == "order.approved"

@@ -203,7 +203,9 @@ class OrderFileOut(BaseModel):
     version: int
     proforma_number: str
     proforma_issued_on: dt.date
+    proforma_issued_on_jalali: str = Field(description="The same day in the Jalali calendar, `YYYY-MM-DD`.")
     proforma_expires_on: dt.date
+    proforma_expires_on_jalali: str
     beneficiary_country: str
     seller: SellerRef
     incoterm: str
@@ -223,6 +225,7 @@ class OrderFileOut(BaseModel):
     registration: RegistrationOut | None
     review: ReviewOut | None
     approved_on: dt.date | None
+    approved_on_jalali: str | None
     expires_on: dt.date | None
     expires_on_jalali: str | None
     created_by: str
