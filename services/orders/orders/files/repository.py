@@ -14,7 +14,6 @@ from kit.pagination import PageParams, paginate
 from orders.files.models import (
     ExchangeRate,
     OrderAttachment,
-    OrderFee,
     OrderFile,
     OrderFileEvent,
     OrderLine,
@@ -48,11 +47,6 @@ async def lines_total(session: AsyncSession, file_id: uuid.UUID) -> Decimal:
         select(func.coalesce(func.sum(OrderLine.value), 0)).where(OrderLine.file_id == file_id)
     )
     return Decimal(total)
-
-
-async def fees(session: AsyncSession, file_id: uuid.UUID) -> list[OrderFee]:
-    stmt = select(OrderFee).where(OrderFee.file_id == file_id).order_by(OrderFee.id)
-    return list((await session.scalars(stmt)).all())
 
 
 async def history(
