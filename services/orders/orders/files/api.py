@@ -39,7 +39,7 @@ from orders_client.files import (
 )
 from rules_client import RulesClient
 
-from kit.access_levels import FULL_SCOPE, visible_levels
+from kit.access_levels import visible_levels
 from kit.auth import PrincipalDep
 from kit.clock import today_tehran
 from kit.db import SessionDep, driver_connection, statement_connection
@@ -55,6 +55,7 @@ from orders.files import attachments, charges, records, repository, service, vie
 from orders.files.access import (
     FOREIGN_TRADE,
     actor_of,
+    ensure_covers_foreign_trade,
     ensure_may_change,
     ensure_may_read,
     ensure_owner,
@@ -66,7 +67,6 @@ from orders.files.exceptions import (
     OfficerRoleRequired,
     OrderFileNotFound,
     OrderLineNotFound,
-    ScopeMissing,
     SellerUnknown,
 )
 from orders.files.models import OrderFile, OrderLine
@@ -217,17 +217,14 @@ async def list_files(
 ) -> JsonBytes:
     """The principal's files, oldest first: all of them for the merchant; for a representative only
     those at or below the level of their grant (the same files a read would show; 403 without the
-    `foreign-trade` scope). Anyone else sees an empty list."""
-    if principal.actor is not None and not ({FOREIGN_TRADE, FULL_SCOPE} & principal.scopes):
-        raise ScopeMissing(
-            "The representation this token carries does not cover foreign trade (scope `foreign-trade`).",
-            missing_scopes=[FOREIGN_TRADE],
-        )
+    `foreign-trade` scope of a merchant-role grant: a trader grant, `full` included, covers domestic
+    trade only). Anyone else sees an empty list."""
+    ensure_covers_foreign_trade(principal)
     async with statement_connection(request) as conn:
         rows = await records.page_of_files(
             conn,
             owner=principal.subject,
-            levels=visible_levels(principal),
+            levels=visible_levels(principal, FOREIGN_TRADE),
             status=status,
             today=today_tehran(),
             after=_after(page.cursor),
