@@ -775,3 +775,49 @@ async def test_officers_see_a_request_only_once_sent_and_only_the_ministrys(
     )
     approved = await orders.post(f"{path}/approve", headers=officer)
     assert approved.status_code == 200, approved.text
+
+
+async def test_a_supervisor_tied_to_the_request_does_not_decide_on_it(
+    orders: httpx.AsyncClient,
+    identity_app: FastAPI,
+    identity_http: httpx.AsyncClient,
+    officer: dict[str, str],
+) -> None:
+    """Separation of duties: the merchant's representative, or whoever made the request, never
+    approves or rejects it (403 `conflict-of-interest`); an unrelated supervisor does."""
+    grantor = await make_user(identity_app, roles=("base-natural", "merchant"))
+    own = bearer(await token_for(identity_app, grantor, roles=["base-natural", "merchant"]))
+    supervisor = await make_user(identity_app, roles=("base-natural", "officer"))
+    supervisor_own = bearer(await token_for(identity_app, supervisor, roles=["officer"], office=MIMT))
+
+    def card() -> dict[str, Any]:
+        c = phone()
+        del c["attributes"]["colour"]
+        c["new_values"] = [
+            {"attribute": "colour", "name_fa": "لاجوردی", "name_en": f"Azure {uuid.uuid4().hex[:6]}"}
+        ]
+        return c
+
+    # The supervisor represents the merchant: no decision on the merchant's request.
+    token, grant_id = await acting_for_token(
+        identity_app, identity_http, grantor, supervisor, scopes=["product-id"]
+    )
+    by_merchant = (await _register(orders, own, card())).json()
+    assert by_merchant["state"] == "under-supervision"
+    path = f"/v1/product-requests/{by_merchant['id']}"
+    _problem(await orders.post(f"{path}/approve", headers=supervisor_own), 403, "conflict-of-interest")
+    _problem(
+        await orders.post(f"{path}/reject", json={"reason": "no"}, headers=supervisor_own),
+        403,
+        "conflict-of-interest",
+    )
+
+    # One they made as representative stays barred after the grant is revoked.
+    by_supervisor = (await _register(orders, bearer(token), card())).json()
+    revoked = await identity_http.post(f"/v1/representations/{grant_id}/revoke", headers=own)
+    assert revoked.status_code == 200, revoked.text
+    made = f"/v1/product-requests/{by_supervisor['id']}"
+    _problem(await orders.post(f"{made}/approve", headers=supervisor_own), 403, "conflict-of-interest")
+    assert (await orders.post(f"{path}/approve", headers=supervisor_own)).status_code == 200
+
+    assert (await orders.post(f"{made}/approve", headers=officer)).status_code == 200

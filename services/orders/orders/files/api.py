@@ -3,7 +3,9 @@
 Who sees what: the merchant (owner) sees all their files; a representative acting for the
 merchant (an acting-for token with the `foreign-trade` scope) sees and acts on a file only when
 the file's access level is at or below the level of their grant (else 404, as if the file did not
-exist); an officer reads the files under review and approves or rejects them; anyone else gets 404.
+exist); an officer of the Ministry of Industry, Mine and Trade reads the files under review and
+approves or rejects them, unless party to the file (owner, creator, signer, or the owner's
+representative or manager: 403 `conflict-of-interest`); anyone else gets 404.
 
 Lifecycle: `draft` → `submit` → `submitted` (fee computed) → `final-registration` (signed) →
 `under-review` → `approve` / `reject` by an officer → `approved` (valid 3 or 6 months; `extend`
@@ -51,6 +53,7 @@ from kit.request_context import current_request_id
 from kit.responses import JsonBytes
 from kit.signatures import SIGNATURE_HEADER, SignatureVerifier, VerifiedSignature, with_signature
 from kit.urls import public_location
+from orders.conflicts import IDENTITY_UNAVAILABLE, ensure_independent
 from orders.files import attachments, charges, records, repository, service, views
 from orders.files.access import (
     FOREIGN_TRADE,
@@ -404,18 +407,27 @@ async def final_registration(
     return await _answer(ctx, file)
 
 
+async def _ensure_independent(request: Request, ctx: Context, file: OrderFile) -> None:
+    """Separation of duties (``orders.conflicts``): the reviewer is party to the file in no way."""
+    await ensure_independent(
+        request, ctx.principal, owner=file.owner, made_by=[file.created_by], signed_by=file.signer
+    )
+
+
 @router.post(
     "/v1/order-files/{file_id}/approve",
     summary="Approve a file under review (officer)",
     response_model=OrderFileOut,
-    responses=_responses(403, 409),
+    responses={**_responses(403, 409), **IDENTITY_UNAVAILABLE},
 )
-async def approve(file_id: FileId, ctx: ContextDep) -> JsonBytes:
-    """Under review → approved, by an officer of the Ministry of Industry, Mine and Trade (never
-    the file's owner). The order is valid for the months chosen at registration, counted from
-    the first approval. Publishes `order.approved`."""
+async def approve(file_id: FileId, ctx: ContextDep, request: Request) -> JsonBytes:
+    """Under review → approved, by an officer of the Ministry of Industry, Mine and Trade who is
+    not party to it: 403 `conflict-of-interest` to one who owns, created or signed the file, or
+    represents or manages its owner. The order is valid for the months chosen at registration,
+    counted from the first approval. Publishes `order.approved`."""
     file = await _file(ctx, file_id, lock=True)
     ensure_reviewer(ctx.principal, file)
+    await _ensure_independent(request, ctx, file)
     await service.approve(ctx, file)
     return await _answer(ctx, file)
 
@@ -424,12 +436,14 @@ async def approve(file_id: FileId, ctx: ContextDep) -> JsonBytes:
     "/v1/order-files/{file_id}/reject",
     summary="Reject a file under review (officer)",
     response_model=OrderFileOut,
-    responses=_responses(403, 409, 422),
+    responses={**_responses(403, 409, 422), **IDENTITY_UNAVAILABLE},
 )
-async def reject(file_id: FileId, data: Rejection, ctx: ContextDep) -> JsonBytes:
-    """Under review → rejected, by an officer, with the reason. Publishes `order.rejected`."""
+async def reject(file_id: FileId, data: Rejection, ctx: ContextDep, request: Request) -> JsonBytes:
+    """Under review → rejected, by an officer not party to it (as for `approve`), with the
+    reason. Publishes `order.rejected`."""
     file = await _file(ctx, file_id, lock=True)
     ensure_reviewer(ctx.principal, file)
+    await _ensure_independent(request, ctx, file)
     await service.reject(ctx, file, data.reason)
     return await _answer(ctx, file)
 

@@ -41,6 +41,7 @@ from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, page_params
 from kit.types import SINGLE_LINE_PATTERN
 from kit.urls import public_location
+from orders.conflicts import IDENTITY_UNAVAILABLE
 from orders.products import barcode, repository, service
 from orders.products.exceptions import HeadingNotFound, ProductNotFound, ProductRequestNotFound
 from orders.products.models import Product, ProductRequest
@@ -301,7 +302,7 @@ async def submit_product_request(
     "/v1/product-requests/{request_id}/approve",
     summary="Approve a request under supervision (officer)",
     response_model=ProductRequestOut,
-    responses=_responses(400, 401, 403, 404, 409, 422),
+    responses={**_responses(400, 401, 403, 404, 409, 422), **IDENTITY_UNAVAILABLE},
 )
 async def approve_product_request(
     request_id: RequestIdPath,
@@ -311,9 +312,11 @@ async def approve_product_request(
     response: Response,
 ) -> ProductRequestOut:
     """The officer's approval: the new values join their attributes' lists and the request gets
-    its product ID (or the existing ID of an identical card). Officer role only; 409 when the
-    request is not under supervision."""
-    product_request = await service.approve_request(session, principal, request_id)
+    its product ID (or the existing ID of an identical card). An officer of the ministry only
+    (403 otherwise; a draft is 404); 403 `conflict-of-interest` to one who is the merchant, their
+    representative or manager, or who created, edited or sent the request; 409 when the request
+    is not under supervision."""
+    product_request = await service.approve_request(session, principal, request_id, request)
     return await _answer(session, product_request, request, response, created=False)
 
 
@@ -321,7 +324,7 @@ async def approve_product_request(
     "/v1/product-requests/{request_id}/reject",
     summary="Reject a request under supervision (officer)",
     response_model=ProductRequestOut,
-    responses=_responses(400, 401, 403, 404, 409, 422),
+    responses={**_responses(400, 401, 403, 404, 409, 422), **IDENTITY_UNAVAILABLE},
 )
 async def reject_product_request(
     request_id: RequestIdPath,
@@ -330,9 +333,9 @@ async def reject_product_request(
     principal: PrincipalDep,
     request: Request,
 ) -> ProductRequestOut:
-    """The officer's rejection, with the reason. Officer role only; 409 when the request is not
-    under supervision."""
-    product_request = await service.reject_request(session, principal, request_id, body.reason)
+    """The officer's rejection, with the reason. As for approval: an officer of the ministry not
+    party to the request; 409 when the request is not under supervision."""
+    product_request = await service.reject_request(session, principal, request_id, body.reason, request)
     (out,) = await service.requests_out(session, [product_request], request)
     return out
 

@@ -222,3 +222,13 @@ async def requests_page(
 
 async def add_event(session: AsyncSession, event: ProductRequestEvent) -> None:
     session.add(event)
+
+
+async def event_actors(session: AsyncSession, request_id: uuid.UUID, actions: Sequence[str]) -> set[str]:
+    """Who did any of ``actions`` on the request (its audit trail)."""
+    rows = await session.scalars(
+        select(ProductRequestEvent.actor).where(
+            ProductRequestEvent.request_id == request_id, ProductRequestEvent.action.in_(actions)
+        )
+    )
+    return set(rows)

@@ -53,7 +53,7 @@ from kit.identifiers import normalise_digits
 from kit.outbox import publish
 from kit.request_context import current_request_id
 from kit.urls import public_location
-from orders import documents
+from orders import conflicts, documents
 from orders.models import outbox_events
 from orders.officers import is_mimt_officer
 from orders.products import codes, repository
@@ -80,6 +80,8 @@ from orders.reference.text import normalise
 PRODUCT_ID_SCOPE = "product-id"
 MERCHANT = "merchant"
 DRAFT = "not-sent"
+# The events whose actors made a request (and so may not decide on it).
+MADE_BY = ("created", "edited", "submitted")
 NEW_VALUE = "new:"
 
 Values = dict[str, list[ProductAttributeValue]]
@@ -654,8 +656,19 @@ def _value_code(name_en: str, taken: set[str]) -> str:
     return code
 
 
+async def ensure_independent(
+    session: AsyncSession, http: Request, principal: Principal, request: ProductRequest
+) -> None:
+    """Separation of duties (``orders.conflicts``): the supervisor is not the merchant, nor their
+    representative or manager, nor one who created, edited or sent the request."""
+    makers = await repository.event_actors(session, request.id, MADE_BY)
+    await conflicts.ensure_independent(
+        http, principal, owner=request.requested_for, made_by=[request.requested_by, *makers]
+    )
+
+
 async def approve_request(
-    session: AsyncSession, principal: Principal, request_id: uuid.UUID
+    session: AsyncSession, principal: Principal, request_id: uuid.UUID, http: Request
 ) -> ProductRequest:
     """An officer approves: new values join their attributes' lists, and the card becomes a
     product ID (or the existing one of an identical card)."""
@@ -664,6 +677,7 @@ async def approve_request(
     if request is None:
         raise ProductRequestNotFound()
     ensure_may_see(principal, request)
+    await ensure_independent(session, http, principal, request)
     if request.state != "under-supervision":
         raise RequestNotUnderSupervision(request.state)
     heading, values = await _heading(session, request.heading_id)
@@ -702,13 +716,14 @@ async def approve_request(
 
 
 async def reject_request(
-    session: AsyncSession, principal: Principal, request_id: uuid.UUID, reason: str
+    session: AsyncSession, principal: Principal, request_id: uuid.UUID, reason: str, http: Request
 ) -> ProductRequest:
     ensure_supervisor(principal)
     request = await repository.product_request(session, request_id, lock=True)
     if request is None:
         raise ProductRequestNotFound()
     ensure_may_see(principal, request)
+    await ensure_independent(session, http, principal, request)
     if request.state != "under-supervision":
         raise RequestNotUnderSupervision(request.state)
     request.state = "rejected"
