@@ -793,9 +793,8 @@ async def test_a_supervisor_tied_to_the_request_does_not_decide_on_it(
     def card() -> dict[str, Any]:
         c = phone()
         del c["attributes"]["colour"]
-        c["new_values"] = [
-            {"attribute": "colour", "name_fa": "لاجوردی", "name_en": f"Azure {uuid.uuid4().hex[:6]}"}
-        ]
+        tag = uuid.uuid4().hex[:8]
+        c["new_values"] = [{"attribute": "colour", "name_fa": f"لاجوردی {tag}", "name_en": f"Azure {tag}"}]
         return c
 
     # The supervisor represents the merchant: no decision on the merchant's request.
