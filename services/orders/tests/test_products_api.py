@@ -744,9 +744,8 @@ async def test_officers_see_a_request_only_once_sent_and_only_the_ministrys(
     customs = await _officer(identity_app, CUSTOMS)
     card = phone()
     del card["attributes"]["colour"]
-    card["new_values"] = [
-        {"attribute": "colour", "name_fa": "یشمی", "name_en": f"Jade {uuid.uuid4().hex[:6]}"}
-    ]
+    tag = uuid.uuid4().hex[:8]
+    card["new_values"] = [{"attribute": "colour", "name_fa": f"یشمی {tag}", "name_en": f"Jade {tag}"}]
     created = await orders.post("/v1/product-requests", json={**card, "submit": False}, headers=merchant)
     assert created.status_code == 201, created.text
     path = f"/v1/product-requests/{created.json()['id']}"
