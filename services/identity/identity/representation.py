@@ -55,7 +55,7 @@ from identity.exceptions import (
 from identity.models import Party, Representation, RepresentationEvent, RoleAssignment, outbox_events
 from identity.roles import live_role, merchant_card_valid
 from identity.signature_keys import verify_party_signature
-from identity.subjects import subject_of
+from identity.subjects import party_id_of, subject_of
 from kit.clock import now_utc, today_tehran
 from kit.outbox import publish
 from kit.request_context import current_request_id
@@ -344,6 +344,23 @@ async def managed_legal_person(session: AsyncSession, legal_id: uuid.UUID, manag
 async def acting_party_ids(session: AsyncSession, user: Party) -> list[uuid.UUID]:
     """The user and every legal person they manage: the parties whose grants they list."""
     return [user.id, *await repo.managed_legal_ids(session, user.id)]
+
+
+async def relation(session: AsyncSession, user: Party, subject: str) -> list[str]:
+    """How ``user`` stands today to the party ``subject`` (``PartyRelation.relations``): the
+    party itself, its manager (a legal person), its representative (an active grant from it to
+    the user or to a legal person the user manages). Nothing for an unknown party."""
+    party_id = party_id_of(subject)
+    if party_id is None:
+        return []
+    ties: list[str] = []
+    if party_id == user.id:
+        ties.append("self")
+    if await repo.manages(session, user.id, party_id):
+        ties.append("manager")
+    if await repo.has_active_grant(session, party_id, await acting_party_ids(session, user), today_tehran()):
+        ties.append("representative")
+    return ties
 
 
 def _record(

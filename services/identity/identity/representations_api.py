@@ -10,9 +10,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from identity_client.representations import (
     DecisionReason,
+    PartyRelation,
     RepresentationCreate,
     RepresentationHistory,
     RepresentationOut,
@@ -101,6 +102,30 @@ async def list_representations(
         request=request,
     )
     return RepresentationPage(items=await representation.out(session, rows), next=next_url)
+
+
+@router.get(
+    "/v1/me/relations/{subject}",
+    summary="How I stand to another party",
+    response_model=PartyRelation,
+    responses=_problems(401, 403, 422),
+)
+async def my_relation(
+    subject: Annotated[
+        str,
+        Path(
+            pattern=r"^(user|legal):[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+            description="The party as tokens name it: `user:<id>` or `legal:<id>`.",
+        ),
+    ],
+    session: SessionDep,
+    user: CurrentUser,
+) -> PartyRelation:
+    """Whether you are that party, manage it (a legal person) or represent it today (an active
+    grant from it to you or to a legal person you manage). Services ask it with the token of the
+    person who acts, so that an officer never approves a file of someone they represent or
+    manage. It tells only about you: your own token, never an acting-for one (403)."""
+    return PartyRelation(subject=subject, relations=await representation.relation(session, user, subject))  # type: ignore[arg-type]
 
 
 @router.get(

@@ -142,6 +142,8 @@ ROWS = [
     Row("POST", "/v1/representations/{received_to_accept}/accept", OWN),
     Row("POST", "/v1/representations/{received_to_reject}/reject", OWN),
     Row("POST", "/v1/representations/{granted_to_revoke}/revoke", OWN),
+    # How the caller stands to a party: about the caller only, so any user's own token.
+    Row("GET", "/v1/me/relations/{party_subject}", ME),
     # Machine clients
     Row("GET", "/v1/clients", ADMIN_ONLY),
     Row(
@@ -203,6 +205,7 @@ async def world(app: FastAPI, client: httpx.AsyncClient, admin_token: str) -> Wo
 
     w.ids = {
         "user": str(user.id),
+        "party_subject": f"user:{user.id}",
         "newcomer": str((await make_user(app)).national_code),
         "role_target": str((await make_user(app)).id),
         "trader": str((await make_user(app, roles=("base-natural", "trader"))).id),
@@ -265,6 +268,7 @@ def _template(path: str) -> str:
         "{mobile_change}": "{change_id}",
         "{legal}": "{legal_id}",
         "{user}": "{party_id}",
+        "{party_subject}": "{subject}",
         "{role_target}": "{party_id}",
         "{trader}": "{party_id}",
         "{key}": "{kid}",

@@ -45,7 +45,9 @@ class Principal:
     """Who a verified token speaks for.
 
     ``subject`` is the principal acted for; ``actor`` is the agent acting for
-    them (RFC 8693 ``act.sub``) or ``None`` when the subject acts itself.
+    them (RFC 8693 ``act.sub``) or ``None`` when the subject acts itself. In an
+    acting-for token ``roles`` is the role the grant was made in, and ``scopes``
+    count only together with it (``kit.access_levels.covers``).
     """
 
     subject: str

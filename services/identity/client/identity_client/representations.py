@@ -181,6 +181,24 @@ class RepresentationPage(BaseModel):
     next: str | None = None
 
 
+PartyTie = Literal["self", "manager", "representative"]
+
+
+class PartyRelation(BaseModel):
+    """How the caller stands today to another party (``GET /v1/me/relations/{subject}``): what a
+    reviewer's independence is checked against (an officer never decides on a file of someone
+    they are, manage or represent)."""
+
+    subject: str = Field(description="The party asked about: `user:<id>` or `legal:<id>`.")
+    relations: list[PartyTie] = Field(
+        description=(
+            "`self`: the caller is that party; `manager`: the caller manages that legal person; "
+            "`representative`: that party has an active grant (today) to the caller or to a legal "
+            "person the caller manages. Empty when none holds, also for an unknown party."
+        )
+    )
+
+
 class DecisionReason(BaseModel):
     """An optional reason, kept in the grant's history."""
 

@@ -3,7 +3,9 @@
 Who sees what: the merchant (owner) sees all their files; a representative acting for the
 merchant (an acting-for token with the `foreign-trade` scope) sees and acts on a file only when
 the file's access level is at or below the level of their grant (else 404, as if the file did not
-exist); an officer reads the files under review and approves or rejects them; anyone else gets 404.
+exist); an officer of the Ministry of Industry, Mine and Trade reads the files under review and
+approves or rejects them, unless party to the file (owner, creator, signer, or the owner's
+representative or manager: 403 `conflict-of-interest`); anyone else gets 404.
 
 Lifecycle: `draft` → `submit` → `submitted` (fee computed) → `final-registration` (signed) →
 `under-review` → `approve` / `reject` by an officer → `approved` (valid 3 or 6 months; `extend`
@@ -39,7 +41,7 @@ from orders_client.files import (
 )
 from rules_client import RulesClient
 
-from kit.access_levels import FULL_SCOPE, visible_levels
+from kit.access_levels import visible_levels
 from kit.auth import PrincipalDep
 from kit.clock import today_tehran
 from kit.db import SessionDep, driver_connection, statement_connection
@@ -51,10 +53,12 @@ from kit.request_context import current_request_id
 from kit.responses import JsonBytes
 from kit.signatures import SIGNATURE_HEADER, SignatureVerifier, VerifiedSignature, with_signature
 from kit.urls import public_location
+from orders.conflicts import IDENTITY_UNAVAILABLE, ensure_independent
 from orders.files import attachments, charges, records, repository, service, views
 from orders.files.access import (
     FOREIGN_TRADE,
     actor_of,
+    ensure_covers_foreign_trade,
     ensure_may_change,
     ensure_may_read,
     ensure_owner,
@@ -66,7 +70,6 @@ from orders.files.exceptions import (
     OfficerRoleRequired,
     OrderFileNotFound,
     OrderLineNotFound,
-    ScopeMissing,
     SellerUnknown,
 )
 from orders.files.models import OrderFile, OrderLine
@@ -217,17 +220,14 @@ async def list_files(
 ) -> JsonBytes:
     """The principal's files, oldest first: all of them for the merchant; for a representative only
     those at or below the level of their grant (the same files a read would show; 403 without the
-    `foreign-trade` scope). Anyone else sees an empty list."""
-    if principal.actor is not None and not ({FOREIGN_TRADE, FULL_SCOPE} & principal.scopes):
-        raise ScopeMissing(
-            "The representation this token carries does not cover foreign trade (scope `foreign-trade`).",
-            missing_scopes=[FOREIGN_TRADE],
-        )
+    `foreign-trade` scope of a merchant-role grant: a trader grant, `full` included, covers domestic
+    trade only). Anyone else sees an empty list."""
+    ensure_covers_foreign_trade(principal)
     async with statement_connection(request) as conn:
         rows = await records.page_of_files(
             conn,
             owner=principal.subject,
-            levels=visible_levels(principal),
+            levels=visible_levels(principal, FOREIGN_TRADE),
             status=status,
             today=today_tehran(),
             after=_after(page.cursor),
@@ -407,18 +407,27 @@ async def final_registration(
     return await _answer(ctx, file)
 
 
+async def _ensure_independent(request: Request, ctx: Context, file: OrderFile) -> None:
+    """Separation of duties (``orders.conflicts``): the reviewer is party to the file in no way."""
+    await ensure_independent(
+        request, ctx.principal, owner=file.owner, made_by=[file.created_by], signed_by=file.signer
+    )
+
+
 @router.post(
     "/v1/order-files/{file_id}/approve",
     summary="Approve a file under review (officer)",
     response_model=OrderFileOut,
-    responses=_responses(403, 409),
+    responses={**_responses(403, 409), **IDENTITY_UNAVAILABLE},
 )
-async def approve(file_id: FileId, ctx: ContextDep) -> JsonBytes:
-    """Under review → approved, by an officer of the Ministry of Industry, Mine and Trade (never
-    the file's owner). The order is valid for the months chosen at registration, counted from
-    the first approval. Publishes `order.approved`."""
+async def approve(file_id: FileId, ctx: ContextDep, request: Request) -> JsonBytes:
+    """Under review → approved, by an officer of the Ministry of Industry, Mine and Trade who is
+    not party to it: 403 `conflict-of-interest` to one who owns, created or signed the file, or
+    represents or manages its owner. The order is valid for the months chosen at registration,
+    counted from the first approval. Publishes `order.approved`."""
     file = await _file(ctx, file_id, lock=True)
     ensure_reviewer(ctx.principal, file)
+    await _ensure_independent(request, ctx, file)
     await service.approve(ctx, file)
     return await _answer(ctx, file)
 
@@ -427,12 +436,14 @@ async def approve(file_id: FileId, ctx: ContextDep) -> JsonBytes:
     "/v1/order-files/{file_id}/reject",
     summary="Reject a file under review (officer)",
     response_model=OrderFileOut,
-    responses=_responses(403, 409, 422),
+    responses={**_responses(403, 409, 422), **IDENTITY_UNAVAILABLE},
 )
-async def reject(file_id: FileId, data: Rejection, ctx: ContextDep) -> JsonBytes:
-    """Under review → rejected, by an officer, with the reason. Publishes `order.rejected`."""
+async def reject(file_id: FileId, data: Rejection, ctx: ContextDep, request: Request) -> JsonBytes:
+    """Under review → rejected, by an officer not party to it (as for `approve`), with the
+    reason. Publishes `order.rejected`."""
     file = await _file(ctx, file_id, lock=True)
     ensure_reviewer(ctx.principal, file)
+    await _ensure_independent(request, ctx, file)
     await service.reject(ctx, file, data.reason)
     return await _answer(ctx, file)
 

@@ -32,9 +32,13 @@ class Merchant:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-async def merchant(identity_app: FastAPI, *, signing: bool = False, **claims: Any) -> Merchant:
-    """A merchant (card valid to 2030) with their own token; ``claims`` override the token's."""
-    party = await make_user(identity_app, roles=("base-natural", "merchant"))
+async def merchant(
+    identity_app: FastAPI, *, signing: bool = False, trader: bool = False, **claims: Any
+) -> Merchant:
+    """A merchant (card valid to 2030; also a trader when ``trader``) with their own token;
+    ``claims`` override the token's."""
+    roles = ("base-natural", "merchant", "trader") if trader else ("base-natural", "merchant")
+    party = await make_user(identity_app, roles=roles)
     token = await token_for(
         identity_app,
         party,
@@ -51,9 +55,10 @@ async def representative(
     *,
     access_level: str = "medium",
     scopes: list[str] | None = None,
+    role: str = "merchant",
     signing: bool = False,
 ) -> Merchant:
-    """An agent acting for ``grantor`` through an accepted grant."""
+    """An agent acting for ``grantor`` through an accepted grant in ``role``."""
     agent = await make_user(identity_app)
     token, _ = await acting_for_token(
         identity_app,
@@ -62,6 +67,7 @@ async def representative(
         agent,
         access_level=access_level,
         scopes=scopes if scopes is not None else ["foreign-trade"],
+        role=role,
     )
     key = await signing_key(identity_app, agent) if signing else None
     return Merchant(party=agent, headers=bearer(token), key=key)
