@@ -15,7 +15,6 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI, Request
-from fastapi.testclient import TestClient
 
 from kit.errors import ProblemError
 from kit.signatures import (
@@ -392,7 +391,7 @@ def test_ill_typed_claims_are_malformed(claim: str, value: Any) -> None:
     assert problem.extra["claim"] == claim
 
 
-def test_act_of_accepts_the_service_s_own_path_with_its_name_or_bare() -> None:
+async def test_act_of_accepts_the_service_s_own_path_with_its_name_or_bare() -> None:
     app = FastAPI()
     app.state.service_name = "orders"
     seen: list[Act] = []
@@ -401,8 +400,9 @@ def test_act_of_accepts_the_service_s_own_path_with_its_name_or_bare() -> None:
     async def thing(thing_id: str, request: Request) -> None:
         seen.append(act_of(request, version='"v"'))
 
-    with TestClient(app) as client:
-        client.post("/v1/things/42", headers={"X-Forwarded-Prefix": "/identity"})
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        await client.post("/v1/things/42", headers={"X-Forwarded-Prefix": "/identity"})
     assert seen == [Act(method="POST", paths=("/orders/v1/things/42", "/v1/things/42"), version='"v"')]
 
 
