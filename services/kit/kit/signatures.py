@@ -42,6 +42,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kit.auth import PrincipalDep
+from kit.canonical_json import NotCanonicalisable, canonical, strict_loads
 from kit.clock import now_utc
 from kit.db import SessionDep
 from kit.errors import PROBLEM_JSON, ProblemError
@@ -350,23 +351,6 @@ def _b64url_decode(text: str) -> bytes:
     return data
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in obj:
-            raise ValueError(f"duplicate member {key!r}")
-        obj[key] = value
-    return obj
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _loads(raw: bytes | str) -> Any:
-    return json.loads(raw, object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant)
-
-
 def canonical_body(raw: bytes) -> bytes:
     """The JCS (RFC 8785) form of the JSON document ``raw``.
 
@@ -375,8 +359,8 @@ def canonical_body(raw: bytes) -> bytes:
     exactly (beyond ±2^53).
     """
     try:
-        return rfc8785.dumps(_loads(raw.decode("utf-8")))
-    except (UnicodeDecodeError, ValueError, RecursionError, rfc8785.CanonicalizationError) as exc:
+        return canonical(raw)
+    except NotCanonicalisable as exc:
         raise SignedBodyNotJson(f"The body cannot be canonicalised for signing: {exc}.") from None
 
 
@@ -590,7 +574,7 @@ def _parse_header(header_value: str | None) -> _Parsed:
     if parts[1]:
         raise SignatureMalformed("The payload must be detached: leave it empty (`<header>..<signature>`).")
     try:
-        header = _loads(_b64url_decode(parts[0]).decode("utf-8"))
+        header = strict_loads(_b64url_decode(parts[0]).decode("utf-8"))
         signature = _b64url_decode(parts[2])
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise SignatureMalformed(
