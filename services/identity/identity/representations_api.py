@@ -29,7 +29,7 @@ from kit.db import SessionDep
 from kit.errors import PROBLEM_RESPONSES
 from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, page_params
-from kit.signatures import SIGNATURE_HEADER, with_signature
+from kit.signatures import SIGNATURE_HEADER, act_of, with_signature
 from kit.urls import public_location
 
 router = APIRouter(tags=["representation"], route_class=IdempotentRoute)
@@ -55,6 +55,10 @@ async def create_representation(
 ) -> RepresentationOut:
     """Propose a grant of representation, signed with one of your active signature keys.
 
+    Sign `POST /identity/v1/representations` with the body you send, a fresh
+    `iat` and `jti`, and no `etag` (the grant does not exist yet); see the
+    `Panjereh-Signature` header. A signature passes once.
+
     You grant in one of your roles, for yourself or (`legal_person_id`) for a
     legal person you manage. The representative must accept it (they see it
     in `GET /v1/representations?side=received`); it is active from
@@ -69,7 +73,8 @@ async def create_representation(
     (`legal_person_id`). Nothing is stored on refusal.
     """
     body = await request.body()
-    created = await representation.grant(session, user, data, body, request.headers.get(SIGNATURE_HEADER))
+    signature = request.headers.get(SIGNATURE_HEADER)
+    created = await representation.grant(session, user, data, body, signature, act_of(request))
     response.headers["Location"] = public_location(request, f"/v1/representations/{created.id}")
     return (await representation.out(session, [created]))[0]
 

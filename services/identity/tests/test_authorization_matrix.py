@@ -29,7 +29,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
 
-from identity.representation_testing import acting_for_token, grant, grant_body, signing_key
+from identity.representation_testing import GRANT_PATH, acting_for_token, grant, grant_body, signing_key
 from identity.testing import PASSWORD, bearer, make_legal, make_user, mobile, national_id, token_for
 from kit.clock import today_tehran
 from kit.signatures import SIGNATURE_HEADER, jwk_of, sign_detached, thumbprint
@@ -73,7 +73,10 @@ def _signed_grant(world: World) -> dict[str, Any]:
     assert world.user_key is not None
     return {
         "content": raw,
-        "headers": {"Content-Type": "application/json", SIGNATURE_HEADER: sign_detached(world.user_key, raw)},
+        "headers": {
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: sign_detached(world.user_key, raw, path=GRANT_PATH),
+        },
     }
 
 

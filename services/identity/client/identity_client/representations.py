@@ -114,7 +114,8 @@ class RepresentativeRef(BaseModel):
 
 
 class RepresentationCreate(BaseModel):
-    """A grant of representation. Sign exactly the body you send (``Panjereh-Signature``)."""
+    """A grant of representation. Sign exactly the body you send, with the method and path,
+    a fresh ``iat`` and ``jti`` and no ``etag`` (``Panjereh-Signature``); a signature passes once."""
 
     model_config = ConfigDict(extra="forbid")
 

@@ -51,7 +51,7 @@ from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, decode_cursor, page_of, page_params
 from kit.request_context import current_request_id
 from kit.responses import JsonBytes
-from kit.signatures import SIGNATURE_HEADER, SignatureVerifier, VerifiedSignature, with_signature
+from kit.signatures import VerifiedSignature, verify_signed_request, with_signature
 from kit.urls import public_location
 from orders.conflicts import IDENTITY_UNAVAILABLE, ensure_independent
 from orders.files import attachments, charges, records, repository, service, views
@@ -74,6 +74,7 @@ from orders.files.exceptions import (
 )
 from orders.files.models import OrderFile, OrderLine
 from orders.files.service import Context
+from orders.models import signature_jtis
 from orders.reference.service import Catalogue
 
 router = APIRouter(tags=["order files"], route_class=IdempotentRoute)
@@ -376,33 +377,34 @@ async def submit(file_id: FileId, ctx: ContextDep) -> JsonBytes:
     return await _answer(ctx, file)
 
 
-async def _verify_signature(request: Request, ctx: Context) -> VerifiedSignature:
-    """The acting user's `Panjereh-Signature` over the body (kit.signatures), checked after the
-    caller was found to see the file, so that strangers learn nothing."""
-    state = request.app.state
-    verifier: SignatureVerifier | None = getattr(state, "signature_verifier", None)
-    if verifier is None:
-        verifier = SignatureVerifier(state.http, state.settings.identity_url)
+async def _verify_signature(request: Request, ctx: Context, file: OrderFile) -> VerifiedSignature:
+    """The acting user's `Panjereh-Signature` for this act on this version of the file
+    (kit.signatures), checked after the caller was found to see the file, so that strangers
+    learn nothing; its one-time ID is used up in the act's transaction."""
     signer = ctx.principal.actor or ctx.principal.subject
-    kid = await verifier.verify(signer, request.headers.get(SIGNATURE_HEADER), await request.body())
-    return VerifiedSignature(signer=signer, kid=kid)
+    return await verify_signed_request(request, signer, ctx.session, signature_jtis, version=views.etag(file))
 
 
 @router.post(
     "/v1/order-files/{file_id}/final-registration",
     summary="Final registration, signed",
     response_model=OrderFileOut,
-    **with_signature({"responses": _responses(403, 409, 422)}),
+    **with_signature({"responses": _responses(403, 409, 422)}, version="the file's `ETag` as read (`GET`)"),
 )
 async def final_registration(
     file_id: FileId, data: FinalRegistration, ctx: ContextDep, request: Request
 ) -> JsonBytes:
     """Submitted → under review. Signed (`Panjereh-Signature`) by the merchant, or by a
     representative whose grant covers `foreign-trade` at the file's level; the signer and key are
-    recorded. `validity_months` (3 or 6) is how long the order is valid once approved."""
+    recorded. `validity_months` (3 or 6) is how long the order is valid once approved.
+
+    The signature binds this file and this version: sign `POST
+    /orders/v1/order-files/{file_id}/final-registration` with `etag` the file's `ETag`. A
+    signature made for another file, or before the file last changed, is refused (403
+    `signature-binding-mismatch`), and one passes once (409 `signature-replayed`)."""
     file = await _file(ctx, file_id, lock=True)
     ensure_may_change(ctx.principal, file)
-    signature = await _verify_signature(request, ctx)
+    signature = await _verify_signature(request, ctx, file)
     await service.register(ctx, file, data.validity_months, signature.signer, signature.kid)
     return await _answer(ctx, file)
 

@@ -130,9 +130,19 @@ def line_body(hs_code: str = STANDARDS_LINE, **overrides: Any) -> dict[str, Any]
     return {"hs_code": hs_code, "quantity": "2", "unit": "u", "value": "40000", **overrides}
 
 
-def signed(key: Any, body: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+def etag(file: dict[str, Any]) -> str:
+    """The ETag of ``file`` as read (what ``GET`` sends in ``ETag``)."""
+    return f'"{file["id"]}.{file["version"]}"'
+
+
+def signed(
+    key: Any, body: dict[str, Any], file: dict[str, Any], act: str = "final-registration"
+) -> tuple[bytes, dict[str, str]]:
+    """``body`` as sent, and the headers signing it for ``act`` on ``file`` as read (its ID
+    and version), on the path a client calls through the gateway."""
     raw = json.dumps(body).encode()
-    return raw, {"Content-Type": "application/json", SIGNATURE_HEADER: sign_detached(key, raw)}
+    signature = sign_detached(key, raw, path=f"/orders/v1/order-files/{file['id']}/{act}", etag=etag(file))
+    return raw, {"Content-Type": "application/json", SIGNATURE_HEADER: signature}
 
 
 async def create(
@@ -160,7 +170,7 @@ async def under_review(
 ) -> dict[str, Any]:
     assert owner.key is not None, "the owner needs a signing key (merchant(..., signing=True))"
     file = await submitted(orders, owner, fida, **overrides)
-    raw, headers = signed(owner.key, {"validity_months": months})
+    raw, headers = signed(owner.key, {"validity_months": months}, file)
     response = await orders.post(
         f"/v1/order-files/{file['id']}/final-registration", content=raw, headers={**owner.headers, **headers}
     )
