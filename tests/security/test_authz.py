@@ -13,7 +13,6 @@ identity's test factories; every request goes through the gateway.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -23,7 +22,6 @@ import pytest
 
 from identity.representation_testing import acting_for_token, signing_key
 from identity.testing import bearer, make_user, token_for
-from kit.signatures import SIGNATURE_HEADER, sign_detached
 from orders.files import testing as f
 from tests.conftest import Stack
 
@@ -152,8 +150,7 @@ async def test_6_an_officer_who_represents_the_merchant_and_signed_does_not_appr
     # As the merchant's representative he registers and signs the file...
     file = await f.submitted(orders, as_agent, fida)
     path = f"/v1/order-files/{file['id']}"
-    raw = json.dumps({"validity_months": 3}).encode()
-    signature = {"Content-Type": "application/json", SIGNATURE_HEADER: sign_detached(as_agent.key, raw)}
+    raw, signature = f.signed(as_agent.key, {"validity_months": 3}, file)
     ok(
         await orders.post(
             f"{path}/final-registration", content=raw, headers={**as_agent.headers, **signature}
