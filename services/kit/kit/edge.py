@@ -55,8 +55,6 @@ async def send_problem_message(
     )
     payload = json.dumps(body, ensure_ascii=False).encode()
     headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", b"%d" % len(payload))]
-    if status == 413:  # the request's unread rest is not worth keeping the connection for
-        headers.append((b"connection", b"close"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
 
