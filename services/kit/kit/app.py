@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,6 +66,9 @@ class ServiceSpec:
     check_migrations: bool = True
     # Mounted only when PANJEREH_SANDBOX is on: without it these endpoints do not exist.
     sandbox_routers: Sequence[APIRouter] = ()
+    # Body limits below PANJEREH_MAX_BODY_BYTES for some routes: path regex -> bytes (kit.edge),
+    # e.g. a multipart upload of one small file, capped while it streams in.
+    body_limits: Mapping[str, int] = field(default_factory=dict)
     # Housekeeping run every PURGE_INTERVAL_SECONDS beside the idempotency purge
     # (expired rows, files whose validity ran out); a failure is logged, not fatal.
     periodic: Sequence[Hook] = ()
@@ -113,7 +116,9 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
         purger: asyncio.Task[None] | None = None
         metrics = contextlib.AsyncExitStack()
         try:
-            app.state.edge_policy = EdgePolicy.of(cfg.allowed_hosts.split(","), cfg.max_body_bytes)
+            app.state.edge_policy = EdgePolicy.of(
+                cfg.allowed_hosts.split(","), cfg.max_body_bytes, spec.body_limits
+            )
             app.state.metrics_port = await metrics.enter_async_context(
                 metrics_listener(cfg.metrics_host, cfg.metrics_port)
             )

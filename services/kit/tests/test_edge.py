@@ -81,6 +81,19 @@ async def test_a_body_within_the_limit_passes() -> None:
     assert (declared.status_code, chunked.status_code) == (200, 200)
 
 
+async def test_a_route_may_take_less_than_the_default() -> None:
+    app = Reader()
+    policy = EdgePolicy.of(["testserver"], LIMIT, {r"/v1/files/[^/]+/attachments": 1_000})
+    edge = EdgeMiddleware(app, policy)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=edge), base_url="http://testserver"
+    ) as client:
+        upload = await client.post("/v1/files/7/attachments", content=b"x" * 1_001)
+        other = await client.post("/v1/files/7", content=b"x" * 1_001)
+        nested = await client.post("/v1/files/7/attachments/x", content=b"x" * 1_001)
+    assert (upload.status_code, other.status_code, nested.status_code) == (413, 200, 200)
+
+
 @pytest.mark.parametrize("host", ["evil.example", "evil.example:8000", "127.0.0.1.evil.example", ""])
 async def test_a_host_not_allowed_is_refused(host: str) -> None:
     app = Reader()

@@ -59,6 +59,7 @@ SPEC = ServiceSpec(
     ],
     on_startup=[_load_reference_data],
     periodic=[expiry.run_once],
+    body_limits={files_api.ATTACHMENT_PATH: files_api.ATTACHMENT_BODY_BYTES},
 )
 
 
