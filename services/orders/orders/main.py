@@ -60,6 +60,7 @@ SPEC = ServiceSpec(
     ],
     on_startup=[_load_reference_data],
     periodic=[expiry.run_once, jti_purger(signature_jtis)],
+    body_limits={files_api.ATTACHMENT_PATH: files_api.ATTACHMENT_BODY_BYTES},
 )
 
 

@@ -545,6 +545,12 @@ async def duties_estimate(file_id: FileId, ctx: ContextDep) -> DutiesEstimate:
 
 # ------------------------------------------------------------------ attachments
 
+# The upload's whole multipart body: one attachment of at most MAX_BYTES and its form framing.
+# kit.edge refuses (413) a larger body from its Content-Length, or as it streams in, before
+# python-multipart spools any of it (ServiceSpec.body_limits in orders.main).
+ATTACHMENT_PATH = r"/v1/order-files/[^/]+/attachments"
+ATTACHMENT_BODY_BYTES = attachments.MAX_BYTES + 64 * 1024
+
 
 @router.post(
     "/v1/order-files/{file_id}/attachments",
