@@ -256,10 +256,16 @@ async def test_representatives_below_full_get_404_on_a_full_file_everywhere(
 
 
 async def test_another_merchant_gets_404_on_every_file_of_a(world: World, gateway: httpx.AsyncClient) -> None:
-    for level, file in world.files.items():
-        for operation in _file_operations():
-            response = await _call(gateway, world, operation, file["id"], "other-merchant")
-            assert response.status_code == 404, f"{level} {operation}: {response.status_code} {response.text}"
+    cells = [
+        (level, file["id"], operation)
+        for level, file in world.files.items()
+        for operation in _file_operations()
+    ]
+    answers = await asyncio.gather(
+        *(_call(gateway, world, op, id_, "other-merchant") for _, id_, op in cells)
+    )
+    for (level, _, operation), response in zip(cells, answers, strict=True):
+        assert response.status_code == 404, f"{level} {operation}: {response.status_code} {response.text}"
     listed = ok(await gateway.get("/orders/v1/order-files", headers=world.headers("other-merchant")))
     assert not {item["id"] for item in listed["items"]} & {file["id"] for file in world.files.values()}
 
