@@ -228,8 +228,8 @@ ROWS: dict[str, Row] = {
     "GET /orders/v1/product-headings/{heading_id}": Row(lambda _: {"heading_id": "mobile-phone"}, PUBLIC),
     "GET /orders/v1/tariff-lines/{hs_code}": Row(lambda _: {"hs_code": f.STANDARDS_LINE}, PUBLIC),
     # ------------------------------------------------------------------ rules (public law)
-    "GET /rules/v1/rules/{rule_id}": Row(lambda w: {"rule_id": w.extra["rule_id"]}, PUBLIC),
-    "GET /rules/v1/rules/{rule_id}/timeline": Row(lambda w: {"rule_id": w.extra["rule_id"]}, PUBLIC),
+    "GET /rules/v1/rules/{rule_id}": Row(lambda w: {"rule_id": w.rule_id}, PUBLIC),
+    "GET /rules/v1/rules/{rule_id}/timeline": Row(lambda w: {"rule_id": w.rule_id}, PUBLIC),
     # ------------------------------------------------------------------ identity: machine clients, roles
     "GET /identity/v1/clients/{client_id}": Row(lambda w: {"client_id": w.spare_client_id}, ADMIN_ONLY),
     "POST /identity/v1/clients/{client_id}/secret": Row(
@@ -290,13 +290,11 @@ ROWS: dict[str, Row] = {
     ),
     # Sandbox tools (the stack runs identity in the sandbox; without it they do not exist).
     "PUT /identity/v1/sandbox/mobile-owners/{mobile}": Row(
-        lambda w: {"mobile": w.extra["sandbox_mobile"]},
+        lambda w: {"mobile": w.sandbox_mobile},
         PUBLIC,
         lambda w: {"json": {"national_code": w.outsider.data["national_code"]}},
     ),
-    "DELETE /identity/v1/sandbox/mobile-owners/{mobile}": Row(
-        lambda w: {"mobile": w.extra["sandbox_mobile"]}, PUBLIC
-    ),
+    "DELETE /identity/v1/sandbox/mobile-owners/{mobile}": Row(lambda w: {"mobile": w.sandbox_mobile}, PUBLIC),
     # IDs that are their own capability: an unknown one is 404 whoever asks.
     "POST /identity/v1/registrations/{registration_id}/code": Row(_random("registration_id"), UNKNOWN),
     "POST /identity/v1/registrations/{registration_id}/confirm": Row(

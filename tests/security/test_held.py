@@ -28,7 +28,7 @@ from kit.signatures import jwk_of
 from orders.files import testing as f
 from tests.conftest import Stack
 from tests.security.test_authz_matrix import ROWS
-from tests.security.world import World, accept, grant, idempotent, person
+from tests.security.world import World, accept, grant, idempotent, person, phone_card
 from tests.test_flow_representation import bearer, exchange, log_in, ok
 
 # ------------------------------------------------------------------ forged and expired tokens
@@ -383,12 +383,17 @@ async def test_fields_the_server_owns_are_refused_in_bodies(world: World, gatewa
             "/identity/v1/registrations", json={**registration_body(), name: value}, headers=idempotent()
         )
         assert response.status_code == 422, f"registration {name}: {response.text}"
-    response = await gateway.post(
-        "/orders/v1/product-requests",
-        json={"heading": "mobile-phone", "state": "issued", "requested_for": world.merchant_b.subject},
-        headers=world.merchant_a.headers,
-    )
-    assert response.status_code == 422, response.text
+    for name, value in {
+        "state": "issued",
+        "requested_for": world.merchant_b.subject,
+        "product_id": "1",
+    }.items():
+        response = await gateway.post(
+            "/orders/v1/product-requests",
+            json={**phone_card(), "submit": False, name: value},
+            headers=world.merchant_a.headers,
+        )
+        assert response.status_code == 422, f"product request {name}: {response.text}"
 
 
 # ------------------------------------------------------------------ login timing
