@@ -67,11 +67,14 @@ def idempotent(headers: dict[str, str] | None = None) -> dict[str, str]:
     return {**(headers or {}), "Idempotency-Key": str(uuid.uuid4())}
 
 
-def signed_request(key: ec.EllipticCurvePrivateKey, body: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
-    """The raw JSON body and the headers that sign it with ``key``: the one place the suite
-    signs, so a change of the signature's binding changes here only."""
+def signed_request(
+    key: ec.EllipticCurvePrivateKey, body: dict[str, Any], *, path: str, etag: str | None = None
+) -> tuple[bytes, dict[str, str]]:
+    """The raw JSON body and the headers that sign it with ``key`` for ``POST path`` (on the
+    object version ``etag``): the one place the suite signs."""
     raw = json.dumps(body).encode()
-    return raw, {"Content-Type": "application/json", SIGNATURE_HEADER: sign_detached(key, raw)}
+    signature = sign_detached(key, raw, path=path, etag=etag)
+    return raw, {"Content-Type": "application/json", SIGNATURE_HEADER: signature}
 
 
 @dataclass
@@ -265,7 +268,7 @@ async def grant(
         "ends_on": (today_tehran() + timedelta(days=90)).isoformat(),
         **overrides,
     }
-    raw, headers = signed_request(grantor.key, body)
+    raw, headers = signed_request(grantor.key, body, path="/identity/v1/representations")
     return ok(  # type: ignore[no-any-return]
         await http.post(
             "/identity/v1/representations", content=raw, headers=idempotent({**grantor.headers, **headers})
@@ -364,8 +367,10 @@ async def under_review(
             ),
             201,
         )["id"]
-    ok(await http.post(f"{path}/submit", headers=owner.headers))
-    raw, headers = signed_request(owner.key, {"validity_months": 6})
+    submitted = ok(await http.post(f"{path}/submit", headers=owner.headers))
+    raw, headers = signed_request(
+        owner.key, {"validity_months": 6}, path=f"{path}/final-registration", etag=f.etag(submitted)
+    )
     file = ok(
         await http.post(f"{path}/final-registration", content=raw, headers={**owner.headers, **headers})
     )
