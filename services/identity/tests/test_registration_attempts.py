@@ -81,7 +81,8 @@ async def test_a_second_registration_is_an_attempt_of_its_own(app: FastAPI) -> N
     async with app.state.sessionmaker() as session:
         first = await session.get(RegistrationAttempt, uuid.UUID(victim_id))
         second = await session.get(RegistrationAttempt, uuid.UUID(attacker_id))
-    assert first is not None and second is not None
+    assert first is not None
+    assert second is not None
     assert first.password_hash != second.password_hash
     assert (first.first_name, second.first_name) == (victim["first_name"], "Mallory")
 
@@ -98,7 +99,8 @@ async def test_a_second_registration_is_an_attempt_of_its_own(app: FastAPI) -> N
         assert await _log_in(client, attacker) == 401
         async with app.state.sessionmaker() as session:
             party = await session.scalar(select(Party).where(Party.national_code == victim["national_code"]))
-        assert party is not None and party.first_name == victim["first_name"]
+        assert party is not None
+        assert party.first_name == victim["first_name"]
 
         # The attacker's attempt ended: neither its code nor a new one does anything.
         assert await _status(app, attacker_id) == "superseded"
@@ -112,7 +114,9 @@ async def test_a_second_registration_is_an_attempt_of_its_own(app: FastAPI) -> N
 async def test_confirming_an_attempt_makes_the_account_from_its_own_data_only(app: FastAPI) -> None:
     victim, attacker, victim_id, _, attacker_id, attacker_code = await _victim_and_attacker(app)
     async with caller(app) as client:
-        confirmed = await client.post(f"/v1/registrations/{attacker_id}/confirm", json={"code": attacker_code})
+        confirmed = await client.post(
+            f"/v1/registrations/{attacker_id}/confirm", json={"code": attacker_code}
+        )
         assert confirmed.status_code == 200, confirmed.text
         assert await _log_in(client, attacker) == 200
         assert await _log_in(client, victim) == 401
@@ -154,7 +158,10 @@ async def test_two_attempts_confirmed_at_once_make_exactly_one_account(app: Fast
     statuses = sorted(a.status_code for a in answers)
     assert statuses == [200, 404], [a.text for a in answers]
     assert await _accounts_of(app, victim["national_code"]) == 1
-    assert sorted([await _status(app, victim_id), await _status(app, attacker_id)]) == ["confirmed", "superseded"]
+    assert sorted([await _status(app, victim_id), await _status(app, attacker_id)]) == [
+        "confirmed",
+        "superseded",
+    ]
 
 
 async def test_one_attempt_confirmed_twice_at_once_makes_one_account(app: FastAPI) -> None:
@@ -174,7 +181,9 @@ async def test_a_confirmation_replayed_with_its_idempotency_key_answers_the_same
         attempt_id, code = await _start(client, body)
         key = {"Idempotency-Key": str(uuid.uuid4())}
         first = await client.post(f"/v1/registrations/{attempt_id}/confirm", json={"code": code}, headers=key)
-        replay = await client.post(f"/v1/registrations/{attempt_id}/confirm", json={"code": code}, headers=key)
+        replay = await client.post(
+            f"/v1/registrations/{attempt_id}/confirm", json={"code": code}, headers=key
+        )
     assert first.status_code == replay.status_code == 200
     assert replay.json() == first.json()
     assert await _accounts_of(app, body["national_code"]) == 1
