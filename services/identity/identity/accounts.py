@@ -199,7 +199,13 @@ async def confirm_registration(
     session.add(
         RoleAssignment(party_id=party.id, role="base-natural", assigned_by=subject_of(party), created_at=now)
     )
-    attempt.status, attempt.party_id, attempt.decided_at = "confirmed", party.id, now
+    # A decided attempt keeps no password hash: the account's is the only one.
+    attempt.status, attempt.party_id, attempt.decided_at, attempt.password_hash = (
+        "confirmed",
+        party.id,
+        now,
+        "",
+    )
     superseded = await repository.supersede_attempts(
         session, national_code=attempt.national_code, confirmed_id=attempt.id, at=now
     )

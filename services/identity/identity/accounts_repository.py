@@ -62,7 +62,7 @@ async def supersede_attempts(
             RegistrationAttempt.status == "pending",
             RegistrationAttempt.id != confirmed_id,
         )
-        .values(status="superseded", decided_at=at)
+        .values(status="superseded", decided_at=at, password_hash="")
         .returning(RegistrationAttempt.id)
     )
     return list(rows)

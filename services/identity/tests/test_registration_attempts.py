@@ -15,7 +15,9 @@ from fastapi import FastAPI
 from sqlalchemy import func, select, update
 
 from identity.accounts_testing import caller, registration, sms_code
+from identity.housekeeping import CODES_KEPT, GRACE, purge_expired
 from identity.models import Account, Party, RegistrationAttempt, VerificationCode
+from kit.clock import now_utc
 
 
 async def _age_codes(app: FastAPI, to: str, seconds: int = 61) -> None:
@@ -187,3 +189,53 @@ async def test_a_confirmation_replayed_with_its_idempotency_key_answers_the_same
     assert first.status_code == replay.status_code == 200
     assert replay.json() == first.json()
     assert await _accounts_of(app, body["national_code"]) == 1
+
+
+async def test_decided_attempts_keep_no_password_hash_and_old_attempts_are_purged(app: FastAPI) -> None:
+    victim, _, victim_id, victim_code, attacker_id, _ = await _victim_and_attacker(app)
+    async with caller(app) as client:
+        confirmed = await client.post(f"/v1/registrations/{victim_id}/confirm", json={"code": victim_code})
+        assert confirmed.status_code == 200, confirmed.text
+    stale = RegistrationAttempt(
+        id=uuid.uuid4(),
+        national_code=victim["national_code"],
+        mobile=victim["mobile"],
+        first_name="x",
+        last_name="y",
+        postal_code="1136913141",
+        password_hash="h",
+        requester="test",
+        status="pending",
+        created_at=now_utc() - CODES_KEPT - timedelta(days=1),
+    )
+    fresh_pending = registration()
+    async with caller(app) as client:
+        fresh_id, _ = await _start(client, fresh_pending)
+    async with app.state.sessionmaker() as session, session.begin():
+        session.add(stale)
+        hashes = {
+            a.id: a.password_hash
+            for a in await session.scalars(
+                select(RegistrationAttempt).where(
+                    RegistrationAttempt.id.in_([uuid.UUID(victim_id), uuid.UUID(attacker_id)])
+                )
+            )
+        }
+        assert set(hashes.values()) == {""}
+        # A day after the decision, the decided attempts go too.
+        await session.execute(
+            update(RegistrationAttempt)
+            .where(RegistrationAttempt.id.in_(hashes))
+            .values(decided_at=now_utc() - GRACE - timedelta(minutes=1))
+        )
+    deleted = await purge_expired(app)
+    assert deleted["registration_attempts"] >= 3
+    async with app.state.sessionmaker() as session:
+        left = set(
+            await session.scalars(
+                select(RegistrationAttempt.id).where(
+                    RegistrationAttempt.id.in_([stale.id, *hashes, uuid.UUID(fresh_id)])
+                )
+            )
+        )
+    assert left == {uuid.UUID(fresh_id)}
