@@ -196,6 +196,7 @@ class VerificationCode(Base):
     __table_args__ = (
         Index("ix_verification_codes_mobile_created_at", "mobile", "created_at"),
         Index("ix_verification_codes_requester_created_at", "requester", "created_at"),
+        Index("ix_verification_codes_registration_id", "registration_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -204,7 +205,7 @@ class VerificationCode(Base):
     party_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("parties.id", ondelete="CASCADE"))
     # A registration code belongs to one attempt: only that attempt's newest code confirms it.
     registration_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("registration_attempts.id", ondelete="CASCADE"), index=True
+        ForeignKey("registration_attempts.id", ondelete="CASCADE")
     )
     requester: Mapped[str] = mapped_column(String(200))
     code_hash: Mapped[str] = mapped_column(String(128))

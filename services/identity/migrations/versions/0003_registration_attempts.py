@@ -80,7 +80,7 @@ def upgrade() -> None:
         ondelete="CASCADE",
     )
     op.create_index(
-        op.f("ix_verification_codes_registration_id"),
+        "ix_verification_codes_registration_id",
         "verification_codes",
         ["registration_id"],
         unique=False,
@@ -127,9 +127,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("sandbox_companies", schema="identity")
-    op.drop_index(
-        op.f("ix_verification_codes_registration_id"), table_name="verification_codes", schema="identity"
-    )
+    op.drop_index("ix_verification_codes_registration_id", table_name="verification_codes", schema="identity")
     op.execute("DELETE FROM identity.verification_codes WHERE registration_id IS NOT NULL")
     op.drop_constraint(
         op.f("fk_verification_codes_registration_id_registration_attempts"),
