@@ -161,7 +161,7 @@ async def confirm_mobile_change(
     response_model=LegalPerson,
     responses={
         **_responses(401, 403, 422),
-        200: {"description": "The legal person existed: it is verified again and you manage it"},
+        200: {"model": LegalPerson, "description": "It existed: verified again, and you manage it"},
         503: _REGISTRY_503,
     },
 )
