@@ -18,6 +18,15 @@ Adapters (``IDENTITY_COMPANY_REGISTRY_ADAPTER``):
   provider directly when the provider speaks it, else at a thin translating proxy.
 - none named: every inquiry is 503 (fail closed), so a deployment that forgot the setting
   never lets anyone register a legal person unchecked.
+
+The registry is asked when a legal person is registered (or registered again) and when
+a manager is added. Every registration of a national ID by a named manager verifies it
+again: name and number refreshed, managers the registry no longer names removed.
+Re-verifying on a schedule is not built yet; it would be a periodic task (like
+``identity.housekeeping``) that asks the registry for each active legal person whose
+``verified_at`` is older than a set age, applies the same reconciliation, and sets the
+legal person back to ``pending`` when the registry no longer knows it or says it is not
+active (which ends its roles' effect, its grants and acting as it at once).
 """
 
 from __future__ import annotations
