@@ -29,7 +29,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
 
-from identity.representation_testing import acting_for_token, grant, grant_body, signing_key
+from identity.representation_testing import GRANT_PATH, acting_for_token, grant, grant_body, signing_key
 from identity.testing import (
     PASSWORD,
     bearer,
@@ -82,7 +82,10 @@ def _signed_grant(world: World) -> dict[str, Any]:
     assert world.user_key is not None
     return {
         "content": raw,
-        "headers": {"Content-Type": "application/json", SIGNATURE_HEADER: sign_detached(world.user_key, raw)},
+        "headers": {
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: sign_detached(world.user_key, raw, path=GRANT_PATH),
+        },
     }
 
 
@@ -152,6 +155,8 @@ ROWS = [
     Row("POST", "/v1/representations/{received_to_accept}/accept", OWN),
     Row("POST", "/v1/representations/{received_to_reject}/reject", OWN),
     Row("POST", "/v1/representations/{granted_to_revoke}/revoke", OWN),
+    # How the caller stands to a party: about the caller only, so any user's own token.
+    Row("GET", "/v1/me/relations/{party_subject}", ME),
     # Machine clients
     Row("GET", "/v1/clients", ADMIN_ONLY),
     Row(
@@ -219,6 +224,7 @@ async def world(app: FastAPI, client: httpx.AsyncClient, admin_token: str) -> Wo
     await register_company(app, company, [str(user.national_code), str(other.national_code)])
     w.ids = {
         "user": str(user.id),
+        "party_subject": f"user:{user.id}",
         "newcomer": newcomer,
         "company": company,
         "role_target": str((await make_user(app)).id),
@@ -282,6 +288,7 @@ def _template(path: str) -> str:
         "{mobile_change}": "{change_id}",
         "{legal}": "{legal_id}",
         "{user}": "{party_id}",
+        "{party_subject}": "{subject}",
         "{role_target}": "{party_id}",
         "{trader}": "{party_id}",
         "{key}": "{kid}",

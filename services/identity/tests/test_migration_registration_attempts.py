@@ -28,7 +28,7 @@ async def test_pending_registrations_move_and_legal_persons_become_unverified(
     empty_database_url: str,
 ) -> None:
     url = empty_database_url
-    await asyncio.to_thread(migrate, url, ["identity"], "0002")
+    await asyncio.to_thread(migrate, url, ["identity"], "0003_signature_jtis")
     pending, active, legal, code_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     number, pending_code = mobile(), national_code()
     for statement, params in (
@@ -72,6 +72,6 @@ async def test_pending_registrations_move_and_legal_persons_become_unverified(
     assert parties == {active: "active", legal: "pending"}
     assert await _run(url, "SELECT count(*) FROM identity.accounts") == [(1,)]
 
-    await asyncio.to_thread(downgrade, url, "identity", "0002")
+    await asyncio.to_thread(downgrade, url, "identity", "0003_signature_jtis")
     assert await _run(url, "SELECT count(*) FROM identity.verification_codes") == [(0,)]
     assert dict(await _run(url, "SELECT id, status FROM identity.parties")) == parties

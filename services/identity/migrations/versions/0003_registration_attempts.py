@@ -18,7 +18,7 @@ Downgrade drops the attempts (pending registrations are lost; people register
 again) and leaves unverified legal persons pending.
 
 Revision ID: 0003_registration_attempts
-Revises: 0002
+Revises: 0003_signature_jtis
 """
 
 from collections.abc import Sequence
@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003_registration_attempts"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003_signature_jtis"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
