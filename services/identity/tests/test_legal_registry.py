@@ -303,7 +303,7 @@ def test_the_registry_adapter_is_chosen_by_settings(app: FastAPI) -> None:
 
 
 async def test_without_a_registry_no_legal_person_is_registered(settings_for) -> None:  # type: ignore[no-untyped-def]
-    app = create_app(settings_for("identity", sandbox=False))
+    app = create_app(settings_for("identity", sandbox=False, company_registry_adapter=""))
     async with app_client(app):
         user = await make_user(app)
         nid = national_id()

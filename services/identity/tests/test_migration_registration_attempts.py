@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from identity.testing import mobile, national_code, national_id
+from kit.embedded_pg import create_database, drop_database, fresh_database_name
 from kit.migrations import downgrade, migrate
 from kit.settings import async_database_url
 
@@ -24,10 +25,16 @@ async def _run(url: str, statement: str, **params: object) -> list[tuple]:
         await engine.dispose()
 
 
-async def test_pending_registrations_move_and_legal_persons_become_unverified(
-    empty_database_url: str,
-) -> None:
-    url = empty_database_url
+async def test_pending_registrations_move_and_legal_persons_become_unverified(pg_server_url: str) -> None:
+    name = fresh_database_name("panjereh_0003")  # a database of its own: it is migrated part way
+    url = await create_database(pg_server_url, name)
+    try:
+        await _upgrade_with_data_then_down(url)
+    finally:
+        await drop_database(pg_server_url, name)
+
+
+async def _upgrade_with_data_then_down(url: str) -> None:
     await asyncio.to_thread(migrate, url, ["identity"], "0003_signature_jtis")
     pending, active, legal, code_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     number, pending_code = mobile(), national_code()
