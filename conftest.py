@@ -65,6 +65,7 @@ def settings_for(database_url: str):  # type: ignore[no-untyped-def]
         if service == "identity":
             values["key_encryption_key"] = IDENTITY_TEST_KEK
             values["ownership_adapter"] = "sandbox"  # outside the sandbox it must be named
+            values["company_registry_adapter"] = "sandbox"  # else every registry inquiry is 503
             # Every test client calls from 127.0.0.1, one SMS budget for the whole run;
             # the per-requester limit is tested with its own small value.
             values["sms_max_per_requester_per_hour"] = 10_000

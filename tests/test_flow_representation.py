@@ -61,7 +61,8 @@ async def register(http: httpx.AsyncClient) -> dict[str, Any]:
     confirmed = ok(
         await http.post(f"/identity/v1/registrations/{started['id']}/confirm", json={"code": code})
     )
-    return {**person, "id": started["id"], "subject": confirmed["subject"]}
+    party_id = confirmed["subject"].removeprefix("user:")  # the person's ID, not the registration's
+    return {**person, "id": party_id, "registration_id": started["id"], "subject": confirmed["subject"]}
 
 
 async def log_in(http: httpx.AsyncClient, person: dict[str, Any]) -> Any:

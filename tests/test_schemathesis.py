@@ -129,6 +129,10 @@ SEMANTIC_PROBLEMS = {
     "signature-alg-unsupported",
     # A product card checked against its heading's catalogue (units, attributes, codes).
     "product-card-invalid",
+    # Which national IDs the companies registry knows, and whom it names as managers.
+    "legal-person-not-in-registry",
+    "legal-person-not-active-in-registry",
+    "not-a-registry-manager",
 }
 
 

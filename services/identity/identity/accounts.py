@@ -1,6 +1,10 @@
 """Accounts: registration of natural persons, legal persons and their managers, the
 profile, and change of mobile. Flushes, never commits.
 
+A natural person's registration is an attempt of its own (``registration_attempts``)
+until its code confirms it; a legal person and its managers are what the companies
+registry says (``identity.adapters.company_registry``).
+
 Every paid step is behind the SMS sending limits (identity.codes): they are
 checked before the mobile-ownership inquiry, which is paid as well.
 """
@@ -20,26 +24,32 @@ from identity_client.accounts import (
     Registration,
     RegistrationCreate,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import accounts_repository as repository
 from identity import audit, codes, passwords
+from identity.adapters.company_registry import CompanyRecord
 from identity.exceptions import (
     AlreadyManager,
     CodeNotFound,
-    LegalPersonExists,
+    LegalPersonNotActiveInRegistry,
     LegalPersonNotFound,
+    LegalPersonNotInRegistry,
+    LegalPersonNotVerified,
     ManagerNotRegistered,
     MobileChangeNotFound,
     MobileNotOwned,
     MobileUnchanged,
     NationalCodeRegistered,
+    NotARegistryManager,
     RegistrationNotFound,
+    RegistrationSuperseded,
 )
-from identity.models import Account, LegalManager, Party, RoleAssignment
+from identity.models import Account, Party, RegistrationAttempt, RoleAssignment, VerificationCode
 from identity.roles import live_roles
 from identity.roles_service import role_out
-from identity.subjects import subject_of
+from identity.subjects import NATURAL_PREFIX, subject_of
 from kit.clock import now_utc, today_tehran
 from kit.identifiers import mask_mobile
 
@@ -48,16 +58,29 @@ MOBILE_CHANGE = "mobile-change"
 MOBILE_CHANGED_NOTICE = "mobile-changed-notice"
 
 
-def _registration(party: Party, code_expires_at: object = None) -> Registration:
-    assert party.mobile is not None
+def _registration(attempt: RegistrationAttempt, code_expires_at: object = None) -> Registration:
+    confirmed = attempt.status == "confirmed" and attempt.party_id is not None
     return Registration.model_validate(
         {
-            "id": party.id,
-            "status": party.status,
-            "mobile": mask_mobile(party.mobile),
+            "id": attempt.id,
+            "status": "active" if confirmed else "pending",
+            "mobile": mask_mobile(attempt.mobile),
             "code_expires_at": code_expires_at,
-            "subject": subject_of(party) if party.status == "active" else None,
+            "subject": f"{NATURAL_PREFIX}{attempt.party_id}" if confirmed else None,
         }
+    )
+
+
+def _national_code_registered() -> NationalCodeRegistered:
+    return NationalCodeRegistered(
+        "An account with this national code already exists: log in instead.",
+        errors=[
+            {
+                "pointer": "#/body/national_code",
+                "detail": "already registered",
+                "type": "national_code_registered",
+            }
+        ],
     )
 
 
@@ -65,22 +88,12 @@ def _registration(party: Party, code_expires_at: object = None) -> Registration:
 
 
 async def register(request: Request, session: AsyncSession, data: RegistrationCreate) -> Registration:
-    """A pending person and account, and a code sent to the mobile; a pending registration
-    of the same national code is replaced (new details, new code)."""
+    """A registration attempt of its own (details, password hash) and a code sent to the
+    mobile for it. Another pending attempt of the same national code is left untouched:
+    each attempt is confirmed only with its own code, and the first confirmed wins."""
     passwords.check(data.password, national_code=data.national_code, mobile=data.mobile)
-    await repository.lock_identifier(session, "national-code:" + data.national_code)
-    party = await repository.party_by_national_code(session, data.national_code)
-    if party is not None and party.status != "pending":
-        raise NationalCodeRegistered(
-            "An account with this national code already exists: log in instead.",
-            errors=[
-                {
-                    "pointer": "#/body/national_code",
-                    "detail": "already registered",
-                    "type": "national_code_registered",
-                }
-            ],
-        )
+    if await repository.party_by_national_code(session, data.national_code) is not None:
+        raise _national_code_registered()
     await codes.enforce_sending_limits(request, session, mobile=data.mobile, purpose=REGISTER)
     if not await request.app.state.ownership.owns(
         session, national_code=data.national_code, mobile=data.mobile
@@ -89,87 +102,112 @@ async def register(request: Request, session: AsyncSession, data: RegistrationCr
             "The mobile-ownership inquiry (Shahkar) says this number is not registered to this national "
             "code. Use a number registered in your own name."
         )
-    password_hash = await passwords.hash_password(data.password)
-    now = now_utc()
-    replaced = party is not None
-    if party is None:
-        party = Party(
-            id=uuid.uuid4(),
-            kind="natural",
-            national_code=data.national_code,
-            status="pending",
-            created_at=now,
-        )
-        session.add(party)
-        await session.flush()
-        session.add(Account(party_id=party.id, password_hash=password_hash, password_changed_at=now))
-    else:
-        account = await session.get(Account, party.id)
-        assert account is not None  # a pending party is made with its account
-        account.password_hash = password_hash
-        account.password_changed_at = now
-    party.first_name = data.first_name
-    party.last_name = data.last_name
-    party.mobile = data.mobile
-    party.postal_code = data.postal_code
-    code = await codes.issue(
+    requester = codes.requester_of(request)
+    attempt = RegistrationAttempt(
+        id=uuid.uuid4(),
+        national_code=data.national_code,
+        mobile=data.mobile,
+        first_name=data.first_name,
+        last_name=data.last_name,
+        postal_code=data.postal_code,
+        password_hash=await passwords.hash_password(data.password),
+        requester=requester,
+        status="pending",
+        created_at=now_utc(),
+    )
+    session.add(attempt)
+    await session.flush()
+    code = await _send_code(request, session, attempt)
+    audit.record(
+        session,
+        actor=requester,
+        action="registration.started",
+        object_type="registration",
+        object_id=attempt.id,
+        details={"mobile": mask_mobile(data.mobile)},
+    )
+    return _registration(attempt, code.expires_at)
+
+
+async def _send_code(
+    request: Request, session: AsyncSession, attempt: RegistrationAttempt
+) -> VerificationCode:
+    return await codes.issue(
         request,
         session,
         purpose=REGISTER,
-        mobile=data.mobile,
-        party_id=party.id,
+        mobile=attempt.mobile,
+        registration_id=attempt.id,
         message="Panjereh registration code: {code}",
     )
-    audit.record(
-        session,
-        actor=subject_of(party),
-        action="registration.replaced" if replaced else "registration.started",
-        object_type="party",
-        object_id=party.id,
-        details={"mobile": mask_mobile(data.mobile)},
-    )
-    return _registration(party, code.expires_at)
 
 
-async def _pending(session: AsyncSession, registration_id: uuid.UUID) -> Party:
-    party = await repository.pending_natural_party(session, registration_id)
-    if party is None:
-        raise RegistrationNotFound(f"No pending registration {registration_id}; it may be confirmed already.")
-    return party
+def _not_pending(registration_id: uuid.UUID) -> RegistrationNotFound:
+    return RegistrationNotFound(f"No pending registration {registration_id}; it may be confirmed already.")
 
 
 async def resend_registration_code(
     request: Request, session: AsyncSession, registration_id: uuid.UUID
 ) -> Registration:
-    """A new code to the registration's mobile; earlier codes stop working."""
-    party = await _pending(session, registration_id)
-    assert party.mobile is not None
-    code = await codes.issue(
-        request,
-        session,
-        purpose=REGISTER,
-        mobile=party.mobile,
-        party_id=party.id,
-        message="Panjereh registration code: {code}",
-    )
-    return _registration(party, code.expires_at)
+    """A new code to the attempt's mobile; its earlier codes stop working."""
+    attempt = await repository.registration_attempt(session, registration_id, lock=True)
+    if attempt is None or attempt.status != "pending":
+        raise _not_pending(registration_id)
+    code = await _send_code(request, session, attempt)
+    return _registration(attempt, code.expires_at)
 
 
 async def confirm_registration(
     request: Request, session: AsyncSession, registration_id: uuid.UUID, code: str
 ) -> Registration:
-    """The latest code is right: the person is active, with the base natural role."""
-    party = await _pending(session, registration_id)
-    assert party.mobile is not None
-    sent = await codes.latest(session, party_id=party.id, mobile=party.mobile, purpose=REGISTER)
+    """The attempt's newest code is right: a party and account are made from this attempt's
+    data only, with the base natural role, and the other pending attempts of the national
+    code end. Two confirmations at once make exactly one account: the national code's lock
+    is taken before the attempt's row, and the loser finds the party made."""
+    found = await repository.registration_attempt(session, registration_id)
+    if found is None:
+        raise _not_pending(registration_id)
+    await repository.lock_identifier(session, "national-code:" + found.national_code)
+    attempt = await repository.registration_attempt(session, registration_id, lock=True)
+    if attempt is None or attempt.status != "pending":
+        raise _not_pending(registration_id)
+    sent = await codes.latest_of_registration(session, attempt.id)
     if sent is None:
         raise CodeNotFound("No code was sent for this registration; ask for one.")
     await codes.check(request, session, code_id=sent.id, purpose=REGISTER, code=code)
-    party.status = "active"
+    if await repository.party_by_national_code(session, attempt.national_code) is not None:
+        raise RegistrationSuperseded("This national code was registered meanwhile: log in instead.")
+    now = now_utc()
+    party = Party(
+        id=uuid.uuid4(),
+        kind="natural",
+        national_code=attempt.national_code,
+        first_name=attempt.first_name,
+        last_name=attempt.last_name,
+        mobile=attempt.mobile,
+        postal_code=attempt.postal_code,
+        status="active",
+        created_at=now,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(party)
+            await session.flush()
+    except IntegrityError:  # made by another path meanwhile: the unique national code holds
+        raise RegistrationSuperseded("This national code was registered meanwhile: log in instead.") from None
+    session.add(Account(party_id=party.id, password_hash=attempt.password_hash, password_changed_at=now))
     session.add(
-        RoleAssignment(
-            party_id=party.id, role="base-natural", assigned_by=subject_of(party), created_at=now_utc()
-        )
+        RoleAssignment(party_id=party.id, role="base-natural", assigned_by=subject_of(party), created_at=now)
+    )
+    # A decided attempt keeps no password hash: the account's is the only one.
+    attempt.status, attempt.party_id, attempt.decided_at, attempt.password_hash = (
+        "confirmed",
+        party.id,
+        now,
+        "",
+    )
+    superseded = await repository.supersede_attempts(
+        session, national_code=attempt.national_code, confirmed_id=attempt.id, at=now
     )
     audit.record(
         session,
@@ -177,10 +215,15 @@ async def confirm_registration(
         action="registration.confirmed",
         object_type="party",
         object_id=party.id,
-        details={"mobile": mask_mobile(party.mobile), "roles": ["base-natural"]},
+        details={
+            "registration_id": str(attempt.id),
+            "mobile": mask_mobile(attempt.mobile),
+            "roles": ["base-natural"],
+            "superseded": [str(i) for i in superseded],
+        },
     )
     await session.flush()
-    return _registration(party)
+    return _registration(attempt)
 
 
 # --- Profile and change of mobile ------------------------------------------------------------------
@@ -281,6 +324,8 @@ def legal_summary(party: Party) -> LegalPersonSummary:
             "national_id": party.national_id,
             "name": party.name,
             "status": party.status,
+            "registration_number": party.registration_number,
+            "verified_at": party.verified_at,
             "created_at": party.created_at,
         }
     )
@@ -306,44 +351,89 @@ async def legal_person_out(session: AsyncSession, party: Party) -> LegalPerson:
     )
 
 
-async def create_legal_person(session: AsyncSession, user: Party, data: LegalPersonCreate) -> LegalPerson:
-    """An active legal person managed by ``user``, with the base legal role."""
-    await repository.lock_identifier(session, "national-id:" + data.national_id)
-    if await repository.party_by_national_id(session, data.national_id) is not None:
-        raise LegalPersonExists(
-            "A legal person with this national ID is already registered; ask one of its managers to add you.",
-            errors=[
-                {
-                    "pointer": "#/body/national_id",
-                    "detail": "already registered",
-                    "type": "national_id_registered",
-                }
-            ],
+async def _registry_record(request: Request, session: AsyncSession, national_id: str) -> CompanyRecord:
+    """The companies registry's record of an active legal person with ``national_id``."""
+    record = await request.app.state.company_registry.lookup(session, national_id)
+    if record is None:
+        raise LegalPersonNotInRegistry("The companies registry has no legal person with this national ID.")
+    if not record.active:
+        raise LegalPersonNotActiveInRegistry(
+            f"The companies registry says this legal person is {record.status}, not active."
         )
+    return record
+
+
+async def create_legal_person(
+    request: Request, session: AsyncSession, user: Party, data: LegalPersonCreate
+) -> tuple[LegalPerson, bool]:
+    """Register (or verify, or join) the legal person with this national ID as one of the
+    managers the companies registry names; answers it and whether it was created.
+
+    Only the registry decides: a caller it does not name is refused and changes
+    nothing, so nobody can squat a national ID. Name and registration number come
+    from the registry. An existing legal person is verified again: it becomes active
+    if it was pending, and managers the registry no longer names are removed.
+    """
+    assert user.national_code is not None
+    record = await _registry_record(request, session, data.national_id)
+    if user.national_code not in record.manager_national_codes:
+        raise NotARegistryManager(
+            "The companies registry does not name you among this legal person's managers.",
+            pointer="#/body/national_id",
+        )
+    await repository.lock_identifier(session, "national-id:" + data.national_id)
+    party = await repository.party_by_national_id_for_update(session, data.national_id)
     now = now_utc()
     actor = subject_of(user)
-    party = Party(
-        id=uuid.uuid4(),
-        kind="legal",
-        national_id=data.national_id,
-        name=data.name,
-        status="active",
-        created_at=now,
+    created = party is None
+    if party is None:
+        party = Party(
+            id=uuid.uuid4(), kind="legal", national_id=data.national_id, status="pending", created_at=now
+        )
+        session.add(party)
+        await session.flush()
+        session.add(RoleAssignment(party_id=party.id, role="base-legal", assigned_by=actor, created_at=now))
+    was_pending = party.status == "pending"
+    party.name = record.name
+    party.registration_number = record.registration_number
+    party.verified_at = now
+    if was_pending:
+        party.status = "active"
+    for person in await repository.remove_managers_except(
+        session, legal_id=party.id, national_codes=record.manager_national_codes
+    ):
+        audit.record(
+            session,
+            actor=actor,
+            action="legal-manager.removed",
+            object_type="party",
+            object_id=party.id,
+            details={"manager": subject_of(person), "reason": "not a manager in the companies registry"},
+        )
+    joined = await repository.add_manager(
+        session, legal_id=party.id, manager_id=user.id, added_by=actor, at=now
     )
-    session.add(party)
+    details = {"national_id": data.national_id, "registration_number": record.registration_number}
+    if created:
+        audit.record(
+            session,
+            actor=actor,
+            action="legal-person.registered",
+            object_type="party",
+            object_id=party.id,
+            details={**details, "managers": [actor], "roles": ["base-legal"]},
+        )
+    else:
+        audit.record(
+            session,
+            actor=actor,
+            action="legal-person.verified",
+            object_type="party",
+            object_id=party.id,
+            details={**details, "was": "pending" if was_pending else party.status, "joined": joined},
+        )
     await session.flush()
-    session.add(LegalManager(legal_id=party.id, manager_id=user.id, added_by=actor, created_at=now))
-    session.add(RoleAssignment(party_id=party.id, role="base-legal", assigned_by=actor, created_at=now))
-    audit.record(
-        session,
-        actor=actor,
-        action="legal-person.registered",
-        object_type="party",
-        object_id=party.id,
-        details={"national_id": data.national_id, "managers": [actor], "roles": ["base-legal"]},
-    )
-    await session.flush()
-    return await legal_person_out(session, party)
+    return await legal_person_out(session, party), created
 
 
 async def managed_or_404(session: AsyncSession, user: Party, legal_id: uuid.UUID) -> Party:
@@ -354,13 +444,28 @@ async def managed_or_404(session: AsyncSession, user: Party, legal_id: uuid.UUID
     return party
 
 
-async def add_manager(session: AsyncSession, user: Party, legal_id: uuid.UUID, national_code: str) -> Manager:
-    """A registered, active natural person becomes a manager too."""
+async def add_manager(
+    request: Request, session: AsyncSession, user: Party, legal_id: uuid.UUID, national_code: str
+) -> Manager:
+    """A registered, active natural person whom the companies registry names among the
+    legal person's managers becomes a manager too (the legal person must be verified)."""
     legal = await managed_or_404(session, user, legal_id)
+    if legal.status != "active":
+        raise LegalPersonNotVerified(
+            "This legal person is not verified against the companies registry; register its national ID "
+            "(POST /v1/legal-persons) as a manager the registry names to verify it."
+        )
     person = await repository.party_by_national_code(session, national_code)
     if person is None or person.status != "active":
         raise ManagerNotRegistered(
             "No active Panjereh account has this national code; they must register first."
+        )
+    assert legal.national_id is not None
+    record = await _registry_record(request, session, legal.national_id)
+    if national_code not in record.manager_national_codes:
+        raise NotARegistryManager(
+            "The companies registry does not name this person among the legal person's managers.",
+            pointer="#/body/national_code",
         )
     now = now_utc()
     actor = subject_of(user)

@@ -43,6 +43,7 @@ _EXTRA: dict[int, dict[str, Any]] = {
     410: _problem("The code has expired"),
     503: _problem("The SMS provider or the mobile-ownership inquiry cannot be reached"),
 }
+_REGISTRY_503 = _problem("The companies registry cannot be asked now")
 
 
 def _responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -68,9 +69,11 @@ async def register(data: RegistrationCreate, request: Request, session: SessionD
     - `password`: see its schema; each broken rule is named under `#/body/password`
       (422 `password-rejected`).
 
-    A national code that already has an account is 409. A registration still
-    pending for the same national code is replaced by this one (new details, new
-    code). Codes are 4 digits, valid 2 minutes, 5 tries. Sending is limited per
+    A national code that already has an account is 409. Each call is a
+    registration of its own, with its own ID, details and code: another one
+    pending for the same national code is left as it is (neither replaced nor
+    revealed), each is confirmed only with its own code, and once one is
+    confirmed the others end. Codes are 4 digits, valid 2 minutes, 5 tries. Sending is limited per
     number (one a minute, five an hour) and per caller (429 with `Retry-After`).
     In the sandbox, read the code at `GET /v1/sandbox/sms?mobile=…`.
     """
@@ -87,7 +90,7 @@ async def resend_registration_code(
     registration_id: uuid.UUID, request: Request, session: SessionDep
 ) -> Registration:
     """Sends a new code to the pending registration's mobile (within the sending
-    limits); only the newest code confirms."""
+    limits); only this registration's newest code confirms it."""
     return await accounts.resend_registration_code(request, session, registration_id)
 
 
@@ -100,10 +103,12 @@ async def resend_registration_code(
 async def confirm_registration(
     registration_id: uuid.UUID, data: CodeConfirm, request: Request, session: SessionDep
 ) -> Registration:
-    """With the newest code sent, the person becomes active with the base natural
-    role (پایه حقیقی) and can log in. A wrong code is 422 and counts as a try
-    even though nothing else changes; after 5 tries, or after 2 minutes, ask for a
-    new code."""
+    """With the newest code sent for this registration, the person becomes active
+    with this registration's details and password and the base natural role (پایه
+    حقیقی), and can log in; other registrations pending for the national code end
+    (404 from then on). A wrong code is 422 and counts as a try even though
+    nothing else changes; after 5 tries, or after 2 minutes, ask for a new code.
+    If the national code got an account meanwhile, 409 `registration-superseded`."""
     return await accounts.confirm_registration(request, session, registration_id, data.code)
 
 
@@ -154,17 +159,35 @@ async def confirm_mobile_change(
     status_code=201,
     summary="Register a legal person that I manage",
     response_model=LegalPerson,
-    responses=_responses(401, 403, 409, 422),
+    responses={
+        **_responses(401, 403, 422),
+        200: {"model": LegalPerson, "description": "It existed: verified again, and you manage it"},
+        503: _REGISTRY_503,
+    },
 )
 async def create_legal_person(
     data: LegalPersonCreate, user: CurrentUser, request: Request, response: Response, session: SessionDep
 ) -> LegalPerson:
     """Registers a company or other legal person by its 11-digit national ID (with
-    its check digit). It is active at once, with the base legal role (پایه حقوقی),
-    and you are its manager. A national ID already registered is 409."""
-    created = await accounts.create_legal_person(session, user, data)
-    response.headers["Location"] = public_location(request, f"/v1/legal-persons/{created.id}")
-    return created
+    its check digit), verified against the companies registry:
+
+    - the registry must know the national ID (else 422 `legal-person-not-in-registry`)
+      and say it is active (else 422 `legal-person-not-active-in-registry`);
+    - it must name you among its managers, by your national code (else 422
+      `not-a-registry-manager`; nothing is stored, so nobody can hold a national
+      ID its real managers need).
+
+    The name and registration number are the registry's (a `name` sent is
+    ignored). A new legal person is active with the base legal role (پایه حقوقی)
+    and you as its manager (201). One already registered is verified again and
+    you become (or stay) one of its managers (200): a pending one becomes active,
+    and managers the registry does not name are removed. 503 when the registry
+    cannot be asked."""
+    legal, created = await accounts.create_legal_person(request, session, user, data)
+    response.headers["Location"] = public_location(request, f"/v1/legal-persons/{legal.id}")
+    if not created:
+        response.status_code = 200
+    return legal
 
 
 @router.get(
@@ -200,12 +223,14 @@ async def get_legal_person(legal_id: uuid.UUID, user: CurrentUser, session: Sess
     status_code=201,
     summary="Add a manager to a legal person I manage",
     response_model=Manager,
-    responses=_responses(401, 403, 404, 409, 422),
+    responses={**_responses(401, 403, 404, 409, 422), 503: _REGISTRY_503},
 )
 async def add_manager(
-    legal_id: uuid.UUID, data: ManagerAdd, user: CurrentUser, session: SessionDep
+    legal_id: uuid.UUID, data: ManagerAdd, user: CurrentUser, request: Request, session: SessionDep
 ) -> Manager:
     """The person must have an active account (else 422 naming
-    `#/body/national_code`); one already a manager is 409. Only a manager may add
-    one; anyone else gets 404."""
-    return await accounts.add_manager(session, user, legal_id, data.national_code)
+    `#/body/national_code`) and be named among the managers by the companies
+    registry (else 422 `not-a-registry-manager`); one already a manager is 409.
+    The legal person must be verified (else 409 `legal-person-not-verified`).
+    Only a manager may add one; anyone else gets 404."""
+    return await accounts.add_manager(request, session, user, legal_id, data.national_code)

@@ -6,11 +6,19 @@ import uuid
 from datetime import datetime
 
 from fastapi import Request
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identity.models import LegalManager, Party, SandboxMobileOwner, SmsMessage, VerificationCode
+from identity.models import (
+    LegalManager,
+    Party,
+    RegistrationAttempt,
+    SandboxCompany,
+    SandboxMobileOwner,
+    SmsMessage,
+    VerificationCode,
+)
 from kit.pagination import PageParams, paginate
 
 # Namespace of the two-key advisory locks that serialise registrations of one identifier.
@@ -33,13 +41,31 @@ async def party_by_national_id(session: AsyncSession, national_id: str) -> Party
     return await session.scalar(select(Party).where(Party.national_id == national_id))
 
 
-async def pending_natural_party(session: AsyncSession, party_id: uuid.UUID) -> Party | None:
-    """A natural person waiting for the registration code, locked for this transaction."""
-    return await session.scalar(
-        select(Party)
-        .where(Party.id == party_id, Party.kind == "natural", Party.status == "pending")
-        .with_for_update()
+async def registration_attempt(
+    session: AsyncSession, attempt_id: uuid.UUID, *, lock: bool = False
+) -> RegistrationAttempt | None:
+    """A registration attempt, read afresh; with ``lock``, locked for this transaction."""
+    stmt = select(RegistrationAttempt).where(RegistrationAttempt.id == attempt_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    return await session.scalar(stmt.execution_options(populate_existing=True))
+
+
+async def supersede_attempts(
+    session: AsyncSession, *, national_code: str, confirmed_id: uuid.UUID, at: datetime
+) -> list[uuid.UUID]:
+    """End every other pending attempt of ``national_code``: one was confirmed."""
+    rows = await session.scalars(
+        update(RegistrationAttempt)
+        .where(
+            RegistrationAttempt.national_code == national_code,
+            RegistrationAttempt.status == "pending",
+            RegistrationAttempt.id != confirmed_id,
+        )
+        .values(status="superseded", decided_at=at, password_hash="")
+        .returning(RegistrationAttempt.id)
     )
+    return list(rows)
 
 
 async def code_of_party(
@@ -52,6 +78,35 @@ async def code_of_party(
             VerificationCode.purpose == purpose,
         )
     )
+
+
+async def party_by_national_id_for_update(session: AsyncSession, national_id: str) -> Party | None:
+    return await session.scalar(
+        select(Party)
+        .where(Party.national_id == national_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+async def remove_managers_except(
+    session: AsyncSession, *, legal_id: uuid.UUID, national_codes: frozenset[str]
+) -> list[Party]:
+    """Remove the managers of ``legal_id`` whose national code is not in ``national_codes``;
+    answers who was removed."""
+    rows = await session.scalars(
+        select(Party)
+        .join(LegalManager, LegalManager.manager_id == Party.id)
+        .where(LegalManager.legal_id == legal_id, Party.national_code.not_in(national_codes))
+    )
+    removed = list(rows)
+    if removed:
+        await session.execute(
+            delete(LegalManager).where(
+                LegalManager.legal_id == legal_id, LegalManager.manager_id.in_([p.id for p in removed])
+            )
+        )
+    return removed
 
 
 async def managed_legal_person(
@@ -124,3 +179,22 @@ async def set_sandbox_owner(session: AsyncSession, mobile: str, national_code: s
 
 async def clear_sandbox_owner(session: AsyncSession, mobile: str) -> None:
     await session.execute(delete(SandboxMobileOwner).where(SandboxMobileOwner.mobile == mobile))
+
+
+async def set_sandbox_company(session: AsyncSession, company: SandboxCompany) -> None:
+    values = {
+        "national_id": company.national_id,
+        "name": company.name,
+        "registration_number": company.registration_number,
+        "status": company.status,
+        "manager_national_codes": company.manager_national_codes,
+    }
+    await session.execute(
+        insert(SandboxCompany)
+        .values(**values)
+        .on_conflict_do_update(index_elements=[SandboxCompany.national_id], set_=values)
+    )
+
+
+async def clear_sandbox_company(session: AsyncSession, national_id: str) -> None:
+    await session.execute(delete(SandboxCompany).where(SandboxCompany.national_id == national_id))

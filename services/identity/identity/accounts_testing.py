@@ -59,7 +59,8 @@ async def sms_code(client: httpx.AsyncClient, to: str, purpose: str | None = Non
 
 
 async def register(client: httpx.AsyncClient, **overrides: Any) -> dict[str, Any]:
-    """Register and confirm through the API; the body sent, plus ``id`` and ``subject``."""
+    """Register and confirm through the API; the body sent, plus the person's ``id`` and
+    ``subject`` and the ``registration_id``."""
     body = registration(**overrides)
     started = await client.post("/v1/registrations", json=body)
     assert started.status_code == 201, started.text
@@ -67,4 +68,10 @@ async def register(client: httpx.AsyncClient, **overrides: Any) -> dict[str, Any
     code = await sms_code(client, body["mobile"], "register")
     confirmed = await client.post(f"/v1/registrations/{registration_id}/confirm", json={"code": code})
     assert confirmed.status_code == 200, confirmed.text
-    return {**body, "id": registration_id, "subject": confirmed.json()["subject"]}
+    subject = confirmed.json()["subject"]
+    return {
+        **body,
+        "id": subject.removeprefix("user:"),
+        "registration_id": registration_id,
+        "subject": subject,
+    }

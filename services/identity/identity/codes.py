@@ -130,6 +130,7 @@ async def issue(
     purpose: str,
     mobile: str,
     party_id: uuid.UUID | None = None,
+    registration_id: uuid.UUID | None = None,
     data: dict[str, Any] | None = None,
     message: str = "Panjereh code: {code}",
 ) -> VerificationCode:
@@ -143,6 +144,7 @@ async def issue(
         purpose=purpose,
         mobile=mobile,
         party_id=party_id,
+        registration_id=registration_id,
         requester=requester_of(request),
         data=data or {},
         expires_at=now_utc() + timedelta(seconds=settings.sms_code_ttl_seconds),
@@ -207,6 +209,19 @@ async def latest(
             VerificationCode.party_id == party_id,
             VerificationCode.purpose == purpose,
         )
+        .order_by(VerificationCode.created_at.desc(), VerificationCode.id.desc())
+        .limit(1)
+    )
+
+
+async def latest_of_registration(
+    session: AsyncSession, registration_id: uuid.UUID
+) -> VerificationCode | None:
+    """The newest code sent for one registration attempt: only it confirms that attempt,
+    and no other attempt's code does."""
+    return await session.scalar(
+        select(VerificationCode)
+        .where(VerificationCode.registration_id == registration_id)
         .order_by(VerificationCode.created_at.desc(), VerificationCode.id.desc())
         .limit(1)
     )

@@ -42,6 +42,13 @@ class Settings(ServiceSettings):
     ownership_adapter: Literal["", "sandbox", "zohal"] = ""
     zohal_url: str = "https://service.zohal.io/api/v0/services/inquiry/shahkar"
     zohal_token: SecretStr = SecretStr("")
+    # Companies registry (identity.adapters.company_registry): who a legal person's managers
+    # are. "sandbox" answers from sandbox_companies; "http" asks `company_registry_url`
+    # (GET {url}/{national_id}, bearer `company_registry_token`). Empty means "sandbox" in
+    # the sandbox; outside it, empty makes every inquiry 503 (no legal person registered).
+    company_registry_adapter: Literal["", "sandbox", "http"] = ""
+    company_registry_url: str = ""
+    company_registry_token: SecretStr = SecretStr("")
     # Login (identity.login): after `login_lockout_threshold` consecutive failures the account
     # is locked for 1, 2, 4 ... minutes (doubling with each further failure), at most
     # `login_lockout_max_minutes`. A second-factor challenge lives 2-5 minutes, 5 tries.

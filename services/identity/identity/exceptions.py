@@ -157,6 +157,13 @@ class NotALegalManager(_RepresentationRefused):
     pointer = "#/body/legal_person_id"
 
 
+class GrantorNotVerified(_RepresentationRefused):
+    code = "grantor-not-verified"
+    title = "The legal person is not verified against the companies registry"
+    title_fa = "شخص حقوقی هنوز در سامانه ثبت شرکت‌ها تایید نشده است"
+    pointer = "#/body/legal_person_id"
+
+
 class RepresentativeNotRegistered(_RepresentationRefused):
     code = "representative-not-registered"
     title = "The representative is not a registered, active person"
@@ -551,11 +558,65 @@ class RegistrationNotFound(NotFound):
     title_fa = "ثبت‌نام در انتظاری با این شناسه یافت نشد"
 
 
-class LegalPersonExists(ProblemError):
+class RegistrationSuperseded(ProblemError):
     status = 409
-    code = "legal-person-exists"
-    title = "A legal person with this national ID is already registered"
-    title_fa = "شخص حقوقی با این شناسه ملی قبلا ثبت شده است"
+    code = "registration-superseded"
+    title = "Another registration of this national code was confirmed"
+    title_fa = "ثبت‌نام دیگری برای این کد ملی تایید شده است"
+
+
+class CompanyRegistryUnavailable(ProblemError):
+    status = 503
+    code = "company-registry-unavailable"
+    title = "The companies registry cannot be asked now"
+    title_fa = "استعلام از سامانه ثبت شرکت‌ها اکنون ممکن نیست"
+
+
+class _NationalIdProblem(ProblemError):
+    status = 422
+    type_ = "national_id"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            detail, errors=[{"pointer": "#/body/national_id", "detail": detail, "type": self.type_}]
+        )
+
+
+class LegalPersonNotInRegistry(_NationalIdProblem):
+    code = "legal-person-not-in-registry"
+    title = "The companies registry has no legal person with this national ID"
+    title_fa = "شخص حقوقی با این شناسه ملی در سامانه ثبت شرکت‌ها یافت نشد"
+    type_ = "national_id_not_in_registry"
+
+
+class LegalPersonNotActiveInRegistry(_NationalIdProblem):
+    code = "legal-person-not-active-in-registry"
+    title = "The companies registry says this legal person is not active"
+    title_fa = "شخص حقوقی در سامانه ثبت شرکت‌ها فعال نیست"
+    type_ = "national_id_not_active"
+
+
+class NotARegistryManager(ProblemError):
+    """The registry does not name the person among the legal person's managers."""
+
+    status = 422
+    code = "not-a-registry-manager"
+    title = "The companies registry does not name this person as a manager"
+    title_fa = "این شخص در سامانه ثبت شرکت‌ها مدیر این شخص حقوقی نیست"
+
+    def __init__(self, detail: str, *, pointer: str) -> None:
+        super().__init__(
+            detail, errors=[{"pointer": pointer, "detail": detail, "type": "not_a_registry_manager"}]
+        )
+
+
+class LegalPersonNotVerified(ProblemError):
+    """A legal person not (yet) confirmed by the companies registry: it holds no rights."""
+
+    status = 409
+    code = "legal-person-not-verified"
+    title = "The legal person is not verified against the companies registry"
+    title_fa = "شخص حقوقی هنوز در سامانه ثبت شرکت‌ها تایید نشده است"
 
 
 class LegalPersonNotFound(NotFound):

@@ -11,9 +11,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fastapi import FastAPI
-from sqlalchemy import delete, exists
+from sqlalchemy import and_, delete, exists, or_
 
-from identity.models import LoginChallenge, RefreshToken, SignatureKey, SsoLogin, VerificationCode
+from identity.models import (
+    LoginChallenge,
+    RefreshToken,
+    RegistrationAttempt,
+    SignatureKey,
+    SsoLogin,
+    VerificationCode,
+)
 from kit.clock import now_utc
 
 # Past their expiry, rows are kept this long for support questions, then deleted.
@@ -36,6 +43,21 @@ async def purge_expired(app: FastAPI) -> dict[str, int]:
             ~exists().where(SignatureKey.verification_code_id == VerificationCode.id),
         ),
         "refresh_tokens": delete(RefreshToken).where(RefreshToken.expires_at < now - GRACE),
+        # Registration attempts: decided ones (no password hash left) after a day; pending ones
+        # once no code has been sent for them in CODES_KEPT (their codes go with them).
+        "registration_attempts": delete(RegistrationAttempt).where(
+            or_(
+                RegistrationAttempt.decided_at < now - GRACE,
+                and_(
+                    RegistrationAttempt.status == "pending",
+                    RegistrationAttempt.created_at < now - CODES_KEPT,
+                    ~exists().where(
+                        VerificationCode.registration_id == RegistrationAttempt.id,
+                        VerificationCode.created_at >= now - CODES_KEPT,
+                    ),
+                ),
+            )
+        ),
     }
     deleted: dict[str, int] = {}
     async with app.state.sessionmaker() as session, session.begin():

@@ -108,6 +108,11 @@ class Party(Base):
     mobile: Mapped[str | None] = mapped_column(String(11))  # 09xxxxxxxxx
     postal_code: Mapped[str | None] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(10), server_default="pending")
+    # Legal persons: the companies registry's registration number and when the registry last
+    # confirmed the national ID and its managers. A legal person is ``pending`` (unverified)
+    # until then: no roles, no grants, no acting as it, not found by the admin look-up.
+    registration_number: Mapped[str | None] = mapped_column(String(40))
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
@@ -132,6 +137,38 @@ class Account(Base):
     totp_secret_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
     totp_pending_secret_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)  # refuses a replayed code
+
+
+class RegistrationAttempt(Base):
+    """One registration of a natural person, waiting for its SMS code.
+
+    Each attempt holds its own details and password hash and has its own codes
+    (``verification_codes.registration_id``): a second attempt for the same
+    national code never touches the first. Confirming an attempt makes the
+    party and account from that attempt's data only; the other pending
+    attempts of the national code are then ``superseded``. Whichever confirms
+    first wins: the advisory lock of the national code and the unique
+    ``parties.national_code`` let exactly one account be made.
+    """
+
+    __tablename__ = "registration_attempts"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'confirmed', 'superseded')", name="status"),
+        Index("ix_registration_attempts_national_code_status", "national_code", "status"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    national_code: Mapped[str] = mapped_column(String(10))
+    mobile: Mapped[str] = mapped_column(String(11))
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    postal_code: Mapped[str] = mapped_column(String(10))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    requester: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(10), server_default="pending")
+    party_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("parties.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class LegalManager(Base):
@@ -161,12 +198,17 @@ class VerificationCode(Base):
     __table_args__ = (
         Index("ix_verification_codes_mobile_created_at", "mobile", "created_at"),
         Index("ix_verification_codes_requester_created_at", "requester", "created_at"),
+        Index("ix_verification_codes_registration_id", "registration_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     purpose: Mapped[str] = mapped_column(String(40))
     mobile: Mapped[str] = mapped_column(String(11))
     party_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("parties.id", ondelete="CASCADE"))
+    # A registration code belongs to one attempt: only that attempt's newest code confirms it.
+    registration_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("registration_attempts.id", ondelete="CASCADE")
+    )
     requester: Mapped[str] = mapped_column(String(200))
     code_hash: Mapped[str] = mapped_column(String(128))
     data: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
@@ -199,6 +241,20 @@ class SandboxMobileOwner(Base):
 
     mobile: Mapped[str] = mapped_column(String(11), primary_key=True)
     national_code: Mapped[str] = mapped_column(String(10))
+
+
+class SandboxCompany(Base):
+    """The sandbox companies-registry adapter's answers (set with
+    ``PUT /v1/sandbox/companies/{national_id}``): a national ID without a row is
+    not in the registry."""
+
+    __tablename__ = "sandbox_companies"
+
+    national_id: Mapped[str] = mapped_column(String(11), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    registration_number: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20))
+    manager_national_codes: Mapped[list[str]] = mapped_column(ARRAY(String(10)))
 
 
 # --- Login sessions ---------------------------------------------------------------------------

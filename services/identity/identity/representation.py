@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from identity import audit
 from identity import representation_repository as repo
 from identity.exceptions import (
+    GrantorNotVerified,
     GrantorRoleNotHeld,
     InvalidGrant,
     MerchantCardExpired,
@@ -173,6 +174,10 @@ async def grant(
         legal = (await repo.parties(session, [data.legal_person_id])).get(data.legal_person_id)
         if legal is None or legal.kind != "legal" or not await repo.manages(session, user.id, legal.id):
             raise NotALegalManager("This is not a legal person you manage.")
+        if legal.status != "active":
+            raise GrantorNotVerified(
+                "This legal person is not verified against the companies registry: it cannot grant."
+            )
         grantor = legal
     today = today_tehran()
     assignment = await _valid_grantor_role(session, grantor, data.grantor_role, today)

@@ -70,7 +70,7 @@ async def create_representation(
     or is the grantor (`representative`); a start before today, Asia/Tehran
     (`starts_on`); an end before the start, or for a merchant grant on or
     after the card's expiry, or more than 100 years ahead (`ends_on`); a legal person you do not manage
-    (`legal_person_id`). Nothing is stored on refusal.
+    or not verified against the companies registry (`legal_person_id`). Nothing is stored on refusal.
     """
     body = await request.body()
     signature = request.headers.get(SIGNATURE_HEADER)

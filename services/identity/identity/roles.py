@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.models import Party, RoleAssignment
@@ -43,12 +43,15 @@ def merchant_card_valid(assignment: RoleAssignment, on: date) -> bool:
 async def parties_by_identifier(
     session: AsyncSession, *, national_code: str | None = None, national_id: str | None = None
 ) -> list[Party]:
-    """The parties with this national code (natural) or national ID (legal); none without either."""
+    """The parties with this national code (natural) or national ID (legal); none without either.
+
+    A legal person is found only once verified against the companies registry
+    (active): a national ID someone registered unverified names no party."""
     conditions = []
     if national_code is not None:
         conditions.append(Party.national_code == national_code)
     if national_id is not None:
-        conditions.append(Party.national_id == national_id)
+        conditions.append(and_(Party.national_id == national_id, Party.status == "active"))
     if not conditions:
         return []
     return list(await session.scalars(select(Party).where(or_(*conditions)).order_by(Party.kind.desc())))

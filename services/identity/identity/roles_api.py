@@ -53,7 +53,8 @@ async def assign_role(
       an issuing authority, named in `office`.
 
     One live assignment per party and role (409); revoke it first to replace
-    it, e.g. with a renewed card. Base roles come with registration and are
+    it, e.g. with a renewed card. A legal person not verified against the
+    companies registry gets no role (409 `legal-person-not-verified`). Base roles come with registration and are
     not assigned here. The party sees the role in tokens issued from now on.
     """
     party = await roles_service.party_or_404(session, party_id)
@@ -108,7 +109,8 @@ async def find_party(
     national_id: Annotated[LegalNationalId | None, Query(description="A legal person's national ID.")] = None,
 ) -> PartyLookup:
     """The party with this national code (a natural person) or national ID (a
-    legal person): its ID, token subject, kind and status, nothing more. With
+    legal person): its ID, token subject, kind and status, nothing more. A
+    legal person is found only once verified against the companies registry. With
     both, the parties matching either; with neither, no item (this lookup never
     lists everyone). Admin only: national codes are personal data."""
     parties = await parties_by_identifier(session, national_code=national_code, national_id=national_id)

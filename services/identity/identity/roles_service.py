@@ -24,6 +24,7 @@ from identity import audit
 from identity.exceptions import (
     CommercialCardAlreadyExpired,
     CommercialCardDatesInvalid,
+    LegalPersonNotVerified,
     PartyNotFound,
     RoleAlreadyAssigned,
     RoleNotAssigned,
@@ -61,7 +62,12 @@ def _check_card(data: MerchantRoleCreate, today: date) -> None:
 
 async def assign_role(session: AsyncSession, party: Party, data: RoleCreate, actor: str) -> RoleAssignment:
     """Give ``party`` the role in ``data``: one live assignment per party and role.
-    A merchant's card must be valid today (Asia/Tehran); officers are natural persons."""
+    A merchant's card must be valid today (Asia/Tehran); officers are natural persons;
+    a legal person must be verified against the companies registry."""
+    if party.kind == "legal" and party.status != "active":
+        raise LegalPersonNotVerified(
+            "This legal person is not verified against the companies registry: it cannot be given roles."
+        )
     assignment = RoleAssignment(party_id=party.id, role=data.role, assigned_by=actor)
     if isinstance(data, MerchantRoleCreate):
         _check_card(data, today_tehran())

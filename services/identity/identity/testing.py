@@ -16,9 +16,11 @@ from typing import Any
 from fastapi import FastAPI
 from pwdlib import PasswordHash
 
-from identity.models import Account, LegalManager, Party, RoleAssignment
+from identity import accounts_repository
+from identity.models import Account, LegalManager, Party, RoleAssignment, SandboxCompany
 from identity.subjects import subject_of
 from identity.tokens import issue_access_token
+from kit.clock import now_utc
 
 PASSWORD = "Correct-Horse-9-Battery"
 _hasher = PasswordHash.recommended()
@@ -83,10 +85,42 @@ async def make_user(
     return party
 
 
-async def make_legal(app: FastAPI, manager: Party, *, roles: tuple[str, ...] = ("base-legal",)) -> Party:
+async def register_company(
+    app: FastAPI, national_id: str, managers: list[str], *, status: str = "active", name: str = "Test Co"
+) -> None:
+    """Make the sandbox companies registry know ``national_id`` with these managers' national codes."""
+    async with app.state.sessionmaker() as session, session.begin():
+        await accounts_repository.set_sandbox_company(
+            session,
+            SandboxCompany(
+                national_id=national_id,
+                name=name,
+                registration_number=str(random.randrange(10**5, 10**6)),
+                status=status,
+                manager_national_codes=managers,
+            ),
+        )
+
+
+async def make_legal(
+    app: FastAPI, manager: Party, *, roles: tuple[str, ...] = ("base-legal",), status: str = "active"
+) -> Party:
+    """A legal person managed by ``manager``; ``active`` ones are verified against (and
+    known to) the sandbox companies registry, ``pending`` ones are not."""
+    nid = national_id()
+    verified = status == "active"
+    if verified:
+        assert manager.national_code is not None
+        await register_company(app, nid, [manager.national_code])
     async with app.state.sessionmaker() as session, session.begin():
         party = Party(
-            id=uuid.uuid4(), kind="legal", national_id=national_id(), name="Test Co", status="active"
+            id=uuid.uuid4(),
+            kind="legal",
+            national_id=nid,
+            name="Test Co",
+            status=status,
+            registration_number="123456" if verified else None,
+            verified_at=now_utc() if verified else None,
         )
         session.add(party)
         await session.flush()

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from identity.accounts_testing import caller
 from identity.models import AuditEntry, Party
-from identity.testing import bearer, make_user, national_code, national_id, token_for
+from identity.testing import bearer, make_user, national_code, national_id, register_company, token_for
 from identity.tokens import issue_access_token
 
 
@@ -19,10 +19,16 @@ async def _headers(app: FastAPI, party: Party) -> dict[str, str]:
     return bearer(await token_for(app, party))
 
 
-async def _create(client: httpx.AsyncClient, headers: dict[str, str], **body: str) -> httpx.Response:
-    return await client.post(
-        "/v1/legal-persons", json={"national_id": national_id(), "name": "پارس", **body}, headers=headers
-    )
+async def _create(
+    client: httpx.AsyncClient, app: FastAPI, user: Party, *, managers: list[str] | None = None, **body: str
+) -> httpx.Response:
+    """Register a legal person as ``user``; the sandbox registry names ``managers`` (by default
+    ``user``) as its managers."""
+    data = {"national_id": national_id(), "name": "پارس", **body}
+    nid = data["national_id"].translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789"))
+    if len(nid) == 11:
+        await register_company(app, nid, managers if managers is not None else [str(user.national_code)])
+    return await client.post("/v1/legal-persons", json=data, headers=await _headers(app, user))
 
 
 async def test_register_a_legal_person(app: FastAPI) -> None:
@@ -30,14 +36,15 @@ async def test_register_a_legal_person(app: FastAPI) -> None:
     nid = national_id()
     async with caller(app) as client:
         response = await _create(
-            client,
-            await _headers(app, user),
-            national_id=nid.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")),
+            client, app, user, national_id=nid.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
         )
     assert response.status_code == 201, response.text
     legal = response.json()
     assert legal["national_id"] == nid
     assert legal["status"] == "active"
+    assert legal["name"] == "Test Co"  # the registry's name, not the one sent
+    assert legal["registration_number"] is not None
+    assert legal["verified_at"] is not None
     assert legal["subject"] == f"legal:{legal['id']}"
     assert response.headers["location"].endswith(f"/v1/legal-persons/{legal['id']}")
     assert [m["subject"] for m in legal["managers"]] == [f"user:{user.id}"]
@@ -49,25 +56,13 @@ async def test_register_a_legal_person(app: FastAPI) -> None:
     assert (entry.actor, entry.action) == (f"user:{user.id}", "legal-person.registered")
 
 
-async def test_a_national_id_is_registered_once(app: FastAPI) -> None:
-    first, second = await make_user(app), await make_user(app)
-    nid = national_id()
-    async with caller(app) as client:
-        assert (await _create(client, await _headers(app, first), national_id=nid)).status_code == 201
-        again = await _create(client, await _headers(app, second), national_id=nid)
-    assert again.status_code == 409
-    assert again.json()["code"] == "legal-person-exists"
-    assert again.json()["errors"][0]["pointer"] == "#/body/national_id"
-
-
 async def test_bad_national_ids_are_refused(app: FastAPI) -> None:
     user = await make_user(app)
     nid = national_id()
     wrong = nid[:10] + str((int(nid[10]) + 1) % 10)
     async with caller(app) as client:
-        headers = await _headers(app, user)
-        bad = await _create(client, headers, national_id=wrong)
-        short = await _create(client, headers, national_id=nid[:10])
+        bad = await _create(client, app, user, national_id=wrong)
+        short = await _create(client, app, user, national_id=nid[:10])
     assert bad.status_code == 422
     assert bad.json()["errors"] == [
         {
@@ -84,8 +79,8 @@ async def test_bad_national_ids_are_refused(app: FastAPI) -> None:
 async def test_managers_see_theirs_others_get_404(app: FastAPI) -> None:
     manager, stranger = await make_user(app), await make_user(app)
     async with caller(app) as client:
-        mine = [(await _create(client, await _headers(app, manager))).json() for _ in range(3)]
-        theirs = (await _create(client, await _headers(app, stranger))).json()
+        mine = [(await _create(client, app, manager)).json() for _ in range(3)]
+        theirs = (await _create(client, app, stranger)).json()
 
         listed = await client.get(
             "/v1/legal-persons", params={"limit": 2}, headers=await _headers(app, manager)
@@ -113,8 +108,10 @@ async def test_managers_see_theirs_others_get_404(app: FastAPI) -> None:
 async def test_a_manager_adds_another(app: FastAPI) -> None:
     manager, colleague, stranger = await make_user(app), await make_user(app), await make_user(app)
     pending = await make_user(app, status="pending")
+    outsider = await make_user(app)
+    registry = [str(p.national_code) for p in (manager, colleague, stranger, pending)]
     async with caller(app) as client:
-        legal = (await _create(client, await _headers(app, manager))).json()
+        legal = (await _create(client, app, manager, managers=registry)).json()
         path = f"/v1/legal-persons/{legal['id']}/managers"
 
         added = await client.post(
@@ -143,6 +140,14 @@ async def test_a_manager_adds_another(app: FastAPI) -> None:
             assert unknown.status_code == 422
             assert unknown.json()["errors"][0]["pointer"] == "#/body/national_code"
             assert unknown.json()["errors"][0]["type"] == "person_not_registered"
+
+        # Registered, but the companies registry does not name them.
+        unnamed = await client.post(
+            path, json={"national_code": outsider.national_code}, headers=await _headers(app, manager)
+        )
+        assert unnamed.status_code == 422, unnamed.text
+        assert unnamed.json()["code"] == "not-a-registry-manager"
+        assert unnamed.json()["errors"][0]["pointer"] == "#/body/national_code"
 
         intruder = await client.post(
             path, json={"national_code": stranger.national_code}, headers=await _headers(app, stranger)

@@ -10,7 +10,15 @@ from fastapi import FastAPI
 from sqlalchemy import func, select, update
 
 from identity.accounts_testing import caller, register, registration, sms_code
-from identity.models import Account, AuditEntry, Party, RoleAssignment, SmsMessage, VerificationCode
+from identity.models import (
+    Account,
+    AuditEntry,
+    Party,
+    RegistrationAttempt,
+    RoleAssignment,
+    SmsMessage,
+    VerificationCode,
+)
 from identity.testing import bearer, mobile, national_code, token_for
 from kit.clock import now_utc
 
@@ -53,6 +61,13 @@ async def _age_codes(app: FastAPI, to: str, seconds: int) -> None:
         )
 
 
+async def _attempt(app: FastAPI, attempt_id: str) -> RegistrationAttempt:
+    async with app.state.sessionmaker() as session:
+        attempt = await session.get(RegistrationAttempt, uuid.UUID(attempt_id))
+    assert attempt is not None
+    return attempt
+
+
 def _field_errors(response: httpx.Response) -> dict[str, str]:
     return {e["pointer"]: e["type"] for e in response.json()["errors"]}
 
@@ -79,12 +94,14 @@ async def test_register_confirm_and_use_the_account(app: FastAPI) -> None:
         code = await sms_code(client, body["mobile"], "register")
         assert len(code) == 4
 
-        # Not active yet: no login, no profile.
-        party = await _party(app, body["national_code"])
-        assert party is not None
-        assert party.status == "pending"
-        assert party.mobile == body["mobile"]
-        assert (await client.get("/v1/me", headers=bearer(await token_for(app, party)))).status_code == 403
+        # Not confirmed yet: no person, no account, no login; only the attempt.
+        assert await _party(app, body["national_code"]) is None
+        attempt = await _attempt(app, out["id"])
+        assert (attempt.status, attempt.mobile, attempt.party_id) == ("pending", body["mobile"], None)
+        login = await client.post(
+            "/v1/login", json={"national_code": body["national_code"], "password": body["password"]}
+        )
+        assert login.status_code == 401, login.text
 
         confirmed = await client.post(
             f"/v1/registrations/{out['id']}/confirm",
@@ -92,11 +109,12 @@ async def test_register_confirm_and_use_the_account(app: FastAPI) -> None:
         )
         assert confirmed.status_code == 200, confirmed.text
         assert confirmed.json()["status"] == "active"
-        assert confirmed.json()["subject"] == f"user:{out['id']}"
+        party = await _party(app, body["national_code"])
+        assert party is not None
+        assert confirmed.json()["subject"] == f"user:{party.id}"
+        assert (await _attempt(app, out["id"])).party_id == party.id
 
         async with app.state.sessionmaker() as session:
-            party = await session.get(Party, uuid.UUID(out["id"]))
-            assert party is not None
             assert party.status == "active"
             assert (party.first_name, party.last_name, party.postal_code) == ("مریم", "احمدی", "1136913141")
             account = await session.get(Account, party.id)
@@ -108,7 +126,9 @@ async def test_register_confirm_and_use_the_account(app: FastAPI) -> None:
             assert roles == ["base-natural"]
             actions = (
                 await session.scalars(
-                    select(AuditEntry.action).where(AuditEntry.object_id == out["id"]).order_by(AuditEntry.id)
+                    select(AuditEntry.action)
+                    .where(AuditEntry.object_id.in_([out["id"], str(party.id)]))
+                    .order_by(AuditEntry.id)
                 )
             ).all()
             assert actions == ["registration.started", "registration.confirmed"]
@@ -141,41 +161,6 @@ async def test_an_active_national_code_cannot_register_again(app: FastAPI) -> No
                 )
                 == 0
             )
-
-
-async def test_a_pending_registration_is_replaced(app: FastAPI) -> None:
-    async with caller(app) as client:
-        first = registration()
-        started = await client.post("/v1/registrations", json=first)
-        assert started.status_code == 201
-        old_code = await sms_code(client, first["mobile"])
-
-        second = registration(
-            national_code=first["national_code"], first_name="Sara", password="Another-Pass-77"
-        )
-        replaced = await client.post("/v1/registrations", json=second)
-        assert replaced.status_code == 201, replaced.text
-        assert replaced.json()["id"] == started.json()["id"]
-        new_code = await sms_code(client, second["mobile"])
-
-        if old_code != new_code:  # the code sent to the replaced number no longer confirms
-            wrong = await client.post(
-                f"/v1/registrations/{started.json()['id']}/confirm", json={"code": old_code}
-            )
-            assert wrong.status_code == 422
-            assert wrong.json()["code"] == "code-wrong"
-        confirmed = await client.post(
-            f"/v1/registrations/{started.json()['id']}/confirm", json={"code": new_code}
-        )
-        assert confirmed.status_code == 200, confirmed.text
-        party = await _party(app, first["national_code"])
-        assert party is not None
-        assert (party.mobile, party.first_name, party.status) == (second["mobile"], "Sara", "active")
-        async with app.state.sessionmaker() as session:
-            actions = (
-                await session.scalars(select(AuditEntry.action).where(AuditEntry.object_id == str(party.id)))
-            ).all()
-            assert "registration.replaced" in actions
 
 
 async def test_the_mobile_must_belong_to_the_national_code(app: FastAPI) -> None:
@@ -281,9 +266,8 @@ async def test_five_wrong_codes_then_refused_even_the_right_one(app: FastAPI) ->
         refused = await client.post(f"/v1/registrations/{started['id']}/confirm", json={"code": code})
         assert refused.status_code == 429
         assert refused.json()["code"] == "code-attempts-exhausted"
-        party = await _party(app, body["national_code"])
-        assert party is not None
-        assert party.status == "pending"
+        assert await _party(app, body["national_code"]) is None
+        assert (await _attempt(app, started["id"])).status == "pending"
 
 
 async def test_resending_is_limited_per_number(app: FastAPI) -> None:

@@ -17,7 +17,7 @@ from identity.adapters import AdapterNotConfigured, ownership_inquiry
 from identity.adapters.ownership import SandboxOwnership, ZohalShahkar
 from identity.exceptions import OwnershipInquiryUnavailable
 from identity.main import create_app
-from identity.models import Party, SandboxMobileOwner
+from identity.models import RegistrationAttempt, SandboxMobileOwner
 from identity.testing import mobile, national_code
 from kit.testing import app_client
 
@@ -141,8 +141,10 @@ async def test_registration_through_zohal(zohal_app: FastAPI) -> None:
         created = set(
             (
                 await session.scalars(
-                    select(Party.national_code).where(
-                        Party.national_code.in_([b["national_code"] for b in (down, not_theirs, theirs)])
+                    select(RegistrationAttempt.national_code).where(
+                        RegistrationAttempt.national_code.in_(
+                            [b["national_code"] for b in (down, not_theirs, theirs)]
+                        )
                     )
                 )
             ).all()

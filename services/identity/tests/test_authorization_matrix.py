@@ -30,7 +30,16 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
 
 from identity.representation_testing import GRANT_PATH, acting_for_token, grant, grant_body, signing_key
-from identity.testing import PASSWORD, bearer, make_legal, make_user, mobile, national_id, token_for
+from identity.testing import (
+    PASSWORD,
+    bearer,
+    make_legal,
+    make_user,
+    mobile,
+    national_id,
+    register_company,
+    token_for,
+)
 from kit.clock import today_tehran
 from kit.signatures import SIGNATURE_HEADER, jwk_of, sign_detached, thumbprint
 
@@ -97,7 +106,8 @@ ROWS = [
     Row("GET", "/v1/me", ME),
     Row("POST", "/v1/me/mobile-change", ME_PASSES, _fresh(lambda: {"mobile": mobile()})),
     Row("POST", "/v1/me/mobile-change/{mobile_change}/confirm", OWN_FOUND, _json({"code": "0000"})),
-    Row("POST", "/v1/legal-persons", ME, _fresh(lambda: {"national_id": national_id(), "name": "Matrix Co"})),
+    # The registry names both the user and the other user: one registers it, the other joins.
+    Row("POST", "/v1/legal-persons", ME, lambda w: {"json": {"national_id": w.ids["company"]}}),
     Row("GET", "/v1/legal-persons", ME),
     Row("GET", "/v1/legal-persons/{legal}", OWN),
     Row(
@@ -206,13 +216,20 @@ async def world(app: FastAPI, client: httpx.AsyncClient, admin_token: str) -> Wo
     change = await client.post("/v1/me/mobile-change", json={"mobile": mobile()}, headers=bearer(user_token))
     assert change.status_code == 202, change.text
 
+    newcomer = str((await make_user(app)).national_code)
+    legal = await make_legal(app, user)
+    assert legal.national_id is not None
+    await register_company(app, legal.national_id, [str(user.national_code), newcomer])
+    company = national_id()
+    await register_company(app, company, [str(user.national_code), str(other.national_code)])
     w.ids = {
         "user": str(user.id),
         "party_subject": f"user:{user.id}",
-        "newcomer": str((await make_user(app)).national_code),
+        "newcomer": newcomer,
+        "company": company,
         "role_target": str((await make_user(app)).id),
         "trader": str((await make_user(app, roles=("base-natural", "trader"))).id),
-        "legal": str((await make_legal(app, user)).id),
+        "legal": str(legal.id),
         "key": thumbprint(jwk_of(w.user_key)),
         "key_to_revoke": thumbprint(jwk_of(key_to_revoke)),
         "pending_key": pending.json()["kid"],

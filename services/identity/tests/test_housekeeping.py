@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from identity.housekeeping import CODES_KEPT, GRACE, purge_expired
-from identity.models import LoginChallenge, RefreshToken, SsoLogin, VerificationCode
+from identity.models import LoginChallenge, RefreshToken, RegistrationAttempt, SsoLogin, VerificationCode
 from identity.testing import make_user
 from kit.clock import now_utc
 
@@ -62,6 +62,18 @@ async def test_old_rows_go_and_live_rows_stay(app: FastAPI) -> None:
                     expires_at=expires,
                 )
             )
+        session.add(  # a registration attempt nobody confirmed, long ago
+            RegistrationAttempt(
+                national_code=str(party.national_code),
+                mobile=str(party.mobile),
+                first_name="x",
+                last_name="y",
+                postal_code="1136913141",
+                password_hash="h",
+                requester="test",
+                created_at=now - CODES_KEPT - timedelta(days=1),
+            )
+        )
 
     deleted = await purge_expired(app)
 

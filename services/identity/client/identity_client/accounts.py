@@ -56,9 +56,10 @@ class RegistrationCreate(BaseModel):
 
 
 class Registration(BaseModel):
-    """A registration: ``pending`` until the SMS code is confirmed, then ``active``."""
+    """A registration attempt: ``pending`` until its SMS code is confirmed, then ``active``.
+    Each attempt has its own ID, details and codes."""
 
-    id: uuid.UUID = Field(description="The registration ID, which is also the person's ID.")
+    id: uuid.UUID = Field(description="The registration's ID (not the person's: see `subject`).")
     status: Literal["pending", "active"]
     mobile: str = Field(description="The mobile number the code went to, masked.", examples=["0912***4567"])
     code_expires_at: datetime | None = Field(
@@ -79,7 +80,11 @@ class LegalPersonCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     national_id: LegalNationalId
-    name: single_line(200) = Field(examples=["شرکت بازرگانی پارس"])  # type: ignore[valid-type]
+    name: single_line(200) | None = Field(  # type: ignore[valid-type]
+        default=None,
+        examples=["شرکت بازرگانی پارس"],
+        description="Ignored: the name is the companies registry's.",
+    )
 
 
 class LegalPersonSummary(BaseModel):
@@ -87,7 +92,14 @@ class LegalPersonSummary(BaseModel):
     subject: str = Field(description="The legal person as tokens name it: `legal:<id>`.")
     national_id: str
     name: str
-    status: Literal["pending", "active", "disabled"]
+    status: Literal["pending", "active", "disabled"] = Field(
+        description="`pending` until verified against the companies registry: a pending legal person "
+        "holds no roles, grants nothing and cannot be acted as."
+    )
+    registration_number: str | None = Field(default=None, description="The companies registry's number.")
+    verified_at: datetime | None = Field(
+        default=None, description="When the companies registry last confirmed it and its managers."
+    )
     created_at: datetime
 
 
@@ -174,3 +186,20 @@ class SandboxMobileOwnerSet(BaseModel):
 class SandboxMobileOwner(BaseModel):
     mobile: str
     national_code: str
+
+
+class SandboxCompanySet(BaseModel):
+    """What the sandbox companies registry answers for a national ID."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: single_line(200) = Field(examples=["شرکت بازرگانی پارس"])  # type: ignore[valid-type]
+    registration_number: single_line(40) = Field(examples=["123456"])  # type: ignore[valid-type]
+    status: Literal["active", "dissolved", "suspended"] = "active"
+    managers: list[NationalCode] = Field(
+        max_length=50, description="The national codes of its managers (board members, managing director)."
+    )
+
+
+class SandboxCompany(SandboxCompanySet):
+    national_id: str

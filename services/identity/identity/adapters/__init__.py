@@ -1,4 +1,5 @@
-"""Outside services behind interfaces: SMS sending and mobile-ownership inquiry.
+"""Outside services behind interfaces: SMS sending, mobile-ownership inquiry and the
+companies registry.
 
 Chosen by settings: ``IDENTITY_SMS_ADAPTER`` (``outbox``, the default, or
 ``kavenegar`` with ``IDENTITY_KAVENEGAR_API_KEY``) and
@@ -6,6 +7,10 @@ Chosen by settings: ``IDENTITY_SMS_ADAPTER`` (``outbox``, the default, or
 ``sandbox``). In the sandbox the ownership adapter defaults to ``sandbox``;
 outside it identity refuses to start until one is named, so a production
 deployment never answers "yes, that number is theirs" by default.
+``IDENTITY_COMPANY_REGISTRY_ADAPTER`` (``http`` with ``IDENTITY_COMPANY_REGISTRY_URL``
+and ``IDENTITY_COMPANY_REGISTRY_TOKEN``, or ``sandbox``) defaults to ``sandbox`` in the
+sandbox; outside it, unnamed, every registry inquiry is 503, so no legal person is
+registered unchecked.
 """
 
 from __future__ import annotations
@@ -13,6 +18,12 @@ from __future__ import annotations
 import httpx
 from fastapi import FastAPI
 
+from identity.adapters.company_registry import (
+    CompanyRegistry,
+    HttpCompanyRegistry,
+    SandboxCompanyRegistry,
+    UnconfiguredCompanyRegistry,
+)
 from identity.adapters.ownership import MobileOwnershipInquiry, SandboxOwnership, ZohalShahkar
 from identity.adapters.sms import KavenegarSms, OutboxSms, SmsSender
 from identity.config import Settings
@@ -48,7 +59,24 @@ def ownership_inquiry(settings: Settings, http: httpx.AsyncClient) -> MobileOwne
     return SandboxOwnership()
 
 
+def company_registry(settings: Settings, http: httpx.AsyncClient) -> CompanyRegistry:
+    name = settings.company_registry_adapter or ("sandbox" if settings.sandbox else "")
+    if name == "http":
+        token = settings.company_registry_token.get_secret_value()
+        if not settings.company_registry_url or not token:
+            raise AdapterNotConfigured(
+                "IDENTITY_COMPANY_REGISTRY_ADAPTER=http needs IDENTITY_COMPANY_REGISTRY_URL and "
+                "IDENTITY_COMPANY_REGISTRY_TOKEN."
+            )
+        return HttpCompanyRegistry(http, url=settings.company_registry_url, token=token)
+    if name == "sandbox":
+        return SandboxCompanyRegistry()
+    return UnconfiguredCompanyRegistry()
+
+
 async def install(app: FastAPI) -> None:
-    """Put the configured adapters on ``app.state``: ``sms`` and ``ownership``."""
+    """Put the configured adapters on ``app.state``: ``sms``, ``ownership`` and
+    ``company_registry``."""
     app.state.sms = sms_sender(app.state.settings, app.state.http)
     app.state.ownership = ownership_inquiry(app.state.settings, app.state.http)
+    app.state.company_registry = company_registry(app.state.settings, app.state.http)
