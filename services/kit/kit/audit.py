@@ -35,6 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql.expression import TableClause
 
 from kit.request_context import current_client_address, current_request_id, current_user_agent
 
@@ -68,7 +69,7 @@ def audit_table(metadata: MetaData) -> Table:
         Column("user_agent", String(MAX_USER_AGENT), nullable=True),
         Column("request_id", String(128), nullable=True),
         Column("details", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
-        CheckConstraint("outcome IN ('success', 'refused')", name="audit_log_outcome"),
+        CheckConstraint("outcome IN ('success', 'refused')", name="outcome"),
         Index("ix_audit_log_object", "object_type", "object_id", "id"),
         Index("ix_audit_log_actor", "actor", "id"),
         Index("ix_audit_log_on_behalf_of", "on_behalf_of", "id"),
@@ -81,7 +82,7 @@ def audit_table(metadata: MetaData) -> Table:
     return table
 
 
-def _names(table: Table) -> tuple[str, str, str]:
+def _names(table: TableClause) -> tuple[str, str, str]:
     schema = table.schema or "public"
     return (
         f'"{schema}"."{table.name}"',
@@ -90,9 +91,10 @@ def _names(table: Table) -> tuple[str, str, str]:
     )
 
 
-def append_only_statements(table: Table) -> list[str]:
+def append_only_statements(table: TableClause) -> list[str]:
     """The DDL making ``table`` append-only: a statement-level trigger raising on UPDATE,
-    DELETE and TRUNCATE (statement-level, so even an UPDATE matching no row fails)."""
+    DELETE and TRUNCATE (statement-level, so even an UPDATE matching no row fails).
+    ``table`` may be ``sqlalchemy.table("audit_log", schema=...)`` in a migration."""
     qualified, function, trigger = _names(table)
     return [
         f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -107,7 +109,7 @@ $$""",
     ]
 
 
-def drop_append_only_statements(table: Table) -> list[str]:
+def drop_append_only_statements(table: TableClause) -> list[str]:
     """The DDL undoing ``append_only_statements`` (for a migration's downgrade)."""
     qualified, function, trigger = _names(table)
     return [f"DROP TRIGGER IF EXISTS {trigger} ON {qualified}", f"DROP FUNCTION IF EXISTS {function}()"]
