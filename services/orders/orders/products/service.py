@@ -48,7 +48,7 @@ from kit.identifiers import normalise_digits
 from kit.outbox import publish
 from kit.request_context import current_request_id
 from kit.urls import public_location
-from orders import documents
+from orders import audit, documents
 from orders.models import outbox_events
 from orders.products import codes, repository
 from orders.products.exceptions import (
@@ -678,6 +678,7 @@ async def approve_request(
     request.decided_at = now
     await session.flush()
     await _event(session, request, "approved", principal)
+    await audit.record(session, principal, "product-request.approved", "product-request", request.id)
     return request
 
 
@@ -696,6 +697,9 @@ async def reject_request(
     request.decided_at = now_utc()
     await session.flush()
     await _event(session, request, "rejected", principal)
+    await audit.record(
+        session, principal, "product-request.rejected", "product-request", request.id, reason=reason
+    )
     return request
 
 
