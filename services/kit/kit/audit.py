@@ -15,7 +15,6 @@ The admin query (``GET /v1/audit-events``) is in ``kit.audit_api``.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -37,19 +36,12 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.expression import TableClause
 
+from kit.audit_models import Outcome
 from kit.request_context import current_client_address, current_request_id, current_user_agent
 
 TABLE_NAME = "audit_log"
 MAX_USER_AGENT = 200
 MAX_ADDRESS = 64
-
-
-class Outcome(StrEnum):
-    """Whether the act was done (``success``) or refused (``refused``: a failed login, an
-    exchange for a revoked grant...)."""
-
-    SUCCESS = "success"
-    REFUSED = "refused"
 
 
 def audit_table(metadata: MetaData) -> Table:

@@ -6,43 +6,19 @@ same everywhere. Entries come oldest first, by ``id`` (stable: rows are never up
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime
 from sqlalchemy import Table, select
 
-from kit.audit import Outcome
+from kit.audit_models import AuditEvent, AuditEventPage, Outcome
 from kit.auth import Principal, require_scope
 from kit.db import SessionDep
 from kit.errors import PROBLEM_RESPONSES, InvalidCursor, ProblemError, field_error
 from kit.pagination import PageParams, decode_cursor, page_of, page_params
 
 AdminDep = Annotated[Principal, require_scope("admin")]
-
-
-class AuditEvent(BaseModel):
-    """One security event: who (``actor``), for whom (``on_behalf_of``), what (``action`` on
-    ``object_type``/``object_id``), when, from where, in which request, and the outcome."""
-
-    id: int
-    occurred_at: datetime
-    actor: str = Field(description="`user:…`, `legal:…`, `client:…`, or `anonymous`.")
-    on_behalf_of: str | None = Field(description="The principal acted for, when not the actor.")
-    action: str = Field(examples=["token.exchange"])
-    object_type: str
-    object_id: str
-    outcome: Outcome
-    source_address: str | None = Field(description="The client address the request came from.")
-    user_agent: str | None = Field(description="The caller's User-Agent, truncated to 200 characters.")
-    request_id: str | None = Field(description="The request's `X-Request-ID`.")
-    details: dict[str, Any]
-
-
-class AuditEventPage(BaseModel):
-    items: list[AuditEvent]
-    next: str | None = None
 
 
 class ObjectIdWithoutType(ProblemError):

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from kit.audit import MAX_USER_AGENT, Outcome, entry
+from kit.client import ServiceCallError, ServiceClient
 from kit.request_context import set_client, set_request_id
 from kit.settings import async_database_url
 
@@ -152,3 +153,17 @@ async def test_only_admins_query(kit_client: httpx.AsyncClient, auth: dict[str, 
     assert (await kit_client.get("/v1/audit-events")).status_code == 401
     refused = await kit_client.get("/v1/audit-events", headers=auth)
     assert refused.status_code == 403
+
+
+async def test_the_client_call_reads_the_log(kit_client: httpx.AsyncClient, signing_keys: Any) -> None:
+    subject = f"user:{uuid.uuid4().hex[:12]}"
+    headers = {"Authorization": f"Bearer {signing_keys.token(subject=subject)}"}
+    assert (await kit_client.post("/widgets/7/inspect", headers=headers)).status_code == 204
+    client = ServiceClient("http://testserver", kit_client)
+    page = await client.audit_events(
+        signing_keys.token(subject="client:auditor", scope="admin"), actor=subject
+    )
+    assert [(e.actor, e.object_id, e.outcome) for e in page.items] == [(subject, "7", Outcome.SUCCESS)]
+    with pytest.raises(ServiceCallError) as refused:
+        await client.audit_events(signing_keys.token(subject=subject))
+    assert refused.value.status == 403
