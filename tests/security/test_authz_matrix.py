@@ -48,7 +48,6 @@ Outcome = str | int
 METHODS = ("get", "put", "post", "patch", "delete")
 
 
-
 def everyone(outcome: Outcome, **others: Outcome) -> dict[str, Outcome]:
     """``outcome`` for every caller but those named (``rep_full=...`` names ``rep-full``)."""
     table = dict.fromkeys(CALLERS, outcome)

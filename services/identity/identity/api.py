@@ -24,9 +24,10 @@ from identity_client.representations import (
 from identity import keys, repository, service
 from identity.exceptions import ClientNotFound, InvalidTokenRequest, UnsupportedGrantType
 from identity.grants import GRANTS, token_exchange
+from identity.grants import audit as grants_audit
 from kit.auth import Principal, require_scope
 from kit.db import SessionDep
-from kit.errors import PROBLEM_RESPONSES
+from kit.errors import PROBLEM_RESPONSES, ProblemError
 from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, page_params
 from kit.urls import public_location
@@ -159,7 +160,11 @@ async def token(request: Request, response: Response, session: SessionDep) -> To
         raise UnsupportedGrantType(
             f"grant_type {grant_type!r} is not supported; use one of: {', '.join(GRANT_TYPES)}."
         )
-    return await handler(request, session, form)
+    try:
+        return await handler(request, session, form)
+    except ProblemError as exc:
+        await grants_audit.refused(request, grant_type, form, exc)
+        raise
 
 
 @clients_router.post(

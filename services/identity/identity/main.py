@@ -22,8 +22,9 @@ from identity import (
 from identity.api import clients_router, router
 from identity.config import Settings
 from identity.crypto import key_encryption_key
-from identity.models import idempotency_keys, signature_jtis
+from identity.models import audit_log, idempotency_keys, signature_jtis
 from kit.app import ServiceSpec, create_service_app
+from kit.audit_api import audit_router
 from kit.auth import TokenVerifier
 from kit.signatures import jti_purger
 
@@ -72,6 +73,7 @@ SPEC = ServiceSpec(
         roles_api.router,
         signature_keys_api.router,
         representations_api.router,
+        audit_router(audit_log),
     ],
     sandbox_routers=[sandbox_api.router, sso_fake.router],
     idempotency_table=idempotency_keys,
@@ -83,6 +85,10 @@ SPEC = ServiceSpec(
         {"name": "roles", "description": "Base, merchant, trader and officer roles."},
         {"name": "signature keys", "description": "Keys that sign final acts (`Panjereh-Signature`)."},
         {"name": "representation", "description": "Grants of representation and their four access levels."},
+        {
+            "name": "audit",
+            "description": "The security audit log (admin scope): logins, tokens, grants, keys, admin acts.",
+        },
         {"name": "sandbox", "description": "Only with `PANJEREH_SANDBOX=1`: SMS sent, fake providers."},
     ],
     on_startup=[_startup],

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from kit.audit import audit_table
 from kit.db import service_metadata
 from kit.idempotency import idempotency_table
 from kit.outbox import outbox_table
@@ -33,6 +34,7 @@ from kit.signatures import signature_jti_table
 metadata = service_metadata("identity")
 idempotency_keys = idempotency_table(metadata)
 signature_jtis = signature_jti_table(metadata)
+audit_log = audit_table(metadata)
 outbox_events = outbox_table(metadata)
 
 
@@ -431,17 +433,7 @@ class RepresentationEvent(Base):
 
 
 class AuditEntry(Base):
-    """Every state change of an account, role or key: who, for whom, what, when, which request."""
+    """A security event: who, for whom, what, when, from where, in which request, and whether
+    it was allowed (``kit.audit``; append-only, the database refuses changes)."""
 
-    __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_object", "object_type", "object_id", "id"),)
-
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
-    actor: Mapped[str] = mapped_column(String(200))
-    on_behalf_of: Mapped[str | None] = mapped_column(String(200))
-    action: Mapped[str] = mapped_column(String(60))
-    object_type: Mapped[str] = mapped_column(String(40))
-    object_id: Mapped[str] = mapped_column(String(100))
-    details: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
-    request_id: Mapped[str | None] = mapped_column(String(128))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    __table__ = audit_log

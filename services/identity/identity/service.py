@@ -36,6 +36,14 @@ async def create_client(session: AsyncSession, data: ClientCreate, created_by: s
     repository.add(session, client)
     await session.flush()
     await session.refresh(client)
+    audit.record(
+        session,
+        actor=created_by,
+        action="client.created",
+        object_type="client",
+        object_id=client.client_id,
+        details={"name": client.name, "scopes": client.scopes},
+    )
     return ClientCreated(**client_out(client).model_dump(), client_secret=secret)
 
 

@@ -165,6 +165,8 @@ ROWS = [
     Row("GET", "/v1/clients/{client}", ADMIN_ONLY),
     Row("POST", "/v1/clients/{client}/secret", ADMIN_ONLY),
     Row("POST", "/v1/clients/{client_to_disable}/disable", ADMIN_ONLY),
+    # Audit log
+    Row("GET", "/v1/audit-events", ADMIN_ONLY, lambda w: {"params": {"action": "login"}}),
 ]
 
 

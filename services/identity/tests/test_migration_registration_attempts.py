@@ -35,7 +35,7 @@ async def test_pending_registrations_move_and_legal_persons_become_unverified(pg
 
 
 async def _upgrade_with_data_then_down(url: str) -> None:
-    await asyncio.to_thread(migrate, url, ["identity"], "0003_signature_jtis")
+    await asyncio.to_thread(migrate, url, ["identity"], "0003")
     pending, active, legal, code_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     number, pending_code = mobile(), national_code()
     for statement, params in (
@@ -79,6 +79,6 @@ async def _upgrade_with_data_then_down(url: str) -> None:
     assert parties == {active: "active", legal: "pending"}
     assert await _run(url, "SELECT count(*) FROM identity.accounts") == [(1,)]
 
-    await asyncio.to_thread(downgrade, url, "identity", "0003_signature_jtis")
+    await asyncio.to_thread(downgrade, url, "identity", "0003")
     assert await _run(url, "SELECT count(*) FROM identity.verification_codes") == [(0,)]
     assert dict(await _run(url, "SELECT id, status FROM identity.parties")) == parties

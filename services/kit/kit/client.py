@@ -11,6 +11,8 @@ from typing import Any
 import httpx
 from pydantic import BaseModel
 
+from kit.audit_models import AuditEventPage
+
 
 class Health(BaseModel):
     status: str
@@ -54,3 +56,15 @@ class ServiceClient:
 
     async def ready(self) -> Readiness:
         return Readiness.model_validate((await self._request("GET", "/ready")).json())
+
+    async def audit_events(
+        self, token: str, *, cursor: str | None = None, limit: int = 50, **filters: str
+    ) -> AuditEventPage:
+        """A page of the service's security audit log (an admin token); ``filters``: actor,
+        on_behalf_of, action, object_type, object_id, outcome, request_id, ``from_``, to."""
+        params = {("from" if k == "from_" else k): v for k, v in filters.items()}
+        params.update({"limit": str(limit), **({"cursor": cursor} if cursor else {})})
+        response = await self._request(
+            "GET", "/v1/audit-events", params=params, headers={"Authorization": f"Bearer {token}"}
+        )
+        return AuditEventPage.model_validate(response.json())

@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kit.access import LATENCY, REQUESTS, AccessLog, access_log
 from kit.errors import problem_body
-from kit.request_context import REQUEST_ID_HEADER, current_request_id, set_request_id
+from kit.request_context import REQUEST_ID_HEADER, current_request_id, set_client, set_request_id
 
 __all__ = [
     "LATENCY",
@@ -94,12 +94,15 @@ class RequestContextMiddleware:
             else:
                 await self.app(scope, receive, send)
             return
-        incoming = None
+        incoming = user_agent = None
         for key, value in scope["headers"]:
             if key == b"x-request-id":
                 incoming = value.decode("latin-1")
-                break
+            elif key == b"user-agent":
+                user_agent = value.decode("latin-1")
         rid = set_request_id(incoming)
+        client = scope.get("client")
+        set_client(client[0] if client else None, user_agent)
         rid_header = (_REQUEST_ID_HEADER, rid.encode())
         status = 500
         started = False

@@ -1,4 +1,5 @@
-"""The request ID of the request being served, for logs, problems and outgoing calls."""
+"""The request being served: its ID (for logs, problems and outgoing calls) and where it came
+from (the client address and user agent, for the audit log)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import secrets
 from contextvars import ContextVar
 
 _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+_client_address: ContextVar[str | None] = ContextVar("client_address", default=None)
+_user_agent: ContextVar[str | None] = ContextVar("user_agent", default=None)
 _VALID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 REQUEST_ID_HEADER = "x-request-id"
 
@@ -45,3 +48,20 @@ def set_request_id(value: str | None) -> str:
     rid = value if value and _VALID.match(value) else _mint()
     _request_id.set(rid)
     return rid
+
+
+def current_client_address() -> str | None:
+    """The address the request came from (``request.client.host``); behind the gateway, the
+    forwarded address of the original caller."""
+    return _client_address.get()
+
+
+def current_user_agent() -> str | None:
+    return _user_agent.get()
+
+
+def set_client(address: str | None, user_agent: str | None) -> None:
+    """Called by the request middleware for every request, so a value never leaks from the
+    previous request served by the same task."""
+    _client_address.set(address)
+    _user_agent.set(user_agent)

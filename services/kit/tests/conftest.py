@@ -19,7 +19,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from identity.crypto import new_es256_key
 from identity.tokens import sign_access_token
+from kit import audit
 from kit.app import ServiceSpec, create_service_app
+from kit.audit_api import audit_router
 from kit.auth import PrincipalDep, TokenVerifier
 from kit.db import SessionDep, service_metadata, statement_connection
 from kit.errors import ProblemError
@@ -35,6 +37,7 @@ AUDIENCE = "panjereh"
 metadata = service_metadata(SCHEMA)
 keys_table = idempotency_table(metadata)
 jtis_table = signature_jti_table(metadata)
+audit_log = audit.audit_table(metadata)
 
 
 class Base(DeclarativeBase):
@@ -120,6 +123,23 @@ async def list_widgets(
     return Page[WidgetOut](items=[WidgetOut(id=w.id, seq=w.seq, name=w.name) for w in rows], next=next_url)
 
 
+@router.post("/widgets/{seq}/inspect", status_code=204)
+async def inspect_widget(seq: int, request: Request, session: SessionDep, principal: PrincipalDep) -> None:
+    """Audited: an inspection by the caller is recorded; seq 0 is refused, and its refusal
+    recorded apart from the rolled-back transaction."""
+    fields = {
+        "actor": principal.actor or principal.subject,
+        "on_behalf_of": principal.subject,
+        "action": "widget.inspect",
+        "object_type": "widget",
+        "object_id": seq,
+    }
+    if seq == 0:
+        await audit.record_apart(request.app.state.sessionmaker, audit_log, outcome="refused", **fields)
+        raise Teapot("Widget 0 is not inspected.")
+    await audit.record(session, audit_log, details={"note": "looked"}, **fields)
+
+
 @router.get("/widgets/count")
 async def count_widgets(session: SessionDep, name: str) -> dict[str, int]:
     count = await session.scalar(select(func.count()).select_from(Widget).where(Widget.name == name))
@@ -202,7 +222,7 @@ def build_app(database_url: str, keys: SigningKeys, **overrides: Any) -> FastAPI
         version="0",
         service_dir=Path(__file__).parent,
         settings_factory=lambda: settings,
-        routers=[router],
+        routers=[router, audit_router(audit_log)],
         idempotency_table=keys_table,
         on_startup=[_use_test_keys],
         check_migrations=False,

@@ -7,13 +7,14 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from kit.app import ServiceSpec, create_service_app
+from kit.audit_api import audit_router
 from kit.signatures import jti_purger
 from orders.cars import api as cars_api
 from orders.config import Settings
 from orders.files import api as files_api
 from orders.files import expiry
 from orders.files.charges import load_rates
-from orders.models import idempotency_keys, signature_jtis
+from orders.models import audit_log, idempotency_keys, signature_jtis
 from orders.products import api as products_api
 from orders.reference import api as reference_api
 from orders.reference import data_files, loading
@@ -36,7 +37,13 @@ SPEC = ServiceSpec(
     version="0.1.0",
     service_dir=Path(__file__).resolve().parent.parent,
     settings_factory=Settings,
-    routers=[reference_api.router, files_api.router, products_api.router, cars_api.router],
+    routers=[
+        reference_api.router,
+        files_api.router,
+        products_api.router,
+        cars_api.router,
+        audit_router(audit_log),
+    ],
     idempotency_table=idempotency_keys,
     tags=[
         {
@@ -51,6 +58,10 @@ SPEC = ServiceSpec(
         {
             "name": "cars of Iranians abroad",
             "description": "The Mikhak feed, eligibility and the case-permit inquiry (seed 001).",
+        },
+        {
+            "name": "audit",
+            "description": "The security audit log (admin scope): approvals, rejections, final registrations.",
         },
         {
             "name": "reference data",

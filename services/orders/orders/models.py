@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import DeclarativeBase
 
+from kit.audit import audit_table
 from kit.db import service_metadata
 from kit.idempotency import idempotency_table
 from kit.outbox import outbox_table
@@ -13,6 +14,7 @@ metadata = service_metadata("orders")
 idempotency_keys = idempotency_table(metadata)
 signature_jtis = signature_jti_table(metadata)
 outbox_events = outbox_table(metadata)
+audit_log = audit_table(metadata)
 
 
 class Base(DeclarativeBase):
@@ -26,5 +28,5 @@ from orders.files import models as _files_models  # noqa: E402
 from orders.products import models as _products_models  # noqa: E402
 from orders.reference import models as _reference_models  # noqa: E402
 
-__all__ = ["Base", "idempotency_keys", "metadata", "outbox_events"]
+__all__ = ["Base", "audit_log", "idempotency_keys", "metadata", "outbox_events"]
 del _reference_models, _files_models, _products_models, _cars_models

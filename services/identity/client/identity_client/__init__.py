@@ -12,9 +12,12 @@ from identity_client.models import (
     Scope,
     TokenResponse,
 )
+from kit.audit_models import AuditEvent, AuditEventPage  # GET /v1/audit-events: IdentityClient.audit_events
 
 __all__ = [
     "SCOPES",
+    "AuditEvent",
+    "AuditEventPage",
     "ClientCreate",
     "ClientCreated",
     "ClientOut",

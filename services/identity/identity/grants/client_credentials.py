@@ -9,14 +9,14 @@ from fastapi import Request
 from identity_client.models import TokenResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identity import service
+from identity import audit, service
 from identity.exceptions import InvalidClient, InvalidTokenRequest
 from identity.tokens import issue_access_token
 
 GRANT_TYPE = "client_credentials"
 
 
-def _basic_credentials(request: Request) -> tuple[str, str] | None:
+def basic_credentials(request: Request) -> tuple[str, str] | None:
     header = request.headers.get("authorization", "")
     if header[:6].lower() != "basic ":
         return None
@@ -32,7 +32,7 @@ async def handle(request: Request, session: AsyncSession, form: dict[str, str]) 
     """HTTP Basic (preferred) or ``client_id``/``client_secret`` in the form, never both.
     The token's ``sub`` is ``client:<client_id>``."""
     client_id, client_secret = form.get("client_id"), form.get("client_secret")
-    basic = _basic_credentials(request)
+    basic = basic_credentials(request)
     if basic and (client_id or client_secret):
         raise InvalidTokenRequest("Authenticate with HTTP Basic or with form fields, not both.")
     if basic:
@@ -45,5 +45,14 @@ async def handle(request: Request, session: AsyncSession, form: dict[str, str]) 
         request.app.state,
         subject=f"client:{client.client_id}",
         claims={"client_id": client.client_id, "scope": " ".join(scopes)},
+    )
+    subject = f"client:{client.client_id}"
+    audit.record(
+        session,
+        actor=subject,
+        action="token.client-credentials",
+        object_type="client",
+        object_id=client.client_id,
+        details={"scope": " ".join(scopes)},
     )
     return TokenResponse(access_token=token, expires_in=ttl, scope=" ".join(scopes))

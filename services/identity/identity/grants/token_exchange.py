@@ -40,7 +40,7 @@ from identity_client.representations import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identity import representation
+from identity import audit, representation
 from identity.claims import party_claims
 from identity.exceptions import InvalidGrant, InvalidTokenRequest
 from identity.models import Party
@@ -129,4 +129,13 @@ async def handle(request: Request, session: AsyncSession, form: dict[str, str]) 
             "access_level": AccessLevel.FULL.value,
         }
     token, ttl = await issue_access_token(request.app.state, subject=subject, claims=claims)
+    audit.record(
+        session,
+        actor=subject_of(agent),
+        on_behalf_of=subject,
+        action="token.exchange",
+        object_type="legal-person" if subject_token_type == LEGAL_PERSON_TOKEN_TYPE else "representation",
+        object_id=subject_id,
+        details={"scope": scope, "access_level": claims["access_level"], "act": claims["act"]},
+    )
     return TokenResponse(access_token=token, expires_in=ttl, scope=scope, issued_token_type=ACCESS_TOKEN_TYPE)

@@ -1,10 +1,11 @@
 """Contract of the orders service. Models and calls grow with the service's API."""
 
+from kit.audit_models import AuditEvent, AuditEventPage
 from kit.client import ServiceClient
 
 
 class OrdersClient(ServiceClient):
-    """Async client for orders."""
+    """Async client for orders (``audit_events``: the admin query of the audit log)."""
 
 
-__all__ = ["OrdersClient"]
+__all__ = ["AuditEvent", "AuditEventPage", "OrdersClient"]

@@ -1,6 +1,6 @@
 """signature_jtis: the one-time IDs of signed requests, refused when seen again
 
-Revision ID: 0008_signature_jtis
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-03 14:00:00
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008_signature_jtis"
+revision: str = "0008"
 down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

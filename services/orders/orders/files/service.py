@@ -18,6 +18,7 @@ from kit.auth import Principal
 from kit.clock import now_utc, today_tehran
 from kit.outbox import publish
 from kit.request_context import current_request_id
+from orders import audit
 from orders.cars import service as cars
 from orders.files import charges, records, repository
 from orders.files.access import PERSONAL_CAR, SYSTEM_ACTOR, actor_of, ensure_applicant, shown_status
@@ -510,6 +511,9 @@ async def register(ctx: Context, file: OrderFile, validity_months: int, signer: 
         kid=kid,
         validity_months=validity_months,
     )
+    await audit.record(
+        ctx.session, ctx.principal, "order-file.final-registration", "order-file", file.id, kid=kid
+    )
     return file
 
 
@@ -525,6 +529,7 @@ async def approve(ctx: Context, file: OrderFile) -> OrderFile:
         file.approved_on = today
         file.expires_on = add_months(today, file.validity_months or 6)
     await _transition(ctx, file, "approved", "approved", expires_on=file.expires_on.isoformat())
+    await audit.record(ctx.session, ctx.principal, "order-file.approved", "order-file", file.id)
     await _event(
         ctx.session,
         "order.approved",
@@ -544,6 +549,9 @@ async def reject(ctx: Context, file: OrderFile, reason: str) -> OrderFile:
     file.reviewed_at = now_utc()
     file.rejection_reason = reason
     await _transition(ctx, file, "rejected", "rejected", reason=reason)
+    await audit.record(
+        ctx.session, ctx.principal, "order-file.rejected", "order-file", file.id, reason=reason
+    )
     await _event(ctx.session, "order.rejected", file, reason=reason)
     return file
 

@@ -53,7 +53,7 @@ from kit.identifiers import normalise_digits
 from kit.outbox import publish
 from kit.request_context import current_request_id
 from kit.urls import public_location
-from orders import conflicts, documents
+from orders import audit, conflicts, documents
 from orders.models import outbox_events
 from orders.officers import is_mimt_officer
 from orders.products import codes, repository
@@ -712,6 +712,7 @@ async def approve_request(
     request.decided_at = now
     await session.flush()
     await _event(session, request, "approved", principal)
+    await audit.record(session, principal, "product-request.approved", "product-request", request.id)
     return request
 
 
@@ -732,6 +733,9 @@ async def reject_request(
     request.decided_at = now_utc()
     await session.flush()
     await _event(session, request, "rejected", principal)
+    await audit.record(
+        session, principal, "product-request.rejected", "product-request", request.id, reason=reason
+    )
     return request
 
 

@@ -17,8 +17,8 @@ managers the registry does not name are then removed.
 Downgrade drops the attempts (pending registrations are lost; people register
 again) and leaves unverified legal persons pending.
 
-Revision ID: 0003_registration_attempts
-Revises: 0003_signature_jtis
+Revision ID: 0004
+Revises: 0003
 """
 
 from collections.abc import Sequence
@@ -26,8 +26,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_registration_attempts"
-down_revision: str | None = "0003_signature_jtis"
+revision: str = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
