@@ -46,7 +46,7 @@ migrate: install ## Migrate every service to head (DATABASE_URL, else the .data/
 bench: install ## Run every benchmark under bench/ (prints ratios against its baseline)
 	$(BIN)/python bench/run_all.py
 
-bench-quick: install ## Every benchmark for a second a target, targets not judged: does each still run?
+bench-quick: install ## Every benchmark, 2 s a target, targets not judged: does each still run?
 	$(BIN)/python bench/run_all.py --quick
 
 clean: ## Remove the virtualenv and local data

@@ -8,7 +8,7 @@ This exits 0 when all passed, 1 when one missed its targets and 2 when one
 could not run.
 
 ``--quick`` runs each with ``--smoke``: everything it needs started, each target
-measured for a second, the targets not judged. It exits 0 when every benchmark
+measured for two seconds, the targets not judged. It exits 0 when every benchmark
 ran with no failed request and 2 otherwise: CI runs it (``make bench-quick``) so
 that a benchmark which no longer starts fails there, not months later.
 """
