@@ -9,7 +9,7 @@ could not run.
 
 ``--quick`` runs each with ``--smoke``: everything it needs started, each target
 measured for two seconds, the targets not judged. It exits 0 when every benchmark
-ran with no failed request and 2 otherwise: CI runs it (``make bench-quick``) so
+ran with every answer 2xx and 2 otherwise: CI runs it (``make bench-quick``) so
 that a benchmark which no longer starts fails there, not months later.
 """
 

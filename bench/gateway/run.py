@@ -16,7 +16,7 @@ with a limit the load never reaches.
 Targets: through the gateway >= 0.7x the direct requests/s (both connection
 counts) and <= 1 ms added p50 at 1 connection. Exit status 0: targets met;
 1: targets missed; 2: the benchmark could not run. ``--smoke``: 2 s per
-measurement, targets not judged (0 unless it could not run or a request failed).
+measurement, targets not judged (0 unless it could not run or an answer was not 2xx).
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ Targets: read >= 0.5x the baseline requests/s, create >= 0.3x, list p99 at 1M
 <= 1.2x the p99 at 10k (at each connection count), no failed request. Exit
 status 0: targets met; 1: targets missed; 2: the benchmark could not run.
 ``--smoke``: 200 and 2,000 files, 2 s per measurement, ABBA once, targets not
-judged (0 unless it could not run or a request failed).
+judged (0 unless it could not run or an answer was not 2xx).
 """
 
 from __future__ import annotations

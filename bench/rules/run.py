@@ -22,7 +22,7 @@ request.
 Target: lookup and calculation each >= 0.5x the hello requests/s, at both
 connection counts, with no failed request. Exit status 0: targets met;
 1: targets missed; 2: the benchmark could not run. ``--smoke``: 2 s per
-measurement, targets not judged (0 unless it could not run or a request failed).
+measurement, targets not judged (0 unless it could not run or an answer was not 2xx).
 """
 
 from __future__ import annotations
