@@ -10,10 +10,10 @@ INSTALL_INPUTS := requirements-dev.txt constraints.txt services/kit/pyproject.to
 	$(foreach s,$(SERVICES),services/$(s)/pyproject.toml services/$(s)/client/pyproject.toml)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format openapi migrate bench clean
+.PHONY: help install run test lint format openapi migrate bench bench-quick clean
 
 help: ## List the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 install: $(STAMP) ## Create .venv and install every package and the dev tools
 
@@ -45,6 +45,9 @@ migrate: install ## Migrate every service to head (DATABASE_URL, else the .data/
 
 bench: install ## Run every benchmark under bench/ (prints ratios against its baseline)
 	$(BIN)/python bench/run_all.py
+
+bench-quick: install ## Every benchmark, 2 s a target, targets not judged: does each still run?
+	$(BIN)/python bench/run_all.py --quick
 
 clean: ## Remove the virtualenv and local data
 	rm -rf $(VENV) .data .pytest_cache .ruff_cache

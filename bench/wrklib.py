@@ -11,6 +11,7 @@ measurement and saving the results.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import json
@@ -33,6 +34,9 @@ REPO = BENCH.parent
 RESULTS = BENCH / "results"
 LUA = BENCH / "report.lua"
 WARMUP_SECONDS = 3
+SMOKE_SECONDS = 2  # per measurement and warm-up with --smoke (in 1 s a loaded machine finished none)
+# Five servers importing at once on two busy cores took over 30 s to answer /health.
+START_TIMEOUT_SECONDS = 120
 # How every service is served in production, one worker per process.
 UVICORN_ARGS = ["--host", "127.0.0.1", "--no-access-log", "--loop", "uvloop", "--http", "httptools"]
 
@@ -160,7 +164,7 @@ def start_uvicorn(
 
 def wait_until_ok(name: str, url: str, process: subprocess.Popen[bytes], log: Path) -> None:
     try:
-        wait_healthy(name, url, process, timeout=30)
+        wait_healthy(name, url, process, timeout=START_TIMEOUT_SECONDS)
     except ProcessStartError as exc:
         raise BenchError(f"{exc}; see {log}") from exc
 
@@ -254,6 +258,28 @@ def measure_abba(
         }
         runs[name].append(result)
     return [combine(runs[name]) for name in targets]
+
+
+def add_smoke_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help=f"start everything and measure each target for {SMOKE_SECONDS} s: the figures are shown, "
+        "the targets not judged; exit 0 unless the benchmark could not run or a request got no 2xx",
+    )
+
+
+def smoke_outcome(results: Sequence[Result]) -> int:
+    """The exit status of a --smoke run that measured ``results``: 2 when a target answered
+    other than 2xx or not at all. Socket errors (timeouts of an overloaded machine) are shown,
+    not fatal: the run is too short to judge them."""
+    failed = [f"{r.target}@{r.connections}" for r in results if r.non_2xx or not r.requests]
+    if failed:
+        say(f"SMOKE: ERROR: non-2xx answers at {', '.join(failed)}")
+        return 2
+    timeouts = sum(r.socket_errors for r in results)
+    say(f"SMOKE: ran, every answer 2xx ({timeouts} socket errors or timeouts); targets not judged")
+    return 0
 
 
 def warm_up(wrk: str, targets: dict[str, Target], seconds: int = WARMUP_SECONDS) -> None:

@@ -1,6 +1,6 @@
 """Order-registration files: the orders service against raw asyncpg, and the list at 10k and 1M files.
 
-    .venv/bin/python bench/orders/run.py [--duration 10] [--quick]
+    .venv/bin/python bench/orders/run.py [--duration 10] [--quick | --smoke]
 
 Starts PostgreSQL (embedded, unless DATABASE_URL is set) with two fresh migrated
 databases, identity, rules and orders on the first and a second orders on the
@@ -32,6 +32,8 @@ kept), with the CPU per request of the serving process:
 Targets: read >= 0.5x the baseline requests/s, create >= 0.3x, list p99 at 1M
 <= 1.2x the p99 at 10k (at each connection count), no failed request. Exit
 status 0: targets met; 1: targets missed; 2: the benchmark could not run.
+``--smoke``: 200 and 2,000 files, 2 s per measurement, ABBA once, targets not
+judged (0 unless it could not run or an answer was not 2xx).
 """
 
 from __future__ import annotations
@@ -57,13 +59,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for wrkl
 
 from wrklib import (
     REPO,
+    SMOKE_SECONDS,
+    WARMUP_SECONDS,
     BenchError,
     Result,
     Target,
+    add_smoke_option,
     ensure_wrk,
     measure_abba,
     save,
     say,
+    smoke_outcome,
     start_uvicorn,
     wait_until_ok,
     warm_up,
@@ -88,6 +94,7 @@ LIST_CONNECTIONS = (1, 50)
 LIST_ROUNDS = 2  # ABBA twice for the list p99s
 SIZES = (10_000, 1_000_000)
 QUICK_SIZES = (2_000, 100_000)
+SMOKE_SIZES = (200, 2_000)
 MERCHANT_EVERY = 100  # every 100th seeded row is the reading merchant's
 OTHER_OWNERS = 5_000
 TOKEN_TTL_SECONDS = 3600
@@ -232,7 +239,15 @@ def migrated_databases(count: int) -> Iterator[list[str]]:
         yield urls
 
 
-def measure(database_urls: list[str], *, duration: int, sizes: tuple[int, int], logs: Path) -> Measured:
+def measure(
+    database_urls: list[str],
+    *,
+    duration: int,
+    warmup: int,
+    list_rounds: int,
+    sizes: tuple[int, int],
+    logs: Path,
+) -> Measured:
     wrk = ensure_wrk()
     database_url, large_database_url = database_urls
     ports = {name: free_port() for name in ("identity", "rules", "orders", "orders-large", "raw")}
@@ -311,7 +326,7 @@ def measure(database_urls: list[str], *, duration: int, sizes: tuple[int, int], 
         }
         for targets in (lists, *pairs.values()):
             check(targets)
-        warm_up(wrk, {**lists, **pairs["read"]})
+        warm_up(wrk, {**lists, **pairs["read"]}, warmup)
         for connections in LIST_CONNECTIONS:
             results += measure_abba(
                 wrk,
@@ -319,12 +334,12 @@ def measure(database_urls: list[str], *, duration: int, sizes: tuple[int, int], 
                 connections=connections,
                 duration=duration,
                 processes=processes,
-                rounds=LIST_ROUNDS,
+                rounds=list_rounds,
             )
         results += measure_abba(
             wrk, pairs["read"], connections=CONNECTIONS, duration=duration, processes=processes
         )
-        warm_up(wrk, pairs["create"])
+        warm_up(wrk, pairs["create"], warmup)
         results += measure_abba(
             wrk, pairs["create"], connections=CONNECTIONS, duration=duration, processes=processes
         )
@@ -397,16 +412,30 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help=f"list at {QUICK_SIZES[0]:,} and {QUICK_SIZES[1]:,} files, not 10k and 1M",
     )
+    add_smoke_option(parser)
     args = parser.parse_args(argv)
-    sizes = QUICK_SIZES if args.quick else SIZES
+    sizes = SMOKE_SIZES if args.smoke else QUICK_SIZES if args.quick else SIZES
+    if args.smoke:
+        duration, warmup, list_rounds = SMOKE_SECONDS, SMOKE_SECONDS, 1
+    else:
+        duration, warmup, list_rounds = args.duration, WARMUP_SECONDS, LIST_ROUNDS
     logs = Path(tempfile.mkdtemp(prefix="panjereh-bench-"))
     try:
         with migrated_databases(2) as database_urls:
-            measured = measure(database_urls, duration=args.duration, sizes=sizes, logs=logs)
+            measured = measure(
+                database_urls,
+                duration=duration,
+                warmup=warmup,
+                list_rounds=list_rounds,
+                sizes=sizes,
+                logs=logs,
+            )
     except (BenchError, asyncpg.PostgresError, httpx.HTTPError, OSError) as exc:
         say(f"ERROR: {exc!r}; process logs in {logs}")
         return 2
     passed = report(measured)
+    if args.smoke:
+        return smoke_outcome(measured.results)
     out = save(
         "orders",
         {

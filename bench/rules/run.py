@@ -1,6 +1,6 @@
 """Rules service throughput against a FastAPI hello endpoint, in the same run.
 
-    .venv/bin/python bench/rules/run.py [--duration 10]
+    .venv/bin/python bench/rules/run.py [--duration 10] [--smoke]
 
 Starts PostgreSQL (embedded, unless DATABASE_URL is set) with a fresh migrated
 database, the rules service and, as the baseline, a minimal FastAPI app with
@@ -21,7 +21,8 @@ request.
 
 Target: lookup and calculation each >= 0.5x the hello requests/s, at both
 connection counts, with no failed request. Exit status 0: targets met;
-1: targets missed; 2: the benchmark could not run.
+1: targets missed; 2: the benchmark could not run. ``--smoke``: 2 s per
+measurement, targets not judged (0 unless it could not run or an answer was not 2xx).
 """
 
 from __future__ import annotations
@@ -40,14 +41,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for wrkl
 
 from wrklib import (
     REPO,
+    SMOKE_SECONDS,
+    WARMUP_SECONDS,
     BenchError,
     Result,
     Target,
+    add_smoke_option,
     ensure_wrk,
     measure_abba,
     migrated_database,
     save,
     say,
+    smoke_outcome,
     start_uvicorn,
     wait_until_ok,
     warm_up,
@@ -65,7 +70,7 @@ TARGETS = ("hello", "lookup", "calculation")
 MEASURED = ("lookup", "calculation")
 
 
-def measure(database_url: str, *, duration: int, logs: Path) -> list[Result]:
+def measure(database_url: str, *, duration: int, warmup: int, logs: Path) -> list[Result]:
     wrk = ensure_wrk()
     rules_port, hello_port = free_port(), free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "INFO", "PANJEREH_SANDBOX": "0"}
@@ -98,7 +103,7 @@ def measure(database_url: str, *, duration: int, logs: Path) -> list[Result]:
                     f"{name} {target.method} {target.url}: {check.status_code} {check.text[:300]}"
                 )
 
-        warm_up(wrk, targets)
+        warm_up(wrk, targets, warmup)
         processes = {"rules": rules.pid, "hello": hello.pid}
         results = []
         for connections in CONNECTIONS:
@@ -147,15 +152,19 @@ def report(results: list[Result]) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per measurement (default 10)")
+    add_smoke_option(parser)
     args = parser.parse_args(argv)
+    duration, warmup = (SMOKE_SECONDS, SMOKE_SECONDS) if args.smoke else (args.duration, WARMUP_SECONDS)
     logs = Path(tempfile.mkdtemp(prefix="panjereh-bench-"))
     try:
         with migrated_database("panjereh_bench") as database_url:
-            results = measure(database_url, duration=args.duration, logs=logs)
+            results = measure(database_url, duration=duration, warmup=warmup, logs=logs)
     except BenchError as exc:
         say(f"ERROR: {exc}")
         return 2
     passed = report(results)
+    if args.smoke:
+        return smoke_outcome(results)
     by = {(r.target, r.connections): r for r in results}
     ratios = {
         f"{target}/hello@{connections}": by[(target, connections)].rps / by[("hello", connections)].rps
