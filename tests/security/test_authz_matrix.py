@@ -294,6 +294,14 @@ ROWS: dict[str, Row] = {
         lambda w: {"json": {"national_code": w.outsider.data["national_code"]}},
     ),
     "DELETE /identity/v1/sandbox/mobile-owners/{mobile}": Row(lambda w: {"mobile": w.sandbox_mobile}, PUBLIC),
+    "PUT /identity/v1/sandbox/companies/{national_id}": Row(
+        lambda w: {"national_id": w.sandbox_company},
+        PUBLIC,
+        lambda w: {"json": {"name": "Sherkat", "registration_number": "1", "managers": []}},
+    ),
+    "DELETE /identity/v1/sandbox/companies/{national_id}": Row(
+        lambda w: {"national_id": w.sandbox_company}, PUBLIC
+    ),
     # IDs that are their own capability: an unknown one is 404 whoever asks.
     "POST /identity/v1/registrations/{registration_id}/code": Row(_random("registration_id"), UNKNOWN),
     "POST /identity/v1/registrations/{registration_id}/confirm": Row(

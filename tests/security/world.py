@@ -150,6 +150,7 @@ class World:
     mikhak_case_id: str
     rule_id: str  # a rule of the rules service (public law)
     sandbox_mobile: str  # a mobile number nobody registered, for the sandbox ownership rows
+    sandbox_company: str  # a national ID nobody registered, for the sandbox registry rows
 
     def headers(self, caller: str) -> dict[str, str]:
         """The Authorization header of ``caller`` (one of ``CALLERS``)."""
@@ -310,14 +311,23 @@ def legal_national_id() -> str:
 
 
 async def legal_person(http: httpx.AsyncClient, manager: Person) -> dict[str, Any]:
-    """A legal person ``manager`` registers and manages.
-
-    Kept apart on purpose: registering a legal person is to become pending until a company
-    registry confirms the manager; adapt this one function when it does."""
+    """A legal person ``manager`` registers and manages: the sandbox companies registry
+    first names them its manager (only the registry's managers can register a company)."""
+    national_id = legal_national_id()
+    ok(
+        await http.put(
+            f"/identity/v1/sandbox/companies/{national_id}",
+            json={
+                "name": f"Sherkat {uuid.uuid4().hex[:6]}",
+                "registration_number": str(random.randint(10_000, 999_999)),
+                "managers": [manager.data["national_code"]],
+            },
+        )
+    )
     return ok(  # type: ignore[no-any-return]
         await http.post(
             "/identity/v1/legal-persons",
-            json={"national_id": legal_national_id(), "name": f"Sherkat {uuid.uuid4().hex[:6]}"},
+            json={"national_id": national_id},
             headers=idempotent(manager.headers),
         ),
         201,
@@ -531,4 +541,5 @@ async def build_world(http: httpx.AsyncClient, gateway: str, admin_credentials: 
         mikhak_case_id=case_id,
         rule_id=str(rules["items"][0]["id"]),
         sandbox_mobile=mobile(),
+        sandbox_company=legal_national_id(),
     )
