@@ -238,22 +238,6 @@ class LoginFailed(ProblemError):
     title_fa = "کد ملی یا گذرواژه نادرست است"
 
 
-class AccountLocked(ProblemError):
-    """Too many failed logins in a row: locked for a growing time (``Retry-After``)."""
-
-    status = 429
-    code = "account-locked"
-    title = "Too many failed logins; try again later"
-    title_fa = "به دلیل تلاش‌های ناموفق، حساب موقتا قفل است"
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(
-            f"Too many failed logins. Try again in {retry_after} second(s).",
-            headers={"Retry-After": str(retry_after)},
-            retry_after=retry_after,
-        )
-
-
 class AccountNotActive(ProblemError):
     status = 403
     code = "account-not-active"

@@ -11,6 +11,7 @@ from identity_client.login import (
     LoginChallenge,
     LoginRequest,
     LoginVerify,
+    PasswordConfirm,
     SmsCodeSent,
     SsoStart,
     TotpEnrolment,
@@ -148,12 +149,14 @@ async def get_two_factor(user: CurrentUser, session: SessionDep) -> TwoFactorSta
     "/v1/me/two-factor/totp",
     summary="Start setting up an authenticator app (TOTP), the stronger choice",
     response_model=TotpEnrolment,
-    responses=_problems(401, 403, 409),
+    responses=_problems(401, 403, 409, 422),
 )
 async def start_totp(
-    user: CurrentUser, request: Request, response: Response, session: SessionDep
+    data: PasswordConfirm, user: CurrentUser, request: Request, response: Response, session: SessionDep
 ) -> TotpEnrolment:
-    """Answers a new secret and its `otpauth://` URI (show it as a QR code;
+    """Needs the current password (422 `password-wrong` otherwise, counted as a
+    failed login): an access token alone cannot change the second factor.
+    Answers a new secret and its `otpauth://` URI (show it as a QR code;
     issuer "Panjereh", the national code masked). The secret is stored
     encrypted and stays pending until `POST /v1/me/two-factor/totp/confirm`.
     Calling again replaces a pending secret.
@@ -162,7 +165,7 @@ async def start_totp(
     the number taken over by a SIM swap. 409 when a second factor is already
     on: turn it off first."""
     _no_store(response)
-    return await two_factor.start_totp(request, session, user)
+    return await two_factor.start_totp(request, session, user, data.password)
 
 
 @router.post(
@@ -182,14 +185,18 @@ async def confirm_totp(
     "/v1/me/two-factor/sms",
     summary="Send a code to your mobile (to turn SMS on, or off)",
     response_model=SmsCodeSent,
-    responses=_problems(401, 403, 409, 429),
+    responses=_problems(401, 403, 409, 422, 429),
 )
-async def send_sms_code(user: CurrentUser, request: Request, session: SessionDep) -> SmsCodeSent:
-    """Sends a 4-digit code (valid 2 minutes) to the account's mobile. Confirm
+async def send_sms_code(
+    data: PasswordConfirm, user: CurrentUser, request: Request, session: SessionDep
+) -> SmsCodeSent:
+    """Needs the current password (422 `password-wrong` otherwise, counted as a
+    failed login): an access token alone cannot change the second factor.
+    Sends a 4-digit code (valid 2 minutes) to the account's mobile. Confirm
     it at `POST /v1/me/two-factor/sms/confirm` to turn SMS on, or give it to
     `DELETE /v1/me/two-factor` to turn SMS off. Prefer an authenticator app
     (`POST /v1/me/two-factor/totp`): SMS can be intercepted."""
-    return await two_factor.send_sms_code(request, session, user)
+    return await two_factor.send_sms_code(request, session, user, data.password)
 
 
 @router.post(
