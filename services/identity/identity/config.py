@@ -79,8 +79,8 @@ class Settings(ServiceSettings):
     sso_redirect_uris: list[str] = Field(default_factory=list)
     sso_login_ttl_seconds: int = Field(default=600, ge=60, le=1800)
 
-    # Password recovery (identity.recovery): an attempt lives `recovery_ttl_seconds` with
-    # `recovery_max_attempts` tries; at most `recovery_max_per_national_code_per_hour` attempts
+    # Password recovery (identity.recovery): by SMS an attempt lives as long as its code, by
+    # My Government `recovery_ttl_seconds`; `recovery_max_attempts` tries either way; at most `recovery_max_per_national_code_per_hour` attempts
     # for one national code and `recovery_max_per_requester_per_hour` from one requester.
     recovery_ttl_seconds: int = Field(default=600, ge=120, le=3600)
     recovery_max_attempts: int = Field(default=5, ge=1)
