@@ -18,7 +18,7 @@ from identity.models import AuditEntry, LoginThrottle, Party, PasswordRecovery
 from identity.testing import PASSWORD, make_user, mobile, national_code
 from kit.testing import free_port, serve
 
-NEW_PASSWORD = "Kavir-Lut-2041!"
+NEW_PASSWORD = "Zagros-Peak-4410?"
 START = "/v1/password-recovery"
 
 
