@@ -160,7 +160,7 @@ async def confirm_sms(request: Request, session: AsyncSession, party: Party, cod
 async def disable(request: Request, session: AsyncSession, party: Party, data: TwoFactorDisable) -> None:
     """Turn the second factor off: the password and a code of the current method.
 
-    A wrong password counts as a failed login (and the lockout applies).
+    A wrong password counts as a failed login (under the login back-off).
     """
     await _require_password(request, session, party, data.password)
     account = await _account(session, party)
