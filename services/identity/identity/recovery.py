@@ -27,6 +27,12 @@ so a recovery with no code behind it fails exactly like one with a wrong
 code. The limits on starting (``recovery_max_per_national_code_per_hour``,
 ``recovery_max_per_requester_per_hour``) count these rows, which exist for
 unknown codes too. Every step is audited.
+
+Known limits: for a registered code the answer also waits for the ownership
+inquiry and the SMS adapter (milliseconds in the sandbox; a real provider's
+latency shows), which sending through a queue would hide; and whoever knows a
+national code can use up its hourly recoveries by SMS, while My Government
+stays open to the owner.
 """
 
 from __future__ import annotations
