@@ -141,7 +141,7 @@ async def test_an_agent_registers_an_order_for_a_merchant_and_an_iranian_abroad_
     # Submitted (the fee from the rules service) and signed by the agent: under review.
     submitted = ok(await orders.post(f"{path}/submit", headers=agent.headers))
     assert submitted["fees"][0]["amount_rials"] > 0
-    raw, signature = f.signed(agent.key, {"validity_months": 6})
+    raw, signature = f.signed(agent.key, {"validity_months": 6}, submitted)
     registered = ok(
         await orders.post(f"{path}/final-registration", content=raw, headers={**agent.headers, **signature})
     )

@@ -172,7 +172,7 @@ async def test_merchant_grants_an_agent_who_acts_for_them_until_revoked(
             headers={
                 **bearer(merchant_token),
                 "Content-Type": "application/json",
-                SIGNATURE_HEADER: sign_detached(key, raw),
+                SIGNATURE_HEADER: sign_detached(key, raw, path="/identity/v1/representations"),
                 "Idempotency-Key": str(uuid.uuid4()),
             },
         ),

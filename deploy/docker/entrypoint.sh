@@ -44,8 +44,12 @@ case "$cmd" in
     # keep-alive above httpx's 5 s pool expiry, so a caller never reuses a
     # connection the server is closing; graceful shutdown below the pod's
     # terminationGracePeriodSeconds minus the preStop sleep.
+    # X-Forwarded-For is believed from FORWARDED_ALLOW_IPS only (settings.env:
+    # the gateway's pods), so a requester's address is the caller's, not the
+    # gateway's; uvicorn's own default, 127.0.0.1, suits one machine.
     exec uvicorn --factory "${service}.main:create_app" \
       --host "${HOST:-0.0.0.0}" --port "$port" \
+      --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" \
       --no-access-log --no-server-header \
       --timeout-keep-alive "${UVICORN_TIMEOUT_KEEP_ALIVE:-30}" \
       --timeout-graceful-shutdown "${UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN:-20}" \

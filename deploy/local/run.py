@@ -31,6 +31,9 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = ROOT / ".data" / "pg"
 DATABASE_NAME = "panjereh"
 GATEWAY_PORT = 8000
+# Prometheus metrics are on a port of their own, never on the API port: 9000 for the gateway,
+# 9001-9005 beside the services' 8001-8005.
+GATEWAY_METRICS_PORT = 9000
 PR_SET_PDEATHSIG = 1
 
 
@@ -75,6 +78,10 @@ def seed(database_url: str) -> list[str]:
     return lines
 
 
+def metrics_port(service_port: int) -> int:
+    return GATEWAY_METRICS_PORT + service_port - GATEWAY_PORT
+
+
 def stop_all(processes: dict[str, subprocess.Popen[bytes]]) -> None:
     for process in processes.values():
         if process.poll() is None:
@@ -92,6 +99,9 @@ def stop_all(processes: dict[str, subprocess.Popen[bytes]]) -> None:
 def run_services(database_url: str) -> int:
     env = {**os.environ, "DATABASE_URL": database_url}
     env.setdefault("PANJEREH_SANDBOX", "1")
+    env.setdefault("GATEWAY_METRICS_PORT", str(GATEWAY_METRICS_PORT))
+    for name, port in DEFAULT_SERVICE_PORTS.items():
+        env.setdefault(f"{name.upper()}_METRICS_PORT", str(metrics_port(port)))
     processes: dict[str, subprocess.Popen[bytes]] = {}
     stopping = False
 
@@ -132,6 +142,9 @@ def run_services(database_url: str) -> int:
         say(f"docs     http://127.0.0.1:{GATEWAY_PORT}/docs  (ReDoc: /redoc, OpenAPI: /openapi.json)")
         for name in SERVICES:
             say(f"{name:<8} http://127.0.0.1:{DEFAULT_SERVICE_PORTS[name]}  (via the gateway: /{name}/...)")
+        say(
+            f"metrics  http://127.0.0.1:{env['GATEWAY_METRICS_PORT']}/metrics (gateway), 9001-9005 (services)"
+        )
         say("running; Ctrl-C stops everything")
         while not stopping:
             for name, process in processes.items():

@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from kit.settings import DEFAULT_SERVICE_PORTS
+from kit.edge import DEFAULT_ALLOWED_HOSTS, DEFAULT_MAX_BODY_BYTES
+from kit.settings import DEFAULT_PUBLIC_BASE_URL, DEFAULT_SERVICE_PORTS, public_base_url
 
 SERVICES = tuple(DEFAULT_SERVICE_PORTS)
 
@@ -28,8 +29,25 @@ class GatewaySettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
-    # Who may set X-Forwarded-For/-Proto for the client address (uvicorn's setting).
-    forwarded_allow_ips: str = "127.0.0.1"
+    # Who may set X-Forwarded-For/-Proto for the client address (uvicorn's setting): the ingress in
+    # front of the gateway, if any. Nobody by default: a client's own X-Forwarded-For is not believed,
+    # the address it connects from is the one rate limits and services see.
+    forwarded_allow_ips: str = ""
+
+    # Where callers reach the platform; links and redirects point here, never at a Host a caller sent
+    # nor at an upstream's internal address (shared with the services).
+    public_base_url: str = Field(
+        default=DEFAULT_PUBLIC_BASE_URL,
+        validation_alias=_shared("public_base_url", "PANJEREH_PUBLIC_BASE_URL"),
+    )
+    # Host names the gateway answers to, comma-separated (``.example.ir``: any subdomain); another Host
+    # gets 400. The public base URL's host is always allowed.
+    allowed_hosts: str = ",".join(DEFAULT_ALLOWED_HOSTS)
+    # A larger request body gets 413: from Content-Length before a byte is read, or counted as it streams.
+    max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, gt=0)
+    # Prometheus metrics on their own listener (kit.metrics_listener); unset: none. Never on ``port``.
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
 
     identity_url: str = _default_url("identity")
     orders_url: str = _default_url("orders")
@@ -72,6 +90,15 @@ class GatewaySettings(BaseSettings):
         if parts.path.strip("/"):
             raise ValueError("an upstream URL must not carry a path")
         return value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        return public_base_url(value)
+
+    @property
+    def allowed_host_names(self) -> list[str]:
+        return [*self.allowed_hosts.split(","), urlsplit(self.public_base_url).hostname or ""]
 
     @property
     def upstream_urls(self) -> dict[str, str]:

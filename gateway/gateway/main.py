@@ -2,7 +2,9 @@
 
 ``Gateway`` is the ASGI entry point. A path whose first segment names a
 service goes straight to the raw proxy; everything else (health, docs,
-``/openapi.json``, metrics, 404s) goes to a small FastAPI app, ``Gateway.site``.
+``/openapi.json``, 404s) goes to a small FastAPI app, ``Gateway.site``.
+Metrics are on their own listener (``GATEWAY_METRICS_PORT``), and a service's
+``/metrics`` is never forwarded.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from starlette.types import Receive, Scope, Send
 from gateway.access import AccessLog
 from gateway.config import GatewaySettings
 from gateway.pool import ConnectionPool
-from gateway.proxy import INTERNAL_PATHS, Proxy, Upstream
+from gateway.proxy import Proxy, Upstream, internal_path
 from gateway.rate_limit import ClientKeys, RateLimiter
 from gateway.service_docs import ServiceDocuments
 from gateway.site import VERSION, create_site
 from kit.auth import TokenVerifier, http_jwks_fetcher
+from kit.edge import AllowedHosts, EdgePolicy
 from kit.http import create_http_client
+from kit.metrics_listener import metrics_listener
 from kit.observability import configure_logging
 
 
@@ -37,7 +41,7 @@ class Gateway:
             path: str = scope["path"]
             end = path.find("/", 1)
             upstream = self._routes.get(path[1:end] if end > 0 else path[1:])
-            if upstream is not None and self._proxy is not None and path[end:] not in INTERNAL_PATHS:
+            if upstream is not None and self._proxy is not None and not internal_path(path[end:]):
                 await self._proxy(scope, receive, send, upstream)
                 return
         await self.site(scope, receive, send)
@@ -77,6 +81,8 @@ class Gateway:
             version=VERSION,
             ttl=settings.openapi_cache_seconds,
         )
+        hosts = AllowedHosts(settings.allowed_host_names)
+        app.state.edge_policy = EdgePolicy(hosts, settings.max_body_bytes)  # the site's own routes
         access = AccessLog()
         access.start()
         self._proxy = Proxy(
@@ -84,10 +90,16 @@ class Gateway:
             keys=ClientKeys(verifier),
             timeout=settings.upstream_timeout_seconds,
             access=access,
+            hosts=hosts,
+            max_body_bytes=settings.max_body_bytes,
         )
-        self._routes = {name: Upstream.create(name, pool) for name, pool in pools.items()}
+        self._routes = {
+            name: Upstream.create(name, pool, settings.public_base_url) for name, pool in pools.items()
+        }
         try:
-            yield
+            async with metrics_listener(settings.metrics_host, settings.metrics_port) as metrics_port:
+                app.state.metrics_port = metrics_port
+                yield
         finally:
             self._routes = {}
             self._proxy = None

@@ -32,6 +32,7 @@ from gateway.http1 import (
 from gateway.pool import ConnectionPool
 from gateway.rate_limit import ClientKeys, RateLimiter
 from gateway.responses import Headers, send_problem
+from kit.edge import AllowedHosts
 from kit.request_context import REQUEST_ID_HEADER, set_request_id
 from kit.signatures import SIGNATURE_HEADER
 
@@ -73,11 +74,15 @@ _HOP_BY_HOP = frozenset(
     }
 )
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
-_TOKEN_PATH = b"/v1/token"
 _CHUNK_END = b"0\r\n\r\n"
 
-# Service paths kept inside the cluster: Prometheus scrapes each pod directly.
+# Service paths kept inside the cluster: Prometheus scrapes each pod's metrics port directly.
 INTERNAL_PATHS = frozenset({"/metrics"})
+
+
+def internal_path(service_path: str) -> bool:
+    """Whether the gateway must not forward ``service_path`` (``/metrics``, ``/metrics/``, ``//metrics``)."""
+    return "/" + service_path.strip("/") in INTERNAL_PATHS
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,15 +91,40 @@ class Upstream:
     prefix: bytes
     pool: ConnectionPool
     route: str
+    # The upstream's own origin (``http://127.0.0.1:8002``) and where the public reaches it
+    # (``https://api.example/orders``): a redirect to the first is rewritten to the second.
+    origin: bytes
+    public: bytes
 
     @classmethod
-    def create(cls, name: str, pool: ConnectionPool) -> Upstream:
-        return cls(name=name, prefix=b"/" + name.encode(), pool=pool, route=f"/{name}/{{path}}")
+    def create(cls, name: str, pool: ConnectionPool, public_base_url: str = "") -> Upstream:
+        prefix = b"/" + name.encode()
+        return cls(
+            name=name,
+            prefix=prefix,
+            pool=pool,
+            route=f"/{name}/{{path}}",
+            origin=b"http://" + pool.host_header,
+            public=public_base_url.rstrip("/").encode() + prefix,
+        )
+
+    def public_location(self, location: bytes) -> bytes:
+        """``Location`` as the client must see it: never an upstream's internal address."""
+        stripped = location.strip()
+        if stripped.lower().startswith(self.origin.lower()):
+            rest = stripped[len(self.origin) :]
+            if not rest or rest[:1] in b"/?#":
+                return self.public + (rest if rest[:1] == b"/" else b"/" + rest)
+        if stripped.startswith(b"/") and not stripped.startswith(b"//"):
+            return self.public + stripped  # a path on the upstream
+        return location
 
 
-def _forwarded_headers(scope: Scope, client_ip: str, host: bytes | None, prefix: bytes) -> tuple[bytes, ...]:
-    """Who asked and at which address, so the service's links point at the gateway (kit.urls)."""
-    forwarded = (
+def _forwarded_headers(scope: Scope, client_ip: str, prefix: bytes) -> tuple[bytes, ...]:
+    """Who asked (the address uvicorn resolved: the peer, or what a trusted ingress said; a client's
+    own X-Forwarded-For is not passed on) and under which prefix, so the service's links point at
+    the public base URL (kit.urls). No X-Forwarded-Host: the Host a client sent builds nothing."""
+    return (
         b"x-forwarded-for: ",
         client_ip.encode(),
         b"\r\nx-forwarded-proto: ",
@@ -103,11 +133,14 @@ def _forwarded_headers(scope: Scope, client_ip: str, host: bytes | None, prefix:
         prefix,
         b"\r\n",
     )
-    return (b"x-forwarded-host: ", host, b"\r\n", *forwarded) if host else forwarded
 
 
 class ClientGone(Exception):
     """The client disconnected while sending its request body."""
+
+
+class BodyTooLarge(Exception):
+    """The client sent more body than the gateway's limit; it was not read further."""
 
 
 def _failure(pump: asyncio.Task[None] | None) -> BaseException | None:
@@ -132,7 +165,7 @@ def _chunk(data: bytes) -> bytes:
     return b"%x\r\n%b\r\n" % (len(data), data) if data else b""
 
 
-def _response_headers(upstream_headers: Headers, extra: Headers) -> Headers:
+def _response_headers(upstream_headers: Headers, extra: Headers, upstream: Upstream) -> Headers:
     headers: Headers = []
     connection_tokens: list[bytes] = []
     for name, value in upstream_headers:
@@ -141,6 +174,8 @@ def _response_headers(upstream_headers: Headers, extra: Headers) -> Headers:
             if lowered == b"connection":
                 connection_tokens.extend(t.strip().lower() for t in value.split(b","))
             continue
+        if lowered == b"location" or lowered == b"content-location":
+            value = upstream.public_location(value)
         headers.append((name, value))
     named = set(connection_tokens) - {b"close", b"keep-alive"}
     if named:  # headers the upstream declared hop-by-hop in Connection
@@ -152,11 +187,22 @@ def _response_headers(upstream_headers: Headers, extra: Headers) -> Headers:
 class Proxy:
     """Forwards one request to its upstream and streams the answer back."""
 
-    def __init__(self, *, limiter: RateLimiter, keys: ClientKeys, timeout: float, access: AccessLog) -> None:
+    def __init__(
+        self,
+        *,
+        limiter: RateLimiter,
+        keys: ClientKeys,
+        timeout: float,
+        access: AccessLog,
+        hosts: AllowedHosts,
+        max_body_bytes: int,
+    ) -> None:
         self._limiter = limiter
         self._keys = keys
         self._timeout = timeout
         self._access = access
+        self._hosts = hosts
+        self._max_body = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send, upstream: Upstream) -> None:
         started = time.perf_counter()
@@ -195,16 +241,16 @@ class Proxy:
             b"x-request-id: ",
             rid,
             b"\r\n",
-            *_forwarded_headers(scope, client_ip, host, upstream.prefix),
+            *_forwarded_headers(scope, client_ip, upstream.prefix),
         )
         extra: Headers = [(b"x-request-id", rid)]
-
-        key = await self._keys.key(
-            authorization, client_ip, token_endpoint=upstream.name == "identity" and target == _TOKEN_PATH
-        )
-        decision = await self._limiter.hit(key)
         status = 500
         try:
+            refused = await self._refusal(scope, send, host, content_length, extra)
+            if refused:
+                status = refused
+                return
+            decision = await self._limiter.hit(await self._keys.key(authorization, client_ip))
             if decision is not None:
                 extra += decision.headers()
                 if not decision.allowed:
@@ -228,6 +274,43 @@ class Proxy:
             elapsed = time.perf_counter() - started
             self._access.record(request_id_str, method, scope["path"], upstream.route, status, elapsed)
 
+    async def _refusal(
+        self, scope: Scope, send: Send, host: bytes | None, content_length: bytes | None, extra: Headers
+    ) -> int:
+        """400 for a Host the gateway does not serve, 413 for a declared body over the limit (before a
+        byte of it is read); 0 when the request may go on."""
+        host_str = host.decode("latin-1") if host else ""
+        if host_str not in self._hosts:
+            await send_problem(
+                send,
+                status=400,
+                code="host-not-allowed",
+                title="Unknown host",
+                title_fa="نام میزبان مجاز نیست",
+                detail=f"This API does not answer to the host {host_str[:100]!r}.",
+                instance=scope["path"],
+                headers=extra,
+            )
+            return 400
+        if content_length is not None and (
+            not content_length.isdigit() or int(content_length) > self._max_body
+        ):
+            await self._too_large(send, scope, extra)
+            return 413
+        return 0
+
+    async def _too_large(self, send: Send, scope: Scope, extra: Headers) -> None:
+        await send_problem(
+            send,
+            status=413,
+            code="payload-too-large",
+            title="Request body too large",
+            title_fa="حجم درخواست بیش از حد مجاز است",
+            detail=f"The request body may be at most {self._max_body} bytes.",
+            instance=scope["path"],
+            headers=extra,
+        )
+
     async def _forward(
         self,
         scope: Scope,
@@ -246,6 +329,9 @@ class Proxy:
             return 499
         body: bytes = message.get("body", b"")
         more_body: bool = message.get("more_body", False)
+        if len(body) > self._max_body:
+            await self._too_large(send, scope, extra)
+            return 413
         if content_length is not None:
             head += (b"content-length: ", content_length, b"\r\n\r\n", body)
         elif chunked and more_body:
@@ -263,7 +349,9 @@ class Proxy:
         try:
             try:
                 conn, reused = await pool.acquire()
-                pump = self._start(conn, request, method, receive if more_body else None, streaming)
+                pump = self._start(
+                    conn, request, method, receive if more_body else None, streaming, len(body)
+                )
                 try:
                     status, headers = await conn.response_head()
                 except UpstreamClosed as exc:
@@ -272,12 +360,15 @@ class Proxy:
                         raise
                     conn.close()
                     conn = await pool.connect()
-                    self._start(conn, request, method, None, streaming=False)
+                    self._start(conn, request, method, None, streaming=False, received=0)
                     status, headers = await conn.response_head()
             except UpstreamError as exc:
                 failure = _failure(pump)
                 if isinstance(failure, ClientGone):
                     return 499
+                if isinstance(failure, BodyTooLarge):
+                    await self._too_large(send, scope, extra)
+                    return 413
                 cause = failure if isinstance(failure, UpstreamError) else exc
                 return await self._problem(send, scope, upstream, cause, extra)
             except Exception:
@@ -298,7 +389,7 @@ class Proxy:
                 {
                     "type": "http.response.start",
                     "status": status,
-                    "headers": _response_headers(headers, extra),
+                    "headers": _response_headers(headers, extra, upstream),
                 }
             )
             try:
@@ -336,6 +427,7 @@ class Proxy:
         method: str,
         receive: Receive | None,
         streaming: bool,
+        received: int,
     ) -> asyncio.Task[None] | None:
         """Send the request; with ``receive``, the rest of the body follows from a task so the
         answer can stream back while the client is still sending."""
@@ -343,10 +435,12 @@ class Proxy:
         conn.write(request)
         if receive is None:
             return None
-        return asyncio.create_task(self._pump(conn, receive, streaming))
+        return asyncio.create_task(self._pump(conn, receive, streaming, received))
 
-    @staticmethod
-    async def _pump(conn: UpstreamConnection, receive: Receive, streaming: bool) -> None:
+    async def _pump(self, conn: UpstreamConnection, receive: Receive, streaming: bool, received: int) -> None:
+        """Relay the rest of the body (``received`` bytes came with the head). A chunked body is
+        counted as it comes: past the limit the upstream connection is cut and nothing more is read
+        (a declared length was checked before; uvicorn delivers no more than it)."""
         try:
             more_body = True
             while more_body:
@@ -355,11 +449,14 @@ class Proxy:
                     raise ClientGone
                 body: bytes = message.get("body", b"")
                 more_body = message.get("more_body", False)
+                received += len(body)
+                if received > self._max_body:
+                    raise BodyTooLarge
                 conn.write((_chunk(body) + (b"" if more_body else _CHUNK_END)) if streaming else body)
                 await conn.drain()
                 if conn.closed:
                     return  # the answer, or its failure, tells the rest
-        except (ClientGone, UpstreamError):
+        except (ClientGone, BodyTooLarge, UpstreamError):
             conn.close()  # wakes the side waiting for the answer
             raise
 

@@ -1,17 +1,18 @@
 """Per-client rate limits with the ``limits`` library: who a request counts against, and how much is left.
 
 The key is the verified token's principal (``Principal.rate_limit_key``: the
-acting agent, else the subject), else the HTTP Basic ``client_id`` on the token
-endpoint, else the client address. The verifier caches verified tokens, so a
-key costs a hash and a dictionary look-up; an invalid token counts against the
-address. In memory by default (per process: with several workers each has its
+acting agent, else the subject), else the client address. Only an identity the
+gateway has verified (the bearer token's signature against identity's JWKS) may
+name a bucket: HTTP Basic credentials on ``/identity/v1/token`` are not checked
+here, so keying on their client_id let a wrong secret drain a real client's
+quota and a fresh client_id per request open a fresh bucket; they count against
+the address. The verifier caches verified tokens, so a key costs a hash and a
+dictionary look-up; an invalid token counts against the address. In memory by default (per process: with several workers each has its
 own counters), in Redis when ``REDIS_URL`` is set.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 import math
 import time
@@ -28,7 +29,6 @@ from kit.auth import TokenVerifier
 from kit.errors import ProblemError
 
 logger = logging.getLogger("gateway.rate_limit")
-_MAX_CLIENT_ID = 128
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,27 +80,16 @@ class RateLimiter:
         return Decision(allowed, item.amount, stats.remaining, reset)
 
 
-def basic_client_id(credentials: bytes) -> str | None:
-    """The client_id of ``Authorization: Basic <credentials>``, unverified (identity checks the secret)."""
-    try:
-        decoded = base64.b64decode(credentials.strip(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    client_id = decoded.partition(":")[0]
-    return client_id if 0 < len(client_id) <= _MAX_CLIENT_ID else None
-
-
 class ClientKeys:
     """Derives the rate-limit key of a request."""
 
     def __init__(self, verifier: TokenVerifier) -> None:
         self._verifier = verifier
 
-    async def key(self, authorization: bytes | None, client_ip: str, *, token_endpoint: bool) -> str:
+    async def key(self, authorization: bytes | None, client_ip: str) -> str:
         if authorization:
             scheme, _, credentials = authorization.partition(b" ")
-            scheme = scheme.lower()
-            if scheme == b"bearer" and credentials:
+            if scheme.lower() == b"bearer" and credentials:
                 try:
                     principal = await self._verifier.verify(credentials.strip().decode("latin-1"))
                 except (ProblemError, JOSEError):
@@ -109,8 +98,4 @@ class ClientKeys:
                     logger.exception("token verification failed; counting the request against its address")
                 else:
                     return "sub:" + principal.rate_limit_key
-            elif scheme == b"basic" and token_endpoint:
-                client_id = basic_client_id(credentials)
-                if client_id is not None:
-                    return "sub:client:" + client_id
         return "ip:" + client_ip

@@ -23,7 +23,9 @@ def uvicorn_options(settings: GatewaySettings) -> dict[str, Any]:
         "access_log": False,  # the gateway writes its own JSON access line
         "server_header": False,
         "date_header": False,
-        "forwarded_allow_ips": settings.forwarded_allow_ips,
+        # With nobody trusted, uvicorn ignores X-Forwarded-* and the peer is the client.
+        "proxy_headers": bool(settings.forwarded_allow_ips.strip()),
+        "forwarded_allow_ips": settings.forwarded_allow_ips or None,
         "log_level": settings.log_level.lower(),
     }
 

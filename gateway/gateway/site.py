@@ -1,4 +1,6 @@
-"""The gateway's own routes: health, the merged OpenAPI document, the docs pages and metrics.
+"""The gateway's own routes: health, the merged OpenAPI document and the docs pages.
+
+Metrics are not here: they are on the metrics listener (``GATEWAY_METRICS_PORT``).
 
 FastAPI serves these; proxied paths never reach it (``main.Gateway`` sends
 them straight to the proxy).
@@ -19,8 +21,9 @@ from gateway.config import SERVICES
 from gateway.docs import install_docs
 from gateway.health import GatewayHealth, check_services
 from gateway.responses import DateHeaderMiddleware
+from kit.edge import EdgeMiddleware
 from kit.errors import PROBLEM_JSON, install_problem_handlers, problem_response
-from kit.observability import RequestContextMiddleware, metrics_endpoint
+from kit.observability import RequestContextMiddleware
 from kit.openapi import install_openapi
 
 TITLE = "Panjereh gateway"
@@ -66,11 +69,6 @@ async def openapi(request: Request) -> JSONResponse:
     return JSONResponse(await request.app.state.documents.merged())
 
 
-router.add_api_route(
-    "/metrics", metrics_endpoint, methods=["GET"], summary="Prometheus metrics of this process"
-)
-
-
 async def _not_found(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     return problem_response(
@@ -89,7 +87,7 @@ def create_site(lifespan: Lifespan) -> FastAPI:
         title=TITLE,
         version=VERSION,
         description="The gateway's own operations. The platform's API is at `/openapi.json`.",
-        openapi_tags=[{"name": "operations", "description": "Health and metrics."}],
+        openapi_tags=[{"name": "operations", "description": "Health."}],
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
@@ -98,6 +96,7 @@ def create_site(lifespan: Lifespan) -> FastAPI:
     install_problem_handlers(app)
     app.add_exception_handler(404, _not_found)
     install_openapi(app)
+    app.add_middleware(EdgeMiddleware)  # Host and body size, from app.state.edge_policy
     app.add_middleware(DateHeaderMiddleware)
     app.add_middleware(RequestContextMiddleware, service="gateway")
     app.include_router(router)

@@ -14,6 +14,7 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx
 import pytest
@@ -37,11 +38,14 @@ class Probe:
     /gated     sends one chunk, then waits for ``gate`` before the rest
     /slow      answers after SLOW_SECONDS
     /hop-by-hop answers with connection-scoped headers
+    /sink      reads the whole body, adding its size to ``sunk``
+    /redirect  answers 307 to ``?to=``, ``{self}`` in it standing for its own origin
     """
 
     gate: asyncio.Event = field(default_factory=asyncio.Event)
     first_chunk_seen: asyncio.Event = field(default_factory=asyncio.Event)
     clients: list[tuple[str, int]] = field(default_factory=list)
+    sunk: int = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -81,6 +85,19 @@ class Probe:
                 (b"keep-alive", b"timeout=5"),
             ]
             await _send_whole(send, 200, b"ok", [*headers, (b"x-kept", b"1")])
+        elif path == "/sink":
+            more = True
+            while more:
+                message = await receive()
+                self.sunk += len(message.get("body", b""))
+                more = message.get("more_body", False)
+            await _send_whole(send, 200, b"sunk", [])
+        elif path == "/redirect":
+            host = dict(scope["headers"])[b"host"]
+            to = dict(parse_qsl(scope["query_string"].decode()))["to"].replace(
+                "{self}", f"http://{host.decode()}"
+            )
+            await _send_whole(send, 307, b"", [(b"location", to.encode())])
         else:
             await _send_whole(send, 404, b"no such probe route", [])
 

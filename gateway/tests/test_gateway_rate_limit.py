@@ -1,4 +1,4 @@
-"""Rate limits per client: token subject, else Basic client_id on the token endpoint, else address."""
+"""Rate limits per client: a verified token's subject, else the address (never unverified credentials)."""
 
 from __future__ import annotations
 
@@ -78,18 +78,28 @@ async def test_an_invalid_token_counts_against_the_address(start_gateway, client
     assert (await client.get(f"{gateway.url}/orders/health")).status_code == 429
 
 
-async def test_the_token_endpoint_counts_against_the_basic_client_id(
+async def test_basic_credentials_count_against_the_address_not_the_client_id(
     start_gateway, settings_for, client: httpx.AsyncClient
 ) -> None:
-    gateway: Running = await start_gateway(rate_limit="2/minute")
+    # Behind a trusted proxy (here: the test itself) so two callers can have two addresses.
+    gateway: Running = await start_gateway(rate_limit="2/minute", forwarded_allow_ips="127.0.0.1")
     alice = await _client(settings_for)
     url = f"{gateway.url}/identity/v1/token"
     form = {"grant_type": "client_credentials"}
-    assert (await client.post(url, data=form, auth=alice)).status_code == 200
-    assert (await client.post(url, data=form, auth=(alice[0], "wrong"))).status_code == 401
-    assert (await client.post(url, data=form, auth=alice)).status_code == 429
-    assert (await client.post(url, data=form, auth=("someone-else", "x"))).status_code == 401  # not limited
-    assert (await client.get(f"{gateway.url}/orders/health")).status_code == 200  # nor is the address
+    attacker, owner = {"X-Forwarded-For": "203.0.113.66"}, {"X-Forwarded-For": "198.51.100.7"}
+
+    # A wrong secret for alice's client ID drains the attacker's address, not alice's quota.
+    for _ in range(2):
+        assert (
+            await client.post(url, data=form, auth=(alice[0], "wrong"), headers=attacker)
+        ).status_code == 401
+    assert (await client.post(url, data=form, auth=(alice[0], "wrong"), headers=attacker)).status_code == 429
+    assert (await client.post(url, data=form, auth=alice, headers=owner)).status_code == 200
+
+    # A fresh client ID per request opens no fresh bucket.
+    for _ in range(3):
+        fresh = (f"made-up-{secrets.token_hex(4)}", "x")
+        assert (await client.post(url, data=form, auth=fresh, headers=attacker)).status_code == 429
 
 
 def _redis_up() -> bool:
@@ -101,9 +111,8 @@ def _redis_up() -> bool:
 @pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
 async def test_limits_kept_in_redis(start_gateway, client: httpx.AsyncClient) -> None:
     gateway: Running = await start_gateway(rate_limit="2/minute", redis_url="redis://127.0.0.1:6379/0")
-    credentials = (f"redis-test-{secrets.token_hex(6)}", "x")  # a key no other run shares
     url = f"{gateway.url}/identity/v1/token"
-    statuses = [(await client.post(url, data={}, auth=credentials)).status_code for _ in range(3)]
+    statuses = [(await client.post(url, data={}, auth=("any", "x"))).status_code for _ in range(3)]
     assert statuses[-1] == 429
     assert statuses[:2] != [429, 429]
 

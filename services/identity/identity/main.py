@@ -23,9 +23,10 @@ from identity import (
 from identity.api import clients_router, router
 from identity.config import Settings
 from identity.crypto import key_encryption_key
-from identity.models import idempotency_keys
+from identity.models import idempotency_keys, signature_jtis
 from kit.app import ServiceSpec, create_service_app
 from kit.auth import TokenVerifier
+from kit.signatures import jti_purger
 
 SERVICE_DIR = Path(__file__).resolve().parent.parent
 
@@ -88,7 +89,7 @@ SPEC = ServiceSpec(
         {"name": "sandbox", "description": "Only with `PANJEREH_SANDBOX=1`: SMS sent, fake providers."},
     ],
     on_startup=[_startup],
-    periodic=[housekeeping.purge_expired],
+    periodic=[housekeeping.purge_expired, jti_purger(signature_jtis)],
 )
 
 

@@ -28,9 +28,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from kit.db import service_metadata
 from kit.idempotency import idempotency_table
 from kit.outbox import outbox_table
+from kit.signatures import signature_jti_table
 
 metadata = service_metadata("identity")
 idempotency_keys = idempotency_table(metadata)
+signature_jtis = signature_jti_table(metadata)
 outbox_events = outbox_table(metadata)
 
 

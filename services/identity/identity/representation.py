@@ -52,13 +52,21 @@ from identity.exceptions import (
     RepresentativeNotRegistered,
     SelfRepresentation,
 )
-from identity.models import Party, Representation, RepresentationEvent, RoleAssignment, outbox_events
+from identity.models import (
+    Party,
+    Representation,
+    RepresentationEvent,
+    RoleAssignment,
+    outbox_events,
+    signature_jtis,
+)
 from identity.roles import live_role, merchant_card_valid
 from identity.signature_keys import verify_party_signature
-from identity.subjects import subject_of
+from identity.subjects import party_id_of, subject_of
 from kit.clock import now_utc, today_tehran
 from kit.outbox import publish
 from kit.request_context import current_request_id
+from kit.signatures import Act, remember_jti
 
 # A sanity bound on ``ends_on`` (the seed sets none; far dates have no Jalali form).
 MAX_YEARS_AHEAD = 100
@@ -140,18 +148,26 @@ async def _representative(session: AsyncSession, data: RepresentationCreate) -> 
 
 
 async def grant(
-    session: AsyncSession, user: Party, data: RepresentationCreate, raw_body: bytes, signature: str | None
+    session: AsyncSession,
+    user: Party,
+    data: RepresentationCreate,
+    raw_body: bytes,
+    signature: str | None,
+    act: Act,
 ) -> Representation:
     """Create a pending grant signed by ``user`` (for themselves or a legal person they manage).
 
     Checked, each refusal naming its field: the signature over the exact body
-    (the user's active keys); the legal person is the user's; the grantor holds
+    and ``act`` (the user's active keys), its one-time ID used up in this
+    transaction (so a refused grant does not use it up); the legal person is the user's; the grantor holds
     the role (a merchant's card valid today); the scopes fit the role; the
     representative is registered, active and not the grantor; ``starts_on`` ≥
     today (Asia/Tehran); ``ends_on`` ≥ ``starts_on``; a merchant grant ends
     before the card expires; it ends within ``MAX_YEARS_AHEAD`` years.
     """
-    kid = await verify_party_signature(session, user.id, signature, raw_body)
+    claims = await verify_party_signature(session, user.id, signature, raw_body, act)
+    await remember_jti(session, signature_jtis, subject_of(user), claims)
+    kid = claims.kid
     grantor = user
     if data.legal_person_id is not None:
         legal = (await repo.parties(session, [data.legal_person_id])).get(data.legal_person_id)
@@ -344,6 +360,23 @@ async def managed_legal_person(session: AsyncSession, legal_id: uuid.UUID, manag
 async def acting_party_ids(session: AsyncSession, user: Party) -> list[uuid.UUID]:
     """The user and every legal person they manage: the parties whose grants they list."""
     return [user.id, *await repo.managed_legal_ids(session, user.id)]
+
+
+async def relation(session: AsyncSession, user: Party, subject: str) -> list[str]:
+    """How ``user`` stands today to the party ``subject`` (``PartyRelation.relations``): the
+    party itself, its manager (a legal person), its representative (an active grant from it to
+    the user or to a legal person the user manages). Nothing for an unknown party."""
+    party_id = party_id_of(subject)
+    if party_id is None:
+        return []
+    ties: list[str] = []
+    if party_id == user.id:
+        ties.append("self")
+    if await repo.manages(session, user.id, party_id):
+        ties.append("manager")
+    if await repo.has_active_grant(session, party_id, await acting_party_ids(session, user), today_tehran()):
+        ties.append("representative")
+    return ties
 
 
 def _record(

@@ -113,3 +113,19 @@ async def events(session: AsyncSession, representation_id: uuid.UUID) -> list[Re
         .order_by(RepresentationEvent.id)
     )
     return list(rows)
+
+
+async def has_active_grant(
+    session: AsyncSession, grantor_id: uuid.UUID, representative_ids: Collection[uuid.UUID], today: date
+) -> bool:
+    """Whether ``grantor_id`` has a grant active ``today`` to any of ``representative_ids``."""
+    found = await session.scalar(
+        select(Representation.id)
+        .where(
+            Representation.grantor_id == grantor_id,
+            Representation.representative_id.in_(set(representative_ids)),
+            status_condition(RepresentationStatus.ACTIVE, today),
+        )
+        .limit(1)
+    )
+    return found is not None

@@ -27,6 +27,9 @@ from identity.testing import bearer, token_for
 from kit.clock import now_utc, today_tehran
 from kit.signatures import SIGNATURE_HEADER, jwk_of, sign_detached, thumbprint
 
+# The path a client signs: the grant endpoint as called through the gateway.
+GRANT_PATH = "/identity/v1/representations"
+
 
 async def signing_key(app: FastAPI, party: Party) -> ec.EllipticCurvePrivateKey:
     """A new P-256 key, registered as ``party``'s ACTIVE signature key."""
@@ -86,7 +89,7 @@ async def grant(
 ) -> httpx.Response:
     """POST the grant ``body``, signed with ``key`` (unsigned when None)."""
     raw = json.dumps(body).encode()
-    signed = {SIGNATURE_HEADER: sign_detached(key, raw)} if key is not None else {}
+    signed = {SIGNATURE_HEADER: sign_detached(key, raw, path=GRANT_PATH)} if key is not None else {}
     return await client.post(
         "/v1/representations",
         content=raw,

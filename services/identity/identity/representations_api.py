@@ -10,9 +10,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from identity_client.representations import (
     DecisionReason,
+    PartyRelation,
     RepresentationCreate,
     RepresentationHistory,
     RepresentationOut,
@@ -28,7 +29,7 @@ from kit.db import SessionDep
 from kit.errors import PROBLEM_RESPONSES
 from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, page_params
-from kit.signatures import SIGNATURE_HEADER, with_signature
+from kit.signatures import SIGNATURE_HEADER, act_of, with_signature
 from kit.urls import public_location
 
 router = APIRouter(tags=["representation"], route_class=IdempotentRoute)
@@ -54,6 +55,10 @@ async def create_representation(
 ) -> RepresentationOut:
     """Propose a grant of representation, signed with one of your active signature keys.
 
+    Sign `POST /identity/v1/representations` with the body you send, a fresh
+    `iat` and `jti`, and no `etag` (the grant does not exist yet); see the
+    `Panjereh-Signature` header. A signature passes once.
+
     You grant in one of your roles, for yourself or (`legal_person_id`) for a
     legal person you manage. The representative must accept it (they see it
     in `GET /v1/representations?side=received`); it is active from
@@ -68,7 +73,8 @@ async def create_representation(
     (`legal_person_id`). Nothing is stored on refusal.
     """
     body = await request.body()
-    created = await representation.grant(session, user, data, body, request.headers.get(SIGNATURE_HEADER))
+    signature = request.headers.get(SIGNATURE_HEADER)
+    created = await representation.grant(session, user, data, body, signature, act_of(request))
     response.headers["Location"] = public_location(request, f"/v1/representations/{created.id}")
     return (await representation.out(session, [created]))[0]
 
@@ -101,6 +107,30 @@ async def list_representations(
         request=request,
     )
     return RepresentationPage(items=await representation.out(session, rows), next=next_url)
+
+
+@router.get(
+    "/v1/me/relations/{subject}",
+    summary="How I stand to another party",
+    response_model=PartyRelation,
+    responses=_problems(401, 403, 422),
+)
+async def my_relation(
+    subject: Annotated[
+        str,
+        Path(
+            pattern=r"^(user|legal):[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+            description="The party as tokens name it: `user:<id>` or `legal:<id>`.",
+        ),
+    ],
+    session: SessionDep,
+    user: CurrentUser,
+) -> PartyRelation:
+    """Whether you are that party, manage it (a legal person) or represent it today (an active
+    grant from it to you or to a legal person you manage). Services ask it with the token of the
+    person who acts, so that an officer never approves a file of someone they represent or
+    manage. It tells only about you: your own token, never an acting-for one (403)."""
+    return PartyRelation(subject=subject, relations=await representation.relation(session, user, subject))  # type: ignore[arg-type]
 
 
 @router.get(

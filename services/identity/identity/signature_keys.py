@@ -33,7 +33,15 @@ from identity.models import Party, SignatureKey, VerificationCode
 from identity.subjects import LEGAL_PREFIX, party_id_of, subject_of
 from kit.clock import now_utc
 from kit.identifiers import normalise_digits
-from kit.signatures import check_header, jwk_algorithm, public_jwk, thumbprint, verify_detached
+from kit.signatures import (
+    Act,
+    SignedClaims,
+    check_header,
+    jwk_algorithm,
+    public_jwk,
+    thumbprint,
+    verify_detached,
+)
 
 CODE_PURPOSE = "signature-key"
 MAX_LIVE_KEYS = 10
@@ -41,15 +49,17 @@ _SMS = "Panjereh: {code} confirms a new signature key on your account. Do not sh
 
 
 async def verify_party_signature(
-    session: AsyncSession, party_id: uuid.UUID, signature_header: str | None, body: bytes
-) -> str:
-    """Check the detached JWS ``signature_header`` (``Panjereh-Signature``) over the
-    JCS form of the JSON ``body`` against ``party_id``'s active keys; returns the
-    key's ``kid``. Raises a 4xx ProblemError naming what is wrong (missing,
-    malformed, unknown or revoked key, tampered body)."""
-    check_header(signature_header)
+    session: AsyncSession, party_id: uuid.UUID, signature_header: str | None, body: bytes, act: Act
+) -> SignedClaims:
+    """Check the detached JWS ``signature_header`` (``Panjereh-Signature``) over its
+    protected header and the JCS form of the JSON ``body`` against ``party_id``'s
+    active keys, for ``act`` (method, path, version, time); returns the signed claims.
+    Raises a 4xx ProblemError naming what is wrong (missing, malformed, another act,
+    expired, unknown or revoked key, tampered body). The caller uses up the ``jti``
+    (``kit.signatures.remember_jti``) in the act's transaction."""
+    check_header(signature_header, act)
     keys = {key.kid: key.public_jwk for key in await repository.active_keys(session, party_id)}
-    return verify_detached(signature_header, body, keys)
+    return verify_detached(signature_header, body, keys, act)
 
 
 def key_out(key: SignatureKey) -> SignatureKeyOut:

@@ -29,7 +29,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
 
-from identity.representation_testing import acting_for_token, grant, grant_body, signing_key
+from identity.representation_testing import GRANT_PATH, acting_for_token, grant, grant_body, signing_key
 from identity.testing import PASSWORD, bearer, make_legal, make_user, mobile, national_id, token_for
 from kit.clock import today_tehran
 from kit.signatures import SIGNATURE_HEADER, jwk_of, sign_detached, thumbprint
@@ -73,7 +73,10 @@ def _signed_grant(world: World) -> dict[str, Any]:
     assert world.user_key is not None
     return {
         "content": raw,
-        "headers": {"Content-Type": "application/json", SIGNATURE_HEADER: sign_detached(world.user_key, raw)},
+        "headers": {
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: sign_detached(world.user_key, raw, path=GRANT_PATH),
+        },
     }
 
 
@@ -142,6 +145,8 @@ ROWS = [
     Row("POST", "/v1/representations/{received_to_accept}/accept", OWN),
     Row("POST", "/v1/representations/{received_to_reject}/reject", OWN),
     Row("POST", "/v1/representations/{granted_to_revoke}/revoke", OWN),
+    # How the caller stands to a party: about the caller only, so any user's own token.
+    Row("GET", "/v1/me/relations/{party_subject}", ME),
     # Machine clients
     Row("GET", "/v1/clients", ADMIN_ONLY),
     Row(
@@ -203,6 +208,7 @@ async def world(app: FastAPI, client: httpx.AsyncClient, admin_token: str) -> Wo
 
     w.ids = {
         "user": str(user.id),
+        "party_subject": f"user:{user.id}",
         "newcomer": str((await make_user(app)).national_code),
         "role_target": str((await make_user(app)).id),
         "trader": str((await make_user(app, roles=("base-natural", "trader"))).id),
@@ -265,6 +271,7 @@ def _template(path: str) -> str:
         "{mobile_change}": "{change_id}",
         "{legal}": "{legal_id}",
         "{user}": "{party_id}",
+        "{party_subject}": "{subject}",
         "{role_target}": "{party_id}",
         "{trader}": "{party_id}",
         "{key}": "{kid}",

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select, update
 
 from identity.models import Party, Representation, RepresentationEvent, SignatureKey
-from identity.representation_testing import grant, grant_body, signing_key
+from identity.representation_testing import GRANT_PATH, grant, grant_body, signing_key
 from identity.testing import bearer, make_legal, make_user, national_code, national_id, token_for
 from kit.clock import today_tehran
 from kit.signatures import SIGNATURE_HEADER, jwk_of, sign_detached, thumbprint
@@ -59,7 +59,7 @@ async def test_a_signed_merchant_grant_is_stored_pending(app: FastAPI, client: h
     agent = await make_user(app)
     body = grant_body(agent, access_level="medium", ends_on=CARD_EXPIRES - timedelta(days=1))
     raw = json.dumps(body, indent=2).encode()  # whitespace is not part of the canonical form
-    signature = sign_detached(key, raw)
+    signature = sign_detached(key, raw, path=GRANT_PATH)
     response = await client.post(
         "/v1/representations",
         content=raw,
@@ -116,7 +116,7 @@ async def test_signature_refusals_store_nothing(app: FastAPI, client: httpx.Asyn
     )
 
     # A body changed after signing (a longer grant, a higher level).
-    signed = sign_detached(key, json.dumps(body).encode())
+    signed = sign_detached(key, json.dumps(body).encode(), path=GRANT_PATH)
     tampered = {**body, "access_level": "full"}
     _refusal(
         await grant(client, token, None, tampered, headers={SIGNATURE_HEADER: signed}),

@@ -20,6 +20,7 @@ from identity.subjects import subject_of
 from identity.testing import bearer, make_legal, make_user, token_for
 from kit.errors import ProblemError
 from kit.signatures import (
+    Act,
     SignatureKeyUnknown,
     SignatureVerifier,
     b64url,
@@ -28,6 +29,8 @@ from kit.signatures import (
     thumbprint,
 )
 
+PATH = "/orders/v1/order-files/0b5e6f0e-6a35-4b83-9d2c-6a1e1a0e5a01/final-registration"
+ACT = Act(method="POST", paths=(PATH,))
 BODY = json.dumps({"act": "final-registration", "order": "1403-000123"}).encode()
 KEYS = "/v1/me/signature-keys"
 
@@ -74,7 +77,7 @@ async def _active_key(app: FastAPI, client: httpx.AsyncClient, user: Party, key:
 
 async def _verify(app: FastAPI, user: Party, header: str) -> str:
     async with app.state.sessionmaker() as session:
-        return await verify_party_signature(session, user.id, header, BODY)
+        return (await verify_party_signature(session, user.id, header, BODY, ACT)).kid
 
 
 @pytest.mark.parametrize(("make_key", "alg"), [(_es256, "ES256"), (Ed25519PrivateKey.generate, "EdDSA")])
@@ -97,7 +100,7 @@ async def test_register_confirm_and_sign(
 
     # Pending: it verifies nothing and is not published.
     with pytest.raises(SignatureKeyUnknown):
-        await _verify(app, user, sign_detached(key, BODY))
+        await _verify(app, user, sign_detached(key, BODY, path=PATH))
     published = await client.get(f"/v1/parties/{subject_of(user)}/signature-keys")
     assert published.json() == {"keys": []}
 
@@ -112,7 +115,7 @@ async def test_register_confirm_and_sign(
     assert confirmed.json()["status"] == "active"
     assert confirmed.json()["activated_at"]
 
-    assert await _verify(app, user, sign_detached(key, BODY)) == kid
+    assert await _verify(app, user, sign_detached(key, BODY, path=PATH)) == kid
     published = await client.get(f"/v1/parties/{subject_of(user)}/signature-keys")
     assert published.status_code == 200
     assert published.headers["cache-control"] == "no-store"
@@ -156,9 +159,9 @@ async def test_revoked_key_is_refused_here_and_by_the_kit_verifier(
     headers = await _headers(app, user)
     key = Ed25519PrivateKey.generate()
     kid = await _active_key(app, client, user, key)
-    signature = sign_detached(key, BODY)
+    signature = sign_detached(key, BODY, path=PATH)
     verifier = SignatureVerifier(client, str(client.base_url))  # another service, over HTTP
-    assert await verifier.verify(subject_of(user), signature, BODY) == kid
+    assert (await verifier.verify(subject_of(user), signature, BODY, ACT)).kid == kid
 
     revoked = await client.delete(f"{KEYS}/{kid}", headers=headers)
     assert revoked.status_code == 200
@@ -168,7 +171,7 @@ async def test_revoked_key_is_refused_here_and_by_the_kit_verifier(
     with pytest.raises(SignatureKeyUnknown):
         await _verify(app, user, signature)
     with pytest.raises(SignatureKeyUnknown):
-        await verifier.verify(subject_of(user), signature, BODY)
+        await verifier.verify(subject_of(user), signature, BODY, ACT)
     assert (await client.get(f"/v1/parties/{subject_of(user)}/signature-keys")).json() == {"keys": []}
 
     again = await client.delete(f"{KEYS}/{kid}", headers=headers)
@@ -186,7 +189,7 @@ async def test_a_tampered_body_is_refused(app: FastAPI, client: httpx.AsyncClien
     async with app.state.sessionmaker() as session:
         with pytest.raises(ProblemError) as caught:
             await verify_party_signature(
-                session, user.id, sign_detached(key, BODY), BODY.replace(b"123", b"124")
+                session, user.id, sign_detached(key, BODY, path=PATH), BODY.replace(b"123", b"124"), ACT
             )
     assert caught.value.code == "signature-invalid"
 
@@ -302,7 +305,7 @@ async def test_another_user_s_key_is_not_found(app: FastAPI, client: httpx.Async
     assert deleted.status_code == 404
     assert deleted.json()["code"] == "signature-key-not-found"
     assert (await client.get(KEYS, headers=headers)).json()["items"] == []
-    assert await _verify(app, owner, sign_detached(key, BODY)) == kid
+    assert await _verify(app, owner, sign_detached(key, BODY, path=PATH)) == kid
 
 
 async def test_who_may_call(app: FastAPI, client: httpx.AsyncClient, admin_token: str) -> None:

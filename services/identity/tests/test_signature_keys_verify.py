@@ -15,6 +15,7 @@ from identity.signature_keys import verify_party_signature
 from identity.testing import make_user
 from kit.errors import ProblemError
 from kit.signatures import (
+    Act,
     SignatureInvalid,
     SignatureKeyUnknown,
     SignatureRequired,
@@ -23,6 +24,8 @@ from kit.signatures import (
     thumbprint,
 )
 
+PATH = "/orders/v1/order-files/0b5e6f0e-6a35-4b83-9d2c-6a1e1a0e5a01/final-registration"
+ACT = Act(method="POST", paths=(PATH,))
 BODY = json.dumps({"representative": "0012345679", "access_level": "medium"}).encode()
 
 
@@ -45,7 +48,7 @@ async def _store(app: FastAPI, party: Party, key: Any, status: str) -> str:
 
 async def _verify(app: FastAPI, party: Party, header: str | None, body: bytes = BODY) -> str:
     async with app.state.sessionmaker() as session:
-        return await verify_party_signature(session, party.id, header, body)
+        return (await verify_party_signature(session, party.id, header, body, ACT)).kid
 
 
 async def _refused(app: FastAPI, party: Party, header: str | None, body: bytes = BODY) -> ProblemError:
@@ -61,7 +64,7 @@ async def test_an_active_key_verifies(app: FastAPI, make_key: Any) -> None:
     party = await make_user(app)
     key = make_key()
     kid = await _store(app, party, key, "active")
-    assert await _verify(app, party, sign_detached(key, BODY)) == kid
+    assert await _verify(app, party, sign_detached(key, BODY, path=PATH)) == kid
 
 
 async def test_pending_and_revoked_keys_do_not_verify(app: FastAPI) -> None:
@@ -70,14 +73,16 @@ async def test_pending_and_revoked_keys_do_not_verify(app: FastAPI) -> None:
     await _store(app, party, pending, "pending")
     await _store(app, party, revoked, "revoked")
     for key in (pending, revoked):
-        assert isinstance(await _refused(app, party, sign_detached(key, BODY)), SignatureKeyUnknown)
+        assert isinstance(
+            await _refused(app, party, sign_detached(key, BODY, path=PATH)), SignatureKeyUnknown
+        )
 
 
 async def test_another_party_s_key_does_not_verify(app: FastAPI) -> None:
     party, other = await make_user(app), await make_user(app)
     key = Ed25519PrivateKey.generate()
     await _store(app, other, key, "active")
-    assert isinstance(await _refused(app, party, sign_detached(key, BODY)), SignatureKeyUnknown)
+    assert isinstance(await _refused(app, party, sign_detached(key, BODY, path=PATH)), SignatureKeyUnknown)
 
 
 async def test_a_tampered_body_and_a_missing_header_are_refused(app: FastAPI) -> None:
@@ -85,5 +90,7 @@ async def test_a_tampered_body_and_a_missing_header_are_refused(app: FastAPI) ->
     key = ec.generate_private_key(ec.SECP256R1())
     await _store(app, party, key, "active")
     tampered = BODY.replace(b"medium", b"full")
-    assert isinstance(await _refused(app, party, sign_detached(key, BODY), tampered), SignatureInvalid)
+    assert isinstance(
+        await _refused(app, party, sign_detached(key, BODY, path=PATH), tampered), SignatureInvalid
+    )
     assert isinstance(await _refused(app, party, None), SignatureRequired)

@@ -12,15 +12,17 @@ from fastapi import FastAPI
 from identity_client.representations import (
     ACCESS_TOKEN_TYPE,
     LEGAL_PERSON_TOKEN_TYPE,
+    MERCHANT_SCOPES,
     REPRESENTATION_TOKEN_TYPE,
     TOKEN_EXCHANGE_GRANT,
+    TRADER_SECTIONS,
 )
 from sqlalchemy import update
 
 from identity.models import Party, Representation, RoleAssignment
 from identity.representation_testing import acting_for_token, exchange, grant, grant_body, signing_key
 from identity.testing import bearer, make_legal, make_user, token_for
-from kit.access_levels import AccessLevel, ensure_may_act, may_act, visible_levels
+from kit.access_levels import ROLE_SCOPES, AccessLevel, ensure_may_act, may_act, visible_levels
 from kit.auth import Principal, TokenVerifier
 from kit.clock import today_tehran
 from kit.errors import Forbidden, NotFound
@@ -238,7 +240,7 @@ async def test_a_manager_acts_as_the_legal_person(app: FastAPI, client: httpx.As
     company = await make_legal(app, manager, roles=("base-legal", "trader"))
     issued = await exchange(client, str(company.id), await token_for(app, manager), LEGAL_PERSON_TOKEN_TYPE)
     assert issued.status_code == 200, issued.text
-    assert issued.json()["scope"] == "full"
+    assert set(issued.json()["scope"].split()) == {"base", "full"}
     principal: Principal = await (await _service_verifier(app, client)).verify(issued.json()["access_token"])
     owner = f"legal:{company.id}"
     assert principal.subject == owner
@@ -247,6 +249,8 @@ async def test_a_manager_acts_as_the_legal_person(app: FastAPI, client: httpx.As
     assert principal.access_level == "full"
     assert may_act(principal, owner, AccessLevel.FULL, "sales")
     assert visible_levels(principal) == [level.value for level in AccessLevel]
+    # A trader company's manager does not get foreign trade out of its `full`.
+    assert not may_act(principal, owner, AccessLevel.FULL, "foreign-trade")
 
     for actor, subject in (
         (other, str(company.id)),  # not a manager
@@ -270,3 +274,50 @@ async def test_an_acting_for_token_cannot_manage_the_grantors_account(
         assert response.json()["code"] == "user-token-required"
     # Nor can it be exchanged again for a further hop.
     _invalid(await exchange(client, grant_id, token))
+
+
+async def test_a_trader_full_grant_carries_its_role_and_covers_no_merchant_scope(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """The token carries the grant's role with its scopes: a trader grant's `full` is domestic
+    trade, never the foreign trade, currency or product IDs of the same person's merchant role."""
+    grantor = await make_user(app, roles=("base-natural", "merchant", "trader"), card_expires_on=CARD_EXPIRES)
+    agent = await make_user(app)
+    grant_id = await _granted(
+        app, client, grantor, agent, role="trader", scopes=["full"], access_level="full"
+    )
+    await _accept(app, client, grant_id, agent)
+    issued = await exchange(client, grant_id, await token_for(app, agent))
+    assert issued.status_code == 200, issued.text
+    principal = await (await _service_verifier(app, client)).verify(issued.json()["access_token"])
+    owner = f"user:{grantor.id}"
+    assert principal.roles == {"trader"}
+    assert principal.scopes == {"full"}
+    assert "commercial_card_expires" not in principal.claims
+    assert may_act(principal, owner, AccessLevel.FULL, "sales")
+    for scope in ("foreign-trade", "currency", "product-id"):
+        assert not may_act(principal, owner, AccessLevel.VERY_LIMITED, scope)
+        with pytest.raises(Forbidden):
+            ensure_may_act(principal, owner, AccessLevel.VERY_LIMITED, scope)
+    assert visible_levels(principal, "foreign-trade") == []
+
+
+async def test_a_merchant_companys_manager_holds_the_merchant_scopes(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    manager = await make_user(app)
+    company = await make_legal(app, manager, roles=("base-legal", "merchant"))
+    issued = await exchange(client, str(company.id), await token_for(app, manager), LEGAL_PERSON_TOKEN_TYPE)
+    assert issued.status_code == 200, issued.text
+    assert set(issued.json()["scope"].split()) == {"base", "foreign-trade", "currency", "product-id"}
+    principal = await (await _service_verifier(app, client)).verify(issued.json()["access_token"])
+    owner = f"legal:{company.id}"
+    for scope in ("foreign-trade", "currency", "product-id"):
+        assert may_act(principal, owner, AccessLevel.FULL, scope)
+    assert not may_act(principal, owner, AccessLevel.FULL, "sales")
+
+
+def test_the_clients_role_scopes_are_the_ones_services_check() -> None:
+    """identity_client's scope lists (what a grant may carry) and kit's (what services check) agree."""
+    assert {s.value for s in MERCHANT_SCOPES} == ROLE_SCOPES["merchant"]
+    assert {s.value for s in TRADER_SECTIONS} | {"full"} == ROLE_SCOPES["trader"]

@@ -10,9 +10,15 @@ The rule (SPEC §1, "Reading adopted here"):
 * the owner acting for themselves (``subject == owner``, no ``act``) may always act;
 * a representative (``subject == owner`` with ``act``, an RFC 8693 acting-for
   token) may act on an object of level F only when F ≤ their level R, and only
-  when their scopes cover the act (the trader scope ``full`` covers every
-  section);
+  when their grant covers the act (``covers``);
 * anyone else never.
+
+Scopes are read together with the grant's role, which the acting-for token
+carries in ``roles`` (SPEC §1): a scope counts only when granted in a role that
+may grant it (``ROLE_SCOPES``). Merchant grants cover foreign trade, currency and
+product IDs; trader grants cover domestic trade, ``full`` standing for every
+trader section and never for a merchant scope. So a trader's ``full``
+representative sees none of the merchant's order files or product requests.
 
 What callers answer when the rule says no (``ensure_may_act``):
 
@@ -32,6 +38,26 @@ from kit.auth import ACCESS_LEVELS, Principal
 from kit.errors import Forbidden, NotFound
 
 FULL_SCOPE = "full"
+BASE_SCOPE = "base"
+MERCHANT = "merchant"
+TRADER = "trader"
+# Seed 001: foreign-trade, currency and product-ID operations are granted in the merchant role;
+# domestic trade in the trader role, "full or the ticked sections".
+MERCHANT_SCOPES = ("foreign-trade", "currency", "product-id")
+TRADER_SECTIONS = ("purchases", "sales", "warehouses", "distribution")
+ROLE_SCOPES: dict[str, frozenset[str]] = {
+    MERCHANT: frozenset(MERCHANT_SCOPES),
+    TRADER: frozenset((FULL_SCOPE, *TRADER_SECTIONS)),
+    "base-natural": frozenset({BASE_SCOPE}),
+    "base-legal": frozenset({BASE_SCOPE}),
+}
+# What a whole role grants: a manager acting as a legal person holds this for each of its roles.
+_WHOLE_ROLE: dict[str, tuple[str, ...]] = {
+    MERCHANT: MERCHANT_SCOPES,
+    TRADER: (FULL_SCOPE,),
+    "base-natural": (BASE_SCOPE,),
+    "base-legal": (BASE_SCOPE,),
+}
 
 
 class AccessLevel(StrEnum):
@@ -82,8 +108,30 @@ def _held_level(principal: Principal) -> AccessLevel | None:
     return AccessLevel(value) if value in ACCESS_LEVELS else None
 
 
-def _covers(principal: Principal, scope: str | None) -> bool:
-    return scope is None or scope in principal.scopes or FULL_SCOPE in principal.scopes
+def scopes_of_roles(roles: list[str]) -> list[str]:
+    """Every scope the ``roles`` grant, in order (a manager acting as the legal person itself)."""
+    scopes: list[str] = []
+    for role in roles:
+        scopes.extend(s for s in _WHOLE_ROLE.get(role, ()) if s not in scopes)
+    return scopes
+
+
+def covers(principal: Principal, scope: str | None) -> bool:
+    """Whether the grant an acting-for token carries covers an act needing ``scope`` (None: any).
+
+    The scope must have been granted in a role the token carries that may grant it; a
+    trader's ``full`` covers the trader sections only. A merchant scope held without the
+    merchant role, or ``full`` standing in for ``foreign-trade``, covers nothing."""
+    if scope is None:
+        return True
+    for role in principal.roles:
+        if scope not in ROLE_SCOPES.get(role, frozenset()):
+            continue
+        if scope in principal.scopes:
+            return True
+        if role == TRADER and scope in TRADER_SECTIONS and FULL_SCOPE in principal.scopes:
+            return True
+    return False
 
 
 def may_act(principal: Principal, owner: str, level: AccessLevel, scope: str | None = None) -> bool:
@@ -95,7 +143,7 @@ def may_act(principal: Principal, owner: str, level: AccessLevel, scope: str | N
     if principal.actor is None:
         return True
     held = _held_level(principal)
-    return held is not None and level <= held and _covers(principal, scope)
+    return held is not None and level <= held and covers(principal, scope)
 
 
 def ensure_may_act(principal: Principal, owner: str, level: AccessLevel, scope: str | None = None) -> None:
@@ -113,10 +161,11 @@ def ensure_may_act(principal: Principal, owner: str, level: AccessLevel, scope: 
     )
 
 
-def visible_levels(principal: Principal) -> list[str] | None:
-    """The object levels ``principal`` may see among the objects of ``principal.subject``:
-    None (no filter) for the owner; the levels up to the held one for a
-    representative; none at all for a token that names no valid level.
+def visible_levels(principal: Principal, scope: str | None = None) -> list[str] | None:
+    """The object levels ``principal`` may see among the objects of ``principal.subject``
+    that need ``scope``: None (no filter) for the owner; the levels up to the held one for
+    a representative whose grant covers ``scope``; none at all for a token that names no
+    valid level or whose grant does not cover ``scope``.
 
     Filter lists with it (``WHERE owner = :subject AND level = ANY(:levels)``) so
     that a list shows exactly what ``may_act`` allows reading.
@@ -124,6 +173,6 @@ def visible_levels(principal: Principal) -> list[str] | None:
     if principal.actor is None:
         return None
     held = _held_level(principal)
-    if held is None:
+    if held is None or not covers(principal, scope):
         return []
     return [level.value for level in AccessLevel if level <= held]

@@ -11,13 +11,13 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse
 from sqlalchemy import Table
 
 from kit.auth import TokenVerifier, http_jwks_fetcher
@@ -29,10 +29,12 @@ from kit.db import (
     current_revision,
     migration_head,
 )
+from kit.edge import EdgeMiddleware, EdgePolicy
 from kit.errors import install_problem_handlers, problem_response
 from kit.http import create_http_client
 from kit.idempotency import purge_expired
-from kit.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
+from kit.metrics_listener import metrics_listener
+from kit.observability import RequestContextMiddleware, configure_logging
 from kit.openapi import install_openapi
 from kit.routing import ExactPathIndex
 from kit.settings import ServiceSettings, sandbox_enabled
@@ -64,6 +66,9 @@ class ServiceSpec:
     check_migrations: bool = True
     # Mounted only when PANJEREH_SANDBOX is on: without it these endpoints do not exist.
     sandbox_routers: Sequence[APIRouter] = ()
+    # Body limits below PANJEREH_MAX_BODY_BYTES for some routes: path regex -> bytes (kit.edge),
+    # e.g. a multipart upload of one small file, capped while it streams in.
+    body_limits: Mapping[str, int] = field(default_factory=dict)
     # Housekeeping run every PURGE_INTERVAL_SECONDS beside the idempotency purge
     # (expired rows, files whose validity ran out); a failure is logged, not fatal.
     periodic: Sequence[Hook] = ()
@@ -109,7 +114,14 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
             timeout_seconds=cfg.http_timeout_seconds, connect_timeout_seconds=cfg.http_connect_timeout_seconds
         )
         purger: asyncio.Task[None] | None = None
+        metrics = contextlib.AsyncExitStack()
         try:
+            app.state.edge_policy = EdgePolicy.of(
+                cfg.allowed_hosts.split(","), cfg.max_body_bytes, spec.body_limits
+            )
+            app.state.metrics_port = await metrics.enter_async_context(
+                metrics_listener(cfg.metrics_host, cfg.metrics_port)
+            )
             if spec.check_migrations:
                 app.state.migration_head = migration_head(spec.service_dir)
                 await assert_at_head(engine, spec.name, app.state.migration_head)
@@ -137,12 +149,13 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
                 await hook(app)
             await http.aclose()
             await engine.dispose()
+            await metrics.aclose()
 
     app = FastAPI(
         title=spec.title,
         description=spec.description,
         version=spec.version,
-        openapi_tags=[*spec.tags, {"name": "operations", "description": "Health, readiness and metrics."}],
+        openapi_tags=[*spec.tags, {"name": "operations", "description": "Health and readiness."}],
         lifespan=lifespan,
         docs_url="/docs",
         redoc_url=None,
@@ -151,6 +164,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
     app.state.idempotency_table = spec.idempotency_table
     install_problem_handlers(app)
     install_openapi(app)
+    app.add_middleware(EdgeMiddleware)  # Host and body size, from app.state.edge_policy
     app.add_middleware(RequestContextMiddleware, service=spec.name)
     for router in spec.routers:
         _mount(app, router)
@@ -205,12 +219,4 @@ def _operations_router(spec: ServiceSpec) -> APIRouter:
             )
         return JSONResponse({"status": "ready", "service": spec.name, "migration": actual})
 
-    router.add_api_route(
-        "/metrics",
-        metrics_endpoint,
-        methods=["GET"],
-        summary="Prometheus metrics",
-        response_class=PlainTextResponse,
-        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
-    )
     return router

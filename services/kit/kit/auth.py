@@ -22,6 +22,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import httpx
@@ -29,9 +30,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from jose import jwk, jwt
 from jose.backends.base import Key
-from jose.exceptions import JOSEError
+from jose.exceptions import ExpiredSignatureError, JOSEError
 
-from kit.errors import Forbidden, Unauthenticated
+from kit.errors import Forbidden, TokenExpired, Unauthenticated
 
 ALGORITHM = "ES256"
 ACCESS_TOKEN_TYP = "access"
@@ -44,7 +45,9 @@ class Principal:
     """Who a verified token speaks for.
 
     ``subject`` is the principal acted for; ``actor`` is the agent acting for
-    them (RFC 8693 ``act.sub``) or ``None`` when the subject acts itself.
+    them (RFC 8693 ``act.sub``) or ``None`` when the subject acts itself. In an
+    acting-for token ``roles`` is the role the grant was made in, and ``scopes``
+    count only together with it (``kit.access_levels.covers``).
     """
 
     subject: str
@@ -198,6 +201,8 @@ class TokenVerifier:
                     "leeway": self._leeway,
                 },
             )
+        except ExpiredSignatureError as exc:
+            raise _expired(token) from exc
         except JOSEError as exc:
             raise Unauthenticated(f"The token is not valid: {exc}.") from exc
 
@@ -217,6 +222,23 @@ class TokenVerifier:
         return principal
 
 
+def _expired(token: str) -> TokenExpired:
+    """The answer to a token whose signature held but whose ``exp`` has passed
+    (python-jose checks the signature before the claims)."""
+    exp = jwt.get_unverified_claims(token).get("exp")
+    expired_at = (
+        datetime.fromtimestamp(exp, UTC).isoformat().replace("+00:00", "Z")
+        if isinstance(exp, int | float)
+        else None
+    )
+    return TokenExpired(
+        f"The access token expired at {expired_at}. Get a new one: POST /identity/v1/token with "
+        "grant_type=refresh_token and your refresh token (or log in again).",
+        expired_at=expired_at,
+        refresh_with="/identity/v1/token",
+    )
+
+
 _bearer = HTTPBearer(auto_error=False, description="An access token from identity's `POST /v1/token`.")
 
 
@@ -224,7 +246,7 @@ async def _principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthenticated("Send an access token as `Authorization: Bearer <token>`.")
+        raise Unauthenticated("Send an access token as `Authorization: Bearer <token>`.", token_sent=False)
     verifier: TokenVerifier = request.app.state.token_verifier
     principal = await verifier.verify(credentials.credentials)
     request.state.principal = principal

@@ -62,8 +62,25 @@ class Unauthenticated(ProblemError):
     title = "Authentication required"
     title_fa = "احراز هویت لازم است"
 
-    def __init__(self, detail: str | None = None, **extra: Any) -> None:
-        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}, **extra)
+    def __init__(self, detail: str | None = None, *, token_sent: bool = True, **extra: Any) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": bearer_challenge(detail, token_sent)}, **extra)
+
+
+class TokenExpired(Unauthenticated):
+    """A well-signed access token past its ``exp``: the client refreshes it, it did nothing wrong."""
+
+    code = "token-expired"
+    title = "Access token expired"
+    title_fa = "توکن دسترسی منقضی شده است"
+
+
+def bearer_challenge(description: str | None, token_sent: bool) -> str:
+    """The ``WWW-Authenticate`` value (RFC 6750 §3): no error code when no token was sent,
+    else ``invalid_token`` with ``error_description`` (quotes and backslashes dropped, ASCII only)."""
+    if not token_sent:
+        return 'Bearer realm="panjereh"'
+    text = "".join(c for c in (description or "") if " " <= c <= "~" and c not in '"\\')
+    return f'Bearer realm="panjereh", error="invalid_token", error_description="{text}"'
 
 
 class Forbidden(ProblemError):
@@ -248,7 +265,11 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     }
     for status, description in (
         (400, "Bad request"),
-        (401, "Missing or invalid token"),
+        (
+            401,
+            "Missing or invalid token (`unauthenticated`), or a valid token past its expiry "
+            "(`token-expired`, with `expired_at`: refresh it at `POST /identity/v1/token`)",
+        ),
         (403, "Not allowed"),
         (404, "Not found"),
         (409, "Conflict"),

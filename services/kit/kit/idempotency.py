@@ -45,6 +45,7 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kit.canonical_json import NotCanonicalisable, canonical
 from kit.errors import ProblemError
 
 HEADER = "Idempotency-Key"
@@ -92,10 +93,15 @@ def idempotency_table(metadata: MetaData) -> Table:
 
 
 def _fingerprint(request: Request, body: bytes) -> str:
+    """What makes a retry "the same request": method, path, query and the body in its
+    canonical JSON form (key order and whitespace aside); a body that is not JSON as sent."""
     digest = hashlib.sha256()
     digest.update(request.method.encode())
     digest.update(b"\0" + request.url.path.encode() + b"\0" + request.url.query.encode() + b"\0")
-    digest.update(body)
+    try:
+        digest.update(b"json\0" + canonical(body))
+    except NotCanonicalisable:
+        digest.update(b"raw\0" + body)
     return digest.hexdigest()
 
 

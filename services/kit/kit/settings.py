@@ -8,6 +8,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kit.edge import DEFAULT_ALLOWED_HOSTS, DEFAULT_MAX_BODY_BYTES
+
+DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"  # the gateway of ``make run``
 DEFAULT_SERVICE_PORTS: dict[str, int] = {
     "identity": 8001,
     "orders": 8002,
@@ -63,6 +66,29 @@ class ServiceSettings(BaseSettings):
         default=5.0, validation_alias=_shared("PANJEREH_IDEMPOTENCY_WAIT_SECONDS")
     )
     idempotency_ttl_hours: int = Field(default=24, validation_alias=_shared("PANJEREH_IDEMPOTENCY_TTL_HOURS"))
+    # Where callers reach the platform (the gateway); links a service returns through the gateway
+    # (``next`` pages, ``Location``) start with it, never with a Host a caller sent.
+    public_base_url: str = Field(
+        default=DEFAULT_PUBLIC_BASE_URL, validation_alias=_shared("PANJEREH_PUBLIC_BASE_URL")
+    )
+    # Host names this process answers to, comma-separated (``.example.ir``: any subdomain, ``*``: any);
+    # another Host gets 400 before any route runs (kit.edge).
+    allowed_hosts: str = Field(
+        default=",".join(DEFAULT_ALLOWED_HOSTS), validation_alias=_shared("PANJEREH_ALLOWED_HOSTS")
+    )
+    # A larger body gets 413, from its Content-Length before it is read, or as it streams in.
+    max_body_bytes: int = Field(
+        default=DEFAULT_MAX_BODY_BYTES, gt=0, validation_alias=_shared("PANJEREH_MAX_BODY_BYTES")
+    )
+    # Prometheus metrics on their own listener (kit.metrics_listener), with the service's prefix
+    # (``ORDERS_METRICS_PORT``); unset: no metrics listener. The public port never serves them.
+    metrics_port: int | None = None
+    metrics_host: str = Field(default="127.0.0.1", validation_alias=_shared("PANJEREH_METRICS_HOST"))
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        return public_base_url(value)
 
     @field_validator("database_url")
     @classmethod
@@ -72,6 +98,14 @@ class ServiceSettings(BaseSettings):
     @property
     def jwks_url(self) -> str:
         return self.identity_url.rstrip("/") + "/.well-known/jwks.json"
+
+
+def public_base_url(value: str) -> str:
+    """``http(s)://host[:port][/path]`` without a trailing slash, query or fragment."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError("the public base URL must be http(s)://host[:port][/path]")
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/")))
 
 
 def async_database_url(url: str) -> str:

@@ -1,9 +1,12 @@
 """URLs as the caller sees them, through the gateway or not.
 
 The gateway forwards ``/orders/v1/...`` to orders as ``/v1/...`` and says so in
-``X-Forwarded-Prefix``, ``X-Forwarded-Host`` and ``X-Forwarded-Proto``;
-links a service returns (``next`` pages, ``Location``) must point at the
-gateway's address, not the service's internal one.
+``X-Forwarded-Prefix``; links a service returns (``next`` pages, ``Location``)
+must then point at the platform's public address: the configured
+``PANJEREH_PUBLIC_BASE_URL`` plus that prefix. Never a Host or X-Forwarded-Host
+a caller sent: a forged one would turn the links into an attacker's. A request
+that did not come through the gateway (tests, a service's own address) gets
+links to the address it asked, whose Host ``kit.edge`` has allow-listed.
 """
 
 from __future__ import annotations
@@ -13,22 +16,24 @@ import re
 from starlette.datastructures import URL
 from starlette.requests import Request
 
+from kit.settings import DEFAULT_PUBLIC_BASE_URL
+
 _PREFIX = re.compile(r"^(/[A-Za-z0-9._-]+)+$")
-_HOST = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
+
+
+def _configured_base(request: Request) -> URL:
+    app = request.scope.get("app")
+    settings = getattr(getattr(app, "state", None), "settings", None)
+    return URL(getattr(settings, "public_base_url", None) or DEFAULT_PUBLIC_BASE_URL)
 
 
 def public_url(request: Request) -> URL:
     url = request.url
-    host = request.headers.get("x-forwarded-host", "").split(",")[0].strip()
-    proto = request.headers.get("x-forwarded-proto", "").split(",")[0].strip()
     prefix = request.headers.get("x-forwarded-prefix", "").strip().rstrip("/")
-    if host and _HOST.match(host):
-        url = url.replace(netloc=host)
-    if proto in ("http", "https"):
-        url = url.replace(scheme=proto)
-    if prefix and _PREFIX.match(prefix):
-        url = url.replace(path=prefix + url.path)
-    return url
+    if not (prefix and _PREFIX.match(prefix)):
+        return url
+    base = _configured_base(request)
+    return url.replace(scheme=base.scheme, netloc=base.netloc, path=base.path + prefix + url.path)
 
 
 def public_location(request: Request, path: str) -> str:

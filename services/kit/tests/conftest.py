@@ -26,6 +26,7 @@ from kit.errors import ProblemError
 from kit.idempotency import IdempotentRoute, idempotency_table
 from kit.pagination import Page, PageParams, page_params, paginate
 from kit.settings import ServiceSettings, async_database_url
+from kit.signatures import signature_jti_table
 from kit.testing import app_client
 
 SCHEMA = "kit_test"
@@ -33,6 +34,7 @@ ISSUER = "https://panjereh.ir/identity"
 AUDIENCE = "panjereh"
 metadata = service_metadata(SCHEMA)
 keys_table = idempotency_table(metadata)
+jtis_table = signature_jti_table(metadata)
 
 
 class Base(DeclarativeBase):

@@ -6,7 +6,14 @@ import itertools
 
 import pytest
 
-from kit.access_levels import AccessLevel, ensure_may_act, may_act, visible_levels
+from kit.access_levels import (
+    AccessLevel,
+    covers,
+    ensure_may_act,
+    may_act,
+    scopes_of_roles,
+    visible_levels,
+)
 from kit.auth import ACCESS_LEVELS, Principal
 from kit.errors import Forbidden, NotFound
 
@@ -19,8 +26,17 @@ def owner() -> Principal:
     return Principal(subject=OWNER, roles=frozenset({"merchant"}))
 
 
-def representative(held: str | None, scopes: tuple[str, ...] = ("foreign-trade",)) -> Principal:
-    return Principal(subject=OWNER, actor="user:agent", access_level=held, scopes=frozenset(scopes))
+def representative(
+    held: str | None, scopes: tuple[str, ...] = ("foreign-trade",), role: str = "merchant"
+) -> Principal:
+    """An acting-for token as identity issues it: the grant's level, scopes and role."""
+    return Principal(
+        subject=OWNER,
+        actor="user:agent",
+        access_level=held,
+        scopes=frozenset(scopes),
+        roles=frozenset({role}),
+    )
 
 
 def test_levels_are_the_tokens_levels_in_order() -> None:
@@ -95,20 +111,56 @@ def test_ensure_may_act_matrix(held: str, level: str, allowed: bool) -> None:
 
 
 @pytest.mark.parametrize(
-    ("scopes", "scope", "allowed"),
+    ("role", "scopes", "scope", "allowed"),
     [
-        (("foreign-trade", "currency"), "currency", True),
-        (("foreign-trade", "currency"), "product-id", False),
-        (("full",), "sales", True),
-        (("full",), "foreign-trade", True),
-        (("sales", "warehouses"), "warehouses", True),
-        (("sales",), "purchases", False),
-        ((), "sales", False),
-        ((), None, True),
+        ("merchant", ("foreign-trade", "currency"), "currency", True),
+        ("merchant", ("foreign-trade", "currency"), "product-id", False),
+        ("merchant", ("product-id",), "product-id", True),
+        ("trader", ("full",), "sales", True),
+        ("trader", ("full",), "distribution", True),
+        ("trader", ("sales", "warehouses"), "warehouses", True),
+        ("trader", ("sales",), "purchases", False),
+        ("trader", (), "sales", False),
+        ("trader", (), None, True),
+        # A trader's full grant is domestic trade only: never a merchant scope (SPEC §1).
+        ("trader", ("full",), "foreign-trade", False),
+        ("trader", ("full",), "currency", False),
+        ("trader", ("full",), "product-id", False),
+        # A merchant scope counts only in the merchant role, a trader section only in the trader role.
+        ("trader", ("foreign-trade",), "foreign-trade", False),
+        ("base-natural", ("product-id",), "product-id", False),
+        ("merchant", ("full",), "foreign-trade", False),
+        ("merchant", ("sales",), "sales", False),
+        ("base-natural", ("base",), "base", True),
     ],
 )
-def test_scope_coverage(scopes: tuple[str, ...], scope: str | None, allowed: bool) -> None:
-    assert may_act(representative("full", scopes), OWNER, AccessLevel.VERY_LIMITED, scope) is allowed
+def test_scope_coverage(role: str, scopes: tuple[str, ...], scope: str | None, allowed: bool) -> None:
+    agent = representative("full", scopes, role)
+    assert covers(agent, scope) is allowed
+    assert may_act(agent, OWNER, AccessLevel.VERY_LIMITED, scope) is allowed
+    assert (visible_levels(agent, scope) == ORDER) is allowed
+
+
+def test_a_trader_full_representative_is_refused_merchant_acts_with_403() -> None:
+    agent = representative("full", ("full",), "trader")
+    assert visible_levels(agent, "foreign-trade") == []
+    for scope in ("foreign-trade", "product-id", "currency"):
+        with pytest.raises(Forbidden):
+            ensure_may_act(agent, OWNER, AccessLevel.VERY_LIMITED, scope)
+
+
+def test_a_token_without_the_grants_role_covers_nothing() -> None:
+    agent = Principal(
+        subject=OWNER, actor="user:agent", access_level="full", scopes=frozenset({"full", "foreign-trade"})
+    )
+    assert not covers(agent, "foreign-trade")
+    assert not covers(agent, "sales")
+
+
+def test_scopes_of_roles_give_each_role_its_own_scopes() -> None:
+    assert scopes_of_roles(["base-legal", "merchant"]) == ["base", "foreign-trade", "currency", "product-id"]
+    assert scopes_of_roles(["base-legal", "trader"]) == ["base", "full"]
+    assert scopes_of_roles(["officer"]) == []
 
 
 @pytest.mark.parametrize("held", [None, "", "admin", "FULL"])

@@ -12,7 +12,7 @@ import pytest
 from jose import jwt
 
 from kit.auth import TokenVerifier
-from kit.errors import Unauthenticated
+from kit.errors import TokenExpired, Unauthenticated
 
 ISSUER = "https://panjereh.ir/identity"
 AUDIENCE = "panjereh"
@@ -79,9 +79,28 @@ async def test_hs256_signed_with_the_public_key_is_refused(
     assert "ES256" in await _refused(verifier, token)
 
 
-async def test_expired_is_refused(verifier: TokenVerifier, signing_keys: SigningKeys) -> None:
+async def test_expired_is_refused_with_its_own_code_and_expiry(
+    verifier: TokenVerifier, signing_keys: SigningKeys
+) -> None:
     now = int(time.time())
-    await _refused(verifier, _es256(signing_keys, _claims(iat=now - 1200, exp=now - 600)))
+    with pytest.raises(TokenExpired) as caught:
+        await verifier.verify(_es256(signing_keys, _claims(iat=now - 1200, exp=1_700_000_000)))
+    assert caught.value.code == "token-expired"
+    assert caught.value.extra["expired_at"] == "2023-11-14T22:13:20Z"
+    assert "2023-11-14T22:13:20Z" in caught.value.detail
+    assert "refresh_token" in caught.value.detail
+
+
+async def test_an_expired_token_under_a_forged_signature_is_not_called_expired(
+    verifier: TokenVerifier, signing_keys: SigningKeys
+) -> None:
+    """Only a token whose signature held learns that it merely expired."""
+    now = int(time.time())
+    header, payload, signature = _es256(signing_keys, _claims(iat=now - 1200, exp=now - 600)).split(".")
+    forged = f"{header}.{payload}.{signature[:-4]}AAAA"
+    with pytest.raises(Unauthenticated) as caught:
+        await verifier.verify(forged)
+    assert not isinstance(caught.value, TokenExpired)
 
 
 async def test_wrong_or_missing_audience_is_refused(
@@ -169,11 +188,19 @@ async def test_endpoint_refusals_are_401_problems(
     missing = await kit_client.get("/me")
     assert missing.status_code == 401
     assert missing.headers["content-type"].startswith("application/problem+json")
-    assert missing.headers["www-authenticate"].startswith("Bearer")
+    assert missing.headers["www-authenticate"] == 'Bearer realm="panjereh"'  # RFC 6750 §3.1: no error code
     now = int(time.time())
     expired = _es256(signing_keys, _claims(iat=now - 1200, exp=now - 600))
     response = await kit_client.get("/me", headers={"Authorization": f"Bearer {expired}"})
     assert response.status_code == 401
-    assert response.json()["code"] == "unauthenticated"
+    assert response.json()["code"] == "token-expired"
+    assert response.json()["expired_at"].endswith("Z")
+    challenge = response.headers["www-authenticate"]
+    assert challenge.startswith(
+        'Bearer realm="panjereh", error="invalid_token", error_description="The access'
+    )
+    garbage = await kit_client.get("/me", headers={"Authorization": "Bearer not-a-token"})
+    assert garbage.json()["code"] == "unauthenticated"
+    assert 'error_description="The token is not a signed JWT' in garbage.headers["www-authenticate"]
     ok = await kit_client.get("/me", headers={"Authorization": f"Bearer {signing_keys.token('user:7')}"})
     assert ok.json() == {"subject": "user:7", "actor": None}

@@ -49,6 +49,21 @@ async def test_same_key_other_body_is_422(kit_client: httpx.AsyncClient, auth: d
     assert await _count(kit_client, "b-" + key[:8]) == 0
 
 
+async def test_a_retry_reserialised_with_other_key_order_and_spacing_replays(
+    kit_client: httpx.AsyncClient, auth: dict
+) -> None:
+    key = str(uuid.uuid4())
+    name = f"reordered-{key[:8]}"
+    headers = {**auth, "Idempotency-Key": key, "Content-Type": "application/json"}
+    first = await kit_client.post("/widgets", content=f'{{"name":"{name}","delay":0}}', headers=headers)
+    again = await kit_client.post(
+        "/widgets", content=f'{{ "delay" : 0.0 ,\n "name": "{name}" }}', headers=headers
+    )
+    assert first.status_code == again.status_code == 201
+    assert again.headers["idempotent-replayed"] == "true"
+    assert await _count(kit_client, name) == 1
+
+
 async def test_first_still_in_flight_is_409(kit_client: httpx.AsyncClient, auth: dict) -> None:
     # The app waits 0.5 s for the first request; this one takes 1.5 s.
     key = str(uuid.uuid4())

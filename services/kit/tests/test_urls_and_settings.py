@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from starlette.requests import Request
 
@@ -9,7 +11,9 @@ from kit.settings import ServiceSettings, async_database_url, sync_database_url
 from kit.urls import public_location, public_url
 
 
-def _request(path: str, query: str = "", headers: dict[str, str] | None = None) -> Request:
+def _request(
+    path: str, query: str = "", headers: dict[str, str] | None = None, base: str | None = None
+) -> Request:
     raw = [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
     scope = {
         "type": "http",
@@ -20,24 +24,48 @@ def _request(path: str, query: str = "", headers: dict[str, str] | None = None) 
         "query_string": query.encode(),
         "headers": [(b"host", b"127.0.0.1:8001"), *raw],
     }
+    if base is not None:
+        scope["app"] = SimpleNamespace(state=SimpleNamespace(settings=ServiceSettings(public_base_url=base)))
     return Request(scope)
 
 
-GATEWAY = {
-    "X-Forwarded-Host": "api.panjereh.ir",
-    "X-Forwarded-Proto": "https",
-    "X-Forwarded-Prefix": "/identity",
-}
+GATEWAY = {"X-Forwarded-Prefix": "/identity"}
 
 
 def test_direct_request_keeps_its_own_url() -> None:
     assert str(public_url(_request("/v1/clients", "limit=2"))) == "http://127.0.0.1:8001/v1/clients?limit=2"
 
 
-def test_links_through_the_gateway_point_at_the_gateway() -> None:
-    request = _request("/v1/clients", "limit=2", GATEWAY)
+def test_links_through_the_gateway_point_at_the_configured_base_url() -> None:
+    request = _request("/v1/clients", "limit=2", GATEWAY, base="https://api.panjereh.ir/")
     assert str(public_url(request)) == "https://api.panjereh.ir/identity/v1/clients?limit=2"
     assert public_location(request, "/v1/clients/x") == "https://api.panjereh.ir/identity/v1/clients/x"
+
+
+def test_a_base_url_with_a_path_keeps_it() -> None:
+    request = _request("/v1/clients", "", GATEWAY, base="https://trade.example.ir/api")
+    assert public_location(request, "/v1/clients/x") == "https://trade.example.ir/api/identity/v1/clients/x"
+
+
+def test_forwarded_host_and_proto_from_a_caller_are_ignored() -> None:
+    forged = {
+        **GATEWAY,
+        "X-Forwarded-Host": "evil.example",
+        "X-Forwarded-Proto": "https",
+        "Host": "evil.example",
+    }
+    request = _request("/v1/clients", "", forged, base="https://api.panjereh.ir")
+    assert str(public_url(request)) == "https://api.panjereh.ir/identity/v1/clients"
+
+
+def test_without_settings_the_default_base_url_is_used() -> None:
+    assert str(public_url(_request("/v1/x", headers=GATEWAY))) == "http://127.0.0.1:8000/identity/v1/x"
+
+
+@pytest.mark.parametrize("base", ["ftp://x.example", "https://", "https://x.example/?q=1", "x.example"])
+def test_a_malformed_public_base_url_is_refused(base: str) -> None:
+    with pytest.raises(ValueError, match="public base URL"):
+        ServiceSettings(public_base_url=base)
 
 
 @pytest.mark.parametrize(

@@ -7,12 +7,13 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from kit.app import ServiceSpec, create_service_app
+from kit.signatures import jti_purger
 from orders.cars import api as cars_api
 from orders.config import Settings
 from orders.files import api as files_api
 from orders.files import expiry
 from orders.files.charges import load_rates
-from orders.models import idempotency_keys
+from orders.models import idempotency_keys, signature_jtis
 from orders.products import api as products_api
 from orders.reference import api as reference_api
 from orders.reference import data_files, loading
@@ -58,7 +59,8 @@ SPEC = ServiceSpec(
         },
     ],
     on_startup=[_load_reference_data],
-    periodic=[expiry.run_once],
+    periodic=[expiry.run_once, jti_purger(signature_jtis)],
+    body_limits={files_api.ATTACHMENT_PATH: files_api.ATTACHMENT_BODY_BYTES},
 )
 
 

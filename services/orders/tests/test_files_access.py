@@ -196,3 +196,35 @@ async def test_only_the_ministrys_officers_review_orders(
     assert (await orders.get(path, headers=owner.headers)).json()["status"] == "under-review"
     approved = await orders.post(f"{path}/approve", headers=(await f.officer(identity_app)).headers)
     assert approved.status_code == 200, approved.text
+
+
+async def test_a_trader_full_representative_sees_no_order_file(
+    orders: httpx.AsyncClient, identity_app: FastAPI, identity_http: httpx.AsyncClient, fida: str
+) -> None:
+    """SPEC §1: foreign trade needs the merchant role; a trader grant's `full` is domestic trade
+    only, so its representative neither lists, reads, changes nor creates the merchant's files."""
+    owner = await f.merchant(identity_app, trader=True)
+    file = await f.create(orders, owner.headers, fida, access_level="very-limited")
+    path = f"/v1/order-files/{file['id']}"
+    trader = await f.representative(
+        identity_app, identity_http, owner, role="trader", scopes=["full"], access_level="full"
+    )
+    listed = await orders.get("/v1/order-files", headers=trader.headers)
+    assert listed.status_code == 403, listed.text
+    assert listed.json()["code"] == "scope-missing"
+    read = await orders.get(path, headers=trader.headers)
+    assert read.status_code == 403, read.text
+    assert read.json()["code"] == "scope-missing"
+    etag = (await orders.get(path, headers=owner.headers)).headers["ETag"]
+    update = await orders.patch(
+        path, json={"proforma_number": "PI-x"}, headers={**trader.headers, "If-Match": etag}
+    )
+    assert update.status_code == 403
+    created = await orders.post("/v1/order-files", json=f.file_body(fida), headers=trader.headers)
+    assert created.status_code == 403
+
+    # A merchant-role grant to the same agent still reads and lists the file.
+    merchant = await f.representative(identity_app, identity_http, owner, access_level="very-limited")
+    assert (await orders.get(path, headers=merchant.headers)).status_code == 200
+    listed = await orders.get("/v1/order-files", params={"limit": 100}, headers=merchant.headers)
+    assert file["id"] in [i["id"] for i in listed.json()["items"]]

@@ -95,3 +95,36 @@ async def test_attachments_obey_access(
         f"{path}/attachments", files={"file": ("p.pdf", PDF, "application/pdf")}, headers=stranger.headers
     )
     assert refused.status_code == 404
+
+
+async def test_an_upload_over_the_cap_is_refused_while_it_streams(
+    orders: httpx.AsyncClient, draft: tuple[f.Merchant, str]
+) -> None:
+    """A multipart body past one attachment and its framing is cut off (kit.edge), not spooled whole."""
+    owner, path = draft
+    boundary = "b0undary"
+    chunk = b"\x00" * 65_536
+    pulled = 0
+
+    async def body():  # type: ignore[no-untyped-def]
+        nonlocal pulled
+        yield (
+            f'--{boundary}\r\ncontent-disposition: form-data; name="file"; filename="big.pdf"\r\n'
+            "content-type: application/pdf\r\n\r\n"
+        ).encode() + PDF
+        for _ in range(640):  # 40 MiB, sent chunked: no Content-Length to refuse it by
+            pulled += len(chunk)
+            yield chunk
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    headers = {**owner.headers, "content-type": f"multipart/form-data; boundary={boundary}"}
+    response = await orders.post(f"{path}/attachments", content=body(), headers=headers)
+    assert response.status_code == 413, response.text
+    assert response.json()["code"] == "payload-too-large"
+    assert pulled <= MAX_BYTES + 2 * 65_536 + 65_536  # read no further than the cap
+    declared = await orders.post(
+        f"{path}/attachments",
+        content=b"x" * 10,
+        headers={**headers, "content-length": str(40 * 1024 * 1024)},
+    )
+    assert declared.status_code == 413

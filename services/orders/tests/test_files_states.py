@@ -119,7 +119,7 @@ async def test_final_registration_must_be_signed_by_the_actor(
     assert unsigned.status_code == 428
     assert unsigned.json()["code"] == "signature-required"
 
-    raw, headers = f.signed(owner.key, {"validity_months": 6})
+    raw, headers = f.signed(owner.key, {"validity_months": 6}, file)
     tampered = await orders.post(path, content=raw.replace(b"6", b"3"), headers={**owner.headers, **headers})
     assert tampered.status_code == 403
     assert tampered.json()["code"] == "signature-invalid"
@@ -132,7 +132,7 @@ async def test_final_registration_must_be_signed_by_the_actor(
         "status"
     ] == "submitted"
 
-    raw, headers = f.signed(agent.key, {"validity_months": 6})
+    raw, headers = f.signed(agent.key, {"validity_months": 6}, file)
     done = await orders.post(path, content=raw, headers={**agent.headers, **headers})
     assert done.status_code == 200, done.text
     body = done.json()
@@ -141,8 +141,13 @@ async def test_final_registration_must_be_signed_by_the_actor(
     assert body["registration"]["signer"] == f"user:{agent.party.id}"
     assert body["registration"]["kid"] == thumbprint(jwk_of(agent.key))
 
+    replayed = await orders.post(path, content=raw, headers={**agent.headers, **headers})
+    assert replayed.status_code == 403  # signed for the version before the registration
+    assert (replayed.json()["code"], replayed.json()["claim"]) == ("signature-binding-mismatch", "etag")
+    raw, headers = f.signed(agent.key, {"validity_months": 6}, body)
     again = await orders.post(path, content=raw, headers={**agent.headers, **headers})
     assert again.status_code == 409
+    assert again.json()["code"] != "signature-replayed"  # the state refuses it, not the signature
 
 
 async def test_a_representative_below_the_level_cannot_register(
@@ -151,7 +156,7 @@ async def test_a_representative_below_the_level_cannot_register(
     owner = await f.merchant(identity_app)
     file = await f.submitted(orders, owner, fida)  # full
     agent = await f.representative(identity_app, identity_http, owner, access_level="medium", signing=True)
-    raw, headers = f.signed(agent.key, {"validity_months": 3})
+    raw, headers = f.signed(agent.key, {"validity_months": 3}, file)
     response = await orders.post(
         f"/v1/order-files/{file['id']}/final-registration", content=raw, headers={**agent.headers, **headers}
     )

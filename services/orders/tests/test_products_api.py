@@ -90,11 +90,19 @@ async def merchant(identity_app: FastAPI) -> dict[str, str]:
     return bearer(await token_for(identity_app, party, roles=["base-natural", "merchant"]))
 
 
+MIMT = {"kind": "issuing-authority", "code": "mimt", "name": "Ministry of Industry, Mine and Trade"}
+CUSTOMS = {"kind": "customs-office", "code": "50100", "name": "Test office"}
+
+
+async def _officer(identity_app: FastAPI, office: dict[str, str]) -> dict[str, str]:
+    party = await make_user(identity_app, roles=("base-natural", "officer"))
+    return bearer(await token_for(identity_app, party, roles=["officer"], office=office))
+
+
 @pytest.fixture
 async def officer(identity_app: FastAPI) -> dict[str, str]:
-    party = await make_user(identity_app, roles=("base-natural", "officer"))
-    office = {"kind": "customs-office", "code": "50100", "name": "Test office"}
-    return bearer(await token_for(identity_app, party, roles=["officer"], office=office))
+    """An officer of the supervising body (the ministry)."""
+    return await _officer(identity_app, MIMT)
 
 
 async def _register(
@@ -696,3 +704,118 @@ async def test_issuing_is_audited_and_published_to_the_outbox(
     assert {(e.actor, e.principal) for e in events} == {(f"user:{agent.id}", f"user:{grantor.id}")}
     assert all(e.http_request_id for e in events)
     assert [(p.topic, p.payload["product_id"]) for p in published] == [("product.issued", body["product_id"])]
+
+
+# ------------------------------------------------------------------ who sees a request
+
+
+async def test_a_trader_full_representative_sees_no_product_request(
+    orders: httpx.AsyncClient, identity_app: FastAPI, identity_http: httpx.AsyncClient
+) -> None:
+    """A trader grant's `full` is domestic trade: it covers no product-ID operation (SPEC §1)."""
+    grantor = await make_user(identity_app, roles=("base-natural", "merchant", "trader"))
+    own = bearer(await token_for(identity_app, grantor, roles=["base-natural", "merchant", "trader"]))
+    created = await orders.post("/v1/product-requests", json={**phone(), "submit": False}, headers=own)
+    assert created.status_code == 201, created.text
+    request_id = created.json()["id"]
+    agent = await make_user(identity_app)
+    token, _ = await acting_for_token(
+        identity_app, identity_http, grantor, agent, role="trader", scopes=["full"], access_level="full"
+    )
+    trader = bearer(token)
+    _problem(await orders.get("/v1/product-requests", headers=trader), 403, "product-id-needs-merchant")
+    _problem(
+        await orders.get(f"/v1/product-requests/{request_id}", headers=trader),
+        403,
+        "product-id-needs-merchant",
+    )
+    _problem(await _register(orders, trader, phone()), 403, "product-id-needs-merchant")
+    # The merchant-role representative still reads it.
+    merchant_token, _ = await acting_for_token(
+        identity_app, identity_http, grantor, agent, scopes=["product-id"]
+    )
+    seen = await orders.get(f"/v1/product-requests/{request_id}", headers=bearer(merchant_token))
+    assert seen.status_code == 200, seen.text
+
+
+async def test_officers_see_a_request_only_once_sent_and_only_the_ministrys(
+    orders: httpx.AsyncClient, identity_app: FastAPI, merchant: dict[str, str], officer: dict[str, str]
+) -> None:
+    customs = await _officer(identity_app, CUSTOMS)
+    card = phone()
+    del card["attributes"]["colour"]
+    tag = uuid.uuid4().hex[:8]
+    card["new_values"] = [{"attribute": "colour", "name_fa": f"یشمی {tag}", "name_en": f"Jade {tag}"}]
+    created = await orders.post("/v1/product-requests", json={**card, "submit": False}, headers=merchant)
+    assert created.status_code == 201, created.text
+    path = f"/v1/product-requests/{created.json()['id']}"
+
+    # A draft is the merchant's: no officer reads it, lists it or decides on it.
+    for headers in (customs, officer):
+        _problem(await orders.get(path, headers=headers), 404, "product-request-not-found")
+        listed = await orders.get("/v1/product-requests", params={"limit": 100}, headers=headers)
+        assert created.json()["id"] not in [r["id"] for r in listed.json()["items"]]
+    _problem(await orders.post(f"{path}/approve", headers=officer), 404, "product-request-not-found")
+
+    sent = await orders.post(f"{path}/submit", headers=merchant)
+    assert sent.json()["state"] == "under-supervision", sent.text
+    # Once sent, the ministry's officers see it; a customs office's do not, nor decide on it.
+    assert (await orders.get(path, headers=officer)).status_code == 200
+    _problem(await orders.get(path, headers=customs), 404, "product-request-not-found")
+    queue = await orders.get(
+        "/v1/product-requests", params={"state": "under-supervision", "limit": 100}, headers=customs
+    )
+    assert created.json()["id"] not in [r["id"] for r in queue.json()["items"]]
+    _problem(await orders.post(f"{path}/approve", headers=customs), 403, "product-supervision-needs-officer")
+    _problem(
+        await orders.post(f"{path}/reject", json={"reason": "no"}, headers=customs),
+        403,
+        "product-supervision-needs-officer",
+    )
+    approved = await orders.post(f"{path}/approve", headers=officer)
+    assert approved.status_code == 200, approved.text
+
+
+async def test_a_supervisor_tied_to_the_request_does_not_decide_on_it(
+    orders: httpx.AsyncClient,
+    identity_app: FastAPI,
+    identity_http: httpx.AsyncClient,
+    officer: dict[str, str],
+) -> None:
+    """Separation of duties: the merchant's representative, or whoever made the request, never
+    approves or rejects it (403 `conflict-of-interest`); an unrelated supervisor does."""
+    grantor = await make_user(identity_app, roles=("base-natural", "merchant"))
+    own = bearer(await token_for(identity_app, grantor, roles=["base-natural", "merchant"]))
+    supervisor = await make_user(identity_app, roles=("base-natural", "officer"))
+    supervisor_own = bearer(await token_for(identity_app, supervisor, roles=["officer"], office=MIMT))
+
+    def card() -> dict[str, Any]:
+        c = phone()
+        del c["attributes"]["colour"]
+        tag = uuid.uuid4().hex[:8]
+        c["new_values"] = [{"attribute": "colour", "name_fa": f"لاجوردی {tag}", "name_en": f"Azure {tag}"}]
+        return c
+
+    # The supervisor represents the merchant: no decision on the merchant's request.
+    token, grant_id = await acting_for_token(
+        identity_app, identity_http, grantor, supervisor, scopes=["product-id"]
+    )
+    by_merchant = (await _register(orders, own, card())).json()
+    assert by_merchant["state"] == "under-supervision"
+    path = f"/v1/product-requests/{by_merchant['id']}"
+    _problem(await orders.post(f"{path}/approve", headers=supervisor_own), 403, "conflict-of-interest")
+    _problem(
+        await orders.post(f"{path}/reject", json={"reason": "no"}, headers=supervisor_own),
+        403,
+        "conflict-of-interest",
+    )
+
+    # One they made as representative stays barred after the grant is revoked.
+    by_supervisor = (await _register(orders, bearer(token), card())).json()
+    revoked = await identity_http.post(f"/v1/representations/{grant_id}/revoke", headers=own)
+    assert revoked.status_code == 200, revoked.text
+    made = f"/v1/product-requests/{by_supervisor['id']}"
+    _problem(await orders.post(f"{made}/approve", headers=supervisor_own), 403, "conflict-of-interest")
+    assert (await orders.post(f"{path}/approve", headers=supervisor_own)).status_code == 200
+
+    assert (await orders.post(f"{made}/approve", headers=officer)).status_code == 200

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from identity_client.models import JwkSet, TokenResponse
+from identity_client.representations import PartyRelation
 from kit.client import ServiceClient
 
 
@@ -18,3 +21,11 @@ class IdentityClient(ServiceClient):
             form["scope"] = scope
         response = await self._request("POST", "/v1/token", data=form, auth=(client_id, client_secret))
         return TokenResponse.model_validate(response.json())
+
+    async def my_relation(self, authorization: str, subject: str) -> PartyRelation:
+        """How the person whose own token ``authorization`` (the ``Authorization`` header value)
+        carries stands to ``subject`` today: themselves, its manager, its representative."""
+        response = await self._request(
+            "GET", f"/v1/me/relations/{quote(subject, safe=':')}", headers={"Authorization": authorization}
+        )
+        return PartyRelation.model_validate(response.json())

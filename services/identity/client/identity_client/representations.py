@@ -114,7 +114,8 @@ class RepresentativeRef(BaseModel):
 
 
 class RepresentationCreate(BaseModel):
-    """A grant of representation. Sign exactly the body you send (``Panjereh-Signature``)."""
+    """A grant of representation. Sign exactly the body you send, with the method and path,
+    a fresh ``iat`` and ``jti`` and no ``etag`` (``Panjereh-Signature``); a signature passes once."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -179,6 +180,24 @@ class RepresentationOut(BaseModel):
 class RepresentationPage(BaseModel):
     items: list[RepresentationOut]
     next: str | None = None
+
+
+PartyTie = Literal["self", "manager", "representative"]
+
+
+class PartyRelation(BaseModel):
+    """How the caller stands today to another party (``GET /v1/me/relations/{subject}``): what a
+    reviewer's independence is checked against (an officer never decides on a file of someone
+    they are, manage or represent)."""
+
+    subject: str = Field(description="The party asked about: `user:<id>` or `legal:<id>`.")
+    relations: list[PartyTie] = Field(
+        description=(
+            "`self`: the caller is that party; `manager`: the caller manages that legal person; "
+            "`representative`: that party has an active grant (today) to the caller or to a legal "
+            "person the caller manages. Empty when none holds, also for an unknown party."
+        )
+    )
 
 
 class DecisionReason(BaseModel):

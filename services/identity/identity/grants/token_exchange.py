@@ -14,7 +14,12 @@ own token, without ``act``):
 * ``urn:panjereh:params:oauth:token-type:legal-person``: ``subject_token`` is a
   legal person the agent manages. ``sub`` is the legal person, ``act`` the
   manager, ``roles`` the legal person's live roles, ``access_level`` ``full``
-  and ``scope`` ``full`` (a manager acts as the company itself).
+  and ``scope`` every scope those roles grant (a manager acts as the company
+  itself): ``foreign-trade currency product-id`` for a merchant, ``full`` for a
+  trader (``kit.access_levels.scopes_of_roles``).
+
+Services read scopes together with ``roles`` (``kit.access_levels.covers``): a
+trader grant's ``full`` covers domestic trade only, never a merchant scope.
 
 No refresh token: the access token lives 10 minutes, so a revoked grant stops
 working within that time, and each new token re-checks the grant.
@@ -41,7 +46,7 @@ from identity.exceptions import InvalidGrant, InvalidTokenRequest
 from identity.models import Party
 from identity.subjects import NATURAL_PREFIX, party_id_of, subject_of
 from identity.tokens import issue_access_token
-from kit.access_levels import FULL_SCOPE, AccessLevel
+from kit.access_levels import AccessLevel, scopes_of_roles
 from kit.errors import ProblemError
 
 GRANT_TYPE = TOKEN_EXCHANGE_GRANT
@@ -115,9 +120,10 @@ async def handle(request: Request, session: AsyncSession, form: dict[str, str]) 
     else:
         legal = await representation.managed_legal_person(session, subject_id, agent)
         subject = subject_of(legal)
-        scope = FULL_SCOPE
+        own = await party_claims(session, legal)
+        scope = " ".join(scopes_of_roles(own["roles"]))
         claims = {
-            **await party_claims(session, legal),
+            **own,
             "act": {"sub": subject_of(agent)},
             "scope": scope,
             "access_level": AccessLevel.FULL.value,

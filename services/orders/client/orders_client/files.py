@@ -251,7 +251,8 @@ class OrderFilePage(BaseModel):
 
 
 class FinalRegistration(_Core):
-    """The signed final registration: the validity asked for (3 or 6 months from approval)."""
+    """The signed final registration: the validity asked for (3 or 6 months from approval).
+    The signature (``Panjereh-Signature``) names this file's path and its ``ETag`` as read."""
 
     validity_months: ValidityMonths
 

@@ -3,7 +3,8 @@
 * The owner (the merchant, ``sub`` without ``act``) sees and acts on all their files.
 * A representative (an acting-for token of the merchant) sees and acts on a file only when the
   file's level is at or below the level of their grant, and only with the ``foreign-trade``
-  scope (404 above their level, 403 without the scope: ``kit.access_levels``).
+  scope of a merchant-role grant (404 above their level, 403 without the scope:
+  ``kit.access_levels``; a trader grant's ``full`` does not cover foreign trade).
 * An officer of the Ministry of Industry, Mine and Trade (``officer`` in the roles of their own
   token, office ``issuing-authority`` ``mimt``: ``is_order_reviewer``) reads the files under
   review and approves or rejects them; never their own. Other officers are anyone else here.
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kit.access_levels import AccessLevel
+from kit.access_levels import AccessLevel, covers
 from kit.access_levels import ensure_may_act as ensure_within_level
 from kit.auth import Principal
 from kit.clock import today_tehran
@@ -34,16 +35,13 @@ from orders.files.exceptions import (
 )
 from orders.files.models import OrderFile
 from orders.files.records import Row
+from orders.officers import is_mimt_officer
 
 BASE_NATURAL = "base-natural"
 PERSONAL_CAR = "personal-car"
 FOREIGN_TRADE = "foreign-trade"
 MERCHANT = "merchant"
-OFFICER = "officer"
 SYSTEM_ACTOR = "system:orders"
-# The office claim (identity's officer role) of the Ministry of Industry, Mine and Trade
-# (وزارت صنعت، معدن و تجارت), which reviews order registrations (seed 003).
-ORDER_REVIEW_OFFICE = ("issuing-authority", "mimt")
 
 
 def actor_of(principal: Principal) -> str:
@@ -55,10 +53,7 @@ def is_order_reviewer(principal: Principal) -> bool:
     """An officer of the order-registration authority, in their own token. Seed 003: «تایید اولیه
     توسط کارشناسان وزارت صمت» — the ministry's experts approve an order registration, and some
     edits need their approval again; officers of a customs office or another authority do not."""
-    if principal.actor is not None or OFFICER not in principal.roles:
-        return False
-    office = principal.claims.get("office")
-    return isinstance(office, dict) and (office.get("kind"), office.get("code")) == ORDER_REVIEW_OFFICE
+    return is_mimt_officer(principal)
 
 
 def shown_status(file: OrderFile | Row, today: dt.date | None = None) -> str:
@@ -75,9 +70,10 @@ def shown_status(file: OrderFile | Row, today: dt.date | None = None) -> str:
 
 def _ensure_level(principal: Principal, file: OrderFile | Row) -> None:
     try:
-        ensure_within_level(principal, file.owner, AccessLevel(file.access_level), FOREIGN_TRADE)
+        ensure_within_level(principal, file.owner, AccessLevel(file.access_level))
     except NotFound:
         raise OrderFileNotFound() from None
+    ensure_covers_foreign_trade(principal)
 
 
 def ensure_may_read(principal: Principal, file: OrderFile | Row) -> None:
@@ -90,6 +86,16 @@ def ensure_may_read(principal: Principal, file: OrderFile | Row) -> None:
     raise OrderFileNotFound()
 
 
+def ensure_covers_foreign_trade(principal: Principal) -> None:
+    """A representative's grant must cover ``foreign-trade`` in the merchant role (403)."""
+    if principal.actor is not None and not covers(principal, FOREIGN_TRADE):
+        raise ScopeMissing(
+            "The representation this token carries does not cover foreign trade (scope `foreign-trade` "
+            "of a merchant-role grant; a trader grant's `full` is domestic trade only).",
+            missing_scopes=[FOREIGN_TRADE],
+        )
+
+
 def ensure_merchant(principal: Principal) -> None:
     """The merchant role with a valid commercial card; for a representative, the grant's role
     (``merchant``) and the ``foreign-trade`` scope."""
@@ -98,11 +104,7 @@ def ensure_merchant(principal: Principal) -> None:
             raise MerchantRoleRequired(
                 "The representation is not one of a merchant (its role is not `merchant`)."
             )
-        if FOREIGN_TRADE not in principal.scopes and "full" not in principal.scopes:
-            raise ScopeMissing(
-                "The representation this token carries does not cover foreign trade (scope `foreign-trade`).",
-                missing_scopes=[FOREIGN_TRADE],
-            )
+        ensure_covers_foreign_trade(principal)
         return
     expires = principal.claims.get("commercial_card_expires")
     if isinstance(expires, str):

@@ -3,7 +3,9 @@
 Who sees what: the merchant (owner) sees all their files; a representative acting for the
 merchant (an acting-for token with the `foreign-trade` scope) sees and acts on a file only when
 the file's access level is at or below the level of their grant (else 404, as if the file did not
-exist); an officer reads the files under review and approves or rejects them; anyone else gets 404.
+exist); an officer of the Ministry of Industry, Mine and Trade reads the files under review and
+approves or rejects them, unless party to the file (owner, creator, signer, or the owner's
+representative or manager: 403 `conflict-of-interest`); anyone else gets 404.
 
 Lifecycle: `draft` → `submit` → `submitted` (fee computed) → `final-registration` (signed) →
 `under-review` → `approve` / `reject` by an officer → `approved` (valid 3 or 6 months; `extend`
@@ -39,7 +41,7 @@ from orders_client.files import (
 )
 from rules_client import RulesClient
 
-from kit.access_levels import FULL_SCOPE, visible_levels
+from kit.access_levels import visible_levels
 from kit.auth import PrincipalDep
 from kit.clock import today_tehran
 from kit.db import SessionDep, driver_connection, statement_connection
@@ -49,12 +51,14 @@ from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, decode_cursor, page_of, page_params
 from kit.request_context import current_request_id
 from kit.responses import JsonBytes
-from kit.signatures import SIGNATURE_HEADER, SignatureVerifier, VerifiedSignature, with_signature
+from kit.signatures import VerifiedSignature, verify_signed_request, with_signature
 from kit.urls import public_location
+from orders.conflicts import IDENTITY_UNAVAILABLE, ensure_independent
 from orders.files import attachments, charges, records, repository, service, views
 from orders.files.access import (
     FOREIGN_TRADE,
     actor_of,
+    ensure_covers_foreign_trade,
     ensure_may_change,
     ensure_may_read,
     ensure_owner,
@@ -66,11 +70,11 @@ from orders.files.exceptions import (
     OfficerRoleRequired,
     OrderFileNotFound,
     OrderLineNotFound,
-    ScopeMissing,
     SellerUnknown,
 )
 from orders.files.models import OrderFile, OrderLine
 from orders.files.service import Context
+from orders.models import signature_jtis
 from orders.reference.service import Catalogue
 
 router = APIRouter(tags=["order files"], route_class=IdempotentRoute)
@@ -217,17 +221,14 @@ async def list_files(
 ) -> JsonBytes:
     """The principal's files, oldest first: all of them for the merchant; for a representative only
     those at or below the level of their grant (the same files a read would show; 403 without the
-    `foreign-trade` scope). Anyone else sees an empty list."""
-    if principal.actor is not None and not ({FOREIGN_TRADE, FULL_SCOPE} & principal.scopes):
-        raise ScopeMissing(
-            "The representation this token carries does not cover foreign trade (scope `foreign-trade`).",
-            missing_scopes=[FOREIGN_TRADE],
-        )
+    `foreign-trade` scope of a merchant-role grant: a trader grant, `full` included, covers domestic
+    trade only). Anyone else sees an empty list."""
+    ensure_covers_foreign_trade(principal)
     async with statement_connection(request) as conn:
         rows = await records.page_of_files(
             conn,
             owner=principal.subject,
-            levels=visible_levels(principal),
+            levels=visible_levels(principal, FOREIGN_TRADE),
             status=status,
             today=today_tehran(),
             after=_after(page.cursor),
@@ -376,49 +377,59 @@ async def submit(file_id: FileId, ctx: ContextDep) -> JsonBytes:
     return await _answer(ctx, file)
 
 
-async def _verify_signature(request: Request, ctx: Context) -> VerifiedSignature:
-    """The acting user's `Panjereh-Signature` over the body (kit.signatures), checked after the
-    caller was found to see the file, so that strangers learn nothing."""
-    state = request.app.state
-    verifier: SignatureVerifier | None = getattr(state, "signature_verifier", None)
-    if verifier is None:
-        verifier = SignatureVerifier(state.http, state.settings.identity_url)
+async def _verify_signature(request: Request, ctx: Context, file: OrderFile) -> VerifiedSignature:
+    """The acting user's `Panjereh-Signature` for this act on this version of the file
+    (kit.signatures), checked after the caller was found to see the file, so that strangers
+    learn nothing; its one-time ID is used up in the act's transaction."""
     signer = ctx.principal.actor or ctx.principal.subject
-    kid = await verifier.verify(signer, request.headers.get(SIGNATURE_HEADER), await request.body())
-    return VerifiedSignature(signer=signer, kid=kid)
+    return await verify_signed_request(request, signer, ctx.session, signature_jtis, version=views.etag(file))
 
 
 @router.post(
     "/v1/order-files/{file_id}/final-registration",
     summary="Final registration, signed",
     response_model=OrderFileOut,
-    **with_signature({"responses": _responses(403, 409, 422)}),
+    **with_signature({"responses": _responses(403, 409, 422)}, version="the file's `ETag` as read (`GET`)"),
 )
 async def final_registration(
     file_id: FileId, data: FinalRegistration, ctx: ContextDep, request: Request
 ) -> JsonBytes:
     """Submitted → under review. Signed (`Panjereh-Signature`) by the merchant, or by a
     representative whose grant covers `foreign-trade` at the file's level; the signer and key are
-    recorded. `validity_months` (3 or 6) is how long the order is valid once approved."""
+    recorded. `validity_months` (3 or 6) is how long the order is valid once approved.
+
+    The signature binds this file and this version: sign `POST
+    /orders/v1/order-files/{file_id}/final-registration` with `etag` the file's `ETag`. A
+    signature made for another file, or before the file last changed, is refused (403
+    `signature-binding-mismatch`), and one passes once (409 `signature-replayed`)."""
     file = await _file(ctx, file_id, lock=True)
     ensure_may_change(ctx.principal, file)
-    signature = await _verify_signature(request, ctx)
+    signature = await _verify_signature(request, ctx, file)
     await service.register(ctx, file, data.validity_months, signature.signer, signature.kid)
     return await _answer(ctx, file)
+
+
+async def _ensure_independent(request: Request, ctx: Context, file: OrderFile) -> None:
+    """Separation of duties (``orders.conflicts``): the reviewer is party to the file in no way."""
+    await ensure_independent(
+        request, ctx.principal, owner=file.owner, made_by=[file.created_by], signed_by=file.signer
+    )
 
 
 @router.post(
     "/v1/order-files/{file_id}/approve",
     summary="Approve a file under review (officer)",
     response_model=OrderFileOut,
-    responses=_responses(403, 409),
+    responses={**_responses(403, 409), **IDENTITY_UNAVAILABLE},
 )
-async def approve(file_id: FileId, ctx: ContextDep) -> JsonBytes:
-    """Under review → approved, by an officer of the Ministry of Industry, Mine and Trade (never
-    the file's owner). The order is valid for the months chosen at registration, counted from
-    the first approval. Publishes `order.approved`."""
+async def approve(file_id: FileId, ctx: ContextDep, request: Request) -> JsonBytes:
+    """Under review → approved, by an officer of the Ministry of Industry, Mine and Trade who is
+    not party to it: 403 `conflict-of-interest` to one who owns, created or signed the file, or
+    represents or manages its owner. The order is valid for the months chosen at registration,
+    counted from the first approval. Publishes `order.approved`."""
     file = await _file(ctx, file_id, lock=True)
     ensure_reviewer(ctx.principal, file)
+    await _ensure_independent(request, ctx, file)
     await service.approve(ctx, file)
     return await _answer(ctx, file)
 
@@ -427,12 +438,14 @@ async def approve(file_id: FileId, ctx: ContextDep) -> JsonBytes:
     "/v1/order-files/{file_id}/reject",
     summary="Reject a file under review (officer)",
     response_model=OrderFileOut,
-    responses=_responses(403, 409, 422),
+    responses={**_responses(403, 409, 422), **IDENTITY_UNAVAILABLE},
 )
-async def reject(file_id: FileId, data: Rejection, ctx: ContextDep) -> JsonBytes:
-    """Under review → rejected, by an officer, with the reason. Publishes `order.rejected`."""
+async def reject(file_id: FileId, data: Rejection, ctx: ContextDep, request: Request) -> JsonBytes:
+    """Under review → rejected, by an officer not party to it (as for `approve`), with the
+    reason. Publishes `order.rejected`."""
     file = await _file(ctx, file_id, lock=True)
     ensure_reviewer(ctx.principal, file)
+    await _ensure_independent(request, ctx, file)
     await service.reject(ctx, file, data.reason)
     return await _answer(ctx, file)
 
@@ -531,6 +544,12 @@ async def duties_estimate(file_id: FileId, ctx: ContextDep) -> DutiesEstimate:
 
 
 # ------------------------------------------------------------------ attachments
+
+# The upload's whole multipart body: one attachment of at most MAX_BYTES and its form framing.
+# kit.edge refuses (413) a larger body from its Content-Length, or as it streams in, before
+# python-multipart spools any of it (ServiceSpec.body_limits in orders.main).
+ATTACHMENT_PATH = r"/v1/order-files/[^/]+/attachments"
+ATTACHMENT_BODY_BYTES = attachments.MAX_BYTES + 64 * 1024
 
 
 @router.post(

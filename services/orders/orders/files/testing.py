@@ -32,9 +32,13 @@ class Merchant:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-async def merchant(identity_app: FastAPI, *, signing: bool = False, **claims: Any) -> Merchant:
-    """A merchant (card valid to 2030) with their own token; ``claims`` override the token's."""
-    party = await make_user(identity_app, roles=("base-natural", "merchant"))
+async def merchant(
+    identity_app: FastAPI, *, signing: bool = False, trader: bool = False, **claims: Any
+) -> Merchant:
+    """A merchant (card valid to 2030; also a trader when ``trader``) with their own token;
+    ``claims`` override the token's."""
+    roles = ("base-natural", "merchant", "trader") if trader else ("base-natural", "merchant")
+    party = await make_user(identity_app, roles=roles)
     token = await token_for(
         identity_app,
         party,
@@ -51,9 +55,10 @@ async def representative(
     *,
     access_level: str = "medium",
     scopes: list[str] | None = None,
+    role: str = "merchant",
     signing: bool = False,
 ) -> Merchant:
-    """An agent acting for ``grantor`` through an accepted grant."""
+    """An agent acting for ``grantor`` through an accepted grant in ``role``."""
     agent = await make_user(identity_app)
     token, _ = await acting_for_token(
         identity_app,
@@ -62,6 +67,7 @@ async def representative(
         agent,
         access_level=access_level,
         scopes=scopes if scopes is not None else ["foreign-trade"],
+        role=role,
     )
     key = await signing_key(identity_app, agent) if signing else None
     return Merchant(party=agent, headers=bearer(token), key=key)
@@ -124,9 +130,19 @@ def line_body(hs_code: str = STANDARDS_LINE, **overrides: Any) -> dict[str, Any]
     return {"hs_code": hs_code, "quantity": "2", "unit": "u", "value": "40000", **overrides}
 
 
-def signed(key: Any, body: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+def etag(file: dict[str, Any]) -> str:
+    """The ETag of ``file`` as read (what ``GET`` sends in ``ETag``)."""
+    return f'"{file["id"]}.{file["version"]}"'
+
+
+def signed(
+    key: Any, body: dict[str, Any], file: dict[str, Any], act: str = "final-registration"
+) -> tuple[bytes, dict[str, str]]:
+    """``body`` as sent, and the headers signing it for ``act`` on ``file`` as read (its ID
+    and version), on the path a client calls through the gateway."""
     raw = json.dumps(body).encode()
-    return raw, {"Content-Type": "application/json", SIGNATURE_HEADER: sign_detached(key, raw)}
+    signature = sign_detached(key, raw, path=f"/orders/v1/order-files/{file['id']}/{act}", etag=etag(file))
+    return raw, {"Content-Type": "application/json", SIGNATURE_HEADER: signature}
 
 
 async def create(
@@ -154,7 +170,7 @@ async def under_review(
 ) -> dict[str, Any]:
     assert owner.key is not None, "the owner needs a signing key (merchant(..., signing=True))"
     file = await submitted(orders, owner, fida, **overrides)
-    raw, headers = signed(owner.key, {"validity_months": months})
+    raw, headers = signed(owner.key, {"validity_months": months}, file)
     response = await orders.post(
         f"/v1/order-files/{file['id']}/final-registration", content=raw, headers={**owner.headers, **headers}
     )

@@ -2,7 +2,12 @@
 
 Headings are public reference data (a DEMO set). Everything else needs a
 token: registering needs the merchant role, or a representative of a merchant
-whose grant covers `product-id`; supervising needs the officer role; the
+whose merchant-role grant covers `product-id`; a request is seen by the merchant
+and such a representative in every state, and by the supervising body's officers
+(the Ministry of Industry, Mine and Trade: role `officer`, office
+`issuing-authority` `mimt`) only once sent, never as a draft; those officers
+alone approve or reject, never on a request of someone they represent or
+manage, or that they made; the
 catalogue (issued product IDs, search, barcodes) is open to any authenticated
 caller, since a product ID belongs to a product, not to a person.
 """
@@ -36,8 +41,9 @@ from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, page_params
 from kit.types import SINGLE_LINE_PATTERN
 from kit.urls import public_location
+from orders.conflicts import IDENTITY_UNAVAILABLE
 from orders.products import barcode, repository, service
-from orders.products.exceptions import HeadingNotFound, NotAMerchant, ProductNotFound, ProductRequestNotFound
+from orders.products.exceptions import HeadingNotFound, ProductNotFound, ProductRequestNotFound
 from orders.products.models import Product, ProductRequest
 
 router = APIRouter(tags=["product IDs"], route_class=IdempotentRoute)
@@ -207,19 +213,17 @@ async def list_product_requests(
     page: PageDep,
     state: Annotated[RequestState | None, Query(description="Only requests in this state.")] = None,
 ) -> ProductRequestPage:
-    """An officer sees every request (`state=under-supervision` is the supervision queue); a
-    merchant sees their own, and so does their representative with the `product-id` scope."""
-    if service.is_officer(principal):
-        requested_for = None
+    """An officer of the Ministry of Industry, Mine and Trade (office `issuing-authority` `mimt`)
+    sees every request once sent, never a draft (`state=under-supervision` is the supervision
+    queue); anyone else sees their own, in every state, and so does their representative whose
+    merchant-role grant covers `product-id` (403 otherwise: a trader grant's `full` does not)."""
+    if service.is_supervisor(principal):
+        requested_for, sent_only = None, True
     else:
-        if principal.actor is not None and service.PRODUCT_ID_SCOPE not in principal.scopes:
-            raise NotAMerchant(
-                "The representation this token carries does not cover product IDs.",
-                missing_scopes=[service.PRODUCT_ID_SCOPE],
-            )
-        requested_for = principal.subject
+        service.ensure_covers_product_ids(principal)
+        requested_for, sent_only = principal.subject, False
     rows, next_url = await repository.requests_page(
-        session, page, request, requested_for=requested_for, state=state
+        session, page, request, requested_for=requested_for, state=state, sent_only=sent_only
     )
     return ProductRequestPage(items=await service.requests_out(session, rows, request), next=next_url)
 
@@ -238,7 +242,8 @@ async def get_product_request(
     response: Response,
 ) -> ProductRequestOut:
     """The request, its state and, once issued, its product. The `ETag` header is what
-    `If-Match` must carry to edit a draft."""
+    `If-Match` must carry to edit a draft. Seen by the merchant and their `product-id`
+    representative; by the ministry's officers only once sent (a draft is 404 to them)."""
     product_request = await repository.product_request(session, request_id)
     if product_request is None:
         raise ProductRequestNotFound()
@@ -297,7 +302,7 @@ async def submit_product_request(
     "/v1/product-requests/{request_id}/approve",
     summary="Approve a request under supervision (officer)",
     response_model=ProductRequestOut,
-    responses=_responses(400, 401, 403, 404, 409, 422),
+    responses={**_responses(400, 401, 403, 404, 409, 422), **IDENTITY_UNAVAILABLE},
 )
 async def approve_product_request(
     request_id: RequestIdPath,
@@ -307,9 +312,11 @@ async def approve_product_request(
     response: Response,
 ) -> ProductRequestOut:
     """The officer's approval: the new values join their attributes' lists and the request gets
-    its product ID (or the existing ID of an identical card). Officer role only; 409 when the
-    request is not under supervision."""
-    product_request = await service.approve_request(session, principal, request_id)
+    its product ID (or the existing ID of an identical card). An officer of the ministry only
+    (403 otherwise; a draft is 404); 403 `conflict-of-interest` to one who is the merchant, their
+    representative or manager, or who created, edited or sent the request; 409 when the request
+    is not under supervision."""
+    product_request = await service.approve_request(session, principal, request_id, request)
     return await _answer(session, product_request, request, response, created=False)
 
 
@@ -317,7 +324,7 @@ async def approve_product_request(
     "/v1/product-requests/{request_id}/reject",
     summary="Reject a request under supervision (officer)",
     response_model=ProductRequestOut,
-    responses=_responses(400, 401, 403, 404, 409, 422),
+    responses={**_responses(400, 401, 403, 404, 409, 422), **IDENTITY_UNAVAILABLE},
 )
 async def reject_product_request(
     request_id: RequestIdPath,
@@ -326,9 +333,9 @@ async def reject_product_request(
     principal: PrincipalDep,
     request: Request,
 ) -> ProductRequestOut:
-    """The officer's rejection, with the reason. Officer role only; 409 when the request is not
-    under supervision."""
-    product_request = await service.reject_request(session, principal, request_id, body.reason)
+    """The officer's rejection, with the reason. As for approval: an officer of the ministry not
+    party to the request; 409 when the request is not under supervision."""
+    product_request = await service.reject_request(session, principal, request_id, body.reason, request)
     (out,) = await service.requests_out(session, [product_request], request)
     return out
 

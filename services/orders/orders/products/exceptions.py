@@ -61,11 +61,14 @@ class NotAMerchant(Forbidden):
 
 class NotAnOfficer(Forbidden):
     code = "product-supervision-needs-officer"
-    title = "Only an officer supervises product-ID requests"
-    title_fa = "نظارت بر درخواست شناسه کالا با کارشناس است"
+    title = "Only an officer of the ministry supervises product-ID requests"
+    title_fa = "نظارت بر درخواست شناسه کالا با کارشناس وزارت صمت است"
 
     def __init__(self) -> None:
-        super().__init__("Approving or rejecting a request needs the officer role, acting for oneself.")
+        super().__init__(
+            "Approving or rejecting a request needs an officer of the Ministry of Industry, Mine and Trade "
+            "(role `officer`, office `issuing-authority` `mimt`), acting for oneself."
+        )
 
 
 class RequestNotDraft(ProblemError):

@@ -204,8 +204,13 @@ async def requests_page(
     *,
     requested_for: str | None,
     state: str | None,
+    sent_only: bool = False,
 ) -> tuple[list[ProductRequest], str | None]:
+    """A page of requests: of ``requested_for`` (None: everyone's), in ``state``, without the
+    drafts when ``sent_only`` (what a supervisor sees)."""
     stmt: Select[Any] = select(ProductRequest)
+    if sent_only:
+        stmt = stmt.where(ProductRequest.state != "not-sent")
     if requested_for is not None:
         stmt = stmt.where(ProductRequest.requested_for == requested_for)
     if state:
@@ -217,3 +222,13 @@ async def requests_page(
 
 async def add_event(session: AsyncSession, event: ProductRequestEvent) -> None:
     session.add(event)
+
+
+async def event_actors(session: AsyncSession, request_id: uuid.UUID, actions: Sequence[str]) -> set[str]:
+    """Who did any of ``actions`` on the request (its audit trail)."""
+    rows = await session.scalars(
+        select(ProductRequestEvent.actor).where(
+            ProductRequestEvent.request_id == request_id, ProductRequestEvent.action.in_(actions)
+        )
+    )
+    return set(rows)

@@ -1,5 +1,10 @@
 """Product-ID rules (SPEC §2 "Product IDs", seed 001). Flush, never commit.
 
+Who sees a request: the merchant it is for, and their representative whose merchant-role grant
+covers ``product-id``, in every state; officers of the supervising body (the Ministry of
+Industry, Mine and Trade, ``orders.officers``) once it is sent (not drafts), and they alone
+approve or reject it. Anyone else, a customs officer included: 404, as if it did not exist.
+
 A request's card is checked against its heading and the tariff book
 (``check_card``); a card with only existing values, of an unsupervised heading,
 becomes a product ID at once; new attribute values or a supervised heading send
@@ -39,7 +44,7 @@ from orders_client.products import (
 from pydantic_core import PydanticCustomError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kit.access_levels import AccessLevel, ensure_may_act
+from kit.access_levels import AccessLevel, covers, ensure_may_act
 from kit.auth import Principal
 from kit.clock import now_utc, today_tehran
 from kit.errors import NotFound
@@ -48,8 +53,9 @@ from kit.identifiers import normalise_digits
 from kit.outbox import publish
 from kit.request_context import current_request_id
 from kit.urls import public_location
-from orders import documents
+from orders import conflicts, documents
 from orders.models import outbox_events
+from orders.officers import is_mimt_officer
 from orders.products import codes, repository
 from orders.products.exceptions import (
     NotAMerchant,
@@ -73,7 +79,9 @@ from orders.reference.text import normalise
 
 PRODUCT_ID_SCOPE = "product-id"
 MERCHANT = "merchant"
-OFFICER = "officer"
+DRAFT = "not-sent"
+# The events whose actors made a request (and so may not decide on it).
+MADE_BY = ("created", "edited", "submitted")
 NEW_VALUE = "new:"
 
 Values = dict[str, list[ProductAttributeValue]]
@@ -87,31 +95,44 @@ def ensure_registrant(principal: Principal) -> None:
     product IDs (SPEC §1: product-ID operations need the merchant role)."""
     if MERCHANT not in principal.roles or principal.subject.startswith("client:"):
         raise NotAMerchant("Registering a product ID needs the merchant role (بازرگان).")
-    if principal.actor is not None and PRODUCT_ID_SCOPE not in principal.scopes:
+    ensure_covers_product_ids(principal)
+
+
+def ensure_covers_product_ids(principal: Principal) -> None:
+    """A representative's grant must cover ``product-id`` in the merchant role (403): a trader
+    grant, ``full`` included, covers domestic trade only."""
+    if principal.actor is not None and not covers(principal, PRODUCT_ID_SCOPE):
         raise NotAMerchant(
-            "The representation this token carries does not cover product IDs.",
+            "The representation this token carries does not cover product IDs (scope `product-id` "
+            "of a merchant-role grant).",
             missing_scopes=[PRODUCT_ID_SCOPE],
         )
 
 
-def is_officer(principal: Principal) -> bool:
-    return OFFICER in principal.roles and principal.actor is None and principal.subject.startswith("user:")
+def is_supervisor(principal: Principal) -> bool:
+    """An officer of the supervising body, in their own token: the ministry's experts."""
+    return is_mimt_officer(principal)
 
 
-def ensure_officer(principal: Principal) -> None:
-    if not is_officer(principal):
+def ensure_supervisor(principal: Principal) -> None:
+    if not is_supervisor(principal):
         raise NotAnOfficer()
 
 
 def ensure_may_see(principal: Principal, request: ProductRequest) -> None:
-    """Officers see every request; otherwise the merchant it is for, or their representative
-    with the product-ID scope (any access level: product requests carry none)."""
-    if is_officer(principal):
+    """The merchant it is for, or their representative whose grant covers product IDs (any
+    access level: product requests carry none), in every state; a supervisor once it is sent.
+    Anyone else, and a supervisor asking for a draft: 404."""
+    if principal.subject == request.requested_for:
+        try:
+            ensure_may_act(principal, request.requested_for, AccessLevel.VERY_LIMITED)
+        except NotFound:
+            raise ProductRequestNotFound() from None
+        ensure_covers_product_ids(principal)
         return
-    try:
-        ensure_may_act(principal, request.requested_for, AccessLevel.VERY_LIMITED, PRODUCT_ID_SCOPE)
-    except NotFound:
-        raise ProductRequestNotFound() from None
+    if is_supervisor(principal) and request.state != DRAFT:
+        return
+    raise ProductRequestNotFound()
 
 
 def _actor(principal: Principal) -> str:
@@ -635,15 +656,28 @@ def _value_code(name_en: str, taken: set[str]) -> str:
     return code
 
 
+async def ensure_independent(
+    session: AsyncSession, http: Request, principal: Principal, request: ProductRequest
+) -> None:
+    """Separation of duties (``orders.conflicts``): the supervisor is not the merchant, nor their
+    representative or manager, nor one who created, edited or sent the request."""
+    makers = await repository.event_actors(session, request.id, MADE_BY)
+    await conflicts.ensure_independent(
+        http, principal, owner=request.requested_for, made_by=[request.requested_by, *makers]
+    )
+
+
 async def approve_request(
-    session: AsyncSession, principal: Principal, request_id: uuid.UUID
+    session: AsyncSession, principal: Principal, request_id: uuid.UUID, http: Request
 ) -> ProductRequest:
     """An officer approves: new values join their attributes' lists, and the card becomes a
     product ID (or the existing one of an identical card)."""
-    ensure_officer(principal)
+    ensure_supervisor(principal)
     request = await repository.product_request(session, request_id, lock=True)
     if request is None:
         raise ProductRequestNotFound()
+    ensure_may_see(principal, request)
+    await ensure_independent(session, http, principal, request)
     if request.state != "under-supervision":
         raise RequestNotUnderSupervision(request.state)
     heading, values = await _heading(session, request.heading_id)
@@ -682,12 +716,14 @@ async def approve_request(
 
 
 async def reject_request(
-    session: AsyncSession, principal: Principal, request_id: uuid.UUID, reason: str
+    session: AsyncSession, principal: Principal, request_id: uuid.UUID, reason: str, http: Request
 ) -> ProductRequest:
-    ensure_officer(principal)
+    ensure_supervisor(principal)
     request = await repository.product_request(session, request_id, lock=True)
     if request is None:
         raise ProductRequestNotFound()
+    ensure_may_see(principal, request)
+    await ensure_independent(session, http, principal, request)
     if request.state != "under-supervision":
         raise RequestNotUnderSupervision(request.state)
     request.state = "rejected"
