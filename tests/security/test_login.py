@@ -4,11 +4,18 @@ alone (#11), SSO redirect_uri on a forged Host (#7, SSO part), and password reco
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import pytest
 
+from gateway.config import GatewaySettings
+from gateway.main import create_app as create_gateway
+from gateway.server import uvicorn_options
 from identity.testing import national_code
+from kit.testing import Running, serve
+from tests.conftest import Stack
 from tests.test_flow_representation import bearer, log_in, ok, register, sms_code
 
 WRONG = "Wrong-Password-123"
@@ -17,8 +24,27 @@ _addresses = iter(range(1, 250))
 
 
 def _address() -> dict[str, str]:
-    """A client address of its own (the gateway trusts X-Forwarded-For from 127.0.0.1 only)."""
+    """A client address of its own, as the trusted proxy in front of ``proxied`` says."""
     return {"X-Forwarded-For": f"203.0.113.{next(_addresses)}"}
+
+
+@pytest.fixture
+async def proxied(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    """A gateway in front of the stack's identity behind a trusted proxy (the test), so that
+    the attacker and the owner can call from two addresses."""
+    identity_url = stack.apps["orders"].state.settings.identity_url
+    settings = GatewaySettings(
+        identity_url=identity_url,
+        rate_limit="100000/minute",
+        forwarded_allow_ips="127.0.0.1",
+        log_level="WARNING",
+    )
+    options = uvicorn_options(settings)
+    options.pop("loop")  # the test loop is already running
+    running: Running = await serve(create_gateway(settings), **options)
+    async with httpx.AsyncClient(base_url=running.url, timeout=30) as client:
+        yield client
+    await running.stop()
 
 
 def _problem(response: httpx.Response) -> tuple[int, dict[str, Any], str | None]:
@@ -33,8 +59,9 @@ async def _login(http: httpx.AsyncClient, code: str, password: str, source: dict
 
 
 async def test_failed_logins_neither_lock_the_owner_out_nor_reveal_registration(
-    http: httpx.AsyncClient,
+    proxied: httpx.AsyncClient,
 ) -> None:
+    http = proxied
     person = await register(http)
     attacker = _address()
     answers: dict[str, list[tuple[int, dict[str, Any], str | None]]] = {}
@@ -86,7 +113,8 @@ async def test_sso_redirect_uri_on_a_forged_host_is_refused(http: httpx.AsyncCli
         assert "evil.example" not in default.json()["authorization_url"]
 
 
-async def test_password_recovery_by_sms_end_to_end(http: httpx.AsyncClient) -> None:
+async def test_password_recovery_by_sms_end_to_end(proxied: httpx.AsyncClient) -> None:
+    http = proxied
     person = await register(http)
     old = await log_in(http, person)
     source = _address()

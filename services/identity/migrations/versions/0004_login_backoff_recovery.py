@@ -4,8 +4,8 @@ Failed logins move from ``accounts`` (which locked the owner out) to
 ``login_throttles``; ``password_recoveries`` backs recovery by SMS or My
 Government; ``sso_logins.purpose`` tells a login from a recovery.
 
-Revision ID: 0003_login_backoff_recovery
-Revises: 0002
+Revision ID: 0004_login_backoff_recovery
+Revises: 0003_signature_jtis
 Create Date: 2026-12-03 13:50:00
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_login_backoff_recovery"
-down_revision: str | None = "0002"
+revision: str = "0004_login_backoff_recovery"
+down_revision: str | None = "0003_signature_jtis"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
