@@ -186,10 +186,14 @@ async def test_a_forged_host_does_not_make_its_callback_allowed(
     _, http = served
     forged = {header: "evil.example"}
     refused = await http.get(START, params={"redirect_uri": "http://evil.example" + CALLBACK}, headers=forged)
-    assert refused.status_code == 422
-    assert refused.json()["code"] == "sso-redirect-uri-not-allowed"
+    # 400 when the Host allow-list refuses the request first; else SSO refuses the URI
+    assert refused.status_code in (400, 422), refused.text
+    if refused.status_code == 422:
+        assert refused.json()["code"] == "sso-redirect-uri-not-allowed"
     # without a redirect_uri, the default and the provider's address ignore the forged host too
     default = await http.get(START, headers=forged)
+    if default.status_code == 400:
+        return
     assert default.status_code == 200
     url = default.json()["authorization_url"]
     assert url.startswith(str(http.base_url).rstrip("/") + "/v1/sandbox/my-government/authorize?")
