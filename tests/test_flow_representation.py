@@ -109,7 +109,13 @@ async def test_merchant_grants_an_agent_who_acts_for_them_until_revoked(
 
     # Logs in, turns on TOTP, and logs in again with it.
     first = await log_in(http, merchant)
-    enrolment = ok(await http.post("/identity/v1/me/two-factor/totp", headers=bearer(first["access_token"])))
+    enrolment = ok(
+        await http.post(
+            "/identity/v1/me/two-factor/totp",
+            json={"password": merchant["password"]},
+            headers=bearer(first["access_token"]),
+        )
+    )
     totp = pyotp.TOTP(enrolment["secret"])
     ok(
         await http.post(

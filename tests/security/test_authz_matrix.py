@@ -310,6 +310,9 @@ ROWS: dict[str, Row] = {
     "POST /identity/v1/login/{challenge_id}/verify": Row(
         _random("challenge_id"), UNKNOWN, _json({"code": "0000"})
     ),
+    "POST /identity/v1/password-recovery/{recovery_id}/reset": Row(
+        _random("recovery_id"), UNKNOWN, _json({"code": "0000", "password": "Zagros-Peak-4410?"})
+    ),
 }
 
 

@@ -49,11 +49,21 @@ class Settings(ServiceSettings):
     company_registry_adapter: Literal["", "sandbox", "http"] = ""
     company_registry_url: str = ""
     company_registry_token: SecretStr = SecretStr("")
-    # Login (identity.login): after `login_lockout_threshold` consecutive failures the account
-    # is locked for 1, 2, 4 ... minutes (doubling with each further failure), at most
-    # `login_lockout_max_minutes`. A second-factor challenge lives 2-5 minutes, 5 tries.
+    # Login back-off (identity.login_throttle), never a lock of the account itself: from the
+    # `login_lockout_threshold`-th failure for one national code from one source address,
+    # that pair backs off 1, 2, 4 ... minutes, at most `login_lockout_max_minutes`; from the
+    # `login_source_lockout_threshold`-th failure from one address (any national code), the
+    # address does, at most `login_source_lockout_max_minutes`; from the
+    # `login_account_step_up_threshold`-th failure against one national code (any address),
+    # a right password also needs an SMS code. Failures older than
+    # `login_failure_window_minutes` are forgotten. A second-factor challenge lives 2-5
+    # minutes, 5 tries.
     login_lockout_threshold: int = Field(default=5, ge=1)
     login_lockout_max_minutes: int = Field(default=60, ge=1)
+    login_source_lockout_threshold: int = Field(default=50, ge=1)
+    login_source_lockout_max_minutes: int = Field(default=15, ge=1)
+    login_account_step_up_threshold: int = Field(default=20, ge=1)
+    login_failure_window_minutes: int = Field(default=60, ge=1)
     login_challenge_ttl_seconds: int = Field(default=180, ge=120, le=300)
     login_challenge_max_attempts: int = Field(default=5, ge=1)
     # Refresh tokens rotate on every use; a family (one login) ends after `refresh_family_max_days`.
@@ -67,10 +77,22 @@ class Settings(ServiceSettings):
     sso_jwks_url: str = ""
     sso_client_id: str = "panjereh"
     sso_client_secret: SecretStr = SecretStr("")
-    # Pages the provider may send the user back to (registered with it); identity's own
-    # callback is always allowed.
+    # identity's address as users' browsers reach it (through the gateway, e.g.
+    # https://api.panjereh.ir/identity); its own callbacks are under it. Empty: IDENTITY_URL.
+    # Redirect URIs are never taken from the request's Host.
+    sso_public_url: str = ""
+    # Pages the provider may send the user back to (registered with it), besides identity's
+    # own callbacks; any other redirect_uri is refused.
     sso_redirect_uris: list[str] = Field(default_factory=list)
     sso_login_ttl_seconds: int = Field(default=600, ge=60, le=1800)
+
+    # Password recovery (identity.recovery): by SMS an attempt lives as long as its code, by
+    # My Government `recovery_ttl_seconds`; `recovery_max_attempts` tries either way; at most `recovery_max_per_national_code_per_hour` attempts
+    # for one national code and `recovery_max_per_requester_per_hour` from one requester.
+    recovery_ttl_seconds: int = Field(default=600, ge=120, le=3600)
+    recovery_max_attempts: int = Field(default=5, ge=1)
+    recovery_max_per_national_code_per_hour: int = Field(default=3, ge=1)
+    recovery_max_per_requester_per_hour: int = Field(default=10, ge=1)
 
     @field_validator("key_encryption_key")
     @classmethod

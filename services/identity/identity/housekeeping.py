@@ -15,6 +15,8 @@ from sqlalchemy import and_, delete, exists, or_
 
 from identity.models import (
     LoginChallenge,
+    LoginThrottle,
+    PasswordRecovery,
     RefreshToken,
     RegistrationAttempt,
     SignatureKey,
@@ -30,17 +32,25 @@ CODES_KEPT = timedelta(days=30)
 
 
 async def purge_expired(app: FastAPI) -> dict[str, int]:
-    """Delete expired SSO logins, login challenges, old codes and dead refresh
-    tokens; answers how many rows of each went."""
+    """Delete expired SSO logins, login challenges, password recoveries, forgotten login
+    failures, old codes and dead refresh tokens; answers how many rows of each went."""
     now = now_utc()
+    forgotten = now - timedelta(minutes=app.state.settings.login_failure_window_minutes)
     statements = {
         "sso_logins": delete(SsoLogin).where(SsoLogin.expires_at < now - GRACE),
         "login_challenges": delete(LoginChallenge).where(LoginChallenge.expires_at < now - GRACE),
+        "password_recoveries": delete(PasswordRecovery).where(PasswordRecovery.expires_at < now - GRACE),
+        # A count whose last failure is forgotten and whose back-off is over no longer matters.
+        "login_throttles": delete(LoginThrottle).where(
+            LoginThrottle.last_failure_at < forgotten,
+            or_(LoginThrottle.blocked_until.is_(None), LoginThrottle.blocked_until < now),
+        ),
         # Challenges and signature keys point at codes: keep the codes they still name.
         "verification_codes": delete(VerificationCode).where(
             VerificationCode.created_at < now - CODES_KEPT,
             ~exists().where(LoginChallenge.verification_code_id == VerificationCode.id),
             ~exists().where(SignatureKey.verification_code_id == VerificationCode.id),
+            ~exists().where(PasswordRecovery.verification_code_id == VerificationCode.id),
         ),
         "refresh_tokens": delete(RefreshToken).where(RefreshToken.expires_at < now - GRACE),
         # Registration attempts: decided ones (no password hash left) after a day; pending ones

@@ -2,16 +2,15 @@
 
 Rules (ASVS 5.0 V6):
 
-- An unknown national code and a wrong password get the same 401 answer, and
-  take about as long: an unknown code is checked against a dummy hash.
-- Failures in a row are counted on the account (``failed_logins``), in their
-  own committed transaction, since the request's transaction rolls back with
-  the error. A wrong second-factor code counts as a failure too. From the
-  ``login_lockout_threshold``-th failure (5) the account is locked for 1
-  minute, then 2, 4, 8 ... minutes with each further failure, at most
-  ``login_lockout_max_minutes`` (60). While locked, logins get 429 with
-  ``Retry-After`` and the password is not even checked. A successful login
-  resets the count.
+- An unknown national code, a wrong password and a login refused by the
+  back-off get the same 401 answer, and take about as long: the password is
+  always hashed, an unknown code against a dummy hash.
+- Failures are counted per (national code, source address), per source and
+  per national code (``identity.login_throttle``, which explains the design):
+  a source that keeps failing backs off, an account is never locked, and the
+  owner logging in from elsewhere gets in. When many sources fail against one
+  account, a right password also needs an SMS code (a login challenge). A
+  wrong second-factor code counts as a failure too.
 - A pending (mobile not confirmed) or disabled account cannot log in; this is
   told only to whoever gave the right password.
 - With a second factor on, the password opens a ``LoginChallenge`` (2-5
@@ -21,9 +20,8 @@ Rules (ASVS 5.0 V6):
 
 from __future__ import annotations
 
-import math
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from fastapi import Request
 from identity_client.login import LoginChallenge as LoginChallengeOut
@@ -31,9 +29,8 @@ from identity_client.login import LoginRequest
 from identity_client.models import TokenResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identity import audit, codes, login_repository, passwords, sessions, totp
+from identity import audit, codes, login_repository, login_throttle, passwords, sessions, totp
 from identity.exceptions import (
-    AccountLocked,
     AccountNotActive,
     CodeWrong,
     LoginChallengeAttemptsExhausted,
@@ -50,61 +47,43 @@ LOGIN_CODE_PURPOSE = "login"
 AMR = {"sms": "sms", "totp": "otp"}  # RFC 8176 method references
 
 
-def lockout_minutes(failures: int, threshold: int, cap: int) -> int:
-    """How long the ``failures``-th failure in a row locks the account (0: not locked)."""
-    if failures < threshold:
-        return 0
-    return min(cap, 2 ** min(failures - threshold, 30))
-
-
-def refuse_if_locked(account: Account, now: datetime) -> None:
-    if account.locked_until is not None and account.locked_until > now:
-        raise AccountLocked(max(1, math.ceil((account.locked_until - now).total_seconds())))
-
-
-async def count_failure(request: Request, party_id: uuid.UUID) -> None:
-    """Count a failed login in a transaction of its own; lock the account from the threshold on."""
-    settings = request.app.state.settings
-    async with request.app.state.sessionmaker() as own, own.begin():
-        account = await login_repository.account(own, party_id, lock=True)
-        if account is None:
-            return
-        account.failed_logins += 1
-        minutes = lockout_minutes(
-            account.failed_logins, settings.login_lockout_threshold, settings.login_lockout_max_minutes
-        )
-        if minutes:
-            account.locked_until = now_utc() + timedelta(minutes=minutes)
-            audit.record(
-                own,
-                actor=f"user:{party_id}",
-                action="account.lock",
-                object_type="account",
-                object_id=party_id,
-                details={"failed_logins": account.failed_logins, "minutes": minutes},
-            )
-
-
-def reset_failures(account: Account) -> None:
-    if account.failed_logins or account.locked_until is not None:
-        account.failed_logins = 0
-        account.locked_until = None
+async def password_confirmed(request: Request, session: AsyncSession, party: Party, password: str) -> bool:
+    """Whether ``password`` is the party's, under the login back-off: a refusal or a
+    wrong password counts as a failed login (for steps that ask the password again)."""
+    assert party.national_code is not None
+    attempt = login_throttle.attempt_of(request, party.national_code)
+    account = await login_repository.account(session, party.id)
+    assert account is not None
+    refused = (await login_throttle.verdict(request, session, attempt)).refused
+    right, _ = await passwords.verify_password(password, account.password_hash)
+    if refused or not right:
+        reason = "backed-off" if refused else "wrong-password"
+        await login_throttle.count_failure(request, attempt, object_id=party.id, reason=reason)
+        return False
+    return True
 
 
 async def login(
     request: Request, session: AsyncSession, data: LoginRequest
 ) -> TokenResponse | LoginChallengeOut:
     """Check the password; answer the tokens, or a challenge for the second factor."""
+    attempt = login_throttle.attempt_of(request, data.national_code)
     found = await login_repository.natural_person_with_account(session, data.national_code)
-    if found is None:
-        await passwords.verify_password(data.password, passwords.DUMMY_HASH)
+    verdict = await login_throttle.verdict(request, session, attempt)
+    stored_hash = found[1].password_hash if found else passwords.DUMMY_HASH
+    right, upgraded = await passwords.verify_password(data.password, stored_hash)
+    if found is None or verdict.refused or not right:
+        reason = (
+            "unknown-national-code"
+            if found is None
+            else "backed-off"
+            if verdict.refused
+            else "wrong-password"
+        )
+        object_id = found[0].id if found else attempt.account_ref
+        await login_throttle.count_failure(request, attempt, object_id=object_id, reason=reason)
         raise LoginFailed()
     party, account = found
-    refuse_if_locked(account, now_utc())
-    right, upgraded = await passwords.verify_password(data.password, account.password_hash)
-    if not right:
-        await count_failure(request, party.id)
-        raise LoginFailed()
     if party.status != "active":
         raise AccountNotActive(
             "Confirm your mobile number to activate the account."
@@ -113,20 +92,28 @@ async def login(
         )
     if upgraded is not None:
         account.password_hash = upgraded
-    if account.two_factor == "none":
-        return await _complete(request, session, party, account, amr=["pwd"])
-    return await _open_challenge(request, session, party, account)
+    if account.two_factor != "none":
+        return await _open_challenge(request, session, party, method=account.two_factor)
+    if verdict.step_up:  # many sources failed against this account: the password alone is not enough
+        audit.record(
+            session,
+            actor=subject_of(party),
+            action="login.step-up",
+            object_type="account",
+            object_id=party.id,
+            details={"method": "sms", "source": attempt.source},
+        )
+        return await _open_challenge(request, session, party, method="sms")
+    return await _complete(request, session, party, amr=["pwd"])
 
 
 async def _open_challenge(
-    request: Request, session: AsyncSession, party: Party, account: Account
+    request: Request, session: AsyncSession, party: Party, *, method: str
 ) -> LoginChallengeOut:
     settings = request.app.state.settings
     expires_at = now_utc() + timedelta(seconds=settings.login_challenge_ttl_seconds)
-    challenge = LoginChallenge(
-        id=uuid.uuid4(), party_id=party.id, method=account.two_factor, expires_at=expires_at
-    )
-    if account.two_factor == "sms":
+    challenge = LoginChallenge(id=uuid.uuid4(), party_id=party.id, method=method, expires_at=expires_at)
+    if method == "sms":
         assert party.mobile is not None  # an active natural person has a confirmed mobile
         code = await codes.issue(
             request,
@@ -142,7 +129,7 @@ async def _open_challenge(
     await session.flush()
     return LoginChallengeOut(
         challenge_id=challenge.id,
-        method=account.two_factor,  # type: ignore[arg-type]
+        method=method,  # type: ignore[arg-type]
         expires_at=challenge.expires_at,
     )
 
@@ -160,18 +147,19 @@ async def verify(
     account = await login_repository.account(session, challenge.party_id)
     assert party is not None
     assert account is not None
-    refuse_if_locked(account, now_utc())
     if party.status != "active":
         raise AccountNotActive("The account is not active.")
     if not await _second_factor_right(request, session, challenge, account, code):
-        await count_failure(request, party.id)
+        assert party.national_code is not None
+        attempt = login_throttle.attempt_of(request, party.national_code)
+        await login_throttle.count_failure(request, attempt, object_id=party.id, reason="wrong-second-factor")
         raise CodeWrong(
             f"The code is wrong; {attempts_left} attempt(s) left.",
             errors=[{"pointer": "#/body/code", "detail": "wrong code", "type": "code_wrong"}],
             attempts_left=attempts_left,
         )
     challenge.completed_at = now_utc()
-    return await _complete(request, session, party, account, amr=["pwd", AMR[challenge.method]])
+    return await _complete(request, session, party, amr=["pwd", AMR[challenge.method]])
 
 
 async def _count_attempt(request: Request, challenge_id: uuid.UUID) -> int:
@@ -220,9 +208,10 @@ async def check_totp(request: Request, session: AsyncSession, account: Account, 
 
 
 async def _complete(
-    request: Request, session: AsyncSession, party: Party, account: Account, *, amr: list[str]
+    request: Request, session: AsyncSession, party: Party, *, amr: list[str]
 ) -> TokenResponse:
-    reset_failures(account)
+    assert party.national_code is not None
+    await login_throttle.forget_pair(session, login_throttle.attempt_of(request, party.national_code))
     await session.flush()
     audit.record(
         session,

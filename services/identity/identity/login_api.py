@@ -11,6 +11,7 @@ from identity_client.login import (
     LoginChallenge,
     LoginRequest,
     LoginVerify,
+    PasswordConfirm,
     SmsCodeSent,
     SsoStart,
     TotpEnrolment,
@@ -55,12 +56,17 @@ async def post_login(
     for `sms` a 4-digit code was sent to the account's mobile; for `totp` use
     the authenticator app. Send the code to `POST /v1/login/{challenge_id}/verify`.
 
-    An unknown national code and a wrong password get the same 401. After 5
-    failures in a row the account is locked for 1 minute, then 2, 4, 8 ...
-    minutes with each further failure (at most 60): meanwhile every login gets
-    429 with `Retry-After`, and the password is not checked. A success resets
-    the count. A pending account (mobile not confirmed) or a disabled one gets
-    403 once the password is right.
+    An unknown national code, a wrong password and a refused login get the
+    same 401. No account is ever locked: after 5 failures for one national
+    code from one address, that address backs off for 1 minute, then 2, 4, 8
+    ... (at most 60), answering the same 401 even to the right password; an
+    address failing 50 times (any national code) backs off too. The owner
+    logging in from elsewhere gets in. When 20 failures come against one
+    national code from anywhere, a right password answers an `sms` challenge
+    even without two-step login (429 if no SMS may be sent now). A success
+    clears its address's count. Forgot the password: `POST
+    /v1/password-recovery`. A pending account (mobile not confirmed) or a
+    disabled one gets 403 once the password is right.
     """
     _no_store(response)
     return await login.login(request, session, data)
@@ -80,7 +86,7 @@ async def verify_login(
     """Answers the tokens (`amr: ["pwd", "sms"]` or `["pwd", "otp"]`) when the
     code is right. A challenge lives 2 to 5 minutes (an SMS code 2), takes at
     most 5 tries and completes once. A wrong code counts as a failed login for
-    the lockout. A TOTP code is accepted 30 seconds either side of now, and
+    the login back-off. A TOTP code is accepted 30 seconds either side of now, and
     only once."""
     _no_store(response)
     return await login.verify(request, session, challenge_id, data.code)
@@ -148,12 +154,14 @@ async def get_two_factor(user: CurrentUser, session: SessionDep) -> TwoFactorSta
     "/v1/me/two-factor/totp",
     summary="Start setting up an authenticator app (TOTP), the stronger choice",
     response_model=TotpEnrolment,
-    responses=_problems(401, 403, 409),
+    responses=_problems(401, 403, 409, 422),
 )
 async def start_totp(
-    user: CurrentUser, request: Request, response: Response, session: SessionDep
+    data: PasswordConfirm, user: CurrentUser, request: Request, response: Response, session: SessionDep
 ) -> TotpEnrolment:
-    """Answers a new secret and its `otpauth://` URI (show it as a QR code;
+    """Needs the current password (422 `password-wrong` otherwise, counted as a
+    failed login): an access token alone cannot change the second factor.
+    Answers a new secret and its `otpauth://` URI (show it as a QR code;
     issuer "Panjereh", the national code masked). The secret is stored
     encrypted and stays pending until `POST /v1/me/two-factor/totp/confirm`.
     Calling again replaces a pending secret.
@@ -162,7 +170,7 @@ async def start_totp(
     the number taken over by a SIM swap. 409 when a second factor is already
     on: turn it off first."""
     _no_store(response)
-    return await two_factor.start_totp(request, session, user)
+    return await two_factor.start_totp(request, session, user, data.password)
 
 
 @router.post(
@@ -182,14 +190,18 @@ async def confirm_totp(
     "/v1/me/two-factor/sms",
     summary="Send a code to your mobile (to turn SMS on, or off)",
     response_model=SmsCodeSent,
-    responses=_problems(401, 403, 409, 429),
+    responses=_problems(401, 403, 409, 422, 429),
 )
-async def send_sms_code(user: CurrentUser, request: Request, session: SessionDep) -> SmsCodeSent:
-    """Sends a 4-digit code (valid 2 minutes) to the account's mobile. Confirm
+async def send_sms_code(
+    data: PasswordConfirm, user: CurrentUser, request: Request, session: SessionDep
+) -> SmsCodeSent:
+    """Needs the current password (422 `password-wrong` otherwise, counted as a
+    failed login): an access token alone cannot change the second factor.
+    Sends a 4-digit code (valid 2 minutes) to the account's mobile. Confirm
     it at `POST /v1/me/two-factor/sms/confirm` to turn SMS on, or give it to
     `DELETE /v1/me/two-factor` to turn SMS off. Prefer an authenticator app
     (`POST /v1/me/two-factor/totp`): SMS can be intercepted."""
-    return await two_factor.send_sms_code(request, session, user)
+    return await two_factor.send_sms_code(request, session, user, data.password)
 
 
 @router.post(
@@ -219,7 +231,8 @@ async def disable_two_factor(
 ) -> Response:
     """Needs the password and a code of the current method: from the app
     (TOTP) or from `POST /v1/me/two-factor/sms` (SMS). A wrong password counts
-    as a failed login."""
+    as a failed login (422 `password-wrong`, also while the login back-off
+    refuses this address)."""
     await two_factor.disable(request, session, user, data)
     return Response(status_code=204)
 

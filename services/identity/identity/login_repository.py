@@ -92,5 +92,16 @@ async def revoke_family(
     return result.rowcount  # type: ignore[attr-defined,no-any-return]
 
 
+async def revoke_party_tokens(session: AsyncSession, party_id: uuid.UUID, at: datetime) -> int:
+    """Revoke every live refresh token of the party, all its logins; how many were revoked."""
+    result = await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.party_id == party_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount  # type: ignore[attr-defined,no-any-return]
+
+
 async def sso_login_for_update(session: AsyncSession, state: str) -> SsoLogin | None:
     return await session.get(SsoLogin, state, with_for_update=True)

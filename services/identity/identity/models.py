@@ -122,7 +122,7 @@ class Party(Base):
 
 
 class Account(Base):
-    """The login of a natural person: password, lockout and second factor."""
+    """The login of a natural person: password and second factor (failed logins: ``LoginThrottle``)."""
 
     __tablename__ = "accounts"
     __table_args__ = (CheckConstraint("two_factor IN ('none', 'sms', 'totp')", name="two_factor"),)
@@ -132,8 +132,6 @@ class Account(Base):
     )
     password_hash: Mapped[str] = mapped_column(String(255))
     password_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    failed_logins: Mapped[int] = mapped_column(Integer, server_default="0")
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     two_factor: Mapped[str] = mapped_column(String(10), server_default="none")
     # TOTP secrets are AES-GCM encrypted with the key-encryption key (identity.crypto).
     totp_secret_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -277,6 +275,48 @@ class LoginChallenge(Base):
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class LoginThrottle(Base):
+    """Failed logins counted under one key (identity.login_throttle): an account and
+    source address, a source address, or an account from every source."""
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (Index("ix_login_throttles_account_ref", "account_ref"),)
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # Keyed hash of the national code typed (known or not); none for a source's own count.
+    account_ref: Mapped[str | None] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    blocked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PasswordRecovery(Base):
+    """A password recovery in progress (identity.recovery): by an SMS code, or by My Government.
+
+    Made for unknown national codes too (``party_id`` empty), so both look alike.
+    """
+
+    __tablename__ = "password_recoveries"
+    __table_args__ = (
+        CheckConstraint("method IN ('sms', 'my-government')", name="method"),
+        Index("ix_password_recoveries_national_code_created_at", "national_code", "created_at"),
+        Index("ix_password_recoveries_requester_created_at", "requester", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    method: Mapped[str] = mapped_column(String(20))
+    national_code: Mapped[str] = mapped_column(String(10))
+    party_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("parties.id", ondelete="CASCADE"))
+    verification_code_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("verification_codes.id"))
+    # SHA-256 of the reset code My Government's callback answers (method my-government).
+    reset_code_hash: Mapped[str | None] = mapped_column(String(64))
+    requester: Mapped[str] = mapped_column(String(200))
+    attempts: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class RefreshToken(Base):
     """A rotating refresh token. Only its SHA-256 is kept.
 
@@ -307,6 +347,8 @@ class SsoLogin(Base):
 
     state: Mapped[str] = mapped_column(String(64), primary_key=True)
     provider: Mapped[str] = mapped_column(String(40))
+    # "login" answers tokens; "recovery" lets the person set a new password (identity.recovery).
+    purpose: Mapped[str] = mapped_column(String(20), server_default="login")
     nonce: Mapped[str] = mapped_column(String(64))
     code_verifier: Mapped[str] = mapped_column(String(128))
     redirect_uri: Mapped[str | None] = mapped_column(String(500))

@@ -97,6 +97,23 @@ async def revoke_family(
     return revoked
 
 
+async def revoke_all(session: AsyncSession, party_id: uuid.UUID, *, actor: str, reason: str) -> int:
+    """End every session of the party (after a password reset): all its refresh tokens stop working.
+
+    Access tokens already issued cannot be recalled; they expire within 10 minutes.
+    """
+    revoked = await login_repository.revoke_party_tokens(session, party_id, now_utc())
+    audit.record(
+        session,
+        actor=actor,
+        action="session.revoke-all",
+        object_type="account",
+        object_id=party_id,
+        details={"reason": reason, "refresh_tokens": revoked},
+    )
+    return revoked
+
+
 async def revoke_by_token(session: AsyncSession, raw: str, *, actor: str) -> None:
     """RFC 7009: revoke the family of the refresh token ``raw``; unknown tokens are ignored."""
     row = await login_repository.refresh_token(session, token_hash(raw))

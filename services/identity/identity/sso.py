@@ -18,6 +18,16 @@ flow with PKCE (S256), ``state`` and ``nonce``.
 My Government authenticates the person itself, so identity's own second
 factor is not asked again.
 
+The same flow with ``purpose="recovery"`` lets a person who forgot the
+password set a new one (``identity.recovery``); a state works only for the
+purpose it was started for.
+
+Redirect URIs come from settings only, never from the request (its Host or
+``X-Forwarded-Host`` can be forged): identity's own callbacks under
+``IDENTITY_SSO_PUBLIC_URL`` (identity's address as browsers reach it; empty:
+``IDENTITY_URL``) and the pages listed in ``IDENTITY_SSO_REDIRECT_URIS``. Any
+other ``redirect_uri`` is refused (422).
+
 In the sandbox, with no provider configured, the fake provider on identity
 itself (``identity.sso_fake``) stands in for My Government.
 """
@@ -60,10 +70,11 @@ from identity.models import SsoLogin
 from identity.subjects import subject_of
 from kit.clock import now_utc
 from kit.identifiers import InvalidIdentifier, parse_mobile, parse_national_code
-from kit.urls import public_location
 
 PROVIDER = "my-government"
 CALLBACK_PATH = "/v1/sso/my-government/callback"
+RECOVERY_CALLBACK_PATH = "/v1/password-recovery/my-government/callback"
+CALLBACKS = {"login": CALLBACK_PATH, "recovery": RECOVERY_CALLBACK_PATH}
 FAKE_PATH = "/v1/sandbox/my-government"
 # The fake provider's client secret, used only in the sandbox when none is configured.
 SANDBOX_CLIENT_SECRET = "sandbox-my-government-secret"
@@ -109,8 +120,8 @@ def provider(request: Request) -> Provider:
     base = settings.identity_url.rstrip("/") + FAKE_PATH
     return Provider(
         issuer=sandbox_issuer(settings),
-        # The browser goes there: the address the caller sees (through the gateway or not).
-        authorization_url=public_location(request, FAKE_PATH + "/authorize"),
+        # The browser goes there: identity's configured public address, never the request's Host.
+        authorization_url=public_base(settings) + FAKE_PATH + "/authorize",
         token_url=base + "/token",
         jwks_url=base + "/jwks.json",
         client_id=settings.sso_client_id,
@@ -118,13 +129,22 @@ def provider(request: Request) -> Provider:
     )
 
 
-def own_callback(request: Request) -> str:
-    return public_location(request, CALLBACK_PATH)
+def public_base(settings: Settings) -> str:
+    """identity's address as users' browsers reach it, from settings alone."""
+    return (settings.sso_public_url or settings.identity_url).rstrip("/")
 
 
-def redirect_uri_allowed(request: Request, redirect_uri: str) -> bool:
-    settings: Settings = request.app.state.settings
-    return redirect_uri == own_callback(request) or redirect_uri in settings.sso_redirect_uris
+def own_callback(settings: Settings, purpose: str = "login") -> str:
+    return public_base(settings) + CALLBACKS[purpose]
+
+
+def allowed_redirect_uris(settings: Settings) -> list[str]:
+    """Every redirect URI identity accepts: its own callbacks and the configured pages."""
+    return [own_callback(settings, purpose) for purpose in CALLBACKS] + list(settings.sso_redirect_uris)
+
+
+def redirect_uri_allowed(settings: Settings, redirect_uri: str) -> bool:
+    return redirect_uri in allowed_redirect_uris(settings)
 
 
 def pkce_challenge(verifier: str) -> str:
@@ -132,13 +152,18 @@ def pkce_challenge(verifier: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
 
 
-async def start(request: Request, session: AsyncSession, redirect_uri: str | None) -> SsoStart:
+async def start(
+    request: Request, session: AsyncSession, redirect_uri: str | None, *, purpose: str = "login"
+) -> SsoStart:
+    """A fresh login (or recovery) at My Government: the URL to send the browser to."""
     chosen = provider(request)
+    settings: Settings = request.app.state.settings
     if redirect_uri is None:
-        redirect_uri = own_callback(request)
-    elif not redirect_uri_allowed(request, redirect_uri):
+        redirect_uri = own_callback(settings, purpose)
+    elif not redirect_uri_allowed(settings, redirect_uri):
         raise SsoRedirectUriNotAllowed(
-            "The redirect URI must be identity's callback or one registered in IDENTITY_SSO_REDIRECT_URIS.",
+            "The redirect URI must be one of identity's callbacks or a page registered in "
+            "IDENTITY_SSO_REDIRECT_URIS.",
             errors=[
                 {
                     "pointer": "#/query/redirect_uri",
@@ -151,6 +176,7 @@ async def start(request: Request, session: AsyncSession, redirect_uri: str | Non
     row = SsoLogin(
         state=secrets.token_urlsafe(32),
         provider=PROVIDER,
+        purpose=purpose,
         nonce=secrets.token_urlsafe(32),
         code_verifier=secrets.token_urlsafe(64),
         redirect_uri=redirect_uri,
@@ -175,10 +201,12 @@ async def start(request: Request, session: AsyncSession, redirect_uri: str | Non
     )
 
 
-async def complete(
-    request: Request, session: AsyncSession, *, state: str, code: str | None, error: str | None
-) -> TokenResponse:
-    pending = await _spend_state(request, state)
+async def authenticate(
+    request: Request, session: AsyncSession, *, state: str, code: str | None, error: str | None, purpose: str
+) -> tuple[str, str]:
+    """Finish the flow at My Government: the national code and mobile it vouches for,
+    once the ownership inquiry confirms the mobile belongs to the national code."""
+    pending = await _spend_state(request, state, purpose)
     if error is not None:
         raise SsoDenied(f"My Government answered {error!r}; the user is not logged in.")
     if not code:
@@ -194,6 +222,15 @@ async def complete(
         raise SsoMobileNotOwned(
             "My Government's mobile number is not registered to this national code (ownership inquiry)."
         )
+    return national_code, mobile
+
+
+async def complete(
+    request: Request, session: AsyncSession, *, state: str, code: str | None, error: str | None
+) -> TokenResponse:
+    national_code, _ = await authenticate(
+        request, session, state=state, code=code, error=error, purpose="login"
+    )
     found = await login_repository.natural_person_with_account(session, national_code)
     if found is None:
         raise SsoAccountNotFound("No Panjereh account has this national code; register first.")
@@ -211,11 +248,11 @@ async def complete(
     return await sessions.start(request, session, party, amr=["sso"])
 
 
-async def _spend_state(request: Request, state: str) -> SsoLogin:
+async def _spend_state(request: Request, state: str, purpose: str) -> SsoLogin:
     """Mark the state used, committed at once: a state works once, even if this login fails."""
     async with request.app.state.sessionmaker() as own, own.begin():
         row = await login_repository.sso_login_for_update(own, state)
-        if row is None or row.provider != PROVIDER:
+        if row is None or row.provider != PROVIDER or row.purpose != purpose:
             raise SsoStateUnknown(
                 "This state was not issued by identity; start the login again.",
                 errors=[{"pointer": "#/query/state", "detail": "unknown state", "type": "state_unknown"}],
@@ -237,7 +274,8 @@ async def _exchange(request: Request, chosen: Provider, pending: SsoLogin, code:
             data={
                 "grant_type": "authorization_code",
                 "code": code,
-                "redirect_uri": pending.redirect_uri or own_callback(request),
+                "redirect_uri": pending.redirect_uri
+                or own_callback(request.app.state.settings, pending.purpose),
                 "code_verifier": pending.code_verifier,
             },
             auth=(chosen.client_id, chosen.client_secret),

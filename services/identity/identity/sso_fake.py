@@ -125,7 +125,7 @@ async def authorize(
     settings: Settings = request.app.state.settings
     if client_id != settings.sso_client_id:
         raise FakeAuthorizeRefused("Unknown client_id.")
-    if not sso.redirect_uri_allowed(request, redirect_uri):
+    if not sso.redirect_uri_allowed(settings, redirect_uri):
         raise FakeAuthorizeRefused("redirect_uri is not registered for this client.")
     if response_type != "code" or code_challenge_method != "S256":
         raise FakeAuthorizeRefused("Only response_type=code with code_challenge_method=S256 is supported.")

@@ -4,17 +4,24 @@ TOTP (an authenticator app) is the stronger choice: an SMS code can be
 intercepted or the number taken over (SIM swap). At most one method is on; to
 change it, turn the current one off (password and a code of the current
 method), then set up the other. Every change is audited.
+
+Every change needs the current password in the request, not only an access
+token: a stolen 10-minute token must not let its thief put their own second
+factor on the account (and lock the owner out) or take the owner's off. The
+password is asked when a change starts (``start_totp``, ``send_sms_code``) and
+when it is turned off; confirming needs what only that start gave (the new
+secret, or the code sent to the mobile). A wrong password counts as a failed
+login, under the login back-off (``identity.login_throttle``). A recent
+``auth_time`` was not chosen: a token stolen in its first minutes would pass.
 """
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from fastapi import Request
 from identity_client.login import SmsCodeSent, TotpEnrolment, TwoFactorDisable, TwoFactorStatus
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identity import audit, codes, login, login_repository, passwords, totp
+from identity import audit, codes, login, login_repository, totp
 from identity.exceptions import (
     CodeNotFound,
     CodeWrong,
@@ -25,7 +32,6 @@ from identity.exceptions import (
 )
 from identity.models import Account, Party
 from identity.subjects import subject_of
-from kit.clock import now_utc
 from kit.identifiers import mask_mobile
 
 SMS_CODE_PURPOSE = "two-factor"
@@ -61,8 +67,17 @@ async def status(session: AsyncSession, party: Party) -> TwoFactorStatus:
     return TwoFactorStatus(method=account.two_factor)  # type: ignore[arg-type]
 
 
-async def start_totp(request: Request, session: AsyncSession, party: Party) -> TotpEnrolment:
+async def _require_password(request: Request, session: AsyncSession, party: Party, password: str) -> None:
+    if not await login.password_confirmed(request, session, party, password):
+        raise PasswordWrong(
+            "The password is wrong.",
+            errors=[{"pointer": "#/body/password", "detail": "wrong password", "type": "password_wrong"}],
+        )
+
+
+async def start_totp(request: Request, session: AsyncSession, party: Party, password: str) -> TotpEnrolment:
     """A new TOTP secret, kept encrypted and pending until a code from the app confirms it."""
+    await _require_password(request, session, party, password)
     account = await _account(session, party)
     if account.two_factor != "none":
         raise TwoFactorAlreadyOn(f"The second factor is {account.two_factor}; turn it off first.")
@@ -103,8 +118,9 @@ async def confirm_totp(request: Request, session: AsyncSession, party: Party, co
     return TwoFactorStatus(method="totp")
 
 
-async def send_sms_code(request: Request, session: AsyncSession, party: Party) -> SmsCodeSent:
+async def send_sms_code(request: Request, session: AsyncSession, party: Party, password: str) -> SmsCodeSent:
     """Send a code to the account's mobile: to turn SMS on, or to turn it off when it is on."""
+    await _require_password(request, session, party, password)
     account = await _account(session, party)
     if account.two_factor == "totp":
         raise TwoFactorAlreadyOn("The second factor is totp; turn it off first.")
@@ -144,19 +160,10 @@ async def confirm_sms(request: Request, session: AsyncSession, party: Party, cod
 async def disable(request: Request, session: AsyncSession, party: Party, data: TwoFactorDisable) -> None:
     """Turn the second factor off: the password and a code of the current method.
 
-    A wrong password counts as a failed login (and the lockout applies).
+    A wrong password counts as a failed login (under the login back-off).
     """
-    account = await login_repository.account(session, party.id)
-    assert account is not None
-    now: datetime = now_utc()
-    login.refuse_if_locked(account, now)
-    right, _ = await passwords.verify_password(data.password, account.password_hash)
-    if not right:
-        await login.count_failure(request, party.id)
-        raise PasswordWrong(
-            "The password is wrong.",
-            errors=[{"pointer": "#/body/password", "detail": "wrong password", "type": "password_wrong"}],
-        )
+    await _require_password(request, session, party, data.password)
+    account = await _account(session, party)
     if account.two_factor == "none":
         raise TwoFactorOff("Two-step login is already off.")
     method = account.two_factor
@@ -164,7 +171,6 @@ async def disable(request: Request, session: AsyncSession, party: Party, data: T
         await _check_sms_code(request, session, party, data.code)
     elif not await login.check_totp(request, session, account, data.code):
         raise _code_wrong()
-    account = await _account(session, party)
     account.two_factor = "none"
     account.totp_secret_encrypted = None
     account.totp_pending_secret_encrypted = None

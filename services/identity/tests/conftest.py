@@ -34,8 +34,18 @@ async def admin_token(identity: httpx.AsyncClient, admin_credentials: tuple[str,
 
 @pytest.fixture(scope="session")
 async def sandbox_app(settings_for) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:  # type: ignore[no-untyped-def]
-    """identity with ``PANJEREH_SANDBOX`` on (SMS readable at ``/v1/sandbox/sms``), and its client."""
-    app = create_app(settings_for("identity", sandbox=True))
+    """identity with ``PANJEREH_SANDBOX`` on (SMS readable at ``/v1/sandbox/sms``), and its client.
+
+    Every test calls from one address, so the per-address login back-off and recovery limit
+    are set out of reach here; the tests of those lower them where they are the subject."""
+    app = create_app(
+        settings_for(
+            "identity",
+            sandbox=True,
+            login_source_lockout_threshold=100_000,
+            recovery_max_per_requester_per_hour=100_000,
+        )
+    )
     async with app_client(app) as client:
         yield app, client
 

@@ -118,9 +118,9 @@ ROWS = [
     ),
     # Login and second factor
     Row("GET", "/v1/me/two-factor", ME),
-    Row("POST", "/v1/me/two-factor/totp", ME_PASSES),
+    Row("POST", "/v1/me/two-factor/totp", ME_PASSES, _json({"password": PASSWORD})),
     Row("POST", "/v1/me/two-factor/totp/confirm", ME_PASSES, _json({"code": "000000"})),
-    Row("POST", "/v1/me/two-factor/sms", ME_PASSES),
+    Row("POST", "/v1/me/two-factor/sms", ME_PASSES, _json({"password": PASSWORD})),
     Row("POST", "/v1/me/two-factor/sms/confirm", ME_PASSES, _json({"code": "0000"})),
     Row("DELETE", "/v1/me/two-factor", ME_PASSES, _json({"password": PASSWORD, "code": "000000"})),
     Row("POST", "/v1/logout", ME),

@@ -9,7 +9,15 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from identity.housekeeping import CODES_KEPT, GRACE, purge_expired
-from identity.models import LoginChallenge, RefreshToken, RegistrationAttempt, SsoLogin, VerificationCode
+from identity.models import (
+    LoginChallenge,
+    LoginThrottle,
+    PasswordRecovery,
+    RefreshToken,
+    RegistrationAttempt,
+    SsoLogin,
+    VerificationCode,
+)
 from identity.testing import make_user
 from kit.clock import now_utc
 
@@ -18,7 +26,8 @@ async def test_old_rows_go_and_live_rows_stay(app: FastAPI) -> None:
     party = await make_user(app)
     now = now_utc()
     long_ago = now - GRACE - timedelta(minutes=1)
-    ids = {name: (uuid.uuid4(), uuid.uuid4()) for name in ("sso", "challenge", "code", "refresh")}
+    ids = {name: (uuid.uuid4(), uuid.uuid4()) for name in ("sso", "challenge", "code", "refresh", "recovery")}
+    throttles = (f"pair:old:{uuid.uuid4()}", f"pair:live:{uuid.uuid4()}")
     async with app.state.sessionmaker() as session, session.begin():
         for state, expires in (
             (ids["sso"][0].hex, long_ago),
@@ -45,6 +54,18 @@ async def test_old_rows_go_and_live_rows_stay(app: FastAPI) -> None:
                     expires_at=created + timedelta(minutes=2),
                 )
             )
+        for recovery_id, expires in ((ids["recovery"][0], long_ago), (ids["recovery"][1], now)):
+            session.add(
+                PasswordRecovery(
+                    id=recovery_id,
+                    method="sms",
+                    national_code="0000000000",
+                    requester="test",
+                    expires_at=expires,
+                )
+            )
+        for key, last in ((throttles[0], now - timedelta(days=1)), (throttles[1], now)):
+            session.add(LoginThrottle(key=key, account_ref="x", failures=1, last_failure_at=last))
         for challenge_id, expires in ((ids["challenge"][0], long_ago), (ids["challenge"][1], now)):
             session.add(LoginChallenge(id=challenge_id, party_id=party.id, method="totp", expires_at=expires))
         for token_id, expires in (
@@ -85,6 +106,8 @@ async def test_old_rows_go_and_live_rows_stay(app: FastAPI) -> None:
             (VerificationCode, ids["code"]),
             (LoginChallenge, ids["challenge"]),
             (RefreshToken, ids["refresh"]),
+            (PasswordRecovery, ids["recovery"]),
+            (LoginThrottle, throttles),
         ):
             assert await session.get(model, old) is None, model
             assert await session.get(model, live) is not None, model

@@ -1,9 +1,8 @@
-"""POST /v1/login with national code and password: tokens, refusals, lockout, rehash."""
+"""POST /v1/login with national code and password: tokens, refusals, rehash (back-off: test_login_backoff)."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -13,10 +12,9 @@ from jose import jwt
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
-from identity import login, passwords
-from identity.models import Account, AuditEntry, Party
+from identity import passwords
+from identity.models import Account, Party
 from identity.testing import PASSWORD, make_user, national_code
-from kit.clock import now_utc
 
 
 async def _login(client: httpx.AsyncClient, party: Party | str, password: str = PASSWORD) -> httpx.Response:
@@ -119,77 +117,6 @@ async def test_pending_and_disabled_accounts_cannot_log_in(app: FastAPI, client:
         # without the right password, nothing is told about the account
         wrong = await _login(client, party, "Wrong-Password-123")
         assert wrong.status_code == 401
-
-
-def test_back_off_doubles_up_to_the_cap() -> None:
-    assert [login.lockout_minutes(n, 5, 60) for n in range(1, 13)] == [0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 60, 60]
-    assert login.lockout_minutes(10_000, 5, 60) == 60
-
-
-async def test_lockout_after_five_failures_with_retry_after(
-    app: FastAPI, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    party = await make_user(app)
-    for _ in range(4):
-        assert (await _login(client, party, "Wrong-Password-123")).status_code == 401
-    assert (await _account(app, party)).locked_until is None
-    fifth = await _login(client, party, "Wrong-Password-123")
-    assert fifth.status_code == 401
-    account = await _account(app, party)
-    assert account.failed_logins == 5
-    assert account.locked_until is not None
-
-    calls: list[str] = []
-
-    async def must_not_run(password: str, stored_hash: str) -> passwords.Verification:
-        calls.append(password)
-        raise AssertionError("the password must not be checked while locked")
-
-    monkeypatch.setattr(passwords, "verify_password", must_not_run)
-    locked = await _login(client, party)  # even the right password
-    assert locked.status_code == 429
-    assert locked.json()["code"] == "account-locked"
-    assert 55 <= int(locked.headers["retry-after"]) <= 60
-    assert locked.json()["retry_after"] == int(locked.headers["retry-after"])
-    assert calls == []
-    monkeypatch.undo()
-
-    # once the minute is over, one more failure locks for 2 minutes
-    await _set_account(app, party, locked_until=now_utc() - timedelta(seconds=1))
-    assert (await _login(client, party, "Wrong-Password-123")).status_code == 401
-    again = await _login(client, party)
-    assert again.status_code == 429
-    assert 115 <= int(again.headers["retry-after"]) <= 120
-
-    async with app.state.sessionmaker() as session:
-        locks = (
-            await session.scalars(
-                AuditEntry.__table__.select()
-                .where(AuditEntry.object_id == str(party.id), AuditEntry.action == "account.lock")
-                .with_only_columns(AuditEntry.details)
-            )
-        ).all()
-    assert [entry["minutes"] for entry in locks] == [1, 2]
-
-
-async def test_success_resets_the_count(app: FastAPI, client: httpx.AsyncClient) -> None:
-    party = await make_user(app)
-    for _ in range(4):
-        await _login(client, party, "Wrong-Password-123")
-    assert (await _login(client, party)).status_code == 200
-    account = await _account(app, party)
-    assert account.failed_logins == 0
-    assert account.locked_until is None
-    # four more failures do not lock: the count started again
-    for _ in range(4):
-        await _login(client, party, "Wrong-Password-123")
-    assert (await _login(client, party)).status_code == 200
-
-    # a lock that has run out ends with a success, too
-    await _set_account(app, party, failed_logins=7, locked_until=now_utc() - timedelta(seconds=1))
-    assert (await _login(client, party)).status_code == 200
-    account = await _account(app, party)
-    assert (account.failed_logins, account.locked_until) == (0, None)
 
 
 async def test_outdated_hash_is_upgraded(app: FastAPI, client: httpx.AsyncClient) -> None:

@@ -178,6 +178,48 @@ async def test_redirect_uri_must_be_registered(served: tuple[FastAPI, httpx.Asyn
     assert own.status_code == 200
 
 
+@pytest.mark.parametrize("header", ["Host", "X-Forwarded-Host"])
+async def test_a_forged_host_does_not_make_its_callback_allowed(
+    served: tuple[FastAPI, httpx.AsyncClient], header: str
+) -> None:
+    """The allowed redirect URIs come from settings, never from the request's Host (#7)."""
+    _, http = served
+    forged = {header: "evil.example"}
+    refused = await http.get(START, params={"redirect_uri": "http://evil.example" + CALLBACK}, headers=forged)
+    # 400 when the Host allow-list refuses the request first; else SSO refuses the URI
+    assert refused.status_code in (400, 422), refused.text
+    if refused.status_code == 422:
+        assert refused.json()["code"] == "sso-redirect-uri-not-allowed"
+    # without a redirect_uri, the default and the provider's address ignore the forged host too
+    default = await http.get(START, headers=forged)
+    if default.status_code == 400:
+        return
+    assert default.status_code == 200
+    url = default.json()["authorization_url"]
+    assert url.startswith(str(http.base_url).rstrip("/") + "/v1/sandbox/my-government/authorize?")
+    assert parse_qs(urlsplit(url).query)["redirect_uri"] == [str(http.base_url).rstrip("/") + CALLBACK]
+
+
+async def test_configured_redirect_uris_are_allowed(settings_for) -> None:  # type: ignore[no-untyped-def]
+    page = "https://app.panjereh.example/sso/back"
+    app = create_app(
+        settings_for(
+            "identity",
+            sandbox=True,
+            sso_public_url="https://api.panjereh.example/identity",
+            sso_redirect_uris=[page],
+        )
+    )
+    async with app_client(app) as client:
+        assert (await client.get(START, params={"redirect_uri": page})).status_code == 200
+        default = (await client.get(START)).json()["authorization_url"]
+        assert default.startswith("https://api.panjereh.example/identity/v1/sandbox/my-government/authorize?")
+        query = parse_qs(urlsplit(default).query)
+        assert query["redirect_uri"] == ["https://api.panjereh.example/identity" + CALLBACK]
+        other = await client.get(START, params={"redirect_uri": "https://app.panjereh.example/other"})
+        assert other.status_code == 422
+
+
 async def test_fake_provider_checks_pkce_client_and_single_use(
     served: tuple[FastAPI, httpx.AsyncClient],
 ) -> None:

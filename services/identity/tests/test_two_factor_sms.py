@@ -14,9 +14,11 @@ from fastapi import FastAPI
 from jose import jwt
 from sqlalchemy import select
 
-from identity.models import Account, AuditEntry, LoginChallenge, Party, VerificationCode
+from identity.models import AuditEntry, LoginChallenge, Party, VerificationCode
 from identity.testing import PASSWORD, bearer, make_user, token_for
 from kit.clock import now_utc
+
+PASSWORD_BODY = {"password": PASSWORD}
 
 _addresses = itertools.count(1)
 
@@ -64,7 +66,7 @@ async def test_turn_sms_on_then_log_in_with_it(app: FastAPI, client: httpx.Async
     party = await make_user(app)
     assert party.mobile is not None
     headers = bearer(await token_for(app, party))
-    sent = await client.post("/v1/me/two-factor/sms", headers=headers)
+    sent = await client.post("/v1/me/two-factor/sms", json={"password": PASSWORD}, headers=headers)
     assert sent.status_code == 200, sent.text
     assert sent.json()["mobile"] == f"{party.mobile[:4]}***{party.mobile[-4:]}"
     code = await _last_code(client, party.mobile)
@@ -113,10 +115,10 @@ async def test_wrong_codes_then_the_sixth_attempt_is_refused(app: FastAPI, clien
     sixth = await _verify(client, challenge["challenge_id"], code)  # even the right code
     assert sixth.status_code == 429
     assert sixth.json()["code"] == "login-challenge-attempts-exhausted"
-    # five wrong codes are five failed logins: the account is locked
-    locked = await _login(client, party)
-    assert locked.status_code == 429
-    assert locked.json()["code"] == "account-locked"
+    # five wrong codes are five failed logins: this source backs off, as for a wrong password
+    backed_off = await _login(client, party)
+    assert backed_off.status_code == 401
+    assert backed_off.json()["code"] == "login-failed"
 
 
 async def test_a_completed_challenge_cannot_be_used_again(app: FastAPI, client: httpx.AsyncClient) -> None:
@@ -156,24 +158,46 @@ async def test_expired_and_unknown_challenges(app: FastAPI, client: httpx.AsyncC
     assert bad_code.json()["errors"][0]["pointer"] == "#/body/code"
 
 
-async def test_a_locked_account_cannot_complete_a_challenge(app: FastAPI, client: httpx.AsyncClient) -> None:
+async def test_wrong_codes_count_toward_the_login_back_off(app: FastAPI, client: httpx.AsyncClient) -> None:
     party = await make_user(app, two_factor="sms")
     assert party.mobile is not None
     challenge = await _challenge(client, party)
     code = await _last_code(client, party.mobile)
-    async with app.state.sessionmaker() as session, session.begin():
-        account = await session.get(Account, party.id)
-        assert account is not None
-        account.locked_until = now_utc() + timedelta(minutes=1)
-    response = await _verify(client, challenge["challenge_id"], code)
-    assert response.status_code == 429
+    for _ in range(2):
+        assert (await _verify(client, challenge["challenge_id"], _other(code))).status_code == 422
+    async with app.state.sessionmaker() as session:
+        failures = (
+            await session.scalars(
+                select(AuditEntry.details).where(
+                    AuditEntry.object_id == str(party.id), AuditEntry.action == "login.failed"
+                )
+            )
+        ).all()
+    assert [entry["reason"] for entry in failures] == ["wrong-second-factor"] * 2
+
+
+async def test_changes_need_the_password_not_a_token_alone(app: FastAPI, client: httpx.AsyncClient) -> None:
+    """A stolen access token cannot start turning SMS on (#11): the password is asked."""
+    party = await make_user(app)
+    assert party.mobile is not None
+    headers = bearer(await token_for(app, party))
+    token_alone = await client.post("/v1/me/two-factor/sms", headers=headers)
+    assert token_alone.status_code == 422
+    wrong = await client.post("/v1/me/two-factor/sms", json={"password": "Wrong-Password-1"}, headers=headers)
+    assert wrong.status_code == 422
+    assert wrong.json()["code"] == "password-wrong"
+    async with app.state.sessionmaker() as session:
+        sent = await session.scalar(select(VerificationCode).where(VerificationCode.party_id == party.id))
+    assert sent is None  # no code went out
 
 
 async def test_turn_sms_off_needs_password_and_code(app: FastAPI, client: httpx.AsyncClient) -> None:
     party = await make_user(app, two_factor="sms")
     assert party.mobile is not None
     headers = bearer(await token_for(app, party))
-    assert (await client.post("/v1/me/two-factor/sms", headers=headers)).status_code == 200
+    assert (
+        await client.post("/v1/me/two-factor/sms", json=PASSWORD_BODY, headers=headers)
+    ).status_code == 200
     code = await _last_code(client, party.mobile)
     wrong_password = await client.request(
         "DELETE", "/v1/me/two-factor", json={"password": "Wrong-Password-1", "code": code}, headers=headers
@@ -213,13 +237,19 @@ async def test_refusals(app: FastAPI, client: httpx.AsyncClient) -> None:
         ("POST", "/v1/me/two-factor/sms"),
         ("POST", "/v1/me/two-factor/totp"),
     ):
-        anonymous = await client.request(method, path)
+        body = PASSWORD_BODY if method == "POST" else None
+        anonymous = await client.request(method, path, json=body)
         assert anonymous.status_code == 401
         acting_for = await client.request(
-            method, path, headers=bearer(await token_for(app, party, act={"sub": f"user:{agent.id}"}))
+            method,
+            path,
+            json=body,
+            headers=bearer(await token_for(app, party, act={"sub": f"user:{agent.id}"})),
         )
         assert acting_for.status_code == 403
     # a TOTP user cannot ask for SMS codes to switch: turn TOTP off first
     totp_user = await make_user(app, two_factor="totp")
-    refused = await client.post("/v1/me/two-factor/sms", headers=bearer(await token_for(app, totp_user)))
+    refused = await client.post(
+        "/v1/me/two-factor/sms", json=PASSWORD_BODY, headers=bearer(await token_for(app, totp_user))
+    )
     assert refused.status_code == 409

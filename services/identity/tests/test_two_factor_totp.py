@@ -14,8 +14,8 @@ from cryptography.exceptions import InvalidTag
 from fastapi import FastAPI
 from jose import jwt
 
-from identity import totp
-from identity.models import Account, Party
+from identity import login_throttle, totp
+from identity.models import Account, LoginThrottle, Party
 from identity.testing import PASSWORD, bearer, make_user, token_for
 
 
@@ -33,7 +33,7 @@ def _code(secret: str, steps_from_now: int = 0) -> str:
 async def _enrol(app: FastAPI, client: httpx.AsyncClient, party: Party) -> str:
     """Turn TOTP on for ``party``; the secret."""
     headers = bearer(await token_for(app, party))
-    started = await client.post("/v1/me/two-factor/totp", headers=headers)
+    started = await client.post("/v1/me/two-factor/totp", json={"password": PASSWORD}, headers=headers)
     assert started.status_code == 200, started.text
     secret = started.json()["secret"]
     confirmed = await client.post(
@@ -55,7 +55,7 @@ async def test_enrolment_gives_a_secret_stored_encrypted(app: FastAPI, client: h
     party = await make_user(app)
     assert party.national_code is not None
     headers = bearer(await token_for(app, party))
-    response = await client.post("/v1/me/two-factor/totp", headers=headers)
+    response = await client.post("/v1/me/two-factor/totp", json={"password": PASSWORD}, headers=headers)
     assert response.status_code == 200, response.text
     assert response.headers["cache-control"] == "no-store"
     body = response.json()
@@ -81,7 +81,9 @@ async def test_enrolment_gives_a_secret_stored_encrypted(app: FastAPI, client: h
 async def test_confirm_turns_it_on_and_login_asks_for_a_code(app: FastAPI, client: httpx.AsyncClient) -> None:
     party = await make_user(app)
     headers = bearer(await token_for(app, party))
-    secret = (await client.post("/v1/me/two-factor/totp", headers=headers)).json()["secret"]
+    secret = (
+        await client.post("/v1/me/two-factor/totp", json={"password": PASSWORD}, headers=headers)
+    ).json()["secret"]
     wrong = await client.post(
         "/v1/me/two-factor/totp/confirm", json={"code": _code(secret, steps_from_now=5)}, headers=headers
     )
@@ -150,11 +152,26 @@ def test_matching_step_window() -> None:
         assert totp.matching_step(secret, pyotp.TOTP(secret).at(now + 30 * offset), now) is None
 
 
+async def test_enrolment_needs_the_password(app: FastAPI, client: httpx.AsyncClient) -> None:
+    """A stolen access token alone cannot enrol the thief's app (#11)."""
+    party = await make_user(app)
+    headers = bearer(await token_for(app, party))
+    token_alone = await client.post("/v1/me/two-factor/totp", headers=headers)
+    assert token_alone.status_code == 422
+    wrong = await client.post(
+        "/v1/me/two-factor/totp", json={"password": "Wrong-Password-1"}, headers=headers
+    )
+    assert wrong.status_code == 422
+    assert wrong.json()["code"] == "password-wrong"
+    assert "secret" not in wrong.json()
+    assert (await _account(app, party)).totp_pending_secret_encrypted is None
+
+
 async def test_enrolment_refused_while_a_factor_is_on(app: FastAPI, client: httpx.AsyncClient) -> None:
     for method in ("sms", "totp"):
         party = await make_user(app, two_factor=method)
         headers = bearer(await token_for(app, party))
-        response = await client.post("/v1/me/two-factor/totp", headers=headers)
+        response = await client.post("/v1/me/two-factor/totp", json={"password": PASSWORD}, headers=headers)
         assert response.status_code == 409
         assert response.json()["code"] == "two-factor-already-on"
 
@@ -177,7 +194,11 @@ async def test_turn_totp_off(app: FastAPI, client: httpx.AsyncClient) -> None:
         "DELETE", "/v1/me/two-factor", json={"password": "Wrong-Password-1", "code": code}, headers=headers
     )
     assert wrong_password.status_code == 422
-    assert (await _account(app, party)).failed_logins == 1  # counted like a failed login
+    async with app.state.sessionmaker() as session:  # counted like a failed login
+        ref = login_throttle.account_ref(app.state.kek, str(party.national_code))
+        counted = await session.get(LoginThrottle, f"account:{ref}")
+    assert counted is not None
+    assert counted.failures == 1
     wrong_code = await client.request(
         "DELETE",
         "/v1/me/two-factor",

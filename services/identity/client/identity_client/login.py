@@ -47,6 +47,14 @@ class TwoFactorStatus(BaseModel):
     method: Literal["none", "sms", "totp"]
 
 
+class PasswordConfirm(BaseModel):
+    """The current password, asked again before the second factor changes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    password: PasswordText = Field(description="The account's current password.")
+
+
 class TotpEnrolment(BaseModel):
     """A new TOTP secret, pending until confirmed with a code from the app."""
 
