@@ -9,6 +9,10 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from gateway.config import GatewaySettings
+from gateway.main import create_app as create_gateway
+from gateway.server import uvicorn_options
+from kit.testing import Running, serve
 from tests.conftest import Stack
 from tests.security.world import World, build_world
 
@@ -41,3 +45,22 @@ async def world(stack: Stack) -> World:
     if isinstance(cached[1], BaseException):
         raise cached[1]
     return cached[1]
+
+
+@pytest.fixture
+async def proxied(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    """A gateway in front of the stack's identity behind a trusted proxy (the test), so that
+    the attacker and the owner can call from two addresses."""
+    identity_url = stack.apps["orders"].state.settings.identity_url
+    settings = GatewaySettings(
+        identity_url=identity_url,
+        rate_limit="100000/minute",
+        forwarded_allow_ips="127.0.0.1",
+        log_level="WARNING",
+    )
+    options = uvicorn_options(settings)
+    options.pop("loop")  # the test loop is already running
+    running: Running = await serve(create_gateway(settings), **options)
+    async with httpx.AsyncClient(base_url=running.url, timeout=30) as client:
+        yield client
+    await running.stop()

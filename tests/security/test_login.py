@@ -4,18 +4,11 @@ alone (#11), SSO redirect_uri on a forged Host (#7, SSO part), and password reco
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 
-from gateway.config import GatewaySettings
-from gateway.main import create_app as create_gateway
-from gateway.server import uvicorn_options
 from identity.testing import national_code
-from kit.testing import Running, serve
-from tests.conftest import Stack
 from tests.test_flow_representation import bearer, log_in, ok, register, sms_code
 
 WRONG = "Wrong-Password-123"
@@ -24,27 +17,8 @@ _addresses = iter(range(1, 250))
 
 
 def _address() -> dict[str, str]:
-    """A client address of its own, as the trusted proxy in front of ``proxied`` says."""
+    """A client address of its own, as the trusted proxy in front of ``proxied`` (conftest) says."""
     return {"X-Forwarded-For": f"203.0.113.{next(_addresses)}"}
-
-
-@pytest.fixture
-async def proxied(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
-    """A gateway in front of the stack's identity behind a trusted proxy (the test), so that
-    the attacker and the owner can call from two addresses."""
-    identity_url = stack.apps["orders"].state.settings.identity_url
-    settings = GatewaySettings(
-        identity_url=identity_url,
-        rate_limit="100000/minute",
-        forwarded_allow_ips="127.0.0.1",
-        log_level="WARNING",
-    )
-    options = uvicorn_options(settings)
-    options.pop("loop")  # the test loop is already running
-    running: Running = await serve(create_gateway(settings), **options)
-    async with httpx.AsyncClient(base_url=running.url, timeout=30) as client:
-        yield client
-    await running.stop()
 
 
 def _problem(response: httpx.Response) -> tuple[int, dict[str, Any], str | None]:
