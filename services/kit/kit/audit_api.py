@@ -18,6 +18,7 @@ from kit.auth import Principal, require_scope
 from kit.db import SessionDep
 from kit.errors import PROBLEM_RESPONSES, InvalidCursor
 from kit.pagination import PageParams, decode_cursor, page_of, page_params
+from kit.types import SINGLE_LINE_PATTERN
 
 AdminDep = Annotated[Principal, require_scope("admin")]
 
@@ -37,7 +38,9 @@ Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
 
 
 def _text(description: str) -> Any:
-    return Query(min_length=1, max_length=200, description=description)
+    # Recorded values are single lines: a filter with a control character matches nothing
+    # and PostgreSQL refuses NUL, so the schema says so up front.
+    return Query(min_length=1, max_length=200, pattern=SINGLE_LINE_PATTERN, description=description)
 
 
 def audit_router(table: Table, *, tags: list[str] | None = None) -> APIRouter:
