@@ -40,7 +40,11 @@ async def _decisions_refused(orders: httpx.AsyncClient, path: str, headers: dict
 
 
 async def test_an_officer_representing_the_owner_does_not_decide(
-    orders: httpx.AsyncClient, identity_app: FastAPI, identity_http: httpx.AsyncClient, fida: str
+    orders: httpx.AsyncClient,
+    identity_app: FastAPI,
+    identity_http: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    fida: str,
 ) -> None:
     owner = await f.merchant(identity_app, signing=True)
     file = await f.under_review(orders, owner, fida)
@@ -48,6 +52,15 @@ async def test_an_officer_representing_the_owner_does_not_decide(
     # The owner's grant to the officer (who never touched this file) is enough.
     await acting_for_token(identity_app, identity_http, owner.party, officer, scopes=["currency"])
     await _decisions_refused(orders, f"/v1/order-files/{file['id']}", headers)
+    # Both refusals are in the security audit, though their requests' transactions rolled back.
+    audited = await orders.get(
+        "/v1/audit-events", params={"object_id": file["id"], "outcome": "refused"}, headers=admin_headers
+    )
+    assert audited.status_code == 200, audited.text
+    refusals = audited.json()["items"]
+    assert {e["action"] for e in refusals} == {"order-file.approved", "order-file.rejected"}
+    assert {e["actor"] for e in refusals} == {f"user:{officer.id}"}
+    assert all("represent its owner" in e["details"]["reason"] for e in refusals)
 
     unrelated = await f.officer(identity_app)
     approved = await orders.post(f"/v1/order-files/{file['id']}/approve", headers=unrelated.headers)

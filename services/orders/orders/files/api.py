@@ -24,7 +24,6 @@ from orders_client.files import (
     AccessLevelChange,
     AccessLevelHistory,
     AttachmentList,
-    AttachmentOut,
     DutiesEstimate,
     Extension,
     FileStatus,
@@ -33,6 +32,7 @@ from orders_client.files import (
     LineCreate,
     LineOut,
     LineUpdate,
+    OrderAttachmentOut,
     OrderFileCreate,
     OrderFileOut,
     OrderFilePage,
@@ -53,7 +53,8 @@ from kit.request_context import current_request_id
 from kit.responses import JsonBytes
 from kit.signatures import VerifiedSignature, verify_signed_request, with_signature
 from kit.urls import public_location
-from orders.conflicts import IDENTITY_UNAVAILABLE, ensure_independent
+from orders import audit
+from orders.conflicts import IDENTITY_UNAVAILABLE, ConflictOfInterest, ensure_independent
 from orders.files import attachments, charges, records, repository, service, views
 from orders.files.access import (
     FOREIGN_TRADE,
@@ -409,11 +410,18 @@ async def final_registration(
     return await _answer(ctx, file)
 
 
-async def _ensure_independent(request: Request, ctx: Context, file: OrderFile) -> None:
-    """Separation of duties (``orders.conflicts``): the reviewer is party to the file in no way."""
-    await ensure_independent(
-        request, ctx.principal, owner=file.owner, made_by=[file.created_by], signed_by=file.signer
-    )
+async def _ensure_independent(request: Request, ctx: Context, file: OrderFile, decision: str) -> None:
+    """Separation of duties (``orders.conflicts``): the reviewer is party to the file in no way;
+    a refused ``decision`` (approved, rejected) is audited."""
+    try:
+        await ensure_independent(
+            request, ctx.principal, owner=file.owner, made_by=[file.created_by], signed_by=file.signer
+        )
+    except ConflictOfInterest as refused:
+        await audit.record_refused(
+            request, ctx.principal, f"order-file.{decision}", "order-file", file.id, refused.detail
+        )
+        raise
 
 
 @router.post(
@@ -429,7 +437,7 @@ async def approve(file_id: FileId, ctx: ContextDep, request: Request) -> JsonByt
     counted from the first approval. Publishes `order.approved`."""
     file = await _file(ctx, file_id, lock=True)
     ensure_reviewer(ctx.principal, file)
-    await _ensure_independent(request, ctx, file)
+    await _ensure_independent(request, ctx, file, "approved")
     await service.approve(ctx, file)
     return await _answer(ctx, file)
 
@@ -445,7 +453,7 @@ async def reject(file_id: FileId, data: Rejection, ctx: ContextDep, request: Req
     reason. Publishes `order.rejected`."""
     file = await _file(ctx, file_id, lock=True)
     ensure_reviewer(ctx.principal, file)
-    await _ensure_independent(request, ctx, file)
+    await _ensure_independent(request, ctx, file, "rejected")
     await service.reject(ctx, file, data.reason)
     return await _answer(ctx, file)
 
@@ -556,14 +564,14 @@ ATTACHMENT_BODY_BYTES = attachments.MAX_BYTES + 64 * 1024
     "/v1/order-files/{file_id}/attachments",
     status_code=201,
     summary="Attach a PDF or JPEG (at most 1 MB)",
-    response_model=AttachmentOut,
+    response_model=OrderAttachmentOut,
     responses=_responses(403, 413, 415, 422),
 )
 async def add_attachment(
     file_id: FileId,
     ctx: ContextDep,
     file: Annotated[UploadFile, File(description="The PDF or JPEG, at most 1 MB.")],
-) -> AttachmentOut:
+) -> OrderAttachmentOut:
     """The type is read from the content (`%PDF-`, or JPEG's `FF D8 FF`), not from the name: a
     file whose content is neither is refused (415), and so is one whose name or declared type
     says otherwise (a disguised file). Over 1 MB: 413. Stored with its SHA-256."""

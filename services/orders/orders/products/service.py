@@ -25,7 +25,6 @@ from fastapi import Request
 from orders_client.products import (
     STATE_NAMES_FA,
     AttachmentIn,
-    AttachmentOut,
     AttributeOut,
     AttributeShown,
     AttributeValueOut,
@@ -36,6 +35,7 @@ from orders_client.products import (
     HeadingRef,
     NewValueOut,
     PackagingOut,
+    ProductAttachmentOut,
     ProductCard,
     ProductOut,
     ProductRequestOut,
@@ -657,14 +657,21 @@ def _value_code(name_en: str, taken: set[str]) -> str:
 
 
 async def ensure_independent(
-    session: AsyncSession, http: Request, principal: Principal, request: ProductRequest
+    session: AsyncSession, http: Request, principal: Principal, request: ProductRequest, decision: str
 ) -> None:
     """Separation of duties (``orders.conflicts``): the supervisor is not the merchant, nor their
-    representative or manager, nor one who created, edited or sent the request."""
+    representative or manager, nor one who created, edited or sent the request; a refused
+    ``decision`` (approved, rejected) is audited."""
     makers = await repository.event_actors(session, request.id, MADE_BY)
-    await conflicts.ensure_independent(
-        http, principal, owner=request.requested_for, made_by=[request.requested_by, *makers]
-    )
+    try:
+        await conflicts.ensure_independent(
+            http, principal, owner=request.requested_for, made_by=[request.requested_by, *makers]
+        )
+    except conflicts.ConflictOfInterest as refused:
+        await audit.record_refused(
+            http, principal, f"product-request.{decision}", "product-request", request.id, refused.detail
+        )
+        raise
 
 
 async def approve_request(
@@ -677,7 +684,7 @@ async def approve_request(
     if request is None:
         raise ProductRequestNotFound()
     ensure_may_see(principal, request)
-    await ensure_independent(session, http, principal, request)
+    await ensure_independent(session, http, principal, request, "approved")
     if request.state != "under-supervision":
         raise RequestNotUnderSupervision(request.state)
     heading, values = await _heading(session, request.heading_id)
@@ -724,7 +731,7 @@ async def reject_request(
     if request is None:
         raise ProductRequestNotFound()
     ensure_may_see(principal, request)
-    await ensure_independent(session, http, principal, request)
+    await ensure_independent(session, http, principal, request, "rejected")
     if request.state != "under-supervision":
         raise RequestNotUnderSupervision(request.state)
     request.state = "rejected"
@@ -852,7 +859,7 @@ def request_out(
         card=_card_out(request.card),
         new_values=[NewValueOut(**n) for n in request.new_values],
         attachments=[
-            AttachmentOut(
+            ProductAttachmentOut(
                 id=str(a.id),
                 kind=a.kind,
                 file_name=a.file_name,
