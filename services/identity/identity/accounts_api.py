@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from identity_client.accounts import (
-    CodeConfirm,
     LegalPerson,
     LegalPersonCreate,
     LegalPersonPage,
@@ -18,6 +17,7 @@ from identity_client.accounts import (
     MobileChangeCreate,
     Registration,
     RegistrationCreate,
+    SmsCodeConfirm,
 )
 
 from identity import accounts
@@ -101,7 +101,7 @@ async def resend_registration_code(
     responses=_responses(404, 409, 410, 422, 429),
 )
 async def confirm_registration(
-    registration_id: uuid.UUID, data: CodeConfirm, request: Request, session: SessionDep
+    registration_id: uuid.UUID, data: SmsCodeConfirm, request: Request, session: SessionDep
 ) -> Registration:
     """With the newest code sent for this registration, the person becomes active
     with this registration's details and password and the base natural role (پایه
@@ -147,7 +147,7 @@ async def start_mobile_change(
     responses=_responses(401, 403, 404, 409, 410, 422, 429),
 )
 async def confirm_mobile_change(
-    change_id: uuid.UUID, data: CodeConfirm, user: CurrentUser, request: Request, session: SessionDep
+    change_id: uuid.UUID, data: SmsCodeConfirm, user: CurrentUser, request: Request, session: SessionDep
 ) -> Me:
     """The code sent to the new number makes it the account's mobile; the old
     number receives a notice. Only the user who started the change can confirm it."""

@@ -30,6 +30,7 @@ from kit.db import SessionDep
 from kit.errors import PROBLEM_RESPONSES, ProblemError
 from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, page_params
+from kit.responses import no_store
 from kit.urls import public_location
 
 router = APIRouter()
@@ -149,8 +150,7 @@ async def token(request: Request, response: Response, session: SessionDep) -> To
     Errors are problem+json that also carry OAuth's `error` and
     `error_description`.
     """
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Pragma"] = "no-cache"
+    no_store(response)
     form = await _form(request)
     grant_type = form.get("grant_type")
     if not grant_type:
@@ -230,7 +230,7 @@ async def rotate_client_secret(
     so the client's operator can deploy the new one without downtime. Only one
     previous secret is kept: a secret replaced by an earlier rotation stops now.
     A disabled client is refused (409)."""
-    response.headers["Cache-Control"] = "no-store"
+    no_store(response)
     grace = data.grace_seconds if data is not None else 0
     return await service.rotate_client_secret(session, client_id, grace, actor=admin.rate_limit_key)
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request, Response
 from identity_client.login import (
-    CodeConfirm,
     LoginChallenge,
     LoginRequest,
     LoginVerify,
     PasswordConfirm,
+    SecondFactorCodeConfirm,
     SmsCodeSent,
     SsoStart,
     TotpEnrolment,
@@ -22,21 +22,14 @@ from identity_client.models import TokenResponse
 
 from identity import login, sessions, sso, two_factor
 from identity.dependencies import CurrentUser
+from identity.sso_params import CALLBACK_RESPONSES, SsoCode, SsoError, SsoState
 from identity.subjects import subject_of
 from kit.auth import PrincipalDep
 from kit.db import SessionDep
-from kit.errors import PROBLEM_RESPONSES
+from kit.errors import PROBLEM_RESPONSES, problem_responses
+from kit.responses import no_store
 
 router = APIRouter(tags=["login"])
-
-
-def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    return {status: PROBLEM_RESPONSES[status] for status in statuses}
-
-
-def _no_store(response: Response) -> None:
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Pragma"] = "no-cache"
 
 
 @router.post(
@@ -44,7 +37,7 @@ def _no_store(response: Response) -> None:
     summary="Log in with national code and password",
     response_model=TokenResponse | LoginChallenge,
     response_model_exclude_none=True,
-    responses=_problems(401, 403, 422, 429),
+    responses=problem_responses(401, 403, 422, 429),
 )
 async def post_login(
     data: LoginRequest, request: Request, response: Response, session: SessionDep
@@ -68,7 +61,7 @@ async def post_login(
     /v1/password-recovery`. A pending account (mobile not confirmed) or a
     disabled one gets 403 once the password is right.
     """
-    _no_store(response)
+    no_store(response)
     return await login.login(request, session, data)
 
 
@@ -77,7 +70,7 @@ async def post_login(
     summary="Complete a login with the SMS or TOTP code",
     response_model=TokenResponse,
     response_model_exclude_none=True,
-    responses=_problems(403, 404, 409, 422, 429)
+    responses=problem_responses(403, 404, 409, 422, 429)
     | {410: {**PROBLEM_RESPONSES[404], "description": "Expired"}},
 )
 async def verify_login(
@@ -88,7 +81,7 @@ async def verify_login(
     most 5 tries and completes once. A wrong code counts as a failed login for
     the login back-off. A TOTP code is accepted 30 seconds either side of now, and
     only once."""
-    _no_store(response)
+    no_store(response)
     return await login.verify(request, session, challenge_id, data.code)
 
 
@@ -97,7 +90,7 @@ async def verify_login(
     summary="Log out: end this login's session",
     status_code=204,
     response_class=Response,
-    responses=_problems(401, 403),
+    responses=problem_responses(401, 403),
 )
 async def logout(user: CurrentUser, principal: PrincipalDep, session: SessionDep) -> Response:
     """Revokes every refresh token of the login the access token belongs to
@@ -120,7 +113,8 @@ async def logout(user: CurrentUser, principal: PrincipalDep, session: SessionDep
     summary="Revoke a refresh token (RFC 7009)",
     status_code=200,
     response_class=Response,
-    responses={200: {"description": "Revoked, or not a token we know (RFC 7009 §2.2)."}} | _problems(422),
+    responses={200: {"description": "Revoked, or not a token we know (RFC 7009 §2.2)."}}
+    | problem_responses(422),
 )
 async def revoke_token(
     session: SessionDep,
@@ -143,7 +137,7 @@ async def revoke_token(
     "/v1/me/two-factor",
     summary="Which second factor is on",
     response_model=TwoFactorStatus,
-    responses=_problems(401, 403),
+    responses=problem_responses(401, 403),
 )
 async def get_two_factor(user: CurrentUser, session: SessionDep) -> TwoFactorStatus:
     """`none`, `sms` or `totp`."""
@@ -154,7 +148,7 @@ async def get_two_factor(user: CurrentUser, session: SessionDep) -> TwoFactorSta
     "/v1/me/two-factor/totp",
     summary="Start setting up an authenticator app (TOTP), the stronger choice",
     response_model=TotpEnrolment,
-    responses=_problems(401, 403, 409, 422),
+    responses=problem_responses(401, 403, 409, 422),
 )
 async def start_totp(
     data: PasswordConfirm, user: CurrentUser, request: Request, response: Response, session: SessionDep
@@ -169,7 +163,7 @@ async def start_totp(
     An authenticator app is safer than SMS: an SMS code can be intercepted, or
     the number taken over by a SIM swap. 409 when a second factor is already
     on: turn it off first."""
-    _no_store(response)
+    no_store(response)
     return await two_factor.start_totp(request, session, user, data.password)
 
 
@@ -177,10 +171,10 @@ async def start_totp(
     "/v1/me/two-factor/totp/confirm",
     summary="Turn TOTP on with a code from the app",
     response_model=TwoFactorStatus,
-    responses=_problems(401, 403, 409, 422),
+    responses=problem_responses(401, 403, 409, 422),
 )
 async def confirm_totp(
-    data: CodeConfirm, user: CurrentUser, request: Request, session: SessionDep
+    data: SecondFactorCodeConfirm, user: CurrentUser, request: Request, session: SessionDep
 ) -> TwoFactorStatus:
     """From now on every password login asks for a code from the app."""
     return await two_factor.confirm_totp(request, session, user, data.code)
@@ -190,7 +184,7 @@ async def confirm_totp(
     "/v1/me/two-factor/sms",
     summary="Send a code to your mobile (to turn SMS on, or off)",
     response_model=SmsCodeSent,
-    responses=_problems(401, 403, 409, 422, 429),
+    responses=problem_responses(401, 403, 409, 422, 429),
 )
 async def send_sms_code(
     data: PasswordConfirm, user: CurrentUser, request: Request, session: SessionDep
@@ -208,11 +202,11 @@ async def send_sms_code(
     "/v1/me/two-factor/sms/confirm",
     summary="Turn SMS on with the code sent",
     response_model=TwoFactorStatus,
-    responses=_problems(401, 403, 404, 409, 422, 429)
+    responses=problem_responses(401, 403, 404, 409, 422, 429)
     | {410: {**PROBLEM_RESPONSES[404], "description": "Expired"}},
 )
 async def confirm_sms(
-    data: CodeConfirm, user: CurrentUser, request: Request, session: SessionDep
+    data: SecondFactorCodeConfirm, user: CurrentUser, request: Request, session: SessionDep
 ) -> TwoFactorStatus:
     """From now on every password login sends a code to the mobile."""
     return await two_factor.confirm_sms(request, session, user, data.code)
@@ -223,7 +217,7 @@ async def confirm_sms(
     summary="Turn the second factor off",
     status_code=204,
     response_class=Response,
-    responses=_problems(401, 403, 404, 409, 422, 429)
+    responses=problem_responses(401, 403, 404, 409, 422, 429)
     | {410: {**PROBLEM_RESPONSES[404], "description": "Expired"}},
 )
 async def disable_two_factor(
@@ -244,7 +238,7 @@ async def disable_two_factor(
     "/v1/sso/my-government/start",
     summary="Start a login through My Government (دولت من)",
     response_model=SsoStart,
-    responses=_problems(404, 422),
+    responses=problem_responses(404, 422),
 )
 async def sso_start(
     request: Request,
@@ -263,7 +257,7 @@ async def sso_start(
     """Answers (200, not a redirect) the URL to send the user's browser to,
     with a fresh `state`, `nonce` and PKCE challenge (S256), valid 10 minutes
     and once. 404 where this deployment has no My Government set up."""
-    _no_store(response)
+    no_store(response)
     return await sso.start(request, session, redirect_uri)
 
 
@@ -272,29 +266,20 @@ async def sso_start(
     summary="Finish a login through My Government",
     response_model=TokenResponse,
     response_model_exclude_none=True,
-    responses=_problems(400, 401, 403, 404, 409, 422)
-    | {
-        410: {**PROBLEM_RESPONSES[404], "description": "Expired"},
-        502: {**PROBLEM_RESPONSES[500], "description": "My Government unreachable"},
-        503: {**PROBLEM_RESPONSES[500], "description": "Ownership inquiry unavailable"},
-    },
+    responses=CALLBACK_RESPONSES,
 )
 async def sso_callback(
     request: Request,
     response: Response,
     session: SessionDep,
-    state: Annotated[str, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="From `start`.")],
-    code: Annotated[
-        str | None, Query(pattern=r"^[\x21-\x7e]{1,2000}$", description="From My Government.")
-    ] = None,
-    error: Annotated[
-        str | None, Query(max_length=100, description="My Government's error, if the login failed.")
-    ] = None,
+    state: SsoState,
+    code: SsoCode = None,
+    error: SsoError = None,
 ) -> TokenResponse:
     """Exchanges the code at My Government, verifies its identity token
     (signature, issuer, audience, expiry, nonce), requires the ownership
     inquiry to confirm the mobile belongs to the national code (else 403) and
     an active Panjereh account with that national code (else 404: register
     first). Answers the tokens with `amr: ["sso"]`. Each `state` works once."""
-    _no_store(response)
+    no_store(response)
     return await sso.complete(request, session, state=state, code=code, error=error)

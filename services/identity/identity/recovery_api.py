@@ -3,27 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from identity_client.login import SsoStart
 from identity_client.recovery import Recovery, RecoveryCreate, RecoveryReset
 
 from identity import recovery
+from identity.sso_params import CALLBACK_RESPONSES, SsoCode, SsoError, SsoState
 from kit.db import SessionDep
-from kit.errors import PROBLEM_RESPONSES
+from kit.errors import PROBLEM_RESPONSES, problem_responses
 from kit.idempotency import IdempotentRoute
+from kit.responses import no_store
 
 router = APIRouter(tags=["password recovery"], route_class=IdempotentRoute)
-
-
-def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    return {status: PROBLEM_RESPONSES[status] for status in statuses}
-
-
-def _no_store(response: Response) -> None:
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Pragma"] = "no-cache"
 
 
 @router.post(
@@ -32,7 +25,7 @@ def _no_store(response: Response) -> None:
     status_code=202,
     response_model=Recovery,
     response_model_exclude_none=True,
-    responses=_problems(422, 429),
+    responses=problem_responses(422, 429),
 )
 async def start_recovery(
     data: RecoveryCreate, request: Request, response: Response, session: SessionDep
@@ -47,7 +40,7 @@ async def start_recovery(
     At most 3 recoveries an hour for one national code and 10 from one
     requester (429 `password-recovery-rate-limited` with `Retry-After`).
     Honours `Idempotency-Key`."""
-    _no_store(response)
+    no_store(response)
     return await recovery.start_sms(request, session, data.national_code)
 
 
@@ -56,7 +49,8 @@ async def start_recovery(
     summary="Set a new password with the recovery's code",
     status_code=204,
     response_class=Response,
-    responses=_problems(404, 409, 422, 429) | {410: {**PROBLEM_RESPONSES[404], "description": "Expired"}},
+    responses=problem_responses(404, 409, 422, 429)
+    | {410: {**PROBLEM_RESPONSES[404], "description": "Expired"}},
 )
 async def reset_password(
     recovery_id: uuid.UUID, data: RecoveryReset, request: Request, session: SessionDep
@@ -76,7 +70,7 @@ async def reset_password(
     "/v1/password-recovery/my-government/start",
     summary="Forgot the password: prove who you are at My Government (دولت من)",
     response_model=SsoStart,
-    responses=_problems(404, 422),
+    responses=problem_responses(404, 422),
 )
 async def start_sso_recovery(
     request: Request,
@@ -94,7 +88,7 @@ async def start_sso_recovery(
 ) -> SsoStart:
     """Like `GET /v1/sso/my-government/start`, for a password recovery: the
     URL to send the user's browser to (valid 10 minutes, once)."""
-    _no_store(response)
+    no_store(response)
     return await recovery.start_sso(request, session, redirect_uri)
 
 
@@ -102,29 +96,20 @@ async def start_sso_recovery(
     "/v1/password-recovery/my-government/callback",
     summary="Back from My Government: a recovery with its reset code",
     response_model=Recovery,
-    responses=_problems(400, 401, 403, 404, 409, 422)
-    | {
-        410: {**PROBLEM_RESPONSES[404], "description": "Expired"},
-        502: {**PROBLEM_RESPONSES[500], "description": "My Government unreachable"},
-        503: {**PROBLEM_RESPONSES[500], "description": "Ownership inquiry unavailable"},
-    },
+    responses=CALLBACK_RESPONSES,
 )
 async def sso_recovery_callback(
     request: Request,
     response: Response,
     session: SessionDep,
-    state: Annotated[str, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="From `start`.")],
-    code: Annotated[
-        str | None, Query(pattern=r"^[\x21-\x7e]{1,2000}$", description="From My Government.")
-    ] = None,
-    error: Annotated[
-        str | None, Query(max_length=100, description="My Government's error, if the login failed.")
-    ] = None,
+    state: SsoState,
+    code: SsoCode = None,
+    error: SsoError = None,
 ) -> Recovery:
     """Verifies the person as `GET /v1/sso/my-government/callback` does (token,
     identity token, ownership inquiry; 403 when the mobile is not theirs, 404
     without an active account). Answers a recovery (10 minutes) with a
     one-time `reset_code`: give it with the new password to
     `POST /v1/password-recovery/{recovery_id}/reset`. Each `state` works once."""
-    _no_store(response)
+    no_store(response)
     return await recovery.complete_sso(request, session, state=state, code=code, error=error)

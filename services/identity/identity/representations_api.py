@@ -26,7 +26,7 @@ from identity import representation, representation_repository
 from identity.dependencies import CurrentUser
 from kit.clock import today_tehran
 from kit.db import SessionDep
-from kit.errors import PROBLEM_RESPONSES
+from kit.errors import problem_responses
 from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, page_params
 from kit.signatures import SIGNATURE_HEADER, act_of, with_signature
@@ -35,16 +35,12 @@ from kit.urls import public_location
 router = APIRouter(tags=["representation"], route_class=IdempotentRoute)
 
 
-def _problems(*statuses: int) -> dict[int | str, dict]:
-    return {status: PROBLEM_RESPONSES[status] for status in statuses}
-
-
 @router.post(
     "/v1/representations",
     status_code=201,
     summary="Grant representation (signed)",
     response_model=RepresentationOut,
-    **with_signature({"responses": _problems(401, 403, 422)}),
+    **with_signature({"responses": problem_responses(401, 403, 422)}),
 )
 async def create_representation(
     data: RepresentationCreate,
@@ -83,7 +79,7 @@ async def create_representation(
     "/v1/representations",
     summary="List the grants you gave or received",
     response_model=RepresentationPage,
-    responses=_problems(400, 401, 403, 422),
+    responses=problem_responses(400, 401, 403, 422),
 )
 async def list_representations(
     request: Request,
@@ -113,7 +109,7 @@ async def list_representations(
     "/v1/me/relations/{subject}",
     summary="How I stand to another party",
     response_model=PartyRelation,
-    responses=_problems(401, 403, 422),
+    responses=problem_responses(401, 403, 422),
 )
 async def my_relation(
     subject: Annotated[
@@ -137,7 +133,7 @@ async def my_relation(
     "/v1/representations/{representation_id}",
     summary="Read a grant",
     response_model=RepresentationOut,
-    responses=_problems(401, 403, 404, 422),
+    responses=problem_responses(401, 403, 404, 422),
 )
 async def get_representation(
     representation_id: uuid.UUID, session: SessionDep, user: CurrentUser
@@ -151,7 +147,7 @@ async def get_representation(
     "/v1/representations/{representation_id}/history",
     summary="A grant's history",
     response_model=RepresentationHistory,
-    responses=_problems(401, 403, 404, 422),
+    responses=problem_responses(401, 403, 404, 422),
 )
 async def get_history(
     representation_id: uuid.UUID, session: SessionDep, user: CurrentUser
@@ -165,7 +161,7 @@ async def get_history(
     "/v1/representations/{representation_id}/accept",
     summary="Accept a grant (the representative)",
     response_model=RepresentationOut,
-    responses=_problems(401, 403, 404, 409, 422),
+    responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def accept(representation_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> RepresentationOut:
     """The representative, with their own token (their base role), accepts a pending grant.
@@ -178,7 +174,7 @@ async def accept(representation_id: uuid.UUID, session: SessionDep, user: Curren
     "/v1/representations/{representation_id}/reject",
     summary="Reject a grant (the representative)",
     response_model=RepresentationOut,
-    responses=_problems(401, 403, 404, 409, 422),
+    responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def reject(
     representation_id: uuid.UUID,
@@ -196,7 +192,7 @@ async def reject(
     "/v1/representations/{representation_id}/revoke",
     summary="Revoke a grant (the grantor)",
     response_model=RepresentationOut,
-    responses=_problems(401, 403, 404, 409, 422),
+    responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def revoke(
     representation_id: uuid.UUID,

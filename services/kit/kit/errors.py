@@ -280,3 +280,8 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         (500, "Internal error"),
     )
 }
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The documented problem responses of a route, by status (``responses=problem_responses(404, 409)``)."""
+    return {status: PROBLEM_RESPONSES[status] for status in statuses}

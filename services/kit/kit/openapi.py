@@ -48,6 +48,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         servers=app.servers,
     )
     schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    _name_form_bodies(app, doc, schemas)
     _add_body_models(doc, schemas)
     problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(problem_schema.pop("$defs", {}))
@@ -72,6 +73,39 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
                 },
             )
     return doc
+
+
+def _name_form_bodies(app: FastAPI, doc: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """FastAPI names a form or multipart body ``Body_<operation id>`` (e.g.
+    ``Body_add_attachment_v1_order_files__file_id__attachments_post``): a name that moves
+    with the path and that client generators turn into noise. Each becomes
+    ``<Endpoint>Form`` (``AddAttachmentForm``), and every reference follows."""
+    renamed: dict[str, str] = {}
+    for route in app.routes:
+        old = f"Body_{getattr(route, 'unique_id', '')}"
+        if old in schemas:
+            new = "".join(part.capitalize() for part in route.name.split("_")) + "Form"
+            if new in schemas or new in renamed.values():
+                raise RuntimeError(f"two form bodies would be named {new}: rename an endpoint")
+            renamed[old] = new
+    for old, new in renamed.items():
+        schema = schemas.pop(old)
+        schema["title"] = new
+        schemas[new] = schema
+    refs = {f"#/components/schemas/{old}": f"#/components/schemas/{new}" for old, new in renamed.items()}
+
+    def follow(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("$ref") in refs:
+                node["$ref"] = refs[node["$ref"]]
+            for value in node.values():
+                follow(value)
+        elif isinstance(node, list):
+            for value in node:
+                follow(value)
+
+    if refs:
+        follow(doc)
 
 
 def _add_body_models(doc: dict[str, Any], schemas: dict[str, Any]) -> None:

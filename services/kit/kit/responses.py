@@ -16,3 +16,10 @@ class JsonBytes(Response):
     """JSON already rendered to bytes."""
 
     media_type = "application/json"
+
+
+def no_store(response: Response) -> None:
+    """Forbid caching an answer that carries a secret (tokens, codes, new client secrets):
+    RFC 6749 §5.1 asks it of token responses; ``Pragma`` for HTTP/1.0 caches."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"

@@ -70,7 +70,7 @@ class Registration(BaseModel):
     )
 
 
-class CodeConfirm(BaseModel):
+class SmsCodeConfirm(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: CodeText = Field(description="The code received by SMS (Persian or Arabic digits are accepted).")

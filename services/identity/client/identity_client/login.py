@@ -66,7 +66,7 @@ class TotpEnrolment(BaseModel):
     period: int = Field(default=30, description="Seconds per code.")
 
 
-class CodeConfirm(BaseModel):
+class SecondFactorCodeConfirm(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: CodeText = Field(description="The code from the SMS or the authenticator app.")

@@ -298,7 +298,7 @@ class AccessLevelHistory(BaseModel):
     items: list[AccessLevelHistoryEntry]
 
 
-class AttachmentOut(BaseModel):
+class OrderAttachmentOut(BaseModel):
     id: str
     file_name: str
     media_type: Literal["application/pdf", "image/jpeg"]
@@ -309,7 +309,7 @@ class AttachmentOut(BaseModel):
 
 
 class AttachmentList(BaseModel):
-    items: list[AttachmentOut]
+    items: list[OrderAttachmentOut]
 
 
 class LineDuties(BaseModel):

@@ -442,7 +442,7 @@ class NewValueOut(BaseModel):
     note: str | None = None
 
 
-class AttachmentOut(BaseModel):
+class ProductAttachmentOut(BaseModel):
     id: str
     kind: AttachmentKind
     file_name: str
@@ -474,7 +474,7 @@ class ProductRequestOut(BaseModel):
     heading: HeadingRef
     card: CardOut
     new_values: list[NewValueOut]
-    attachments: list[AttachmentOut]
+    attachments: list[ProductAttachmentOut]
     supervision_reasons: list[SupervisionReason]
     reused: bool = Field(
         description="The card matched a product already issued: its existing ID was returned, no new one."

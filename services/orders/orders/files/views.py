@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 from orders_client.files import (
     AccessLevelHistoryEntry,
-    AttachmentOut,
     FeeOut,
     HistoryEntry,
     LineOut,
+    OrderAttachmentOut,
     OrderFileOut,
     OrderFileSummary,
     RegistrationOut,
@@ -161,8 +161,8 @@ def level_change_out(event: OrderFileEvent) -> AccessLevelHistoryEntry:
     )
 
 
-def attachment_out(row: OrderAttachment) -> AttachmentOut:
-    return AttachmentOut(
+def attachment_out(row: OrderAttachment) -> OrderAttachmentOut:
+    return OrderAttachmentOut(
         id=str(row.id),
         file_name=row.file_name,
         media_type=row.media_type,  # type: ignore[arg-type]

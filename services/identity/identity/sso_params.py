@@ -1,0 +1,25 @@
+"""What My Government sends back to a callback, and what a callback can answer: one
+definition for the login and the password-recovery callbacks."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Query
+
+from kit.errors import PROBLEM_RESPONSES, problem_responses
+
+SsoState = Annotated[str, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="From `start`.")]
+# `+` with max_length rather than a counted repetition: engines such as RE2 refuse counts over 1,000.
+SsoCode = Annotated[
+    str | None, Query(pattern=r"^[\x21-\x7e]+$", max_length=2000, description="From My Government.")
+]
+SsoError = Annotated[
+    str | None, Query(max_length=100, description="My Government's error, if the login failed.")
+]
+
+CALLBACK_RESPONSES: dict[int | str, dict[str, Any]] = problem_responses(400, 401, 403, 404, 409, 422) | {
+    410: {**PROBLEM_RESPONSES[404], "description": "Expired"},
+    502: {**PROBLEM_RESPONSES[500], "description": "My Government unreachable"},
+    503: {**PROBLEM_RESPONSES[500], "description": "Ownership inquiry unavailable"},
+}
