@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request, Response
+from fastapi import APIRouter, Form, Request, Response
 from identity_client.login import (
     LoginChallenge,
     LoginRequest,
@@ -22,7 +22,7 @@ from identity_client.models import TokenResponse
 
 from identity import login, sessions, sso, two_factor
 from identity.dependencies import CurrentUser
-from identity.sso_params import CALLBACK_RESPONSES, SsoCode, SsoError, SsoState
+from identity.sso_params import CALLBACK_RESPONSES, SsoCode, SsoError, SsoRedirectUri, SsoState
 from identity.subjects import subject_of
 from kit.auth import PrincipalDep
 from kit.db import SessionDep
@@ -244,15 +244,7 @@ async def sso_start(
     request: Request,
     response: Response,
     session: SessionDep,
-    redirect_uri: Annotated[
-        str | None,
-        Query(
-            max_length=500,
-            description="Where My Government sends the browser back with `code` and `state`: "
-            "identity's own callback (the default) or a page registered in "
-            "`IDENTITY_SSO_REDIRECT_URIS` that passes them on to the callback.",
-        ),
-    ] = None,
+    redirect_uri: SsoRedirectUri = None,
 ) -> SsoStart:
     """Answers (200, not a redirect) the URL to send the user's browser to,
     with a fresh `state`, `nonce` and PKCE challenge (S256), valid 10 minutes

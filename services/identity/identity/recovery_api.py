@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from identity_client.login import SsoStart
 from identity_client.recovery import Recovery, RecoveryCreate, RecoveryReset
 
 from identity import recovery
-from identity.sso_params import CALLBACK_RESPONSES, SsoCode, SsoError, SsoState
+from identity.sso_params import CALLBACK_RESPONSES, SsoCode, SsoError, SsoRedirectUri, SsoState
 from kit.db import SessionDep
 from kit.errors import PROBLEM_RESPONSES, problem_responses
 from kit.idempotency import IdempotentRoute
@@ -76,15 +75,7 @@ async def start_sso_recovery(
     request: Request,
     response: Response,
     session: SessionDep,
-    redirect_uri: Annotated[
-        str | None,
-        Query(
-            max_length=500,
-            description="Where My Government sends the browser back with `code` and `state`: "
-            "identity's recovery callback (the default) or a page registered in "
-            "`IDENTITY_SSO_REDIRECT_URIS` that passes them on to it.",
-        ),
-    ] = None,
+    redirect_uri: SsoRedirectUri = None,
 ) -> SsoStart:
     """Like `GET /v1/sso/my-government/start`, for a password recovery: the
     URL to send the user's browser to (valid 10 minutes, once)."""

@@ -9,6 +9,15 @@ from fastapi import Query
 
 from kit.errors import PROBLEM_RESPONSES, problem_responses
 
+SsoRedirectUri = Annotated[
+    str | None,
+    Query(
+        max_length=500,
+        description="Where My Government sends the browser back with `code` and `state`: "
+        "identity's own callback of this flow (the default) or a page registered in "
+        "`IDENTITY_SSO_REDIRECT_URIS` that passes them on to it.",
+    ),
+]
 SsoState = Annotated[str, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="From `start`.")]
 # `+` with max_length rather than a counted repetition: engines such as RE2 refuse counts over 1,000.
 SsoCode = Annotated[
