@@ -22,10 +22,7 @@ A new object operation in the document without a row fails ``test_every_object_o
 a row whose operation left the document fails it too.
 
 ``test_authorization_matrix`` checks a row's callers together (one test a row keeps the suite
-fast). Cells where today's code disagrees with the SPEC on a hole being fixed in parallel are
-named in the row's ``xfail`` with the security issue's row, left out of the row's test, and
-checked one by one in ``test_known_holes`` under ``xfail(strict=True)``: when the fix lands
-they pass, the strict xfail fails, and the entry is removed from the row.
+fast) and names every caller that got something else.
 """
 
 from __future__ import annotations
@@ -33,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -104,7 +101,6 @@ class Row:
     params: Callable[[World], dict[str, str]]
     expect: dict[str, Outcome]
     body: Callable[[World], dict[str, Any]] = lambda _: {}
-    xfail: dict[str, str] = field(default_factory=dict)
     # Problem codes that come only after the authorization check (e.g. a signature checked
     # against the caller's keys): the request passed it.
     after_check: frozenset[str] = frozenset()
@@ -321,20 +317,6 @@ def _split(operation: str) -> tuple[str, str]:
     return method, path
 
 
-def _known_holes() -> list[Any]:
-    """The cells marked with a hole being fixed, one test each (strict xfail)."""
-    return [
-        pytest.param(
-            operation,
-            caller,
-            id=f"{operation} [{caller}]",
-            marks=pytest.mark.xfail(strict=True, reason=reason),
-        )
-        for operation, row in ROWS.items()
-        for caller, reason in row.xfail.items()
-    ]
-
-
 def _code(response: httpx.Response) -> str | None:
     if not response.headers.get("content-type", "").startswith("application/problem+json"):
         return None
@@ -410,18 +392,10 @@ def _mismatch(operation: str, caller: str, response: httpx.Response) -> str | No
 
 @pytest.mark.parametrize("operation", list(ROWS))
 async def test_authorization_matrix(operation: str, world: World, gateway: httpx.AsyncClient) -> None:
-    """Every caller of the row but the known holes (``test_known_holes``) gets what the row says."""
-    row = ROWS[operation]
+    """Every caller of the row gets what the row says."""
     mismatches = [
         mismatch
         for caller in CALLERS
-        if caller not in row.xfail
-        and (mismatch := _mismatch(operation, caller, await _answer(gateway, world, operation, caller)))
+        if (mismatch := _mismatch(operation, caller, await _answer(gateway, world, operation, caller)))
     ]
     assert not mismatches, "\n".join(mismatches)
-
-
-@pytest.mark.parametrize(("operation", "caller"), _known_holes())
-async def test_known_holes(operation: str, caller: str, world: World, gateway: httpx.AsyncClient) -> None:
-    mismatch = _mismatch(operation, caller, await _answer(gateway, world, operation, caller))
-    assert mismatch is None, mismatch
