@@ -40,6 +40,7 @@ from identity.exceptions import (
     LoginFailed,
 )
 from identity.models import Account, LoginChallenge, Party
+from identity.state import identity_state
 from identity.subjects import subject_of
 from kit.clock import now_utc
 
@@ -110,7 +111,7 @@ async def login(
 async def _open_challenge(
     request: Request, session: AsyncSession, party: Party, *, method: str
 ) -> LoginChallengeOut:
-    settings = request.app.state.settings
+    settings = identity_state(request).settings
     expires_at = now_utc() + timedelta(seconds=settings.login_challenge_ttl_seconds)
     challenge = LoginChallenge(id=uuid.uuid4(), party_id=party.id, method=method, expires_at=expires_at)
     if method == "sms":
@@ -164,8 +165,8 @@ async def verify(
 
 async def _count_attempt(request: Request, challenge_id: uuid.UUID) -> int:
     """Check the challenge is open and count this try, committed; the tries left."""
-    max_attempts = request.app.state.settings.login_challenge_max_attempts
-    async with request.app.state.sessionmaker() as own, own.begin():
+    max_attempts = identity_state(request).settings.login_challenge_max_attempts
+    async with identity_state(request).runtime.sessionmaker() as own, own.begin():
         challenge = await login_repository.challenge(own, challenge_id, lock=True)
         if challenge is None:
             raise LoginChallengeNotFound("No login in progress with this ID; log in again.")
@@ -202,7 +203,7 @@ async def check_totp(request: Request, session: AsyncSession, account: Account, 
     """Whether ``code`` is the account's current TOTP code, not used before."""
     if account.totp_secret_encrypted is None:
         return False
-    secret = totp.decrypt_secret(request.app.state.kek, account.party_id, account.totp_secret_encrypted)
+    secret = totp.decrypt_secret(identity_state(request).kek, account.party_id, account.totp_secret_encrypted)
     step = totp.matching_step(secret, code)
     return step is not None and await login_repository.claim_totp_step(session, account.party_id, step)
 

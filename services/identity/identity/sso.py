@@ -67,6 +67,7 @@ from identity.exceptions import (
     SsoStateUsed,
 )
 from identity.models import SsoLogin
+from identity.state import identity_state
 from identity.subjects import subject_of
 from kit.clock import now_utc
 from kit.identifiers import InvalidIdentifier, parse_mobile, parse_national_code
@@ -101,7 +102,7 @@ def sandbox_client_secret(settings: Settings) -> str:
 
 def provider(request: Request) -> Provider:
     """The configured provider; in the sandbox, by default, the fake one on identity itself."""
-    settings: Settings = request.app.state.settings
+    settings: Settings = identity_state(request).settings
     configured = Provider(
         issuer=settings.sso_issuer,
         authorization_url=settings.sso_authorization_url,
@@ -157,7 +158,7 @@ async def start(
 ) -> SsoStart:
     """A fresh login (or recovery) at My Government: the URL to send the browser to."""
     chosen = provider(request)
-    settings: Settings = request.app.state.settings
+    settings: Settings = identity_state(request).settings
     if redirect_uri is None:
         redirect_uri = own_callback(settings, purpose)
     elif not redirect_uri_allowed(settings, redirect_uri):
@@ -172,7 +173,7 @@ async def start(
                 }
             ],
         )
-    ttl = request.app.state.settings.sso_login_ttl_seconds
+    ttl = identity_state(request).settings.sso_login_ttl_seconds
     row = SsoLogin(
         state=secrets.token_urlsafe(32),
         provider=PROVIDER,
@@ -218,7 +219,7 @@ async def authenticate(
     id_token = await _exchange(request, chosen, pending, code)
     claims = await _verify_id_token(request, chosen, id_token, nonce=pending.nonce)
     national_code, mobile = _identity_of(claims)
-    if not await request.app.state.ownership.owns(session, national_code=national_code, mobile=mobile):
+    if not await identity_state(request).ownership.owns(session, national_code=national_code, mobile=mobile):
         raise SsoMobileNotOwned(
             "My Government's mobile number is not registered to this national code (ownership inquiry)."
         )
@@ -250,7 +251,7 @@ async def complete(
 
 async def _spend_state(request: Request, state: str, purpose: str) -> SsoLogin:
     """Mark the state used, committed at once: a state works once, even if this login fails."""
-    async with request.app.state.sessionmaker() as own, own.begin():
+    async with identity_state(request).runtime.sessionmaker() as own, own.begin():
         row = await login_repository.sso_login_for_update(own, state)
         if row is None or row.provider != PROVIDER or row.purpose != purpose:
             raise SsoStateUnknown(
@@ -267,7 +268,7 @@ async def _spend_state(request: Request, state: str, purpose: str) -> SsoLogin:
 
 async def _exchange(request: Request, chosen: Provider, pending: SsoLogin, code: str) -> str:
     """The id_token for ``code``, from the provider's token endpoint (client secret + PKCE)."""
-    http: httpx.AsyncClient = request.app.state.http
+    http: httpx.AsyncClient = identity_state(request).runtime.http
     try:
         response = await http.post(
             chosen.token_url,
@@ -275,7 +276,7 @@ async def _exchange(request: Request, chosen: Provider, pending: SsoLogin, code:
                 "grant_type": "authorization_code",
                 "code": code,
                 "redirect_uri": pending.redirect_uri
-                or own_callback(request.app.state.settings, pending.purpose),
+                or own_callback(identity_state(request).settings, pending.purpose),
                 "code_verifier": pending.code_verifier,
             },
             auth=(chosen.client_id, chosen.client_secret),
@@ -311,7 +312,7 @@ def _oauth_error(response: httpx.Response) -> str:
 
 
 async def _provider_key(request: Request, chosen: Provider, kid: str) -> Any:
-    http: httpx.AsyncClient = request.app.state.http
+    http: httpx.AsyncClient = identity_state(request).runtime.http
     try:
         response = await http.get(chosen.jwks_url, headers={"Accept": "application/json"})
         response.raise_for_status()
