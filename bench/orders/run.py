@@ -57,6 +57,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for wrklib
 
+from kit_testing import app_client
 from wrklib import (
     REPO,
     SMOKE_SECONDS,
@@ -81,8 +82,8 @@ from identity.main import create_app as create_identity_app
 from identity.subjects import subject_of
 from identity.testing import make_user, token_for
 from kit.embedded_pg import create_database, drop_database, embedded_server, fresh_database_name
+from kit.migrations import migrate
 from kit.processes import free_port
-from kit.testing import app_client, migrate
 from orders.files.testing import fida_id, file_body
 
 HERE = Path(__file__).resolve().parent

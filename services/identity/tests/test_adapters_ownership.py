@@ -9,6 +9,7 @@ import httpx
 import pytest
 import respx
 from fastapi import FastAPI
+from kit_testing import app_client
 from pydantic import SecretStr
 from sqlalchemy import select
 
@@ -19,7 +20,6 @@ from identity.exceptions import OwnershipInquiryUnavailable
 from identity.main import create_app
 from identity.models import RegistrationAttempt, SandboxMobileOwner
 from identity.testing import mobile, national_code
-from kit.testing import app_client
 
 ZOHAL = "https://zohal.test/api/v0/services/inquiry/shahkar"
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI, Request
+from kit_testing import app_client
 from sqlalchemy import func, select, update
 
 from identity import codes
@@ -20,7 +21,6 @@ from identity.main import create_app
 from identity.models import Party, VerificationCode
 from identity.testing import mobile
 from kit.auth import Principal
-from kit.testing import app_client
 
 
 def _request(app: Any, address: str = "10.250.0.1", principal: Principal | None = None) -> Request:

@@ -12,6 +12,7 @@ import pytest
 import respx
 from fastapi import FastAPI
 from identity_client.representations import LEGAL_PERSON_TOKEN_TYPE
+from kit_testing import app_client
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
@@ -35,7 +36,6 @@ from identity.testing import (
     register_company,
     token_for,
 )
-from kit.testing import app_client
 
 REGISTRY = "https://registry.test/v1/legal-persons"
 

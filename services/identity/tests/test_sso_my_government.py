@@ -15,6 +15,7 @@ import pytest
 import respx
 from fastapi import FastAPI
 from jose import jwt
+from kit_testing import app_client, serve
 from sqlalchemy import update
 
 from identity import sso
@@ -23,7 +24,7 @@ from identity.models import Party, SsoLogin
 from identity.sso_fake import FakeKey
 from identity.testing import make_user, national_code
 from kit.clock import now_utc
-from kit.testing import app_client, free_port, serve
+from kit.processes import free_port
 
 START = "/v1/sso/my-government/start"
 CALLBACK = "/v1/sso/my-government/callback"

@@ -13,10 +13,10 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from fastapi import FastAPI
+from kit_testing import Running, app_client, serve
 
 from identity.cli import _create_client
 from identity.main import create_app as create_identity_app
-from kit.testing import Running, app_client, serve
 from orders.main import create_app
 from rules.main import create_app as create_rules_app
 

@@ -13,11 +13,11 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from kit_testing import Running
 from sqlalchemy import select
 
 from identity.cli import _create_client
 from identity.testing import bearer, make_user, national_code, token_for
-from kit.testing import Running
 from orders.cars import service
 from orders.cars.models import CaseInquiry
 from orders.models import outbox_events

@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from kit_testing import Running
 
 from identity.cli import _create_client
 from identity.testing import bearer, make_user, token_for
-from kit.testing import Running
 from orders.files import testing as f
 
 _serial = itertools.count(random.randrange(10**8))
