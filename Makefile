@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SERVICES := identity orders permits transit rules
 EDITABLES := -e 'services/kit[embedded]' $(foreach s,$(SERVICES),-e services/$(s)/client -e services/$(s)) -e gateway
 # Test-support packages (services/<name>/tests/support): factories and helpers, never in a product.
-TEST_SUPPORT_OF := kit
+TEST_SUPPORT_OF := kit identity orders rules
 TEST_SUPPORT := $(foreach s,$(TEST_SUPPORT_OF),-e services/$(s)/tests/support)
 STAMP := $(VENV)/.installed
 INSTALL_INPUTS := requirements-dev.txt constraints.txt services/kit/pyproject.toml gateway/pyproject.toml \

@@ -78,10 +78,10 @@ def user_headers(servers: dict[str, str], settings_for) -> dict[str, str]:  # ty
     """A merchant's own token: the user endpoints then get past authentication."""
     import asyncio
 
+    from identity_testing.parties import make_user, token_for
     from kit_testing import app_client
 
     from identity.main import create_app
-    from identity.testing import make_user, token_for
 
     async def mint() -> str:
         app = create_app(settings_for("identity"))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import httpx
 import pytest
 from fastapi import FastAPI
+from identity_testing.accounts import caller
+from identity_testing.parties import mobile, national_code
 
-from identity.accounts_testing import caller
 from identity.adapters.sms import OutboxSms
-from identity.testing import mobile, national_code
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import uuid
 from datetime import timedelta
 
 from fastapi import FastAPI
+from identity_testing.parties import make_user
 from sqlalchemy import select
 
 from identity.housekeeping import CODES_KEPT, GRACE, purge_expired
@@ -18,7 +19,6 @@ from identity.models import (
     SsoLogin,
     VerificationCode,
 )
-from identity.testing import make_user
 from kit.clock import now_utc
 
 

@@ -14,6 +14,7 @@ import httpx
 import pytest
 import respx
 from fastapi import FastAPI
+from identity_testing.parties import make_user, national_code
 from jose import jwt
 from kit_testing import app_client, serve
 from sqlalchemy import update
@@ -22,7 +23,6 @@ from identity import sso
 from identity.main import create_app
 from identity.models import Party, SsoLogin
 from identity.sso_fake import FakeKey
-from identity.testing import make_user, national_code
 from kit.clock import now_utc
 from kit.processes import free_port
 

@@ -12,10 +12,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from orders_client.products import gs1_check_digit
+from orders_testing import files as f
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-
-from orders.files import testing as f
 
 
 @pytest.fixture(scope="module")
