@@ -42,7 +42,7 @@ format: install ## Apply ruff's fixes and formatting
 	$(BIN)/ruff format .
 
 openapi: install ## Write openapi/<service>.json and openapi/panjereh.json from the apps
-	$(BIN)/python -m gateway.export_openapi openapi
+	$(BIN)/python openapi/export.py openapi
 
 migrate: install ## Migrate every service to head (DATABASE_URL, else the .data/ embedded server)
 	$(BIN)/python deploy/local/run.py --migrate-only
