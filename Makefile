@@ -5,9 +5,13 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SERVICES := identity orders permits transit rules
 EDITABLES := -e 'services/kit[embedded]' $(foreach s,$(SERVICES),-e services/$(s)/client -e services/$(s)) -e gateway
+# Test-support packages (services/<name>/tests/support): factories and helpers, never in a product.
+TEST_SUPPORT_OF := kit identity orders rules
+TEST_SUPPORT := $(foreach s,$(TEST_SUPPORT_OF),-e services/$(s)/tests/support)
 STAMP := $(VENV)/.installed
 INSTALL_INPUTS := requirements-dev.txt constraints.txt services/kit/pyproject.toml gateway/pyproject.toml \
-	$(foreach s,$(SERVICES),services/$(s)/pyproject.toml services/$(s)/client/pyproject.toml)
+	$(foreach s,$(SERVICES),services/$(s)/pyproject.toml services/$(s)/client/pyproject.toml) \
+	$(foreach s,$(TEST_SUPPORT_OF),services/$(s)/tests/support/pyproject.toml)
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint format openapi migrate bench bench-quick clean
@@ -20,7 +24,7 @@ install: $(STAMP) ## Create .venv and install every package and the dev tools
 $(STAMP): $(INSTALL_INPUTS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt $(EDITABLES) -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt $(EDITABLES) $(TEST_SUPPORT) -r requirements-dev.txt
 	@touch $(STAMP)
 
 run: install ## Start embedded PostgreSQL, migrate, seed, and run the 5 services and the gateway
@@ -38,7 +42,7 @@ format: install ## Apply ruff's fixes and formatting
 	$(BIN)/ruff format .
 
 openapi: install ## Write openapi/<service>.json and openapi/panjereh.json from the apps
-	$(BIN)/python -m gateway.export_openapi openapi
+	$(BIN)/python openapi/export.py openapi
 
 migrate: install ## Migrate every service to head (DATABASE_URL, else the .data/ embedded server)
 	$(BIN)/python deploy/local/run.py --migrate-only

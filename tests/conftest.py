@@ -11,13 +11,13 @@ from dataclasses import dataclass
 import httpx
 import pytest
 from fastapi import FastAPI
+from kit_testing import Running, serve
 
 from gateway.config import GatewaySettings
 from gateway.main import create_app as create_gateway
 from gateway.server import uvicorn_options
 from identity.cli import _create_client
 from kit.migrations import SERVICES
-from kit.testing import Running, serve
 
 
 @dataclass

@@ -9,13 +9,14 @@ import importlib
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from kit_testing import app_client
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from kit.db import DatabaseNotAtHead, migration_head
 from kit.embedded_pg import create_database, drop_database, fresh_database_name
+from kit.migrations import SERVICES, downgrade, migrate, service_dir
 from kit.settings import async_database_url
-from kit.testing import SERVICES, app_client, downgrade, migrate, service_dir
 
 
 async def _tables(url: str, schema: str) -> set[str]:

@@ -15,10 +15,11 @@ from collections.abc import Iterator
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from kit_testing import serve_in_thread
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from kit.idempotency import KEY_PATTERN
-from kit.testing import SERVICES, serve_in_thread
+from kit.migrations import SERVICES
 from rules.dates import INVALID_DATE
 
 MAX_EXAMPLES = 30
@@ -77,9 +78,10 @@ def user_headers(servers: dict[str, str], settings_for) -> dict[str, str]:  # ty
     """A merchant's own token: the user endpoints then get past authentication."""
     import asyncio
 
+    from identity_testing.parties import make_user, token_for
+    from kit_testing import app_client
+
     from identity.main import create_app
-    from identity.testing import make_user, token_for
-    from kit.testing import app_client
 
     async def mint() -> str:
         app = create_app(settings_for("identity"))

@@ -18,13 +18,13 @@ from urllib.parse import parse_qsl
 
 import httpx
 import pytest
+from kit_testing import Running, serve
 from starlette.types import Receive, Scope, Send
 
 from gateway.config import SERVICES, GatewaySettings
 from gateway.main import create_app
 from gateway.server import uvicorn_options
 from identity.cli import _create_client
-from kit.testing import Running, serve
 
 SLOW_SECONDS = 1.0
 

@@ -8,8 +8,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-
-from kit.testing import Running
+from kit_testing import Running
 
 LIMIT = 256 * 1024
 CHUNK = 64 * 1024

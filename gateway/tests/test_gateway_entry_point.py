@@ -7,8 +7,9 @@ import os
 import sys
 
 import httpx
+from kit_testing import Running
 
-from kit.testing import Running, free_port
+from kit.processes import free_port
 
 
 async def test_python_m_gateway_serves_the_services(services: dict[str, Running]) -> None:

@@ -9,9 +9,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 import pytest
+from kit_testing import Running, serve
 
 from gateway.pool import ConnectionPool
-from kit.testing import Running, free_port, serve
+from kit.processes import free_port
 from rules.main import create_app as create_rules
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]

@@ -6,10 +6,10 @@ from typing import Any
 
 import httpx
 import pytest
+from kit_testing import Running
 
 from gateway.config import SERVICES
 from gateway.openapi_merge import ApiSource, merge_openapi
-from kit.testing import Running
 
 
 def _doc(paths: dict[str, Any], schemas: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 
 import httpx
-
-from kit.testing import Running
+from kit_testing import Running
 
 
 async def _through_probe(

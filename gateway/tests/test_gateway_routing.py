@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from kit_testing import Running
 
 from gateway.config import SERVICES
 from gateway.state import gateway_state
 from identity.cli import _create_client
 from kit.settings import DEFAULT_PUBLIC_BASE_URL
-from kit.testing import Running
 
 
 @pytest.mark.parametrize("service", SERVICES)

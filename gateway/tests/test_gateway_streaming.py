@@ -8,8 +8,7 @@ import os
 from collections.abc import AsyncIterator
 
 import httpx
-
-from kit.testing import Running
+from kit_testing import Running
 
 CHUNK = 64 * 1024
 LARGE = 32 * 1024 * 1024  # a body limit these streaming tests stay under

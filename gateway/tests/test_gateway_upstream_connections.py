@@ -7,8 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 import httpx
-
-from kit.testing import Running
+from kit_testing import Running
 
 
 class StaleAfterOne:

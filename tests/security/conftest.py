@@ -8,12 +8,12 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from kit_testing import Running, serve
 
 from gateway.config import GatewaySettings
 from gateway.main import create_app as create_gateway
 from gateway.server import uvicorn_options
 from kit.runtime import runtime_of
-from kit.testing import Running, serve
 from tests.conftest import Stack
 from tests.security.world import World, build_world
 

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from kit_testing import Running, serve
 
 from gateway.config import GatewaySettings
 from gateway.main import create_app as create_gateway
@@ -16,7 +17,6 @@ from gateway.server import uvicorn_options
 from kit.edge import DEFAULT_MAX_BODY_BYTES
 from kit.runtime import runtime_of
 from kit.settings import DEFAULT_PUBLIC_BASE_URL
-from kit.testing import Running, serve
 from tests.conftest import Stack
 from tests.test_flow_representation import bearer, ok
 

@@ -12,18 +12,18 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI, Request
+from identity_testing.accounts import caller, registration
+from identity_testing.parties import mobile
+from kit_testing import app_client
 from sqlalchemy import func, select, update
 
 from identity import codes
-from identity.accounts_testing import caller, registration
 from identity.exceptions import CodeNotFound, CodeSpent, SmsRateLimited
 from identity.main import create_app
 from identity.models import Party, VerificationCode
 from identity.state import identity_state_of
-from identity.testing import mobile
 from kit.auth import Principal
 from kit.runtime import ATTRIBUTE, runtime_of
-from kit.testing import app_client
 
 
 def _request(app: Any, address: str = "10.250.0.1", principal: Principal | None = None) -> Request:

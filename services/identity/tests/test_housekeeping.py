@@ -6,6 +6,7 @@ import uuid
 from datetime import timedelta
 
 from fastapi import FastAPI
+from identity_testing.parties import make_user
 from sqlalchemy import select
 
 from identity.housekeeping import CODES_KEPT, GRACE, purge_expired
@@ -19,7 +20,6 @@ from identity.models import (
     VerificationCode,
 )
 from identity.state import identity_state_of
-from identity.testing import make_user
 from kit.clock import now_utc
 from kit.runtime import runtime_of
 

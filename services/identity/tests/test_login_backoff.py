@@ -12,12 +12,12 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from identity_testing.parties import PASSWORD, make_user, national_code
 from sqlalchemy import select, update
 
 from identity import login_throttle, passwords
 from identity.models import AuditEntry, LoginThrottle, Party
 from identity.state import identity_state_of
-from identity.testing import PASSWORD, make_user, national_code
 from kit.clock import now_utc
 from kit.runtime import runtime_of
 

@@ -11,13 +11,14 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 from fastapi import FastAPI
+from identity_testing.parties import PASSWORD, make_user, mobile, national_code
+from kit_testing import serve
 from sqlalchemy import select
 
 from identity.main import create_app
 from identity.models import AuditEntry, LoginThrottle, Party, PasswordRecovery
-from identity.testing import PASSWORD, make_user, mobile, national_code
+from kit.processes import free_port
 from kit.runtime import runtime_of
-from kit.testing import free_port, serve
 
 NEW_PASSWORD = "Zagros-Peak-4410?"
 START = "/v1/password-recovery"

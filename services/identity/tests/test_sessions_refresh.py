@@ -8,12 +8,12 @@ from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
+from identity_testing.parties import PASSWORD, bearer, make_user, token_for
 from jose import jwt
 from sqlalchemy import select, update
 
 from identity import sessions
 from identity.models import AuditEntry, Party, RefreshToken
-from identity.testing import PASSWORD, bearer, make_user, token_for
 from kit.clock import now_utc
 from kit.runtime import runtime_of
 

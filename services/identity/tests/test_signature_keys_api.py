@@ -12,12 +12,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
+from identity_testing.parties import bearer, make_legal, make_user, token_for
 from sqlalchemy import select, update
 
 from identity.models import AuditEntry, Party, SignatureKey, SmsMessage, VerificationCode
 from identity.signature_keys import MAX_LIVE_KEYS, verify_party_signature
 from identity.subjects import subject_of
-from identity.testing import bearer, make_legal, make_user, token_for
 from kit.errors import ProblemError
 from kit.runtime import runtime_of
 from kit.signatures import (

@@ -14,7 +14,9 @@ import httpx
 import pytest
 import respx
 from fastapi import FastAPI
+from identity_testing.parties import make_user, national_code
 from jose import jwt
+from kit_testing import app_client, serve
 from sqlalchemy import update
 
 from identity import sso
@@ -22,10 +24,9 @@ from identity.main import create_app
 from identity.models import Party, SsoLogin
 from identity.sso_fake import FakeKey
 from identity.state import identity_state_of
-from identity.testing import make_user, national_code
 from kit.clock import now_utc
+from kit.processes import free_port
 from kit.runtime import runtime_of
-from kit.testing import app_client, free_port, serve
 
 START = "/v1/sso/my-government/start"
 CALLBACK = "/v1/sso/my-government/callback"

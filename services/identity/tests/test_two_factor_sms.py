@@ -11,11 +11,11 @@ from datetime import timedelta
 import httpx
 import pytest
 from fastapi import FastAPI
+from identity_testing.parties import PASSWORD, bearer, make_user, token_for
 from jose import jwt
 from sqlalchemy import select
 
 from identity.models import AuditEntry, LoginChallenge, Party, VerificationCode
-from identity.testing import PASSWORD, bearer, make_user, token_for
 from kit.clock import now_utc
 from kit.runtime import runtime_of
 

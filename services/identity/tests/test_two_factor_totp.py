@@ -12,12 +12,12 @@ import pyotp
 import pytest
 from cryptography.exceptions import InvalidTag
 from fastapi import FastAPI
+from identity_testing.parties import PASSWORD, bearer, make_user, token_for
 from jose import jwt
 
 from identity import login_throttle, totp
 from identity.models import Account, LoginThrottle, Party
 from identity.state import identity_state_of
-from identity.testing import PASSWORD, bearer, make_user, token_for
 from kit.runtime import runtime_of
 
 

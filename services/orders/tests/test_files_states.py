@@ -10,13 +10,13 @@ import httpx
 import jdatetime
 import pytest
 from fastapi import FastAPI
+from orders_testing import files as f
 from sqlalchemy import select, update
 
 from kit.clock import today_tehran
 from kit.runtime import runtime_of, state_of
 from kit.signatures import jwk_of, thumbprint
 from orders.files import expiry, service
-from orders.files import testing as f
 from orders.files.models import OrderFee, OrderFile
 from orders.main import SPEC
 from orders.models import outbox_events
