@@ -22,11 +22,10 @@ import uvicorn
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
-from kit.migrations import SERVICES, downgrade, migrate, service_dir
+from kit.migrations import downgrade, migrate, service_dir
 from kit.processes import free_port
 
 __all__ = [
-    "SERVICES",
     "Running",
     "app_client",
     "downgrade",

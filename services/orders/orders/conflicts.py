@@ -50,7 +50,7 @@ class ConflictOfInterest(Forbidden):
 
 async def _relations(request: Request, subject: str) -> list[str]:
     state = request.app.state
-    identity = IdentityClient(state.settings.identity_url, state.http)
+    identity = IdentityClient(state.settings.url_of("identity"), state.http)
     try:
         relation = await identity.my_relation(request.headers.get("Authorization", ""), subject)
     except ServiceCallError as exc:

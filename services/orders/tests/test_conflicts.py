@@ -11,6 +11,7 @@ import pytest
 
 from kit.auth import Principal
 from kit.errors import Forbidden, Unauthenticated
+from kit.settings import ServiceSettings
 from orders.cars.exceptions import PeerUnavailable
 from orders.conflicts import ConflictOfInterest, ensure_independent
 
@@ -30,7 +31,7 @@ def _request(answer: Any) -> tuple[Any, list[str]]:
         return answer(subject)
 
     state = SimpleNamespace(
-        settings=SimpleNamespace(identity_url="http://identity"),
+        settings=ServiceSettings(service_urls={"identity": "http://identity"}),
         http=httpx.AsyncClient(transport=httpx.MockTransport(handle)),
     )
     return SimpleNamespace(

@@ -87,7 +87,7 @@ async def receive_case(
     Fields that do not fit together (a decision without its date, a birth date after the case
     was entered...) → 422 naming them. Every message is recorded in the case's `messages`."""
     service.ensure_mikhak_client(principal)
-    rules = RulesClient(request.app.state.settings.rules_url, request.app.state.http)
+    rules = RulesClient(request.app.state.settings.url_of("rules"), request.app.state.http)
     row, outcome = await service.receive_case(
         session,
         request.app.state.sessionmaker,
@@ -170,7 +170,7 @@ async def inquire(
     recorded. The order that follows is registered "no currency transfer" until
     `registration_open_until` (1404/12/29)."""
     service.ensure_applicant(principal)
-    identity = IdentityMe(request.app.state.settings.identity_url, request.app.state.http)
+    identity = IdentityMe(request.app.state.settings.url_of("identity"), request.app.state.http)
     national_code = await identity.national_code(request.headers["authorization"])
     inquiry = await service.inquire(session, request.app.state.sessionmaker, data, principal, national_code)
     response.headers["Location"] = public_location(request, f"/v1/car-case-permits/inquiries/{inquiry.id}")

@@ -108,7 +108,7 @@ async def _context(request: Request, session: SessionDep, principal: PrincipalDe
     return Context(
         session=session,
         principal=principal,
-        rules=RulesClient(state.settings.rules_url, state.http),
+        rules=RulesClient(state.settings.url_of("rules"), state.http),
         catalogue=state.reference_catalogue,
         rates=state.exchange_rates,
         sandbox=bool(state.settings.sandbox),
