@@ -1,6 +1,6 @@
 """``python openapi/export.py DIR``: write the OpenAPI documents the apps produce.
 
-Writes ``<service>.json`` for the five services, ``gateway.json`` (the
+Writes ``<service>.json`` for every service of the registry, ``gateway.json`` (the
 gateway's own operations) and ``panjereh.json`` (everything merged, as the
 gateway serves it at ``/openapi.json``). Built in-process from
 ``create_app().openapi()``: creating an app does not touch the database.
@@ -21,10 +21,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from gateway.config import SERVICES
 from gateway.main import create_app
 from gateway.service_docs import merged_document
 from gateway.site import VERSION
+from kit.registry import registry
 
 
 def render(document: Any) -> str:
@@ -32,7 +32,10 @@ def render(document: Any) -> str:
 
 
 def service_documents() -> dict[str, dict[str, Any]]:
-    return {name: importlib.import_module(f"{name}.main").create_app().openapi() for name in SERVICES}
+    return {
+        service.name: importlib.import_module(f"{service.package}.main").create_app().openapi()
+        for service in registry()
+    }
 
 
 def rendered_documents() -> dict[str, str]:

@@ -93,7 +93,7 @@ class Provider:
 
 
 def sandbox_issuer(settings: Settings) -> str:
-    return settings.sso_issuer or settings.identity_url.rstrip("/") + FAKE_PATH
+    return settings.sso_issuer or settings.url_of("identity") + FAKE_PATH
 
 
 def sandbox_client_secret(settings: Settings) -> str:
@@ -118,7 +118,7 @@ def provider(request: Request) -> Provider:
             "Login with My Government is not set up here: IDENTITY_SSO_ISSUER, _AUTHORIZATION_URL, "
             "_TOKEN_URL, _JWKS_URL, _CLIENT_ID and _CLIENT_SECRET are all needed."
         )
-    base = settings.identity_url.rstrip("/") + FAKE_PATH
+    base = settings.url_of("identity") + FAKE_PATH
     return Provider(
         issuer=sandbox_issuer(settings),
         # The browser goes there: identity's configured public address, never the request's Host.
@@ -132,7 +132,7 @@ def provider(request: Request) -> Provider:
 
 def public_base(settings: Settings) -> str:
     """identity's address as users' browsers reach it, from settings alone."""
-    return (settings.sso_public_url or settings.identity_url).rstrip("/")
+    return (settings.sso_public_url or settings.url_of("identity")).rstrip("/")
 
 
 def own_callback(settings: Settings, purpose: str = "login") -> str:

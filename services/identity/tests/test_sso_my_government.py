@@ -37,7 +37,9 @@ async def served(settings_for) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient
     """identity (sandbox) served over real HTTP: the callback's calls to the fake
     provider go through the network like calls to the real one."""
     port = free_port()
-    app = create_app(settings_for("identity", sandbox=True, identity_url=f"http://127.0.0.1:{port}"))
+    app = create_app(
+        settings_for("identity", sandbox=True, service_urls={"identity": f"http://127.0.0.1:{port}"})
+    )
     running = await serve(app, port=port)
     try:
         async with httpx.AsyncClient(base_url=running.url) as http:

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 from starlette.routing import Match
 
+from kit.registry import registry
 from kit.request_context import current_request_id
 
 PROBLEM_JSON = "application/problem+json"
@@ -268,7 +269,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         (
             401,
             "Missing or invalid token (`unauthenticated`), or a valid token past its expiry "
-            "(`token-expired`, with `expired_at`: refresh it at `POST /identity/v1/token`)",
+            f"(`token-expired`, with `expired_at`: refresh it at `POST {registry().token_service.token_endpoint}`)",
         ),
         (403, "Not allowed"),
         (404, "Not found"),

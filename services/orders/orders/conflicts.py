@@ -51,7 +51,7 @@ class ConflictOfInterest(Forbidden):
 
 async def _relations(request: Request, subject: str) -> list[str]:
     rt = runtime(request)
-    identity = IdentityClient(rt.settings.identity_url, rt.http)
+    identity = IdentityClient(rt.settings.url_of("identity"), rt.http)
     try:
         relation = await identity.my_relation(request.headers.get("Authorization", ""), subject)
     except ServiceCallError as exc:

@@ -55,7 +55,9 @@ async def orders_app(
     rules_server: Running,
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     """The orders app (sandbox off) and its in-process client."""
-    app = create_app(settings_for("orders", identity_url=identity_server.url, rules_url=rules_server.url))
+    app = create_app(
+        settings_for("orders", service_urls={"identity": identity_server.url, "rules": rules_server.url})
+    )
     async with app_client(app) as client:
         yield app, client
 
@@ -72,7 +74,9 @@ async def sandbox_orders(
 ) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
     """The orders app with ``PANJEREH_SANDBOX`` on: demo sellers and car brands are served."""
     app = create_app(
-        settings_for("orders", identity_url=identity_server.url, rules_url=rules_server.url, sandbox=True)
+        settings_for(
+            "orders", service_urls={"identity": identity_server.url, "rules": rules_server.url}, sandbox=True
+        )
     )
     async with app_client(app) as client:
         yield client

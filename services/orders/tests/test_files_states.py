@@ -91,7 +91,7 @@ async def test_a_rules_failure_is_503_and_stores_nothing(
     created = await f.create(orders, owner.headers, fida)
     path = f"/v1/order-files/{created['id']}"
     await orders.post(f"{path}/lines", json=f.line_body(), headers=owner.headers)
-    monkeypatch.setattr(runtime_of(app).settings, "rules_url", "http://127.0.0.1:9")
+    monkeypatch.setitem(runtime_of(app).settings.service_urls, "rules", "http://127.0.0.1:9")
     response = await orders.post(f"{path}/submit", headers=owner.headers)
     assert response.status_code == 503
     assert response.json()["code"] == "rules-unavailable"

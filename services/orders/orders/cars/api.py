@@ -89,7 +89,7 @@ async def receive_case(
     Fields that do not fit together (a decision without its date, a birth date after the case
     was entered...) → 422 naming them. Every message is recorded in the case's `messages`."""
     service.ensure_mikhak_client(principal)
-    rules = RulesClient(rt.settings.rules_url, rt.http)
+    rules = RulesClient(rt.settings.url_of("rules"), rt.http)
     row, outcome = await service.receive_case(
         session, rt.sessionmaker, rules, data, principal, include_sandbox=bool(rt.settings.sandbox)
     )
@@ -172,7 +172,7 @@ async def inquire(
     recorded. The order that follows is registered "no currency transfer" until
     `registration_open_until` (1404/12/29)."""
     service.ensure_applicant(principal)
-    identity = IdentityMe(rt.settings.identity_url, rt.http)
+    identity = IdentityMe(rt.settings.url_of("identity"), rt.http)
     national_code = await identity.national_code(request.headers["authorization"])
     inquiry = await service.inquire(session, rt.sessionmaker, data, principal, national_code)
     response.headers["Location"] = public_location(request, f"/v1/car-case-permits/inquiries/{inquiry.id}")

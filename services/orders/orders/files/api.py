@@ -110,7 +110,7 @@ async def _context(request: Request, session: SessionDep, principal: PrincipalDe
     return Context(
         session=session,
         principal=principal,
-        rules=RulesClient(settings.rules_url, state.runtime.http),
+        rules=RulesClient(settings.url_of("rules"), state.runtime.http),
         catalogue=state.reference_catalogue,
         rates=state.exchange_rates,
         sandbox=bool(settings.sandbox),
