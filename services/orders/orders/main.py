@@ -11,10 +11,10 @@ from kit.audit_api import audit_router
 from kit.signatures import jti_purger
 from orders.cars import api as cars_api
 from orders.config import Settings
+from orders.db import audit_log, idempotency_keys, signature_jtis
 from orders.files import api as files_api
 from orders.files import expiry
 from orders.files.charges import load_rates
-from orders.models import audit_log, idempotency_keys, signature_jtis
 from orders.products import api as products_api
 from orders.reference import api as reference_api
 from orders.reference import data_files, loading

@@ -20,7 +20,7 @@ from identity.testing import bearer, make_user, national_code, token_for
 from kit.testing import Running
 from orders.cars import service
 from orders.cars.models import CaseInquiry
-from orders.models import outbox_events
+from orders.db import outbox_events
 
 PROBLEM = "application/problem+json"
 _serial = itertools.count(random.randrange(10**8))

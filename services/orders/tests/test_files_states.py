@@ -14,11 +14,11 @@ from sqlalchemy import select, update
 
 from kit.clock import today_tehran
 from kit.signatures import jwk_of, thumbprint
+from orders.db import outbox_events
 from orders.files import expiry, service
 from orders.files import testing as f
 from orders.files.models import OrderFee, OrderFile
 from orders.main import SPEC
-from orders.models import outbox_events
 
 
 @pytest.fixture

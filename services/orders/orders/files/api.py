@@ -55,6 +55,7 @@ from kit.signatures import VerifiedSignature, verify_signed_request, with_signat
 from kit.urls import public_location
 from orders import audit
 from orders.conflicts import IDENTITY_UNAVAILABLE, ConflictOfInterest, ensure_independent
+from orders.db import signature_jtis
 from orders.files import attachments, charges, records, repository, service, views
 from orders.files.access import (
     FOREIGN_TRADE,
@@ -75,7 +76,6 @@ from orders.files.exceptions import (
 )
 from orders.files.models import OrderFile, OrderLine
 from orders.files.service import Context
-from orders.models import signature_jtis
 from orders.reference.service import Catalogue
 
 router = APIRouter(tags=["order files"], route_class=IdempotentRoute)

@@ -20,6 +20,7 @@ from kit.outbox import publish
 from kit.request_context import current_request_id
 from orders import audit
 from orders.cars import service as cars
+from orders.db import outbox_events
 from orders.files import charges, records, repository
 from orders.files.access import PERSONAL_CAR, SYSTEM_ACTOR, actor_of, ensure_applicant, shown_status
 from orders.files.exceptions import (
@@ -43,7 +44,6 @@ from orders.files.exceptions import (
     TariffLineUnknown,
 )
 from orders.files.models import OrderFile, OrderFileEvent, OrderLine
-from orders.models import outbox_events
 from orders.products import repository as products
 from orders.reference import repository as reference
 from orders.reference.models import TariffLine

@@ -54,7 +54,7 @@ from kit.outbox import publish
 from kit.request_context import current_request_id
 from kit.urls import public_location
 from orders import audit, conflicts, documents
-from orders.models import outbox_events
+from orders.db import outbox_events
 from orders.officers import is_mimt_officer
 from orders.products import codes, repository
 from orders.products.exceptions import (
