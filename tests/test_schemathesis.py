@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from kit.idempotency import KEY_PATTERN
+from kit.jalali import INVALID_DATE
 from kit.testing import SERVICES, serve_in_thread
-from rules.dates import INVALID_DATE
 
 MAX_EXAMPLES = 30
 

@@ -19,7 +19,6 @@ import uuid
 from datetime import date
 from typing import Any
 
-import jdatetime
 from identity_client.representations import (
     MERCHANT_SCOPES,
     TRADER_SECTIONS,
@@ -65,6 +64,7 @@ from identity.roles import live_role, merchant_card_valid
 from identity.signature_keys import verify_party_signature
 from identity.subjects import party_id_of, subject_of
 from kit.clock import now_utc, today_tehran
+from kit.jalali import jalali
 from kit.outbox import publish
 from kit.request_context import current_request_id
 from kit.signatures import Act, remember_jti
@@ -433,10 +433,6 @@ def _event_payload(grant: Representation, parties: dict[uuid.UUID, Party], at: s
 
 
 # --- Answers -------------------------------------------------------------------------------------
-
-
-def jalali(day: date) -> str:
-    return jdatetime.date.fromgregorian(date=day).strftime("%Y/%m/%d")
 
 
 def party_ref(party: Party) -> PartyRef:

@@ -13,14 +13,15 @@ from fastapi import APIRouter, Depends, Query, Request
 from rules_client.models import CalculationResult, RulePage, RuleValue, Timeline
 
 from kit import json_body
+from kit.clock import today_tehran
 from kit.errors import PROBLEM_RESPONSES
+from kit.jalali import DATE_PATTERN, INVALID_DATE, Calendar, DateError, parse_date
 from kit.pagination import PageParams, decode_cursor, encode_cursor, page_params
 from kit.responses import JsonBytes
 from kit.urls import public_url
 from rules import presenting
 from rules.calculations import REGISTRY, Calculation
 from rules.catalogue import Catalogue
-from rules.dates import INVALID_DATE, Calendar, DateError, parse_date, today_tehran
 from rules.exceptions import InvalidDate
 from rules.law import Kind
 
@@ -39,7 +40,6 @@ def catalogue(request: Request) -> Catalogue:
     return request.app.state.catalogue
 
 
-DATE_PATTERN = r"^[0-9۰-۹٠-٩]{4}[-/][0-9۰-۹٠-٩]{1,2}[-/][0-9۰-۹٠-٩]{1,2}$"
 DATE_HELP = (
     "ISO Gregorian (`2018-07-22`), or Jalali (`1397-04-31`, `1397/04/31`) with `calendar=jalali`; "
     "Persian digits are accepted. Default: today in Asia/Tehran."

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import jdatetime
 from orders_client.files import LineCreate, LineUpdate, OrderFileCreate, OrderFileUpdate
 from rules_client import RulesClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth import Principal
 from kit.clock import now_utc, today_tehran
+from kit.jalali import add_months
 from kit.outbox import publish
 from kit.request_context import current_request_id
 from orders import audit
@@ -69,23 +69,6 @@ class Context:
     catalogue: Catalogue
     rates: charges.ExchangeRates
     sandbox: bool
-
-
-# ------------------------------------------------------------------ dates
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` plus ``months`` Jalali months (the calendar the validity is counted in); a day
-    the target month lacks becomes its last day."""
-    j = jdatetime.date.fromgregorian(date=day)
-    index = j.month - 1 + months
-    year, month = j.year + index // 12, index % 12 + 1
-    for last in range(j.day, 28, -1):
-        try:
-            return jdatetime.date(year, month, last).togregorian()
-        except ValueError:
-            continue
-    return jdatetime.date(year, month, min(j.day, 29)).togregorian()
 
 
 def _first_year(principal: Principal, today: dt.date) -> bool:

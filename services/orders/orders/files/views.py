@@ -18,12 +18,12 @@ from orders_client.files import (
 )
 from orders_client.reference import RequiredPermit
 
+from kit.jalali import jalali
 from orders.files.access import shown_status
 from orders.files.charges import money_text
 from orders.files.models import OrderAttachment, OrderFee, OrderFile, OrderFileEvent, OrderLine
 from orders.files.records import Row
 from orders.reference.service import Catalogue, issuing_body
-from orders.reference.text import jalali
 
 
 def etag(file: OrderFile | Row) -> str:

@@ -45,13 +45,13 @@ from kit.db import SessionDep
 from kit.errors import PROBLEM_RESPONSES
 from kit.idempotency import IdempotentRoute
 from kit.identifiers import FidaSellerId, HsCode
+from kit.jalali import DATE_PATTERN, DateError, jalali, parse_date
 from kit.pagination import PageParams, page_params
 from kit.types import SINGLE_LINE_PATTERN
 from kit.urls import public_location
 from orders.reference import iso, repository, service
 from orders.reference.exceptions import CustomsOfficeNotFound, InvalidDay, SellerNotFound, TariffLineNotFound
 from orders.reference.service import Catalogue
-from orders.reference.text import DAY_PATTERN, NotADay, jalali, parse_day
 
 router = APIRouter(tags=["reference data"], route_class=IdempotentRoute)
 
@@ -79,7 +79,7 @@ SandboxDep = Annotated[bool, Depends(_sandbox)]
 OnQuery = Annotated[
     str | None,
     Query(
-        pattern=DAY_PATTERN,
+        pattern=DATE_PATTERN,
         description="The day the data must be in force on: `2024-06-01`, or Jalali `1403-03-12` / "
         "`1403/03/12` (a year before 1700 is read as Jalali); Persian digits accepted. Default: today "
         "in Asia/Tehran.",
@@ -92,8 +92,8 @@ def _day(on: str | None) -> dt.date:
     if on is None:
         return today_tehran()
     try:
-        return parse_day(on)
-    except NotADay as exc:
+        return parse_date(on)
+    except DateError as exc:
         raise InvalidDay("on", str(exc)) from exc
 
 

@@ -31,6 +31,7 @@ from orders_client.reference import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth import Principal
+from kit.jalali import jalali
 from orders.reference import iso, repository
 from orders.reference.exceptions import (
     CarBrandAlreadyListed,
@@ -50,7 +51,7 @@ from orders.reference.models import (
     TariffLine,
     TariffRate,
 )
-from orders.reference.text import hs_display, jalali
+from orders.reference.text import hs_display
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,11 @@ from typing import Any
 
 from pydantic import Field
 
+from kit.jalali import add_months, both
 from kit.types import fraction, non_negative_decimal
 from rules.calculations.base import CalculationInput, Outcome, Trace, calculation
 from rules.calculations.common import Rials, invalid, multiply, percent_of, rate_text, rials
 from rules.catalogue import Catalogue
-from rules.dates import add_months_jalali, both
 
 COMMERCIAL_PROFIT_TABLE = "caleb-87-conversion-commercial-profit"
 INCREMENT_PER_YEAR = "caleb-87-conversion-profit-increment-per-year"
@@ -49,7 +49,7 @@ class ConversionProfitInput(CalculationInput):
 def _full_years(start: dt.date, end: dt.date) -> int:
     """Full Jalali years from ``start`` to ``end``."""
     years = max((end - start).days // 366 - 1, 0)
-    while add_months_jalali(start, 12 * (years + 1)) <= end:
+    while add_months(start, 12 * (years + 1)) <= end:
         years += 1
     return years
 
