@@ -23,6 +23,12 @@ TYPE_BASE = "https://panjereh.ir/problems/"
 logger = logging.getLogger("kit.errors")
 
 
+def field_pointer(*loc: str | int) -> str:
+    """The JSON pointer (RFC 6901, as a URI fragment) of a field: ``field_pointer("body", "items", 0, "hs")``
+    or ``field_pointer(*error["loc"])`` -> ``#/body/items/0/hs``. The ``pointer`` of every ``errors`` entry."""
+    return "#/" + "/".join(str(part).replace("~", "~0").replace("/", "~1") for part in loc)
+
+
 def field_error(pointer: str, detail: str, type_: str) -> dict[str, str]:
     """One entry of a problem's ``errors``: the field at fault (a JSON pointer), why, and a stable type."""
     return {"pointer": pointer, "detail": detail, "type": type_}
@@ -138,12 +144,6 @@ def problem_response(
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
-def _pointer(loc: tuple[Any, ...] | list[Any]) -> str:
-    """``("body", "items", 0, "hs")`` -> ``#/body/items/0/hs`` (RFC 6901 escaped)."""
-    parts = [str(p).replace("~", "~0").replace("/", "~1") for p in loc]
-    return "#/" + "/".join(parts)
-
-
 async def _problem_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ProblemError)
     return problem_response(
@@ -162,7 +162,7 @@ async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
         {
-            "pointer": _pointer(err.get("loc", ())),
+            "pointer": field_pointer(*err.get("loc", ())),
             "detail": err.get("msg", "invalid"),
             "type": err.get("type", "value_error"),
         }

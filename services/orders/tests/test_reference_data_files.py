@@ -12,8 +12,9 @@ import pycountry
 import pytest
 from orders_client.reference import DutyCategory, SupplementaryUnit
 
+from kit.data_files import DataFileError
 from kit.identifiers import is_valid_hs_code
-from orders.reference.data_files import DataFileError, ReferenceData, load
+from orders.reference.data_files import ReferenceData, load
 from rules.calculations.duties import ImportCategory
 
 # Every 8-digit line REFERENCE-DATA.md §2b and RULES-REFERENCE.md name (the conversion table of
