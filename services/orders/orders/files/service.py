@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kit.auth import Principal
 from kit.clock import now_utc, today_tehran
 from kit.jalali import add_months
+from kit.money import decimal_string
 from kit.outbox import publish
 from kit.request_context import current_request_id
 from orders import audit
@@ -235,7 +236,7 @@ def _check_cap(
             f"In their first year a merchant may register orders of at most USD {FIRST_YEAR_CAP_USD:,}; this file is "
             f"worth about USD {usd:,.2f} at the stored rate.",
             "#/body/total_amount",
-            usd_equivalent=charges.money_text(usd.quantize(Decimal("0.01"))),
+            usd_equivalent=decimal_string(usd.quantize(Decimal("0.01"))),
         )
 
 
@@ -289,8 +290,8 @@ async def update_file(ctx: Context, file: OrderFile, data: OrderFileUpdate) -> O
         values.update(await _check_amounts(ctx, values, today))
         if values["total_amount"] < await repository.lines_total(ctx.session, file.id):
             raise LinesExceedTotal(
-                charges.money_text(await repository.lines_total(ctx.session, file.id)),
-                charges.money_text(values["total_amount"]),
+                decimal_string(await repository.lines_total(ctx.session, file.id)),
+                decimal_string(values["total_amount"]),
             )
     else:
         values.update(
@@ -434,7 +435,7 @@ async def update_line(ctx: Context, file: OrderFile, line: OrderLine, data: Line
     if approved:
         total = await repository.lines_total(ctx.session, file.id)
         if total > file.total_amount:
-            raise LinesExceedTotal(charges.money_text(total), charges.money_text(file.total_amount))
+            raise LinesExceedTotal(decimal_string(total), decimal_string(file.total_amount))
     await record_act(ctx, file, "line-edited", line_id=str(line.id), fields=sorted(changes))
     if approved:
         await _back_to_review(ctx, file, [f"lines/{line.id}/{name}" for name in sorted(changes)])
@@ -461,7 +462,7 @@ async def submit(ctx: Context, file: OrderFile) -> OrderFile:
         raise NoLines()
     total = sum((line.value for line in lines), Decimal(0))
     if total > file.total_amount:
-        raise LinesExceedTotal(charges.money_text(total), charges.money_text(file.total_amount))
+        raise LinesExceedTotal(decimal_string(total), decimal_string(file.total_amount))
     if file.proforma_expires_on < today:
         raise ProformaExpired(
             f"The proforma expired on {file.proforma_expires_on.isoformat()}.", "#/body/proforma_expires_on"
@@ -519,7 +520,7 @@ async def approve(ctx: Context, file: OrderFile) -> OrderFile:
         file,
         approved_on=file.approved_on.isoformat() if file.approved_on else None,
         expires_on=file.expires_on.isoformat(),
-        total_amount=charges.money_text(file.total_amount),
+        total_amount=decimal_string(file.total_amount),
         currency=file.currency,
         hs_codes=[line.hs_code for line in await repository.lines(ctx.session, file.id)],
     )
