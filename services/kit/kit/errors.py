@@ -7,6 +7,7 @@ switch on ``code``, people read ``title``/``detail`` (and ``title_fa``).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
@@ -258,11 +259,16 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DBAPIError, _data_exception_handler)
 
 
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {
+def problem_doc(description: str) -> dict[str, Any]:
+    """A documented problem response (an entry of a route's ``responses``), worded for the route."""
+    return {
         "description": description,
         "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
     }
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: problem_doc(description)
     for status, description in (
         (400, "Bad request"),
         (
@@ -282,6 +288,13 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The documented problem responses of a route, by status (``responses=problem_responses(404, 409)``)."""
-    return {status: PROBLEM_RESPONSES[status] for status in statuses}
+def problem_responses(
+    *statuses: int, worded: Mapping[int, str] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """The documented problem responses of a route, by status (``responses=problem_responses(404, 409)``);
+    ``worded`` gives some of them the route's own description (503: which service did not answer)."""
+    worded = worded or {}
+    return {
+        status: problem_doc(worded[status]) if status in worded else PROBLEM_RESPONSES[status]
+        for status in statuses
+    }

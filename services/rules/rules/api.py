@@ -14,7 +14,7 @@ from rules_client.models import CalculationResult, RulePage, RuleValue, Timeline
 
 from kit import json_body
 from kit.clock import today_tehran
-from kit.errors import PROBLEM_RESPONSES
+from kit.errors import problem_responses
 from kit.jalali import DATE_PATTERN, INVALID_DATE, Calendar, DateError, parse_date
 from kit.pagination import PageParams, decode_cursor, encode_cursor, page_params
 from kit.responses import JsonBytes
@@ -94,7 +94,7 @@ async def list_rules(
     "/v1/rules/{rule_id}",
     summary="The value in force on a date, with its citation",
     response_model=RuleValue,
-    responses={404: PROBLEM_RESPONSES[404]},
+    responses=problem_responses(404),
 )
 async def rule_at(
     request: Request,
@@ -114,7 +114,7 @@ async def rule_at(
     "/v1/rules/{rule_id}/timeline",
     summary="Every period of a rule with its value and citation",
     response_model=Timeline,
-    responses={404: PROBLEM_RESPONSES[404]},
+    responses=problem_responses(404),
 )
 async def rule_timeline(request: Request, rule_id: str) -> Timeline:
     return presenting.timeline(catalogue(request).get(rule_id))
@@ -149,5 +149,5 @@ for _calc in REGISTRY.values():
         description=_calc.description,
         response_model=CalculationResult,
         openapi_extra=_body["openapi_extra"],
-        responses={404: PROBLEM_RESPONSES[404], **_body["responses"]},
+        responses={**problem_responses(404), **_body["responses"]},
     )

@@ -45,7 +45,7 @@ from kit.access_levels import visible_levels
 from kit.auth import PrincipalDep
 from kit.clock import today_tehran
 from kit.db import SessionDep, driver_connection, statement_connection
-from kit.errors import PROBLEM_JSON, PROBLEM_RESPONSES, InvalidCursor
+from kit.errors import InvalidCursor, problem_responses
 from kit.etags import IfMatch, check_if_match
 from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, decode_cursor, page_of, page_params
@@ -90,16 +90,8 @@ _EXTRA = {
 
 
 def _responses(*statuses: int) -> dict[int | str, dict]:
-    out: dict[int | str, dict] = {}
-    for status in (401, 404, *statuses):
-        if status in _EXTRA:
-            out[status] = {
-                "description": _EXTRA[status],
-                "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-            }
-        else:
-            out[status] = PROBLEM_RESPONSES[status]
-    return out
+    """Every file route answers 401 and 404; the file's own wording of the statuses it words."""
+    return problem_responses(401, 404, *statuses, worded=_EXTRA)
 
 
 async def _context(request: Request, session: SessionDep, principal: PrincipalDep) -> Context:
