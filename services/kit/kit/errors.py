@@ -162,11 +162,9 @@ async def _problem_error_handler(request: Request, exc: Exception) -> JSONRespon
 async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        {
-            "pointer": field_pointer(*err.get("loc", ())),
-            "detail": err.get("msg", "invalid"),
-            "type": err.get("type", "value_error"),
-        }
+        field_error(
+            field_pointer(*err.get("loc", ())), err.get("msg", "invalid"), err.get("type", "value_error")
+        )
         for err in exc.errors()
     ]
     fields = ", ".join(e["pointer"] for e in errors[:5])

@@ -14,7 +14,7 @@ from rules_client.models import CalculationResult, RulePage, RuleValue, Timeline
 
 from kit import json_body
 from kit.clock import today_tehran
-from kit.errors import problem_responses
+from kit.errors import field_error, field_pointer, problem_responses
 from kit.jalali import DATE_PATTERN, INVALID_DATE, Calendar, DateError, parse_date
 from kit.pagination import PageParams, decode_cursor, encode_cursor, page_params
 from kit.responses import JsonBytes
@@ -53,7 +53,7 @@ def _day(at: str | None, calendar: Calendar) -> dt.date:
         return parse_date(at, calendar, refuse_jalali_looking=True)
     except DateError as exc:
         raise InvalidDate(
-            str(exc), errors=[{"pointer": "#/query/at", "detail": str(exc), "type": INVALID_DATE}]
+            str(exc), errors=[field_error(field_pointer("query", "at"), str(exc), INVALID_DATE)]
         ) from exc
 
 

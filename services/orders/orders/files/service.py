@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth import Principal
 from kit.clock import now_utc, today_tehran
+from kit.errors import field_pointer
 from kit.jalali import add_months
 from kit.money import decimal_string
 from kit.outbox import publish
@@ -199,7 +200,7 @@ def check_fields(
     for field in ("entry_border", "destination_customs"):
         office_id = catalogue.office_id(values[field])
         if office_id is None:
-            raise CustomsOfficeUnknown(values[field], f"#/body/{field}")
+            raise CustomsOfficeUnknown(values[field], field_pointer("body", field))
         resolved[field] = office_id
     _check_cap(principal, rates, values["total_amount"], values["currency"], today)
     return resolved
@@ -220,7 +221,7 @@ def _check_personal_car_payment(values: dict[str, Any]) -> None:
             raise InvalidField(
                 f"A personal car import (kind personal-car) is registered without a currency transfer: "
                 f"{field} must be {wanted}.",
-                f"#/body/{field}",
+                field_pointer("body", field),
                 "transaction_type_conflict",
             )
 
