@@ -50,6 +50,7 @@ from kit.clock import now_utc, today_tehran
 from kit.errors import NotFound, field_pointer
 from kit.etags import check_if_match
 from kit.identifiers import normalise_digits
+from kit.money import decimal_string
 from kit.outbox import publish
 from kit.request_context import current_request_id
 from kit.urls import public_location
@@ -210,7 +211,7 @@ def _check_attribute(
             return None, field_error(
                 pointer, "A number such as 15 or 7.5 (up to 3 decimals).", "attribute_number_invalid"
             )
-        return codes.decimal_text(Decimal(text)), None
+        return decimal_string(Decimal(text)), None
     return normalise(given), None
 
 
@@ -383,7 +384,7 @@ async def check_card(
     if errors:
         raise ProductCardInvalid(errors)
 
-    conversion = None if card.unit == heading.main_unit else codes.decimal_text(factor)
+    conversion = None if card.unit == heading.main_unit or factor is None else decimal_string(factor)
     normalised = {
         "heading": heading.id,
         "international_code": code_out,
@@ -393,7 +394,7 @@ async def check_card(
         "cpc": card.cpc,
         "unit": card.unit,
         "conversion_factor": conversion,
-        "packaging": {"type": card.packaging.type, "weight_kg": codes.decimal_text(card.packaging.weight_kg)},
+        "packaging": {"type": card.packaging.type, "weight_kg": decimal_string(card.packaging.weight_kg)},
         "attributes": normalised_attributes,
     }
     reasons = []
