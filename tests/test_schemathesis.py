@@ -19,8 +19,8 @@ from kit_testing import serve_in_thread
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from kit.idempotency import KEY_PATTERN
+from kit.jalali import INVALID_DATE
 from kit.registry import registry
-from rules.dates import INVALID_DATE
 
 MAX_EXAMPLES = 30
 

@@ -27,7 +27,7 @@ from identity.grants import GRANTS, token_exchange
 from identity.grants import audit as grants_audit
 from kit.auth import Principal, require_scope
 from kit.db import SessionDep
-from kit.errors import PROBLEM_RESPONSES, ProblemError
+from kit.errors import PROBLEM_RESPONSES, ProblemError, problem_responses
 from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, page_params
 from kit.responses import no_store
@@ -209,7 +209,7 @@ async def get_client(client_id: str, session: SessionDep, _: AdminDep) -> Client
     return service.client_out(client)
 
 
-_ADMIN_REFUSALS = {status: PROBLEM_RESPONSES[status] for status in (401, 403, 404)}
+_ADMIN_REFUSALS = problem_responses(401, 403, 404)
 
 
 @clients_router.post(

@@ -43,6 +43,7 @@ from identity.models import Account, LoginChallenge, Party
 from identity.state import identity_state
 from identity.subjects import subject_of
 from kit.clock import now_utc
+from kit.errors import field_error
 
 LOGIN_CODE_PURPOSE = "login"
 AMR = {"sms": "sms", "totp": "otp"}  # RFC 8176 method references
@@ -156,7 +157,7 @@ async def verify(
         await login_throttle.count_failure(request, attempt, object_id=party.id, reason="wrong-second-factor")
         raise CodeWrong(
             f"The code is wrong; {attempts_left} attempt(s) left.",
-            errors=[{"pointer": "#/body/code", "detail": "wrong code", "type": "code_wrong"}],
+            errors=[field_error("#/body/code", "wrong code", "code_wrong")],
             attempts_left=attempts_left,
         )
     challenge.completed_at = now_utc()

@@ -26,7 +26,7 @@ from identity.sso_params import CALLBACK_RESPONSES, SsoCode, SsoError, SsoRedire
 from identity.subjects import subject_of
 from kit.auth import PrincipalDep
 from kit.db import SessionDep
-from kit.errors import PROBLEM_RESPONSES, problem_responses
+from kit.errors import problem_doc, problem_responses
 from kit.responses import no_store
 
 router = APIRouter(tags=["login"])
@@ -70,8 +70,7 @@ async def post_login(
     summary="Complete a login with the SMS or TOTP code",
     response_model=TokenResponse,
     response_model_exclude_none=True,
-    responses=problem_responses(403, 404, 409, 422, 429)
-    | {410: {**PROBLEM_RESPONSES[404], "description": "Expired"}},
+    responses=problem_responses(403, 404, 409, 422, 429) | {410: problem_doc("Expired")},
 )
 async def verify_login(
     challenge_id: uuid.UUID, data: LoginVerify, request: Request, response: Response, session: SessionDep
@@ -202,8 +201,7 @@ async def send_sms_code(
     "/v1/me/two-factor/sms/confirm",
     summary="Turn SMS on with the code sent",
     response_model=TwoFactorStatus,
-    responses=problem_responses(401, 403, 404, 409, 422, 429)
-    | {410: {**PROBLEM_RESPONSES[404], "description": "Expired"}},
+    responses=problem_responses(401, 403, 404, 409, 422, 429) | {410: problem_doc("Expired")},
 )
 async def confirm_sms(
     data: SecondFactorCodeConfirm, user: CurrentUser, request: Request, session: SessionDep
@@ -217,8 +215,7 @@ async def confirm_sms(
     summary="Turn the second factor off",
     status_code=204,
     response_class=Response,
-    responses=problem_responses(401, 403, 404, 409, 422, 429)
-    | {410: {**PROBLEM_RESPONSES[404], "description": "Expired"}},
+    responses=problem_responses(401, 403, 404, 409, 422, 429) | {410: problem_doc("Expired")},
 )
 async def disable_two_factor(
     data: TwoFactorDisable, user: CurrentUser, request: Request, session: SessionDep

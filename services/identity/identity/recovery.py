@@ -72,6 +72,7 @@ from identity.models import Party, PasswordRecovery
 from identity.state import identity_state
 from identity.subjects import subject_of
 from kit.clock import now_utc
+from kit.errors import field_error
 
 CODE_PURPOSE = "password-recovery"
 HOUR = timedelta(hours=1)
@@ -227,7 +228,7 @@ async def reset(request: Request, session: AsyncSession, recovery_id: uuid.UUID,
     if not await _code_right(request, session, row, data.code):
         raise CodeWrong(
             f"The code is wrong; {attempts_left} attempt(s) left.",
-            errors=[{"pointer": "#/body/code", "detail": "wrong code", "type": "code_wrong"}],
+            errors=[field_error("#/body/code", "wrong code", "code_wrong")],
             attempts_left=attempts_left,
         )
     assert row.party_id is not None  # only a recovery of an account has a right code

@@ -70,6 +70,7 @@ from identity.models import SsoLogin
 from identity.state import identity_state
 from identity.subjects import subject_of
 from kit.clock import now_utc
+from kit.errors import field_error
 from kit.identifiers import InvalidIdentifier, parse_mobile, parse_national_code
 
 PROVIDER = "my-government"
@@ -165,13 +166,7 @@ async def start(
         raise SsoRedirectUriNotAllowed(
             "The redirect URI must be one of identity's callbacks or a page registered in "
             "IDENTITY_SSO_REDIRECT_URIS.",
-            errors=[
-                {
-                    "pointer": "#/query/redirect_uri",
-                    "detail": "not registered",
-                    "type": "redirect_uri_not_allowed",
-                }
-            ],
+            errors=[field_error("#/query/redirect_uri", "not registered", "redirect_uri_not_allowed")],
         )
     ttl = identity_state(request).settings.sso_login_ttl_seconds
     row = SsoLogin(
@@ -213,7 +208,7 @@ async def authenticate(
     if not code:
         raise SsoCodeRefused(
             "The callback carries no authorization code.",
-            errors=[{"pointer": "#/query/code", "detail": "missing", "type": "missing"}],
+            errors=[field_error("#/query/code", "missing", "missing")],
         )
     chosen = provider(request)
     id_token = await _exchange(request, chosen, pending, code)
@@ -256,7 +251,7 @@ async def _spend_state(request: Request, state: str, purpose: str) -> SsoLogin:
         if row is None or row.provider != PROVIDER or row.purpose != purpose:
             raise SsoStateUnknown(
                 "This state was not issued by identity; start the login again.",
-                errors=[{"pointer": "#/query/state", "detail": "unknown state", "type": "state_unknown"}],
+                errors=[field_error("#/query/state", "unknown state", "state_unknown")],
             )
         if row.used_at is not None:
             raise SsoStateUsed("This login was already used; start again.")

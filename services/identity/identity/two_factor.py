@@ -33,6 +33,7 @@ from identity.exceptions import (
 from identity.models import Account, Party
 from identity.state import identity_state
 from identity.subjects import subject_of
+from kit.errors import field_error
 from kit.identifiers import mask_mobile
 
 SMS_CODE_PURPOSE = "two-factor"
@@ -58,7 +59,7 @@ def _audit(session: AsyncSession, party: Party, action: str, method: str) -> Non
 def _code_wrong() -> CodeWrong:
     return CodeWrong(
         "The code is wrong.",
-        errors=[{"pointer": "#/body/code", "detail": "wrong code", "type": "code_wrong"}],
+        errors=[field_error("#/body/code", "wrong code", "code_wrong")],
     )
 
 
@@ -72,7 +73,7 @@ async def _require_password(request: Request, session: AsyncSession, party: Part
     if not await login.password_confirmed(request, session, party, password):
         raise PasswordWrong(
             "The password is wrong.",
-            errors=[{"pointer": "#/body/password", "detail": "wrong password", "type": "password_wrong"}],
+            errors=[field_error("#/body/password", "wrong password", "password_wrong")],
         )
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from kit.runtime import runtime_of
 from orders.cars import service
 from orders.cars.models import CaseInquiry
-from orders.models import outbox_events
+from orders.db import outbox_events
 
 PROBLEM = "application/problem+json"
 _serial = itertools.count(random.randrange(10**8))

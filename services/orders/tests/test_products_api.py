@@ -683,7 +683,7 @@ async def test_issuing_is_audited_and_published_to_the_outbox(
 ) -> None:
     from sqlalchemy import select
 
-    from orders.models import outbox_events
+    from orders.db import outbox_events
     from orders.products.models import ProductRequestEvent
 
     grantor = await make_user(identity_app, roles=("base-natural", "merchant"))

@@ -8,7 +8,7 @@ case permit has arrived; the car's product ID and the order registration follow.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response, status
 from orders_client.cars import (
@@ -23,7 +23,7 @@ from rules_client import RulesClient
 
 from kit.auth import Principal, PrincipalDep, require_scope
 from kit.db import SessionDep
-from kit.errors import PROBLEM_JSON, PROBLEM_RESPONSES, NotFound
+from kit.errors import NotFound, problem_responses
 from kit.runtime import RuntimeDep
 from kit.urls import public_location
 from orders.cars import service
@@ -36,17 +36,11 @@ MikhakFeedDep = Annotated[Principal, require_scope("mikhak-feed")]
 CaseIdPath = Annotated[
     str, Path(min_length=1, max_length=40, pattern=MIKHAK_CASE_ID_PATTERN, description="The Mikhak case ID.")
 ]
-_UNAVAILABLE = {
-    "description": "The rules or identity service did not answer; nothing was stored (Retry-After).",
-    "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-}
+_WORDED = {503: "The rules or identity service did not answer; nothing was stored (Retry-After)."}
 
 
-def _responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    out: dict[int | str, dict[str, Any]] = {s: PROBLEM_RESPONSES[s] for s in statuses if s != 503}
-    if 503 in statuses:
-        out[503] = _UNAVAILABLE
-    return out
+def _responses(*statuses: int) -> dict[int | str, dict]:
+    return problem_responses(*statuses, worded=_WORDED)
 
 
 # ------------------------------------------------------------------ the Mikhak feed
