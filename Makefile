@@ -5,6 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SERVICES := identity orders permits transit rules
 EDITABLES := -e 'services/kit[embedded]' $(foreach s,$(SERVICES),-e services/$(s)/client -e services/$(s)) -e gateway
+EDITABLES += -e services/contract
 STAMP := $(VENV)/.installed
 INSTALL_INPUTS := requirements-dev.txt constraints.txt services/kit/pyproject.toml gateway/pyproject.toml \
 	$(foreach s,$(SERVICES),services/$(s)/pyproject.toml services/$(s)/client/pyproject.toml)

@@ -19,9 +19,10 @@ from typing import Any
 import httpx
 import pyotp
 from cryptography.hazmat.primitives.asymmetric import ec
+from panjereh_contract.access_levels import AccessLevel
 
 from identity.accounts_testing import registration
-from kit.access_levels import AccessLevel, may_act
+from kit.access_levels import may_act
 from kit.clock import today_tehran
 from kit.signatures import SIGNATURE_HEADER, jwk_of, sign_detached
 from tests.conftest import Stack

@@ -24,6 +24,7 @@ from identity_client.accounts import (
     Registration,
     RegistrationCreate,
 )
+from panjereh_contract.identifiers import mask_mobile
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,7 +52,6 @@ from identity.roles import live_roles
 from identity.roles_service import role_out
 from identity.subjects import NATURAL_PREFIX, subject_of
 from kit.clock import now_utc, today_tehran
-from kit.identifiers import mask_mobile
 
 REGISTER = "register"
 MOBILE_CHANGE = "mobile-change"

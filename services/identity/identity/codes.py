@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import Request
+from panjereh_contract.identifiers import normalise_digits
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,7 +44,6 @@ from identity.exceptions import (
 )
 from identity.models import VerificationCode
 from kit.clock import now_utc
-from kit.identifiers import normalise_digits
 
 HOUR = timedelta(hours=1)
 # Namespace of the two-key advisory locks taken while counting (pg_advisory_xact_lock(int, int)).

@@ -30,11 +30,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 from identity_client.accounts import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, PASSWORD_SYMBOL
+from panjereh_contract.identifiers import normalise_digits
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 from identity.exceptions import PasswordRejected
-from kit.identifiers import normalise_digits
 
 _CONTROL = "[\x00-\x1f\x7f-\x9f]"
 _COMMON_FILE = Path(__file__).parent / "data" / "common-passwords.txt"

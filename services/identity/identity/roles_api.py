@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request, Response
 from identity_client.roles import AssignableRole, PartyLookup, PartySummary, RoleCreate, RoleList, RoleOut
+from panjereh_contract.identifiers import LegalNationalId, NationalCode
 
 from identity import roles_service
 from identity.dependencies import AdminDep, CurrentUser
@@ -17,7 +18,6 @@ from kit.clock import today_tehran
 from kit.db import SessionDep
 from kit.errors import PROBLEM_RESPONSES
 from kit.idempotency import IdempotentRoute
-from kit.identifiers import LegalNationalId, NationalCode
 from kit.urls import public_location
 
 router = APIRouter(tags=["roles"], route_class=IdempotentRoute)

@@ -18,12 +18,12 @@ from identity_client.accounts import (
     SandboxSms,
     SandboxSmsList,
 )
+from panjereh_contract.identifiers import IranianMobile, LegalNationalId
 
 from identity import accounts_repository as repository
 from identity import models
 from kit.db import SessionDep
 from kit.errors import PROBLEM_RESPONSES
-from kit.identifiers import IranianMobile, LegalNationalId
 
 router = APIRouter(tags=["sandbox"])
 

@@ -17,6 +17,7 @@ from identity_client.signature_keys import (
     SignatureKeyCreate,
     SignatureKeyOut,
 )
+from panjereh_contract.identifiers import normalise_digits
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,7 +33,6 @@ from identity.exceptions import (
 from identity.models import Party, SignatureKey, VerificationCode
 from identity.subjects import LEGAL_PREFIX, party_id_of, subject_of
 from kit.clock import now_utc
-from kit.identifiers import normalise_digits
 from kit.signatures import (
     Act,
     SignedClaims,

@@ -48,6 +48,7 @@ from identity_client.login import SsoStart
 from identity_client.models import TokenResponse
 from jose import jwk, jwt
 from jose.exceptions import JOSEError
+from panjereh_contract.identifiers import InvalidIdentifier, parse_mobile, parse_national_code
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import audit, login_repository, sessions
@@ -69,7 +70,6 @@ from identity.exceptions import (
 from identity.models import SsoLogin
 from identity.subjects import subject_of
 from kit.clock import now_utc
-from kit.identifiers import InvalidIdentifier, parse_mobile, parse_national_code
 
 PROVIDER = "my-government"
 CALLBACK_PATH = "/v1/sso/my-government/callback"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from fastapi import Request
 from identity_client.login import SmsCodeSent, TotpEnrolment, TwoFactorDisable, TwoFactorStatus
+from panjereh_contract.identifiers import mask_mobile
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import audit, codes, login, login_repository, totp
@@ -32,7 +33,6 @@ from identity.exceptions import (
 )
 from identity.models import Account, Party
 from identity.subjects import subject_of
-from kit.identifiers import mask_mobile
 
 SMS_CODE_PURPOSE = "two-factor"
 

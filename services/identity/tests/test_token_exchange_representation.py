@@ -17,12 +17,13 @@ from identity_client.representations import (
     TOKEN_EXCHANGE_GRANT,
     TRADER_SECTIONS,
 )
+from panjereh_contract.access_levels import AccessLevel
 from sqlalchemy import update
 
 from identity.models import Party, Representation, RoleAssignment
 from identity.representation_testing import acting_for_token, exchange, grant, grant_body, signing_key
 from identity.testing import bearer, make_legal, make_user, token_for
-from kit.access_levels import ROLE_SCOPES, AccessLevel, ensure_may_act, may_act, visible_levels
+from kit.access_levels import ROLE_SCOPES, ensure_may_act, may_act, visible_levels
 from kit.auth import Principal, TokenVerifier
 from kit.clock import today_tehran
 from kit.errors import Forbidden, NotFound

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from panjereh_contract.audit_models import Outcome
 from sqlalchemy import (
     DDL,
     BigInteger,
@@ -36,7 +37,6 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.expression import TableClause
 
-from kit.audit_models import Outcome
 from kit.request_context import current_client_address, current_request_id, current_user_agent
 
 TABLE_NAME = "audit_log"

@@ -37,7 +37,6 @@ from kit.errors import Forbidden, TokenExpired, Unauthenticated
 ALGORITHM = "ES256"
 ACCESS_TOKEN_TYP = "access"
 REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub", "typ")
-ACCESS_LEVELS = ("very-limited", "limited", "medium", "full")
 
 
 @dataclass(frozen=True, slots=True)

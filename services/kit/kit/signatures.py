@@ -37,6 +37,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from fastapi import Depends, Request
+from panjereh_contract.jwk import PRIVATE_JWK_MEMBERS
 from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, delete
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -59,7 +60,6 @@ _P256_BYTES = 32
 _ED25519_BYTES = 32
 # RFC 7638 §3.2: the required public members of each key type, in lexicographic order.
 _THUMBPRINT_MEMBERS = {"EC": ("crv", "kty", "x", "y"), "OKP": ("crv", "kty", "x")}
-PRIVATE_JWK_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth", "k")
 
 PublicKey = ec.EllipticCurvePublicKey | Ed25519PublicKey
 PrivateKey = ec.EllipticCurvePrivateKey | Ed25519PrivateKey

@@ -5,16 +5,10 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from panjereh_contract.access_levels import ACCESS_LEVELS, AccessLevel
 
-from kit.access_levels import (
-    AccessLevel,
-    covers,
-    ensure_may_act,
-    may_act,
-    scopes_of_roles,
-    visible_levels,
-)
-from kit.auth import ACCESS_LEVELS, Principal
+from kit.access_levels import covers, ensure_may_act, may_act, scopes_of_roles, visible_levels
+from kit.auth import Principal
 from kit.errors import Forbidden, NotFound
 
 OWNER = "user:owner"

@@ -8,6 +8,7 @@ import re
 import httpx
 import pytest
 from fastapi import FastAPI, Request
+from panjereh_contract.types import single_line
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from kit import json_body
@@ -15,7 +16,6 @@ from kit.errors import install_problem_handlers
 from kit.openapi import install_openapi
 from kit.request_context import _mint, set_request_id
 from kit.routing import ExactPathIndex
-from kit.types import single_line
 
 
 class Order(BaseModel):

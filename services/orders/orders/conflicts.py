@@ -21,9 +21,9 @@ from collections.abc import Iterable
 import httpx
 from fastapi import Request
 from identity_client.client import IdentityClient
+from panjereh_contract.client import ServiceCallError
 
 from kit.auth import Principal
-from kit.client import ServiceCallError
 from kit.errors import PROBLEM_JSON, Forbidden, Unauthenticated
 from orders.cars.exceptions import PeerUnavailable
 

@@ -11,8 +11,8 @@ from typing import get_args
 import pycountry
 import pytest
 from orders_client.reference import DutyCategory, SupplementaryUnit
+from panjereh_contract.identifiers import is_valid_hs_code
 
-from kit.identifiers import is_valid_hs_code
 from orders.reference.data_files import DataFileError, ReferenceData, load
 from rules.calculations.duties import ImportCategory
 

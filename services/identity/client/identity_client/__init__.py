@@ -1,5 +1,10 @@
 """Contract of the identity service."""
 
+from panjereh_contract.audit_models import (  # GET /v1/audit-events: IdentityClient.audit_events
+    AuditEvent,
+    AuditEventPage,
+)
+
 from identity_client.client import IdentityClient
 from identity_client.models import (
     SCOPES,
@@ -12,7 +17,6 @@ from identity_client.models import (
     Scope,
     TokenResponse,
 )
-from kit.audit_models import AuditEvent, AuditEventPage  # GET /v1/audit-events: IdentityClient.audit_events
 
 __all__ = [
     "SCOPES",

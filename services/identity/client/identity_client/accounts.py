@@ -7,11 +7,17 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from panjereh_contract.identifiers import (
+    DIGIT,
+    IranianMobile,
+    IranianPostalCode,
+    LegalNationalId,
+    NationalCode,
+)
+from panjereh_contract.types import single_line
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from identity_client.roles import RoleOut
-from kit.identifiers import DIGIT, IranianMobile, IranianPostalCode, LegalNationalId, NationalCode
-from kit.types import single_line
 
 PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 128

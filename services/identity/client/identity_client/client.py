@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from panjereh_contract.client import ServiceClient
+
 from identity_client.models import JwkSet, TokenResponse
 from identity_client.representations import PartyRelation
-from kit.client import ServiceClient
 
 
 class IdentityClient(ServiceClient):

@@ -6,9 +6,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
+from panjereh_contract.types import single_line
 from pydantic import BaseModel, ConfigDict, Field
-
-from kit.types import single_line
 
 
 class Scope(StrEnum):

@@ -16,11 +16,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
+from panjereh_contract.access_levels import AccessLevel
+from panjereh_contract.identifiers import LegalNationalId, NationalCode
+from panjereh_contract.types import single_line
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-from kit.access_levels import AccessLevel
-from kit.identifiers import LegalNationalId, NationalCode
-from kit.types import single_line
 
 # RFC 8693 token types of the token exchange at ``POST /v1/token``.
 TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"

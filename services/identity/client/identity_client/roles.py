@@ -6,9 +6,8 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
+from panjereh_contract.types import single_line
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-
-from kit.types import single_line
 
 AssignableRole = Literal["merchant", "trader", "officer"]
 RoleName = Literal["base-natural", "base-legal", "merchant", "trader", "officer"]

@@ -36,11 +36,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
+from panjereh_contract.identifiers import normalise_digits
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.exceptions import CompanyRegistryUnavailable
 from identity.models import SandboxCompany
-from kit.identifiers import normalise_digits
 
 logger = logging.getLogger("identity.company_registry")
 

@@ -38,6 +38,7 @@ from identity_client.representations import (
     REPRESENTATION_TOKEN_TYPE,
     TOKEN_EXCHANGE_GRANT,
 )
+from panjereh_contract.access_levels import AccessLevel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import audit, representation
@@ -46,7 +47,7 @@ from identity.exceptions import InvalidGrant, InvalidTokenRequest
 from identity.models import Party
 from identity.subjects import NATURAL_PREFIX, party_id_of, subject_of
 from identity.tokens import issue_access_token
-from kit.access_levels import AccessLevel, scopes_of_roles
+from kit.access_levels import scopes_of_roles
 from kit.errors import ProblemError
 
 GRANT_TYPE = TOKEN_EXCHANGE_GRANT

@@ -1,7 +1,7 @@
 """Contract of the orders service. Models and calls grow with the service's API."""
 
-from kit.audit_models import AuditEvent, AuditEventPage
-from kit.client import ServiceClient
+from panjereh_contract.audit_models import AuditEvent, AuditEventPage
+from panjereh_contract.client import ServiceClient
 
 
 class OrdersClient(ServiceClient):

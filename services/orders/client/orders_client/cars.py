@@ -9,10 +9,9 @@ import uuid
 from typing import Annotated, Any, Literal
 
 import pycountry
+from panjereh_contract.identifiers import NationalCode
+from panjereh_contract.types import single_line
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-
-from kit.identifiers import NationalCode
-from kit.types import single_line
 
 MIKHAK_CASE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$"
 MikhakCaseId = Annotated[

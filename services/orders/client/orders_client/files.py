@@ -11,10 +11,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
+from panjereh_contract.identifiers import FidaSellerId, HsCode
+from panjereh_contract.types import non_negative_decimal, positive_decimal, single_line
 from pydantic import BaseModel, ConfigDict, Field
 
-from kit.identifiers import FidaSellerId, HsCode
-from kit.types import non_negative_decimal, positive_decimal, single_line
 from orders_client.reference import OFFICE_REF_PATTERN, CountryCode, CurrencyCode, RequiredPermit
 
 FileStatus = Literal["draft", "submitted", "under-review", "approved", "rejected", "expired", "cancelled"]

@@ -8,8 +8,8 @@ an applicant cannot claim someone else's Mikhak case by typing their national co
 from __future__ import annotations
 
 import httpx
+from panjereh_contract.client import ServiceCallError, ServiceClient
 
-from kit.client import ServiceCallError, ServiceClient
 from kit.errors import Forbidden, Unauthenticated
 from orders.cars.exceptions import PeerUnavailable
 

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kit.access_levels import AccessLevel, covers
+from panjereh_contract.access_levels import AccessLevel
+
+from kit.access_levels import covers
 from kit.access_levels import ensure_may_act as ensure_within_level
 from kit.auth import Principal
 from kit.clock import today_tehran

@@ -11,10 +11,10 @@ from typing import Any
 
 import httpx
 from orders_client.files import DutiesEstimate, LineDuties
+from panjereh_contract.client import ServiceCallError
 from rules_client import CalculationResult, RulesClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kit.client import ServiceCallError
 from orders.files import repository
 from orders.files.exceptions import ExchangeRateUnknown, RulesUnavailable
 from orders.files.models import OrderFee, OrderFile, OrderLine

@@ -32,6 +32,7 @@ from orders_client.products import (
     RejectBody,
     RequestState,
 )
+from panjereh_contract.types import SINGLE_LINE_PATTERN
 
 from kit.auth import PrincipalDep
 from kit.db import SessionDep
@@ -39,7 +40,6 @@ from kit.errors import PROBLEM_RESPONSES
 from kit.etags import IfMatch
 from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, page_params
-from kit.types import SINGLE_LINE_PATTERN
 from kit.urls import public_location
 from orders.conflicts import IDENTITY_UNAVAILABLE
 from orders.products import barcode, repository, service

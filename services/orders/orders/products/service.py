@@ -41,15 +41,16 @@ from orders_client.products import (
     ProductRequestOut,
     parse_vin,
 )
+from panjereh_contract.access_levels import AccessLevel
+from panjereh_contract.identifiers import normalise_digits
 from pydantic_core import PydanticCustomError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kit.access_levels import AccessLevel, covers, ensure_may_act
+from kit.access_levels import covers, ensure_may_act
 from kit.auth import Principal
 from kit.clock import now_utc, today_tehran
 from kit.errors import NotFound
 from kit.etags import check_if_match
-from kit.identifiers import normalise_digits
 from kit.outbox import publish
 from kit.request_context import current_request_id
 from kit.urls import public_location

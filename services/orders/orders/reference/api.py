@@ -38,15 +38,15 @@ from orders_client.reference import (
     TariffLineOut,
     TariffLinePage,
 )
+from panjereh_contract.identifiers import FidaSellerId, HsCode
+from panjereh_contract.types import SINGLE_LINE_PATTERN
 
 from kit.auth import Principal, PrincipalDep, require_scope
 from kit.clock import today_tehran
 from kit.db import SessionDep
 from kit.errors import PROBLEM_RESPONSES
 from kit.idempotency import IdempotentRoute
-from kit.identifiers import FidaSellerId, HsCode
 from kit.pagination import PageParams, page_params
-from kit.types import SINGLE_LINE_PATTERN
 from kit.urls import public_location
 from orders.reference import iso, repository, service
 from orders.reference.exceptions import CustomsOfficeNotFound, InvalidDay, SellerNotFound, TariffLineNotFound

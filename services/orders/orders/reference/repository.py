@@ -10,13 +10,13 @@ import datetime as dt
 from typing import Any
 
 from fastapi import Request
+from panjereh_contract.identifiers import InvalidIdentifier, parse_hs_code
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from kit.clock import today_tehran
-from kit.identifiers import InvalidIdentifier, parse_hs_code
 from kit.pagination import PageParams, paginate
 from orders.reference.models import (
     CarBrand,

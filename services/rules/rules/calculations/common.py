@@ -6,9 +6,9 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Annotated
 
+from panjereh_contract.types import non_negative_decimal
 from pydantic import Field
 
-from kit.types import non_negative_decimal
 from rules.exceptions import CalculationInputInvalid
 
 # A bound far above any declaration (10^18 rials), so that no input can push the

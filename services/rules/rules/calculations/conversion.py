@@ -6,9 +6,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from panjereh_contract.types import fraction, non_negative_decimal
 from pydantic import Field
 
-from kit.types import fraction, non_negative_decimal
 from rules.calculations.base import CalculationInput, Outcome, Trace, calculation
 from rules.calculations.common import Rials, invalid, multiply, percent_of, rate_text, rials
 from rules.catalogue import Catalogue

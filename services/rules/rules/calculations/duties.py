@@ -9,9 +9,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from panjereh_contract.types import positive_decimal
 from pydantic import Field
 
-from kit.types import positive_decimal
 from rules.calculations.base import CalculationInput, Outcome, Trace, calculation, today
 from rules.calculations.common import Rials, invalid, multiply, percent_of, rate_text, rials
 from rules.catalogue import Catalogue

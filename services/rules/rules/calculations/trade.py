@@ -6,9 +6,9 @@ import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
 
+from panjereh_contract.types import positive_decimal
 from pydantic import Field
 
-from kit.types import positive_decimal
 from rules.calculations.base import CalculationInput, Outcome, Trace, calculation, today
 from rules.calculations.common import (
     ForeignAmount,

@@ -8,10 +8,8 @@ import jsonschema_rs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel, ValidationError
-
-from kit import identifiers as ids
-from kit.identifiers import (
+from panjereh_contract import identifiers as ids
+from panjereh_contract.identifiers import (
     FidaSellerId,
     HsCode,
     InvalidIdentifier,
@@ -20,6 +18,7 @@ from kit.identifiers import (
     LegalNationalId,
     NationalCode,
 )
+from pydantic import BaseModel, ValidationError
 
 
 def _type_of(parse, text: str) -> str | None:  # type: ignore[no-untyped-def]
