@@ -25,8 +25,7 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import quote
+from typing import Any, Protocol
 
 import httpx
 import rfc8785
@@ -37,6 +36,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from fastapi import Depends, Request
+from panjereh_contract.client import ServiceCallError
 from panjereh_contract.jwk import PRIVATE_JWK_MEMBERS
 from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, delete
 from sqlalchemy.dialects.postgresql import insert
@@ -754,41 +754,35 @@ def jti_purger(table: Table) -> Callable[[Any], Awaitable[None]]:
     return purge
 
 
-# --- Other services: keys fetched from identity --------------------------------------------------
+# --- Verifying a signer's request against the keys they published --------------------------------
 
 
-def keys_from_jwks(jwks: Any) -> dict[str, dict[str, Any]]:
-    """``{kid: jwk}`` of a JWKS document; entries without a string ``kid`` are skipped."""
-    entries = jwks.get("keys") if isinstance(jwks, dict) else None
-    if not isinstance(entries, list):
-        raise ValueError("not a JWKS")
-    return {e["kid"]: e for e in entries if isinstance(e, dict) and isinstance(e.get("kid"), str)}
+class KeyLookup(Protocol):
+    """``{kid: public JWK}`` of ``signer``'s active signature keys, empty for a signer
+    nobody knows. Raising ``ServiceCallError``, ``httpx.HTTPError`` or ``ValueError``
+    means the keys cannot be read now (``SignatureKeysUnavailable``, 503). A service
+    gives its ``SignatureVerifier`` one, e.g. identity's client package's
+    ``IdentityClient.signer_keys``."""
+
+    async def __call__(self, signer: str, /) -> dict[str, dict[str, Any]]: ...
 
 
 class SignatureVerifier:
-    """Verifies signed requests against the signer's keys published by identity.
+    """Verifies signed requests against the signer's published keys.
 
-    Keys are fetched on every verification, never cached: a key revoked a
+    Keys are looked up on every verification, never cached: a key revoked a
     second ago is refused now. (Signed acts are rare, final acts; the extra
     request is cheap next to them.)
     """
 
-    def __init__(self, http: httpx.AsyncClient, identity_url: str) -> None:
-        self._http = http
-        self._identity_url = identity_url.rstrip("/")
+    def __init__(self, keys: KeyLookup) -> None:
+        self._keys = keys
 
-    def keys_url(self, subject: str) -> str:
-        return f"{self._identity_url}/v1/parties/{quote(subject, safe=':')}/signature-keys"
-
-    async def active_keys(self, subject: str) -> dict[str, dict[str, Any]]:
-        """``{kid: jwk}`` of ``subject``'s active signature keys (empty for an unknown subject)."""
+    async def active_keys(self, signer: str) -> dict[str, dict[str, Any]]:
+        """``{kid: jwk}`` of ``signer``'s active signature keys (empty for an unknown signer)."""
         try:
-            response = await self._http.get(self.keys_url(subject))
-            if response.status_code == 404:
-                return {}
-            response.raise_for_status()
-            return keys_from_jwks(response.json())
-        except (httpx.HTTPError, ValueError) as exc:
+            return await self._keys(signer)
+        except (ServiceCallError, httpx.HTTPError, ValueError) as exc:
             raise SignatureKeysUnavailable(
                 "The signer's signature keys cannot be fetched from identity; try again."
             ) from exc
@@ -808,9 +802,10 @@ class VerifiedSignature:
 
 
 def _verifier(request: Request) -> SignatureVerifier:
-    state = request.app.state
-    verifier: SignatureVerifier | None = getattr(state, "signature_verifier", None)
-    return verifier or SignatureVerifier(state.http, state.settings.identity_url)
+    verifier: SignatureVerifier | None = getattr(request.app.state, "signature_verifier", None)
+    if verifier is None:
+        raise RuntimeError("a service that verifies signed requests sets app.state.signature_verifier")
+    return verifier
 
 
 async def verify_signed_request(
@@ -818,8 +813,8 @@ async def verify_signed_request(
 ) -> VerifiedSignature:
     """Check ``request``'s ``Panjereh-Signature`` by ``signer`` for its own act on the
     object at ``version`` (None: a creation act), and use up its ``jti`` in ``session``
-    (the act's transaction). Keys come from identity (``app.state.signature_verifier``
-    when set, else a ``SignatureVerifier`` on ``app.state.http``)."""
+    (the act's transaction), with the service's ``app.state.signature_verifier``
+    (a ``SignatureVerifier`` the service sets at start-up)."""
     act = act_of(request, version)
     claims = await _verifier(request).verify(
         signer, request.headers.get(SIGNATURE_HEADER), await request.body(), act

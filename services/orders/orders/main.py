@@ -14,6 +14,7 @@ from orders.config import Settings
 from orders.files import api as files_api
 from orders.files import expiry
 from orders.files.charges import load_rates
+from orders.identity_peer import verify_signatures_with_identity
 from orders.models import audit_log, idempotency_keys, signature_jtis
 from orders.products import api as products_api
 from orders.reference import api as reference_api
@@ -69,7 +70,7 @@ SPEC = ServiceSpec(
             "Incoterms, countries, currencies, FIDA sellers and the allowed car brands: dated and cited.",
         },
     ],
-    on_startup=[_load_reference_data],
+    on_startup=[_load_reference_data, verify_signatures_with_identity],
     periodic=[expiry.run_once, jti_purger(signature_jtis)],
     body_limits={files_api.ATTACHMENT_PATH: files_api.ATTACHMENT_BODY_BYTES},
 )
