@@ -784,7 +784,7 @@ class SignatureVerifier:
             return await self._keys(signer)
         except (ServiceCallError, httpx.HTTPError, ValueError) as exc:
             raise SignatureKeysUnavailable(
-                "The signer's signature keys cannot be fetched from identity; try again."
+                "The signer's published signature keys cannot be read now; try again."
             ) from exc
 
     async def verify(self, signer: str, header_value: str | None, raw_body: bytes, act: Act) -> SignedClaims:
