@@ -11,10 +11,10 @@ ifeq ($(strip $(SERVICES)),)
 $(error services.toml lists no service, or $(PYTHON) cannot read it (Python 3.11+ needed))
 endif
 TEST_SUPPORT := $(foreach s,$(SERVICES),$(if $(wildcard services/$(s)/tests/support/pyproject.toml),services/$(s)/tests/support))
-EDITABLES := -e 'services/kit[embedded]' $(foreach s,$(SERVICES),-e services/$(s)/client -e services/$(s)) \
+EDITABLES := -e services/contract -e 'services/kit[embedded]' $(foreach s,$(SERVICES),-e services/$(s)/client -e services/$(s)) \
 	$(foreach d,$(TEST_SUPPORT),-e $(d)) -e gateway
 STAMP := $(VENV)/.installed
-INSTALL_INPUTS := services.toml requirements-dev.txt constraints.txt services/kit/pyproject.toml gateway/pyproject.toml \
+INSTALL_INPUTS := services.toml requirements-dev.txt constraints.txt services/contract/pyproject.toml services/kit/pyproject.toml gateway/pyproject.toml \
 	$(foreach s,$(SERVICES),services/$(s)/pyproject.toml services/$(s)/client/pyproject.toml) \
 	$(foreach d,$(TEST_SUPPORT),$(d)/pyproject.toml)
 

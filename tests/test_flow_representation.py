@@ -21,10 +21,11 @@ import pyotp
 from cryptography.hazmat.primitives.asymmetric import ec
 from identity_testing.accounts import registration
 
-from kit.access_levels import AccessLevel, may_act
+from kit.access_levels import may_act
 from kit.clock import today_tehran
 from kit.runtime import runtime_of
 from kit.signatures import SIGNATURE_HEADER, jwk_of, sign_detached
+from panjereh_contract.access_levels import AccessLevel
 from tests.conftest import Stack
 
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"

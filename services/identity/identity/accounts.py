@@ -53,7 +53,7 @@ from identity.state import identity_state
 from identity.subjects import NATURAL_PREFIX, subject_of
 from kit.clock import now_utc, today_tehran
 from kit.errors import field_error
-from kit.identifiers import mask_mobile
+from panjereh_contract.identifiers import mask_mobile
 
 REGISTER = "register"
 MOBILE_CHANGE = "mobile-change"

@@ -45,7 +45,7 @@ from identity.models import VerificationCode
 from identity.state import identity_state
 from kit.clock import now_utc
 from kit.errors import field_error
-from kit.identifiers import normalise_digits
+from panjereh_contract.identifiers import normalise_digits
 
 HOUR = timedelta(hours=1)
 # Namespace of the two-key advisory locks taken while counting (pg_advisory_xact_lock(int, int)).

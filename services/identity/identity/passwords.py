@@ -35,7 +35,7 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 
 from identity.exceptions import PasswordRejected
 from kit.errors import field_error
-from kit.identifiers import normalise_digits
+from panjereh_contract.identifiers import normalise_digits
 
 _CONTROL = "[\x00-\x1f\x7f-\x9f]"
 _COMMON_FILE = Path(__file__).parent / "data" / "common-passwords.txt"

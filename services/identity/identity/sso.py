@@ -71,7 +71,7 @@ from identity.state import identity_state
 from identity.subjects import subject_of
 from kit.clock import now_utc
 from kit.errors import field_error
-from kit.identifiers import InvalidIdentifier, parse_mobile, parse_national_code
+from panjereh_contract.identifiers import InvalidIdentifier, parse_mobile, parse_national_code
 
 PROVIDER = "my-government"
 CALLBACK_PATH = "/v1/sso/my-government/callback"

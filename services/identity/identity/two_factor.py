@@ -34,7 +34,7 @@ from identity.models import Account, Party
 from identity.state import identity_state
 from identity.subjects import subject_of
 from kit.errors import field_error
-from kit.identifiers import mask_mobile
+from panjereh_contract.identifiers import mask_mobile
 
 SMS_CODE_PURPOSE = "two-factor"
 

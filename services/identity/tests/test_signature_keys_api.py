@@ -12,6 +12,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
+from identity_client.client import IdentityClient
 from identity_testing.parties import bearer, make_legal, make_user, token_for
 from sqlalchemy import select, update
 
@@ -161,7 +162,8 @@ async def test_revoked_key_is_refused_here_and_by_the_kit_verifier(
     key = Ed25519PrivateKey.generate()
     kid = await _active_key(app, client, user, key)
     signature = sign_detached(key, BODY, path=PATH)
-    verifier = SignatureVerifier(client, str(client.base_url))  # another service, over HTTP
+    # Another service, over HTTP, through identity's client package.
+    verifier = SignatureVerifier(IdentityClient(str(client.base_url), client).signer_keys)
     assert (await verifier.verify(subject_of(user), signature, BODY, ACT)).kid == kid
 
     revoked = await client.delete(f"{KEYS}/{kid}", headers=headers)

@@ -22,11 +22,12 @@ from identity_testing.representation import acting_for_token, exchange, grant, g
 from sqlalchemy import update
 
 from identity.models import Party, Representation, RoleAssignment
-from kit.access_levels import ROLE_SCOPES, AccessLevel, ensure_may_act, may_act, visible_levels
+from kit.access_levels import ROLE_SCOPES, ensure_may_act, may_act, visible_levels
 from kit.auth import Principal, TokenVerifier
 from kit.clock import today_tehran
 from kit.errors import Forbidden, NotFound
 from kit.runtime import runtime_of
+from panjereh_contract.access_levels import AccessLevel
 
 TODAY = today_tehran()
 CARD_EXPIRES = TODAY + timedelta(days=365)

@@ -39,7 +39,6 @@ from kit.runtime import runtime
 ALGORITHM = "ES256"
 ACCESS_TOKEN_TYP = "access"
 REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub", "typ")
-ACCESS_LEVELS = ("very-limited", "limited", "medium", "full")
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from typing import overload
 
 import jdatetime
 
-from kit.identifiers import normalise_digits
+from panjereh_contract.identifiers import normalise_digits
 
 FORMAT = "%Y-%m-%d"
 # A date as people type it, in either calendar: the JSON Schema pattern of date query parameters.

@@ -6,31 +6,10 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from pydantic import BaseModel, Field
 
 from kit.errors import PROBLEM_JSON
 from kit.json_body import BODY_MODELS
-
-
-class ProblemFieldError(BaseModel):
-    pointer: str = Field(description="JSON pointer to the field, e.g. `#/body/items/0/hs_code`.")
-    detail: str
-    type: str
-
-
-class Problem(BaseModel):
-    """RFC 9457 problem details. Switch on `code`; show `title`/`title_fa` to people."""
-
-    type: str
-    title: str
-    status: int
-    detail: str
-    instance: str
-    code: str = Field(description="Stable machine-readable error code.")
-    request_id: str | None = Field(default=None, description="Quote it when reporting a problem.")
-    title_fa: str | None = None
-    errors: list[ProblemFieldError] | None = None
-
+from panjereh_contract.problems import Problem
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 

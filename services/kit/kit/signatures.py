@@ -25,8 +25,7 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import quote
+from typing import Any, Protocol
 
 import httpx
 import rfc8785
@@ -48,6 +47,8 @@ from kit.db import SessionDep
 from kit.errors import PROBLEM_JSON, ProblemError
 from kit.registry import registry
 from kit.runtime import ATTRIBUTE, ServiceState, runtime
+from panjereh_contract.client import ServiceCallError
+from panjereh_contract.jwk import PRIVATE_JWK_MEMBERS
 
 SIGNATURE_HEADER = "Panjereh-Signature"
 ALGORITHMS = ("ES256", "EdDSA")
@@ -61,7 +62,6 @@ _P256_BYTES = 32
 _ED25519_BYTES = 32
 # RFC 7638 §3.2: the required public members of each key type, in lexicographic order.
 _THUMBPRINT_MEMBERS = {"EC": ("crv", "kty", "x", "y"), "OKP": ("crv", "kty", "x")}
-PRIVATE_JWK_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth", "k")
 
 PublicKey = ec.EllipticCurvePublicKey | Ed25519PublicKey
 PrivateKey = ec.EllipticCurvePrivateKey | Ed25519PrivateKey
@@ -756,43 +756,37 @@ def jti_purger(table: Table) -> Callable[[Any], Awaitable[None]]:
     return purge
 
 
-# --- Other services: keys fetched from identity --------------------------------------------------
+# --- Verifying a signer's request against the keys they published --------------------------------
 
 
-def keys_from_jwks(jwks: Any) -> dict[str, dict[str, Any]]:
-    """``{kid: jwk}`` of a JWKS document; entries without a string ``kid`` are skipped."""
-    entries = jwks.get("keys") if isinstance(jwks, dict) else None
-    if not isinstance(entries, list):
-        raise ValueError("not a JWKS")
-    return {e["kid"]: e for e in entries if isinstance(e, dict) and isinstance(e.get("kid"), str)}
+class KeyLookup(Protocol):
+    """``{kid: public JWK}`` of ``signer``'s active signature keys, empty for a signer
+    nobody knows. Raising ``ServiceCallError``, ``httpx.HTTPError`` or ``ValueError``
+    means the keys cannot be read now (``SignatureKeysUnavailable``, 503). A service
+    gives its ``SignatureVerifier`` one, e.g. identity's client package's
+    ``IdentityClient.signer_keys``."""
+
+    async def __call__(self, signer: str, /) -> dict[str, dict[str, Any]]: ...
 
 
 class SignatureVerifier:
-    """Verifies signed requests against the signer's keys published by identity.
+    """Verifies signed requests against the signer's published keys.
 
-    Keys are fetched on every verification, never cached: a key revoked a
+    Keys are looked up on every verification, never cached: a key revoked a
     second ago is refused now. (Signed acts are rare, final acts; the extra
     request is cheap next to them.)
     """
 
-    def __init__(self, http: httpx.AsyncClient, token_service_url: str) -> None:
-        self._http = http
-        self._token_service_url = token_service_url.rstrip("/")
+    def __init__(self, keys: KeyLookup) -> None:
+        self._keys = keys
 
-    def keys_url(self, subject: str) -> str:
-        return f"{self._token_service_url}/v1/parties/{quote(subject, safe=':')}/signature-keys"
-
-    async def active_keys(self, subject: str) -> dict[str, dict[str, Any]]:
-        """``{kid: jwk}`` of ``subject``'s active signature keys (empty for an unknown subject)."""
+    async def active_keys(self, signer: str) -> dict[str, dict[str, Any]]:
+        """``{kid: jwk}`` of ``signer``'s active signature keys (empty for an unknown signer)."""
         try:
-            response = await self._http.get(self.keys_url(subject))
-            if response.status_code == 404:
-                return {}
-            response.raise_for_status()
-            return keys_from_jwks(response.json())
-        except (httpx.HTTPError, ValueError) as exc:
+            return await self._keys(signer)
+        except (ServiceCallError, httpx.HTTPError, ValueError) as exc:
             raise SignatureKeysUnavailable(
-                "The signer's signature keys cannot be fetched; try again."
+                "The signer's published signature keys cannot be read now; try again."
             ) from exc
 
     async def verify(self, signer: str, header_value: str | None, raw_body: bytes, act: Act) -> SignedClaims:
@@ -811,8 +805,11 @@ class VerifiedSignature:
 
 def _verifier(request: Request) -> SignatureVerifier:
     state: ServiceState = getattr(request.app.state, ATTRIBUTE)
-    rt = state.runtime
-    return state.signature_verifier or SignatureVerifier(rt.http, rt.settings.token_service_url)
+    if state.signature_verifier is None:
+        raise RuntimeError(
+            "a service that verifies signed requests builds its state with a signature_verifier"
+        )
+    return state.signature_verifier
 
 
 async def verify_signed_request(
@@ -820,8 +817,8 @@ async def verify_signed_request(
 ) -> VerifiedSignature:
     """Check ``request``'s ``Panjereh-Signature`` by ``signer`` for its own act on the
     object at ``version`` (None: a creation act), and use up its ``jti`` in ``session``
-    (the act's transaction). Keys come from identity (the service state's
-    ``signature_verifier`` when set, else a ``SignatureVerifier`` on the runtime's HTTP client)."""
+    (the act's transaction), with the ``signature_verifier`` of the service's state
+    (kit.runtime; a ``SignatureVerifier`` the service builds at start-up)."""
     act = act_of(request, version)
     claims = await _verifier(request).verify(
         signer, request.headers.get(SIGNATURE_HEADER), await request.body(), act

@@ -73,14 +73,13 @@ async def rename_signed(
     return {"name": widget.name}
 
 
-class FixedKeys(SignatureVerifier):
-    """identity's published keys, without identity."""
+def fixed_keys(keys: dict[str, list[Any]]) -> SignatureVerifier:
+    """A verifier of the signers' published keys, without anyone publishing them."""
 
-    def __init__(self, keys: dict[str, list[Any]]) -> None:
-        self._keys = keys
+    async def lookup(subject: str) -> dict[str, dict[str, Any]]:
+        return {thumbprint(jwk_of(k)): jwk_of(k) for k in keys.get(subject, [])}
 
-    async def active_keys(self, subject: str) -> dict[str, dict[str, Any]]:
-        return {thumbprint(jwk_of(k)): jwk_of(k) for k in self._keys.get(subject, [])}
+    return SignatureVerifier(lookup)
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +87,7 @@ async def app(kit_db: str, signing_keys: SigningKeys) -> FastAPI:
     app = build_app(
         kit_db,
         signing_keys,
-        signature_verifier=FixedKeys({"user:agent": [AGENT], "user:merchant": [MERCHANT]}),
+        signature_verifier=fixed_keys({"user:agent": [AGENT], "user:merchant": [MERCHANT]}),
     )
     app.router.routes.extend(router.routes)
     return app

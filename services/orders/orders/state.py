@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from kit.runtime import Runtime, ServiceState, state_dependency
 from orders.files.charges import ExchangeRates, load_rates
+from orders.identity_peer import identity_signature_verifier
 from orders.reference import data_files, loading
 from orders.reference.service import Catalogue, load_catalogue
 
@@ -24,6 +25,7 @@ async def build(runtime: Runtime) -> OrdersState:
         await loading.assert_current(session, data)
         return OrdersState(
             runtime=runtime,
+            signature_verifier=identity_signature_verifier(runtime),
             reference_catalogue=await load_catalogue(session),
             exchange_rates=await load_rates(session),
         )

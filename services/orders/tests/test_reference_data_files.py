@@ -13,8 +13,8 @@ import pytest
 from orders_client.reference import DutyCategory, SupplementaryUnit
 
 from kit.data_files import DataFileError
-from kit.identifiers import is_valid_hs_code
 from orders.reference.data_files import ReferenceData, load
+from panjereh_contract.identifiers import is_valid_hs_code
 
 # Every 8-digit line REFERENCE-DATA.md §2b and RULES-REFERENCE.md name (the conversion table of
 # CAL-EB art. 87), and the phone lines IRICA cites. Seeds 001 and 003 name no tariff code.

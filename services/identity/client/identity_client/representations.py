@@ -18,9 +18,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from kit.access_levels import AccessLevel
-from kit.identifiers import LegalNationalId, NationalCode
-from kit.types import single_line
+from panjereh_contract.access_levels import AccessLevel
+from panjereh_contract.identifiers import LegalNationalId, NationalCode
+from panjereh_contract.types import single_line
 
 # RFC 8693 token types of the token exchange at ``POST /v1/token``.
 TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"

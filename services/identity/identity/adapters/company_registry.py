@@ -40,7 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.exceptions import CompanyRegistryUnavailable
 from identity.models import SandboxCompany
-from kit.identifiers import normalise_digits
+from panjereh_contract.identifiers import normalise_digits
 
 logger = logging.getLogger("identity.company_registry")
 

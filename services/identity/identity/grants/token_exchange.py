@@ -47,8 +47,9 @@ from identity.models import Party
 from identity.state import identity_state
 from identity.subjects import NATURAL_PREFIX, party_id_of, subject_of
 from identity.tokens import issue_access_token
-from kit.access_levels import AccessLevel, scopes_of_roles
+from kit.access_levels import scopes_of_roles
 from kit.errors import ProblemError
+from panjereh_contract.access_levels import AccessLevel
 
 GRANT_TYPE = TOKEN_EXCHANGE_GRANT
 SUBJECT_TOKEN_TYPES = (REPRESENTATION_TOKEN_TYPE, LEGAL_PERSON_TOKEN_TYPE)

@@ -28,7 +28,7 @@ from kit.runtime import RuntimeDep
 from kit.urls import public_location
 from orders.cars import service
 from orders.cars.case_permits import CasePermitInquiry, case_permits
-from orders.cars.identity import IdentityMe
+from orders.identity_peer import identity_client, identity_refusals
 
 router = APIRouter(tags=["cars of Iranians abroad"])
 
@@ -166,9 +166,9 @@ async def inquire(
     recorded. The order that follows is registered "no currency transfer" until
     `registration_open_until` (1404/12/29)."""
     service.ensure_applicant(principal)
-    identity = IdentityMe(rt.settings.url_of("identity"), rt.http)
-    national_code = await identity.national_code(request.headers["authorization"])
-    inquiry = await service.inquire(session, rt.sessionmaker, data, principal, national_code)
+    async with identity_refusals("identity does not show this token's profile: use your own token."):
+        me = await identity_client(rt).me(request.headers["authorization"])
+    inquiry = await service.inquire(session, rt.sessionmaker, data, principal, me.national_code)
     response.headers["Location"] = public_location(request, f"/v1/car-case-permits/inquiries/{inquiry.id}")
     return _inquiry_out(inquiry)
 

@@ -14,7 +14,6 @@ from orders_client.files import DutiesEstimate, LineDuties
 from rules_client import CalculationResult, RulesClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kit.client import ServiceCallError
 from kit.money import decimal_string, rials
 from orders.files import repository
 from orders.files.exceptions import ExchangeRateUnknown, RulesUnavailable
@@ -22,6 +21,7 @@ from orders.files.models import OrderFee, OrderFile, OrderLine
 from orders.reference import repository as reference
 from orders.reference.models import Incoterm
 from orders.reference.service import rate_on
+from panjereh_contract.client import ServiceCallError
 
 FEE = "order-registration-fee"
 DUTIES = "import-duties-1404"

@@ -39,12 +39,12 @@ from kit.errors import problem_responses
 from kit.etags import IfMatch
 from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, page_params
-from kit.types import SINGLE_LINE_PATTERN
 from kit.urls import public_location
 from orders.conflicts import IDENTITY_UNAVAILABLE
 from orders.products import barcode, repository, service
 from orders.products.exceptions import HeadingNotFound, ProductNotFound, ProductRequestNotFound
 from orders.products.models import Product, ProductRequest
+from panjereh_contract.types import SINGLE_LINE_PATTERN
 
 router = APIRouter(tags=["product IDs"], route_class=IdempotentRoute)
 PUBLIC_CACHE = "public, max-age=300"

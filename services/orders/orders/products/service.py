@@ -44,12 +44,11 @@ from orders_client.products import (
 from pydantic_core import PydanticCustomError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kit.access_levels import AccessLevel, covers, ensure_may_act
+from kit.access_levels import covers, ensure_may_act
 from kit.auth import Principal
 from kit.clock import now_utc, today_tehran
 from kit.errors import NotFound, field_pointer
 from kit.etags import check_if_match
-from kit.identifiers import normalise_digits
 from kit.money import decimal_string
 from kit.outbox import publish
 from kit.request_context import current_request_id
@@ -77,6 +76,8 @@ from orders.products.models import (
 )
 from orders.reference import repository as reference
 from orders.reference.text import normalise
+from panjereh_contract.access_levels import AccessLevel
+from panjereh_contract.identifiers import normalise_digits
 
 PRODUCT_ID_SCOPE = "product-id"
 MERCHANT = "merchant"

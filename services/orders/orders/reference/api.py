@@ -44,16 +44,16 @@ from kit.clock import today_tehran
 from kit.db import SessionDep
 from kit.errors import problem_responses
 from kit.idempotency import IdempotentRoute
-from kit.identifiers import FidaSellerId, HsCode
 from kit.jalali import DATE_PATTERN, DateError, jalali, parse_date
 from kit.pagination import PageParams, page_params
 from kit.runtime import RuntimeDep
-from kit.types import SINGLE_LINE_PATTERN
 from kit.urls import public_location
 from orders.reference import iso, repository, service
 from orders.reference.exceptions import CustomsOfficeNotFound, InvalidDay, SellerNotFound, TariffLineNotFound
 from orders.reference.service import Catalogue
 from orders.state import orders_state
+from panjereh_contract.identifiers import FidaSellerId, HsCode
+from panjereh_contract.types import SINGLE_LINE_PATTERN
 
 router = APIRouter(tags=["reference data"], route_class=IdempotentRoute)
 

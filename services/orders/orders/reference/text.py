@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kit.identifiers import normalise_digits
+from panjereh_contract.identifiers import normalise_digits
 
 # Arabic letters that Persian keyboards and old data often use instead of the Persian ones, and the
 # zero-width non-joiner, which people type or leave out at will («یخچال‌فریزر» / «یخچال فریزر»).

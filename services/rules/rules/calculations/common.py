@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal, localcontext
 
 from kit.errors import field_error, field_pointer
-from kit.types import non_negative_decimal
+from panjereh_contract.types import non_negative_decimal
 from rules.exceptions import CalculationInputInvalid
 
 ForeignAmount = non_negative_decimal(18, 6)

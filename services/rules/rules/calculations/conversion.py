@@ -10,7 +10,7 @@ from pydantic import Field
 
 from kit.jalali import add_months, both
 from kit.money import Rials, decimal_string, rials
-from kit.types import fraction, non_negative_decimal
+from panjereh_contract.types import fraction, non_negative_decimal
 from rules.calculations.base import CalculationInput, Outcome, Trace, calculation
 from rules.calculations.common import invalid, multiply, percent_of
 from rules.catalogue import Catalogue

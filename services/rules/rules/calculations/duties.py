@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import Field
 
 from kit.money import Rials, decimal_string, rials
-from kit.types import positive_decimal
+from panjereh_contract.types import positive_decimal
 from rules.calculations.base import CalculationInput, Outcome, Trace, calculation, today
 from rules.calculations.common import invalid, multiply, percent_of
 from rules.catalogue import Catalogue

@@ -9,7 +9,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from kit.money import decimal_string, rials
-from kit.types import positive_decimal
+from panjereh_contract.types import positive_decimal
 from rules.calculations.base import CalculationInput, Outcome, Trace, calculation, today
 from rules.calculations.common import (
     ForeignAmount,

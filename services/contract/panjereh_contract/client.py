@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel
 
-from kit.audit_models import AuditEventPage
+from panjereh_contract.audit_models import AuditEventPage
 
 
 class Health(BaseModel):

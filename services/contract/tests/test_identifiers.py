@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from kit import identifiers as ids
-from kit.identifiers import (
+from panjereh_contract import identifiers as ids
+from panjereh_contract.identifiers import (
     FidaSellerId,
     HsCode,
     InvalidIdentifier,

@@ -1,5 +1,5 @@
 """The answers of ``GET /v1/audit-events`` (every service's): pydantic only, so that client
-packages (``kit.client``) can use them without the server."""
+packages (``panjereh_contract.client``) can use them without the server."""
 
 from __future__ import annotations
 
