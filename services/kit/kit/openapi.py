@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from kit.errors import PROBLEM_JSON
 from kit.json_body import BODY_MODELS
+from kit.openapi_headers import document_headers
 
 
 class ProblemFieldError(BaseModel):
@@ -82,7 +83,35 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
                     "content": {PROBLEM_JSON: {"schema": _PROBLEM_REF}},
                 },
             )
+    document_headers(doc)
+    _document_unpaged_lists(doc, schemas)
     return doc
+
+
+UNPAGED = "Not paged: the whole list in one answer (no `limit`, no `cursor`; they are ignored)."
+
+
+def _document_unpaged_lists(doc: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """A list a GET answers whole (an array, or ``items`` and no ``next`` link) says so, so that a
+    client does not send ``limit`` expecting pages; the paged ones take ``limit`` and ``cursor``
+    (``kit.pagination``) and answer ``next``."""
+    for path_item in doc.get("paths", {}).values():
+        operation = path_item.get("get")
+        if not isinstance(operation, dict):
+            continue
+        schema = (
+            operation.get("responses", {})
+            .get("200", {})
+            .get("content", {})
+            .get("application/json", {})
+            .get("schema", {})
+        )
+        schema = schemas.get(schema.get("$ref", "").removeprefix("#/components/schemas/"), schema)
+        properties = schema.get("properties", {})
+        whole = schema.get("type") == "array" or properties.get("items", {}).get("type") == "array"
+        if whole and "next" not in properties:
+            description = operation.get("description", "")
+            operation["description"] = f"{description}\n\n{UNPAGED}" if description else UNPAGED
 
 
 def _lift_one_of_members(doc: dict[str, Any], schemas: dict[str, Any]) -> None:
