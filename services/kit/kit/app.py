@@ -31,6 +31,7 @@ from kit.db import (
 )
 from kit.edge import EdgeMiddleware, EdgePolicy
 from kit.errors import install_problem_handlers, problem_response
+from kit.forwarded import caller_path
 from kit.http import create_http_client
 from kit.idempotency import purge_expired
 from kit.metrics_listener import metrics_listener
@@ -215,7 +216,7 @@ def _operations_router(spec: ServiceSpec) -> APIRouter:
                 code="not-ready",
                 title="Service not ready",
                 detail=f"{spec.name} is not ready: {reason}.",
-                instance="/ready",
+                instance=caller_path(request),
             )
         return JSONResponse({"status": "ready", "service": spec.name, "migration": actual})
 

@@ -13,9 +13,11 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kit.errors import PROBLEM_JSON, problem_body
+from kit.forwarded import caller_path
 
 DEFAULT_ALLOWED_HOSTS = ("127.0.0.1", "localhost", "::1", "testserver")
 # The largest legitimate body: a product request with five 1 MB attachments in base64 (~7 MB).
@@ -147,12 +149,12 @@ class EdgeMiddleware:
         policy = self.policy or getattr(scope["app"].state, "edge_policy", DEFAULT_POLICY)
         host = request_host(scope)
         if host not in policy.hosts:
-            await refuse_host(send, host, scope["path"])
+            await refuse_host(send, host, caller_path(HTTPConnection(scope)))
             return
         limit = policy.limit_for(scope["path"])
         length = declared_length(scope)
         if length is not None and length > limit:
-            await refuse_body(send, limit, scope["path"])
+            await refuse_body(send, limit, caller_path(HTTPConnection(scope)))
             return
         received = 0
         exceeded = False
@@ -184,4 +186,4 @@ class EdgeMiddleware:
             if not exceeded:
                 raise
         if exceeded and not started:
-            await refuse_body(send, limit, scope["path"])
+            await refuse_body(send, limit, caller_path(HTTPConnection(scope)))
