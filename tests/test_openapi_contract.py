@@ -46,6 +46,8 @@ def test_operation_ids_are_unique_readable_and_name_their_service(doc: dict[str,
         service = path.split("/")[1] if proxied(path) else "gateway"
         assert op_id.startswith(f"{service}_"), (path, op_id)
     assert ("/orders/v1/order-files", "orders_create_file") in ids
+    titles = re.findall(r'"title": "([^"]*)"', json.dumps(doc))
+    assert [t for t in titles if t.startswith(("Response ", "Body_")) or " V1 " in t] == []
 
 
 def test_every_response_names_x_request_id(doc: dict[str, Any]) -> None:

@@ -138,6 +138,10 @@ def _lift_one_of_members(doc: dict[str, Any], schemas: dict[str, Any]) -> None:
                         members[index] = {"$ref": f"#/components/schemas/{title}"}
 
 
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
 def _route_names(app: FastAPI) -> dict[str, str]:
     """FastAPI's default operation ID of each route (also in its form body's name) -> the
     route's name, included routers' routes too."""
@@ -149,7 +153,8 @@ def _route_names(app: FastAPI) -> dict[str, str]:
 
 
 def _name_operations(app: FastAPI, doc: dict[str, Any]) -> None:
-    """Each operation's ID becomes its route function's name (see the module's docstring)."""
+    """Each operation's ID becomes its route function's name (see the module's docstring), and an
+    inline answer's title (FastAPI's ``Response <default ID>``) ``<Name>Response``."""
     names = _route_names(app)
     seen: set[str] = set()
     for path_item in doc.get("paths", {}).values():
@@ -161,6 +166,10 @@ def _name_operations(app: FastAPI, doc: dict[str, Any]) -> None:
                 raise RuntimeError(f"two operations would have the ID {name}: rename an endpoint")
             seen.add(name)
             operation["operationId"] = name
+            for response in operation.get("responses", {}).values():
+                for media in response.get("content", {}).values():
+                    if media.get("schema", {}).get("title", "").startswith("Response "):
+                        media["schema"]["title"] = _camel(name) + "Response"
 
 
 def _name_form_bodies(app: FastAPI, doc: dict[str, Any], schemas: dict[str, Any]) -> None:
@@ -172,7 +181,7 @@ def _name_form_bodies(app: FastAPI, doc: dict[str, Any], schemas: dict[str, Any]
     for unique_id, name in _route_names(app).items():
         old = f"Body_{unique_id}"
         if old in schemas:
-            new = "".join(part.capitalize() for part in name.split("_")) + "Form"
+            new = _camel(name) + "Form"
             if new in schemas or new in renamed.values():
                 raise RuntimeError(f"two form bodies would be named {new}: rename an endpoint")
             renamed[old] = new
