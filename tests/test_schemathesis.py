@@ -91,6 +91,12 @@ def user_headers(servers: dict[str, str], settings_for) -> dict[str, str]:  # ty
 def _run(
     service: str, case: schemathesis.Case, servers: dict[str, str], auth_headers: dict[str, str]
 ) -> None:
+    call_and_validate(case, servers[service], auth_headers)
+
+
+def call_and_validate(case: schemathesis.Case, base_url: str, auth_headers: dict[str, str]) -> None:
+    """Call ``base_url`` with the case (a real credential, a fresh Idempotency-Key, no invented
+    cursor) and run every check, but for what no schema can state (``_semantic_refusal``)."""
     key = (case.headers or {}).get("Idempotency-Key")
     if key and KEY_PATTERN.fullmatch(key):
         # Hypothesis repeats small values ("0") across different bodies, which
@@ -105,7 +111,7 @@ def _run(
         # Swap the generated credential for a real one; a case generated
         # without one (a negative case) must still get 401.
         case.headers["Authorization"] = auth_headers["Authorization"]
-    response = case.call(base_url=servers[service])
+    response = case.call(base_url=base_url)
     excluded = []
     if response.status_code in (400, 422) and _semantic_refusal(response):
         # What no JSON Schema can say: which digit strings are real days (above

@@ -57,8 +57,3 @@ def positive_decimal(integer_digits: int, decimal_places: int) -> type[Decimal]:
     return decimal_text(
         rf"^(?=.*[1-9])[0-9]{{1,{integer_digits}}}(\.[0-9]{{1,{decimal_places}}})?$", "1250.5"
     )
-
-
-def fraction(decimal_places: int) -> type[Decimal]:
-    """A share from 0 to 1 inclusive."""
-    return decimal_text(rf"^(0(\.[0-9]{{1,{decimal_places}}})?|1(\.0{{1,{decimal_places}}})?)$", "0.25")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Table
 
@@ -31,6 +31,7 @@ from kit.db import (
 )
 from kit.edge import EdgeMiddleware, EdgePolicy
 from kit.errors import install_problem_handlers, problem_response
+from kit.forwarded import caller_path
 from kit.http import create_http_client
 from kit.idempotency import purge_expired
 from kit.metrics_listener import metrics_listener
@@ -205,7 +206,7 @@ def _operations_router(spec: ServiceSpec) -> APIRouter:
         summary="Readiness: the database answers and is at the migration head",
         responses={503: {"description": "Not ready (problem+json)"}},
     )
-    async def ready(rt: RuntimeDep) -> JSONResponse:
+    async def ready(request: Request, rt: RuntimeDep) -> JSONResponse:
         expected = rt.migration_head
         try:
             actual = await current_revision(rt.engine, spec.name)
@@ -220,7 +221,7 @@ def _operations_router(spec: ServiceSpec) -> APIRouter:
                 code="not-ready",
                 title="Service not ready",
                 detail=f"{spec.name} is not ready: {reason}.",
-                instance="/ready",
+                instance=caller_path(request),
             )
         return JSONResponse({"status": "ready", "service": spec.name, "migration": actual})
 

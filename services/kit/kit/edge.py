@@ -14,9 +14,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kit.errors import PROBLEM_JSON, problem_body
+from kit.forwarded import caller_path
 from kit.runtime import ATTRIBUTE, ServiceState
 
 DEFAULT_ALLOWED_HOSTS = ("127.0.0.1", "localhost", "::1", "testserver")
@@ -161,12 +163,12 @@ class EdgeMiddleware:
         policy = self.policy or self.policy_of(scope["app"]) or DEFAULT_POLICY
         host = request_host(scope)
         if host not in policy.hosts:
-            await refuse_host(send, host, scope["path"])
+            await refuse_host(send, host, caller_path(HTTPConnection(scope)))
             return
         limit = policy.limit_for(scope["path"])
         length = declared_length(scope)
         if length is not None and length > limit:
-            await refuse_body(send, limit, scope["path"])
+            await refuse_body(send, limit, caller_path(HTTPConnection(scope)))
             return
         received = 0
         exceeded = False
@@ -198,4 +200,4 @@ class EdgeMiddleware:
             if not exceeded:
                 raise
         if exceeded and not started:
-            await refuse_body(send, limit, scope["path"])
+            await refuse_body(send, limit, caller_path(HTTPConnection(scope)))

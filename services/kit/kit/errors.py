@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 from starlette.routing import Match
 
+from kit.forwarded import caller_path
 from kit.registry import registry
 from kit.request_context import current_request_id
 
@@ -154,7 +155,7 @@ async def _problem_error_handler(request: Request, exc: Exception) -> JSONRespon
         title=exc.title,
         title_fa=exc.title_fa,
         detail=exc.detail,
-        instance=request.url.path,
+        instance=caller_path(request),
         headers=exc.headers,
         **exc.extra,
     )
@@ -175,7 +176,7 @@ async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
         title="The request is not valid",
         title_fa="درخواست نامعتبر است",
         detail=f"{len(errors)} field(s) failed validation: {fields}",
-        instance=request.url.path,
+        instance=caller_path(request),
         errors=errors,
     )
 
@@ -211,7 +212,7 @@ async def _http_exception_handler(request: Request, exc: Exception) -> JSONRespo
         code=code,
         title=title,
         detail=detail,
-        instance=request.url.path,
+        instance=caller_path(request),
         headers=headers,
     )
 
@@ -245,7 +246,7 @@ async def _data_exception_handler(request: Request, exc: Exception) -> JSONRespo
         title="A value in the request cannot be accepted",
         title_fa="مقداری در درخواست پذیرفتنی نیست",
         detail=f"A value in the request cannot be accepted ({reason}). Text may not contain NUL characters.",
-        instance=request.url.path,
+        instance=caller_path(request),
     )
 
 

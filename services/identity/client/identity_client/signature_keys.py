@@ -21,6 +21,7 @@ KeyAlgorithm = Literal["ES256", "EdDSA"]
 # OKP Ed25519 keys sign EdDSA.
 _KEY_TYPES = [
     {
+        "title": "EcP256Key",
         "properties": {
             "kty": {"const": "EC"},
             "crv": {"const": "P-256"},
@@ -29,7 +30,14 @@ _KEY_TYPES = [
         },
         "required": ["y"],
     },
-    {"properties": {"kty": {"const": "OKP"}, "crv": {"const": "Ed25519"}, "alg": {"enum": ["EdDSA", None]}}},
+    {
+        "title": "OkpEd25519Key",
+        "properties": {
+            "kty": {"const": "OKP"},
+            "crv": {"const": "Ed25519"},
+            "alg": {"enum": ["EdDSA", None]},
+        },
+    },
 ]
 
 

@@ -46,7 +46,7 @@ from kit.auth import PrincipalDep
 from kit.clock import today_tehran
 from kit.db import SessionDep, driver_connection, statement_connection
 from kit.errors import InvalidCursor, problem_responses
-from kit.etags import IfMatch, check_if_match
+from kit.etags import SENDS_ETAG, IfMatch, check_if_match
 from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, decode_cursor, page_of, page_params
 from kit.request_context import current_request_id
@@ -158,6 +158,7 @@ async def _answer(ctx: Context, file: OrderFile) -> JsonBytes:
     summary="Create a draft order-registration file",
     response_model=OrderFileOut,
     responses=_responses(403, 422),
+    openapi_extra=SENDS_ETAG,
 )
 async def create_file(data: OrderFileCreate, request: Request, principal: PrincipalDep) -> JsonBytes:
     """A draft for the token's principal: the merchant themselves, or the merchant a
@@ -262,6 +263,7 @@ async def review_queue(
     summary="Read an order-registration file",
     response_model=OrderFileOut,
     responses=_responses(403, 422),
+    openapi_extra=SENDS_ETAG,
 )
 async def read_file(file_id: FileId, request: Request, principal: PrincipalDep) -> JsonBytes:
     """The file with its lines (and the permits each requires), fees with their traces, signer
@@ -281,6 +283,7 @@ async def read_file(file_id: FileId, request: Request, principal: PrincipalDep) 
     summary="Edit an order-registration file",
     response_model=OrderFileOut,
     responses=_responses(403, 409, 412, 422, 428, 503),
+    openapi_extra=SENDS_ETAG,
 )
 async def update_file(
     file_id: FileId, data: OrderFileUpdate, ctx: ContextDep, if_match: IfMatch = None
@@ -360,6 +363,7 @@ async def remove_line(file_id: FileId, line_id: LineId, ctx: ContextDep) -> Resp
     summary="Submit a draft (the fee is computed)",
     response_model=OrderFileOut,
     responses=_responses(403, 409, 422, 503),
+    openapi_extra=SENDS_ETAG,
 )
 async def submit(file_id: FileId, ctx: ContextDep) -> JsonBytes:
     """Draft → submitted. The file needs lines worth no more than the proforma total and an
@@ -384,7 +388,10 @@ async def _verify_signature(request: Request, ctx: Context, file: OrderFile) -> 
     "/v1/order-files/{file_id}/final-registration",
     summary="Final registration, signed",
     response_model=OrderFileOut,
-    **with_signature({"responses": _responses(403, 409, 422)}, version="the file's `ETag` as read (`GET`)"),
+    **with_signature(
+        {"openapi_extra": SENDS_ETAG, "responses": _responses(403, 409, 422)},
+        version="the file's `ETag` as read (`GET`)",
+    ),
 )
 async def final_registration(
     file_id: FileId, data: FinalRegistration, ctx: ContextDep, request: Request
@@ -423,6 +430,7 @@ async def _ensure_independent(request: Request, ctx: Context, file: OrderFile, d
     summary="Approve a file under review (officer)",
     response_model=OrderFileOut,
     responses={**_responses(403, 409), **IDENTITY_UNAVAILABLE},
+    openapi_extra=SENDS_ETAG,
 )
 async def approve(file_id: FileId, ctx: ContextDep, request: Request) -> JsonBytes:
     """Under review → approved, by an officer of the Ministry of Industry, Mine and Trade who is
@@ -441,6 +449,7 @@ async def approve(file_id: FileId, ctx: ContextDep, request: Request) -> JsonByt
     summary="Reject a file under review (officer)",
     response_model=OrderFileOut,
     responses={**_responses(403, 409, 422), **IDENTITY_UNAVAILABLE},
+    openapi_extra=SENDS_ETAG,
 )
 async def reject(file_id: FileId, data: Rejection, ctx: ContextDep, request: Request) -> JsonBytes:
     """Under review → rejected, by an officer not party to it (as for `approve`), with the
@@ -457,6 +466,7 @@ async def reject(file_id: FileId, data: Rejection, ctx: ContextDep, request: Req
     summary="Extend an approved order before it expires",
     response_model=OrderFileOut,
     responses=_responses(403, 409, 422),
+    openapi_extra=SENDS_ETAG,
 )
 async def extend(file_id: FileId, data: Extension, ctx: ContextDep) -> JsonBytes:
     """3 or 6 more months (Jalali months), asked for before the expiry; after it: 409
@@ -472,6 +482,7 @@ async def extend(file_id: FileId, data: Extension, ctx: ContextDep) -> JsonBytes
     summary="Cancel a file",
     response_model=OrderFileOut,
     responses=_responses(403, 409),
+    openapi_extra=SENDS_ETAG,
 )
 async def cancel(file_id: FileId, ctx: ContextDep) -> JsonBytes:
     """A draft, submitted, under-review or approved file is cancelled (an approved one publishes
@@ -490,6 +501,7 @@ async def cancel(file_id: FileId, ctx: ContextDep) -> JsonBytes:
     summary="Set the file's access level (owner)",
     response_model=OrderFileOut,
     responses=_responses(403, 422),
+    openapi_extra=SENDS_ETAG,
 )
 async def set_access_level(file_id: FileId, data: AccessLevelChange, ctx: ContextDep) -> JsonBytes:
     """Only the owner, acting themselves: representatives holding a lower level stop seeing the

@@ -36,7 +36,7 @@ from orders_client.products import (
 from kit.auth import PrincipalDep
 from kit.db import SessionDep
 from kit.errors import problem_responses
-from kit.etags import IfMatch
+from kit.etags import SENDS_ETAG, IfMatch
 from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, page_params
 from kit.urls import public_location
@@ -151,6 +151,7 @@ _REGISTRATION_RESPONSES = {
     status_code=201,
     response_model=ProductRequestOut,
     responses=_REGISTRATION_RESPONSES,
+    openapi_extra=SENDS_ETAG,
 )
 async def register_product(
     body: ProductCard, session: SessionDep, principal: PrincipalDep, request: Request, response: Response
@@ -181,6 +182,7 @@ async def register_product(
     status_code=201,
     response_model=ProductRequestOut,
     responses=_REGISTRATION_RESPONSES,
+    openapi_extra=SENDS_ETAG,
 )
 async def create_product_request(
     body: ProductRequestCreate,
@@ -229,6 +231,7 @@ async def list_product_requests(
     summary="One product-ID request",
     response_model=ProductRequestOut,
     responses=problem_responses(401, 403, 404, 422),
+    openapi_extra=SENDS_ETAG,
 )
 async def get_product_request(
     request_id: RequestIdPath,
@@ -254,6 +257,7 @@ async def get_product_request(
     summary="Edit a draft request (its whole card)",
     response_model=ProductRequestOut,
     responses=problem_responses(400, 401, 403, 404, 409, 412, 422, 428),
+    openapi_extra=SENDS_ETAG,
 )
 async def edit_product_request(
     request_id: RequestIdPath,
@@ -280,6 +284,7 @@ async def edit_product_request(
         200: {"description": "Submitted: issued (or an identical product's ID reused) or under supervision."},
         **problem_responses(400, 401, 403, 404, 409, 422),
     },
+    openapi_extra=SENDS_ETAG,
 )
 async def submit_product_request(
     request_id: RequestIdPath,
@@ -299,6 +304,7 @@ async def submit_product_request(
     summary="Approve a request under supervision (officer)",
     response_model=ProductRequestOut,
     responses={**problem_responses(400, 401, 403, 404, 409, 422), **IDENTITY_UNAVAILABLE},
+    openapi_extra=SENDS_ETAG,
 )
 async def approve_product_request(
     request_id: RequestIdPath,
