@@ -5,12 +5,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # The services are declared once, in services.toml (kit.registry reads it; stdlib only, so it
 # runs before anything is installed). A service's test support, services/<name>/tests/support,
-# is installed when it has a pyproject.toml.
+# (and kit's) is installed when it has a pyproject.toml.
 SERVICES := $(shell cd services/kit && $(PYTHON) -m kit.registry names)
 ifeq ($(strip $(SERVICES)),)
 $(error services.toml lists no service, or $(PYTHON) cannot read it (Python 3.11+ needed))
 endif
-TEST_SUPPORT := $(foreach s,$(SERVICES),$(if $(wildcard services/$(s)/tests/support/pyproject.toml),services/$(s)/tests/support))
+TEST_SUPPORT := $(foreach s,kit $(SERVICES),$(if $(wildcard services/$(s)/tests/support/pyproject.toml),services/$(s)/tests/support))
 EDITABLES := -e services/contract -e 'services/kit[embedded]' $(foreach s,$(SERVICES),-e services/$(s)/client -e services/$(s)) \
 	$(foreach d,$(TEST_SUPPORT),-e $(d)) -e gateway
 STAMP := $(VENV)/.installed
@@ -29,7 +29,7 @@ install: $(STAMP) ## Create .venv and install every package and the dev tools
 $(STAMP): $(INSTALL_INPUTS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt $(EDITABLES) $(TEST_SUPPORT) -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt $(EDITABLES) -r requirements-dev.txt
 	@touch $(STAMP)
 
 run: install ## Start embedded PostgreSQL, migrate, seed, and run every service and the gateway
