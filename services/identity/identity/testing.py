@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import FastAPI
 from pwdlib import PasswordHash
 
-from identity import accounts_repository
+from identity.accounts import repository as accounts_repository
 from identity.models import Account, LegalManager, Party, RoleAssignment, SandboxCompany
 from identity.subjects import subject_of
 from identity.tokens import issue_access_token

@@ -14,7 +14,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select, update
 
-from identity import login_throttle, passwords
+from identity import passwords
+from identity.login import throttle as login_throttle
 from identity.models import AuditEntry, LoginThrottle, Party
 from identity.testing import PASSWORD, make_user, national_code
 from kit.clock import now_utc

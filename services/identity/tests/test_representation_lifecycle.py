@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from sqlalchemy import select, update
 
 from identity.models import Party, Representation, outbox_events
-from identity.representation import status_of
 from identity.representation_testing import grant, grant_body, signing_key
+from identity.representations.service import status_of
 from identity.testing import bearer, make_legal, make_user, token_for
 from kit.clock import today_tehran
 

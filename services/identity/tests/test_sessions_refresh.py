@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from jose import jwt
 from sqlalchemy import select, update
 
-from identity import sessions
+from identity.login import sessions
 from identity.models import AuditEntry, Party, RefreshToken
 from identity.testing import PASSWORD, bearer, make_user, token_for
 from kit.clock import now_utc

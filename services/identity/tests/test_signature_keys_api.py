@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from sqlalchemy import select, update
 
 from identity.models import AuditEntry, Party, SignatureKey, SmsMessage, VerificationCode
-from identity.signature_keys import MAX_LIVE_KEYS, verify_party_signature
+from identity.signature_keys.service import MAX_LIVE_KEYS, verify_party_signature
 from identity.subjects import subject_of
 from identity.testing import bearer, make_legal, make_user, token_for
 from kit.errors import ProblemError

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 
 from identity.models import Party, SignatureKey
-from identity.signature_keys import verify_party_signature
+from identity.signature_keys.service import verify_party_signature
 from identity.testing import make_user
 from kit.errors import ProblemError
 from kit.signatures import (

@@ -14,7 +14,8 @@ from cryptography.exceptions import InvalidTag
 from fastapi import FastAPI
 from jose import jwt
 
-from identity import login_throttle, totp
+from identity.login import throttle as login_throttle
+from identity.login import totp
 from identity.models import Account, LoginThrottle, Party
 from identity.testing import PASSWORD, bearer, make_user, token_for
 
