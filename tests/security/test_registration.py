@@ -19,8 +19,9 @@ from typing import Any
 import httpx
 from sqlalchemy import update
 
+from identity.accounts.models import LegalManager, Party
 from identity.accounts_testing import registration
-from identity.models import LegalManager, Party, VerificationCode
+from identity.models import VerificationCode
 from identity.testing import national_id
 from kit.clock import today_tehran
 from tests.conftest import Stack

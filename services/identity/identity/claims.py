@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identity.models import Party
+from identity.accounts.models import Party
 from identity.roles.repository import live_roles, merchant_card_valid
 from kit.clock import today_tehran
 

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends
 
+from identity.accounts.models import Party
 from identity.exceptions import NotYourAccount
-from identity.models import Party
 from identity.subjects import NATURAL_PREFIX, party_id_of
 from kit.auth import Principal, PrincipalDep, require_scope
 from kit.db import SessionDep

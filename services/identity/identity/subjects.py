@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 
-from identity.models import Party
+from identity.accounts.models import Party
 
 NATURAL_PREFIX = "user:"
 LEGAL_PREFIX = "legal:"

@@ -17,7 +17,9 @@ from fastapi import FastAPI
 from pwdlib import PasswordHash
 
 from identity.accounts import repository as accounts_repository
-from identity.models import Account, LegalManager, Party, RoleAssignment, SandboxCompany
+from identity.accounts.models import Account, LegalManager, Party
+from identity.roles.models import RoleAssignment
+from identity.sandbox.models import SandboxCompany
 from identity.subjects import subject_of
 from identity.tokens import issue_access_token
 from kit.clock import now_utc

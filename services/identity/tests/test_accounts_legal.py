@@ -9,8 +9,9 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from identity.accounts.models import Party
 from identity.accounts_testing import caller
-from identity.models import AuditEntry, Party
+from identity.models import AuditEntry
 from identity.testing import bearer, make_user, national_code, national_id, register_company, token_for
 from identity.tokens import issue_access_token
 

@@ -9,8 +9,9 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from identity.accounts.models import Party
 from identity.accounts_testing import caller, sms_code
-from identity.models import AuditEntry, Party, VerificationCode
+from identity.models import AuditEntry, VerificationCode
 from identity.testing import bearer, make_user, mobile, national_code, token_for
 from identity.tokens import issue_access_token
 

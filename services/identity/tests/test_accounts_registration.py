@@ -9,16 +9,10 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import func, select, update
 
+from identity.accounts.models import Account, Party, RegistrationAttempt
 from identity.accounts_testing import caller, register, registration, sms_code
-from identity.models import (
-    Account,
-    AuditEntry,
-    Party,
-    RegistrationAttempt,
-    RoleAssignment,
-    SmsMessage,
-    VerificationCode,
-)
+from identity.models import AuditEntry, SmsMessage, VerificationCode
+from identity.roles.models import RoleAssignment
 from identity.testing import bearer, mobile, national_code, token_for
 from kit.clock import now_utc
 

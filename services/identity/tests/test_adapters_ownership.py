@@ -12,12 +12,13 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy import select
 
+from identity.accounts.models import RegistrationAttempt
 from identity.accounts_testing import caller, registration
 from identity.adapters import AdapterNotConfigured, ownership_inquiry
 from identity.adapters.ownership import SandboxOwnership, ZohalShahkar
 from identity.exceptions import OwnershipInquiryUnavailable
 from identity.main import create_app
-from identity.models import RegistrationAttempt, SandboxMobileOwner
+from identity.sandbox.models import SandboxMobileOwner
 from identity.testing import mobile, national_code
 from kit.testing import app_client
 

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from identity.models import Party
+from identity.accounts.models import Party
 from identity.representation_testing import acting_for_token, exchange
 from identity.testing import bearer, make_user, token_for
 from kit.clock import today_tehran

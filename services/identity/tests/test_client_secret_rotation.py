@@ -10,7 +10,8 @@ from fastapi import FastAPI
 from sqlalchemy import select, update
 
 from identity.cli import _create_client
-from identity.models import AuditEntry, MachineClient
+from identity.clients.models import MachineClient
+from identity.models import AuditEntry
 from identity.testing import bearer, make_user, token_for
 from kit.clock import now_utc
 

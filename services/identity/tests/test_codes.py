@@ -14,10 +14,11 @@ from fastapi import FastAPI, Request
 from sqlalchemy import func, select, update
 
 from identity import codes
+from identity.accounts.models import Party
 from identity.accounts_testing import caller, registration
 from identity.exceptions import CodeNotFound, CodeSpent, SmsRateLimited
 from identity.main import create_app
-from identity.models import Party, VerificationCode
+from identity.models import VerificationCode
 from identity.testing import mobile
 from kit.auth import Principal
 from kit.testing import app_client

@@ -8,16 +8,12 @@ from datetime import timedelta
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from identity.accounts.models import RegistrationAttempt
 from identity.housekeeping import CODES_KEPT, GRACE, purge_expired
-from identity.models import (
-    LoginChallenge,
-    LoginThrottle,
-    PasswordRecovery,
-    RefreshToken,
-    RegistrationAttempt,
-    SsoLogin,
-    VerificationCode,
-)
+from identity.login.models import LoginChallenge, LoginThrottle, RefreshToken
+from identity.models import VerificationCode
+from identity.recovery.models import PasswordRecovery
+from identity.sso.models import SsoLogin
 from identity.testing import make_user
 from kit.clock import now_utc
 

@@ -15,6 +15,7 @@ from identity_client.representations import LEGAL_PERSON_TOKEN_TYPE
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
+from identity.accounts.models import LegalManager, Party
 from identity.accounts_testing import caller
 from identity.adapters import AdapterNotConfigured, company_registry
 from identity.adapters.company_registry import (
@@ -24,7 +25,7 @@ from identity.adapters.company_registry import (
 )
 from identity.exceptions import CompanyRegistryUnavailable
 from identity.main import create_app
-from identity.models import AuditEntry, LegalManager, Party
+from identity.models import AuditEntry
 from identity.representation_testing import exchange, grant, grant_body, signing_key
 from identity.testing import (
     bearer,

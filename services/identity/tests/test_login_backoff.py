@@ -15,8 +15,10 @@ from fastapi import FastAPI
 from sqlalchemy import select, update
 
 from identity import passwords
+from identity.accounts.models import Party
 from identity.login import throttle as login_throttle
-from identity.models import AuditEntry, LoginThrottle, Party
+from identity.login.models import LoginThrottle
+from identity.models import AuditEntry
 from identity.testing import PASSWORD, make_user, national_code
 from kit.clock import now_utc
 

@@ -13,8 +13,11 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from identity.accounts.models import Party
+from identity.login.models import LoginThrottle
 from identity.main import create_app
-from identity.models import AuditEntry, LoginThrottle, Party, PasswordRecovery
+from identity.models import AuditEntry
+from identity.recovery.models import PasswordRecovery
 from identity.testing import PASSWORD, make_user, mobile, national_code
 from kit.testing import free_port, serve
 

@@ -14,9 +14,10 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import func, select, update
 
+from identity.accounts.models import Account, Party, RegistrationAttempt
 from identity.accounts_testing import caller, registration, sms_code
 from identity.housekeeping import CODES_KEPT, GRACE, purge_expired
-from identity.models import Account, Party, RegistrationAttempt, VerificationCode
+from identity.models import VerificationCode
 from kit.clock import now_utc
 
 

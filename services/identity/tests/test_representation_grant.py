@@ -13,8 +13,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
 from sqlalchemy import func, select, update
 
-from identity.models import Party, Representation, RepresentationEvent, SignatureKey
+from identity.accounts.models import Party
 from identity.representation_testing import GRANT_PATH, grant, grant_body, signing_key
+from identity.representations.models import Representation, RepresentationEvent
+from identity.signature_keys.models import SignatureKey
 from identity.testing import bearer, make_legal, make_user, national_code, national_id, token_for
 from kit.clock import today_tehran
 from kit.signatures import SIGNATURE_HEADER, jwk_of, sign_detached, thumbprint

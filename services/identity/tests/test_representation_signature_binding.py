@@ -11,8 +11,10 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from identity.models import Party, Representation, signature_jtis
+from identity.accounts.models import Party
+from identity.models import signature_jtis
 from identity.representation_testing import GRANT_PATH, grant_body, signing_key
+from identity.representations.models import Representation
 from identity.subjects import subject_of
 from identity.testing import bearer, make_user, token_for
 from kit.clock import today_tehran

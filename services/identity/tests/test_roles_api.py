@@ -10,9 +10,10 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from identity.accounts.models import Party
 from identity.claims import party_claims
 from identity.cli import _create_client
-from identity.models import AuditEntry, Party
+from identity.models import AuditEntry
 from identity.subjects import subject_of
 from identity.testing import bearer, make_legal, make_user, national_code, token_for
 from kit.clock import today_tehran

@@ -7,7 +7,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from identity.claims import party_claims
-from identity.models import RoleAssignment
+from identity.roles.models import RoleAssignment
 from identity.roles.repository import live_role, live_roles, merchant_card_valid
 from identity.testing import make_user
 from kit.clock import now_utc, today_tehran

@@ -11,8 +11,10 @@ from fastapi import FastAPI
 from jose import jwt
 from sqlalchemy import select, update
 
+from identity.accounts.models import Party
 from identity.login import sessions
-from identity.models import AuditEntry, Party, RefreshToken
+from identity.login.models import RefreshToken
+from identity.models import AuditEntry
 from identity.testing import PASSWORD, bearer, make_user, token_for
 from kit.clock import now_utc
 

@@ -14,7 +14,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 from sqlalchemy import select, update
 
-from identity.models import AuditEntry, Party, SignatureKey, SmsMessage, VerificationCode
+from identity.accounts.models import Party
+from identity.models import AuditEntry, SmsMessage, VerificationCode
+from identity.signature_keys.models import SignatureKey
 from identity.signature_keys.service import MAX_LIVE_KEYS, verify_party_signature
 from identity.subjects import subject_of
 from identity.testing import bearer, make_legal, make_user, token_for

@@ -17,10 +17,11 @@ from fastapi import FastAPI
 from jose import jwt
 from sqlalchemy import update
 
+from identity.accounts.models import Party
 from identity.main import create_app
-from identity.models import Party, SsoLogin
 from identity.sso import service as sso
 from identity.sso.fake import FakeKey
+from identity.sso.models import SsoLogin
 from identity.testing import make_user, national_code
 from kit.clock import now_utc
 from kit.testing import app_client, free_port, serve

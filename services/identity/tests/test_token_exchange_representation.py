@@ -19,8 +19,10 @@ from identity_client.representations import (
 )
 from sqlalchemy import update
 
-from identity.models import Party, Representation, RoleAssignment
+from identity.accounts.models import Party
 from identity.representation_testing import acting_for_token, exchange, grant, grant_body, signing_key
+from identity.representations.models import Representation
+from identity.roles.models import RoleAssignment
 from identity.testing import bearer, make_legal, make_user, token_for
 from kit.access_levels import ROLE_SCOPES, AccessLevel, ensure_may_act, may_act, visible_levels
 from kit.auth import Principal, TokenVerifier

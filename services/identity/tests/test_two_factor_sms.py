@@ -14,7 +14,9 @@ from fastapi import FastAPI
 from jose import jwt
 from sqlalchemy import select
 
-from identity.models import AuditEntry, LoginChallenge, Party, VerificationCode
+from identity.accounts.models import Party
+from identity.login.models import LoginChallenge
+from identity.models import AuditEntry, VerificationCode
 from identity.testing import PASSWORD, bearer, make_user, token_for
 from kit.clock import now_utc
 

@@ -14,9 +14,10 @@ from cryptography.exceptions import InvalidTag
 from fastapi import FastAPI
 from jose import jwt
 
+from identity.accounts.models import Account, Party
 from identity.login import throttle as login_throttle
 from identity.login import totp
-from identity.models import Account, LoginThrottle, Party
+from identity.login.models import LoginThrottle
 from identity.testing import PASSWORD, bearer, make_user, token_for
 
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from identity.models import Party
+from identity.accounts.models import Party
 from identity.representation_testing import acting_for_token, signing_key
 from identity.testing import bearer, make_legal, make_user, token_for
 from orders.files import testing as f

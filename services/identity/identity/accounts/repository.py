@@ -10,15 +10,9 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identity.models import (
-    LegalManager,
-    Party,
-    RegistrationAttempt,
-    SandboxCompany,
-    SandboxMobileOwner,
-    SmsMessage,
-    VerificationCode,
-)
+from identity.accounts.models import LegalManager, Party, RegistrationAttempt
+from identity.models import SmsMessage, VerificationCode
+from identity.sandbox.models import SandboxCompany, SandboxMobileOwner
 from kit.pagination import PageParams, paginate
 
 # Namespace of the two-key advisory locks that serialise registrations of one identifier.

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import audit, codes, passwords
 from identity.accounts import repository
+from identity.accounts.models import Account, Party, RegistrationAttempt
 from identity.adapters.company_registry import CompanyRecord
 from identity.exceptions import (
     AlreadyManager,
@@ -46,7 +47,8 @@ from identity.exceptions import (
     RegistrationNotFound,
     RegistrationSuperseded,
 )
-from identity.models import Account, Party, RegistrationAttempt, RoleAssignment, VerificationCode
+from identity.models import VerificationCode
+from identity.roles.models import RoleAssignment
 from identity.roles.repository import live_roles
 from identity.roles.service import role_out
 from identity.subjects import NATURAL_PREFIX, subject_of

@@ -39,7 +39,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.exceptions import CompanyRegistryUnavailable
-from identity.models import SandboxCompany
+from identity.sandbox.models import SandboxCompany
 from kit.identifiers import normalise_digits
 
 logger = logging.getLogger("identity.company_registry")

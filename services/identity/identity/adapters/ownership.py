@@ -13,7 +13,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.exceptions import OwnershipInquiryUnavailable
-from identity.models import SandboxMobileOwner
+from identity.sandbox.models import SandboxMobileOwner
 
 logger = logging.getLogger("identity.ownership")
 

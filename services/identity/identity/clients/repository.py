@@ -8,7 +8,8 @@ from fastapi import Request
 from sqlalchemy import or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identity.models import MachineClient, SigningKey
+from identity.clients.models import MachineClient
+from identity.models import SigningKey
 from kit.pagination import PageParams, paginate
 
 # Serialises key rotation across identity replicas (pg_advisory_xact_lock).

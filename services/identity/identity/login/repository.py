@@ -8,7 +8,9 @@ from datetime import datetime
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identity.models import Account, LoginChallenge, Party, RefreshToken, SsoLogin
+from identity.accounts.models import Account, Party
+from identity.login.models import LoginChallenge, RefreshToken
+from identity.sso.models import SsoLogin
 
 
 async def natural_person_with_account(

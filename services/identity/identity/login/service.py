@@ -30,6 +30,7 @@ from identity_client.models import TokenResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import audit, codes, passwords
+from identity.accounts.models import Account, Party
 from identity.exceptions import (
     AccountNotActive,
     CodeWrong,
@@ -42,7 +43,7 @@ from identity.exceptions import (
 from identity.login import repository as login_repository
 from identity.login import sessions, totp
 from identity.login import throttle as login_throttle
-from identity.models import Account, LoginChallenge, Party
+from identity.login.models import LoginChallenge
 from identity.subjects import subject_of
 from kit.clock import now_utc
 

@@ -24,10 +24,11 @@ from identity_client.models import TokenResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import audit
+from identity.accounts.models import Party
 from identity.claims import party_claims
 from identity.exceptions import InvalidGrant
 from identity.login import repository as login_repository
-from identity.models import Party, RefreshToken
+from identity.login.models import RefreshToken
 from identity.subjects import subject_of
 from identity.tokens import issue_access_token
 from kit.clock import now_utc

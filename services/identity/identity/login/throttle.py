@@ -60,7 +60,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import audit
 from identity.config import Settings
-from identity.models import LoginThrottle
+from identity.login.models import LoginThrottle
 from kit.clock import now_utc
 
 Kind = Literal["pair", "source", "account"]

@@ -16,7 +16,7 @@ import uuid
 import pyotp
 
 from identity import crypto
-from identity.models import Account
+from identity.accounts.models import Account
 
 ISSUER = "Panjereh"
 DIGITS = 6

@@ -22,6 +22,7 @@ from identity_client.login import SmsCodeSent, TotpEnrolment, TwoFactorDisable, 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import audit, codes
+from identity.accounts.models import Account, Party
 from identity.exceptions import (
     CodeNotFound,
     CodeWrong,
@@ -33,7 +34,6 @@ from identity.exceptions import (
 from identity.login import repository as login_repository
 from identity.login import service as login
 from identity.login import totp
-from identity.models import Account, Party
 from identity.subjects import subject_of
 from kit.identifiers import mask_mobile
 

@@ -51,6 +51,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import audit, codes, passwords
+from identity.accounts.models import Party
 from identity.config import Settings
 from identity.exceptions import (
     AccountNotActive,
@@ -71,7 +72,7 @@ from identity.exceptions import (
 from identity.login import repository as login_repository
 from identity.login import sessions
 from identity.login import throttle as login_throttle
-from identity.models import Party, PasswordRecovery
+from identity.recovery.models import PasswordRecovery
 from identity.sso import service as sso
 from identity.subjects import subject_of
 from kit.clock import now_utc

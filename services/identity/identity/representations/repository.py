@@ -11,7 +11,8 @@ from identity_client.representations import RepresentationSide, RepresentationSt
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identity.models import LegalManager, Party, Representation, RepresentationEvent
+from identity.accounts.models import LegalManager, Party
+from identity.representations.models import Representation, RepresentationEvent
 from kit.pagination import PageParams, paginate
 
 

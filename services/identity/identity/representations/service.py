@@ -33,6 +33,7 @@ from identity_client.representations import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import audit
+from identity.accounts.models import Party
 from identity.exceptions import (
     GrantorNotVerified,
     GrantorRoleNotHeld,
@@ -52,15 +53,10 @@ from identity.exceptions import (
     RepresentativeNotRegistered,
     SelfRepresentation,
 )
-from identity.models import (
-    Party,
-    Representation,
-    RepresentationEvent,
-    RoleAssignment,
-    outbox_events,
-    signature_jtis,
-)
+from identity.models import outbox_events, signature_jtis
 from identity.representations import repository as repo
+from identity.representations.models import Representation, RepresentationEvent
+from identity.roles.models import RoleAssignment
 from identity.roles.repository import live_role, merchant_card_valid
 from identity.signature_keys.service import verify_party_signature
 from identity.subjects import party_id_of, subject_of

@@ -8,7 +8,8 @@ from datetime import date
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identity.models import Party, RoleAssignment
+from identity.accounts.models import Party
+from identity.roles.models import RoleAssignment
 
 
 async def live_role(session: AsyncSession, party_id: uuid.UUID, role: str) -> RoleAssignment | None:

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import audit
+from identity.accounts.models import Party
 from identity.exceptions import (
     CommercialCardAlreadyExpired,
     CommercialCardDatesInvalid,
@@ -30,7 +31,7 @@ from identity.exceptions import (
     RoleNotAssigned,
     RoleNotForPartyKind,
 )
-from identity.models import Party, RoleAssignment
+from identity.roles.models import RoleAssignment
 from identity.roles.repository import live_role, merchant_card_valid
 from identity.subjects import subject_of
 from kit.clock import now_utc, today_tehran

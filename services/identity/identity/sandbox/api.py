@@ -19,8 +19,8 @@ from identity_client.accounts import (
     SandboxSmsList,
 )
 
-from identity import models
 from identity.accounts import repository
+from identity.sandbox import models
 from kit.db import SessionDep
 from kit.errors import PROBLEM_RESPONSES
 from kit.identifiers import IranianMobile, LegalNationalId

@@ -9,7 +9,8 @@ from fastapi import Request
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identity.models import Party, SignatureKey
+from identity.accounts.models import Party
+from identity.signature_keys.models import SignatureKey
 from kit.pagination import PageParams, paginate
 
 

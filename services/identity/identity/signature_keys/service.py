@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import audit, codes
+from identity.accounts.models import Party
 from identity.exceptions import (
     MobileNotConfirmed,
     SignatureKeyExists,
@@ -28,8 +29,9 @@ from identity.exceptions import (
     SignatureKeyNotFound,
     SignatureKeyNotPending,
 )
-from identity.models import Party, SignatureKey, VerificationCode
+from identity.models import VerificationCode
 from identity.signature_keys import repository
+from identity.signature_keys.models import SignatureKey
 from identity.subjects import LEGAL_PREFIX, party_id_of, subject_of
 from kit.clock import now_utc
 from kit.identifiers import normalise_digits

@@ -68,7 +68,7 @@ from identity.exceptions import (
 )
 from identity.login import repository as login_repository
 from identity.login import sessions
-from identity.models import SsoLogin
+from identity.sso.models import SsoLogin
 from identity.subjects import subject_of
 from kit.clock import now_utc
 from kit.identifiers import InvalidIdentifier, parse_mobile, parse_national_code

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from identity.models import Party
+from identity.accounts.models import Party
 from identity.representation_testing import acting_for_token, signing_key
 from identity.testing import bearer, make_user, token_for
 from kit.clock import today_tehran

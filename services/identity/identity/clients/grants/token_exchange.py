@@ -41,9 +41,9 @@ from identity_client.representations import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import audit
+from identity.accounts.models import Party
 from identity.claims import party_claims
 from identity.exceptions import InvalidGrant, InvalidTokenRequest
-from identity.models import Party
 from identity.representations import service as representation
 from identity.subjects import NATURAL_PREFIX, party_id_of, subject_of
 from identity.tokens import issue_access_token
