@@ -15,8 +15,8 @@ from sqlalchemy import select
 from identity.accounts.models import RegistrationAttempt
 from identity.accounts_testing import caller, registration
 from identity.adapters import AdapterNotConfigured, ownership_inquiry
+from identity.adapters.exceptions import OwnershipInquiryUnavailable
 from identity.adapters.ownership import SandboxOwnership, ZohalShahkar
-from identity.exceptions import OwnershipInquiryUnavailable
 from identity.main import create_app
 from identity.sandbox.models import SandboxMobileOwner
 from identity.testing import mobile, national_code

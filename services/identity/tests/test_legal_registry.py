@@ -23,7 +23,7 @@ from identity.adapters.company_registry import (
     SandboxCompanyRegistry,
     UnconfiguredCompanyRegistry,
 )
-from identity.exceptions import CompanyRegistryUnavailable
+from identity.adapters.exceptions import CompanyRegistryUnavailable
 from identity.main import create_app
 from identity.models import AuditEntry
 from identity.representation_testing import exchange, grant, grant_body, signing_key

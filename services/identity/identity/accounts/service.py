@@ -29,11 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import audit, codes, passwords
 from identity.accounts import repository
-from identity.accounts.models import Account, Party, RegistrationAttempt
-from identity.adapters.company_registry import CompanyRecord
-from identity.exceptions import (
+from identity.accounts.exceptions import (
     AlreadyManager,
-    CodeNotFound,
     LegalPersonNotActiveInRegistry,
     LegalPersonNotFound,
     LegalPersonNotInRegistry,
@@ -47,6 +44,9 @@ from identity.exceptions import (
     RegistrationNotFound,
     RegistrationSuperseded,
 )
+from identity.accounts.models import Account, Party, RegistrationAttempt
+from identity.adapters.company_registry import CompanyRecord
+from identity.exceptions import CodeNotFound
 from identity.models import VerificationCode
 from identity.roles.models import RoleAssignment
 from identity.roles.repository import live_roles

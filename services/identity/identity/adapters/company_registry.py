@@ -38,7 +38,7 @@ from typing import Any, Protocol
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identity.exceptions import CompanyRegistryUnavailable
+from identity.adapters.exceptions import CompanyRegistryUnavailable
 from identity.sandbox.models import SandboxCompany
 from kit.identifiers import normalise_digits
 

@@ -12,7 +12,7 @@ from typing import Protocol
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identity.exceptions import OwnershipInquiryUnavailable
+from identity.adapters.exceptions import OwnershipInquiryUnavailable
 from identity.sandbox.models import SandboxMobileOwner
 
 logger = logging.getLogger("identity.ownership")

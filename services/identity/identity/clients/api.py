@@ -23,9 +23,10 @@ from identity_client.representations import (
 
 from identity import keys
 from identity.clients import repository, service
+from identity.clients.exceptions import ClientNotFound
 from identity.clients.grants import GRANTS, token_exchange
 from identity.clients.grants import audit as grants_audit
-from identity.exceptions import ClientNotFound, InvalidTokenRequest, UnsupportedGrantType
+from identity.exceptions import InvalidTokenRequest, UnsupportedGrantType
 from kit.auth import Principal, require_scope
 from kit.db import SessionDep
 from kit.errors import PROBLEM_RESPONSES, ProblemError

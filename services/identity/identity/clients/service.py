@@ -9,9 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import audit
 from identity.clients import repository
+from identity.clients.exceptions import ClientDisabled, ClientNotFound
 from identity.clients.models import MachineClient
 from identity.clients.secrets import hash_secret, new_client_id, new_secret, secret_matches
-from identity.exceptions import ClientDisabled, ClientNotFound, InvalidClient, InvalidScope
+from identity.exceptions import InvalidClient, InvalidScope
 from kit.clock import now_utc
 
 

@@ -31,18 +31,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import audit, codes, passwords
 from identity.accounts.models import Account, Party
-from identity.exceptions import (
+from identity.exceptions import CodeWrong
+from identity.login import repository as login_repository
+from identity.login import sessions, totp
+from identity.login import throttle as login_throttle
+from identity.login.exceptions import (
     AccountNotActive,
-    CodeWrong,
     LoginChallengeAttemptsExhausted,
     LoginChallengeExpired,
     LoginChallengeNotFound,
     LoginChallengeSpent,
     LoginFailed,
 )
-from identity.login import repository as login_repository
-from identity.login import sessions, totp
-from identity.login import throttle as login_throttle
 from identity.login.models import LoginChallenge
 from identity.subjects import subject_of
 from kit.clock import now_utc

@@ -23,17 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import audit, codes
 from identity.accounts.models import Account, Party
-from identity.exceptions import (
-    CodeNotFound,
-    CodeWrong,
-    PasswordWrong,
-    TwoFactorAlreadyOn,
-    TwoFactorNothingPending,
-    TwoFactorOff,
-)
+from identity.exceptions import CodeNotFound, CodeWrong
 from identity.login import repository as login_repository
 from identity.login import service as login
 from identity.login import totp
+from identity.login.exceptions import PasswordWrong, TwoFactorAlreadyOn, TwoFactorNothingPending, TwoFactorOff
 from identity.subjects import subject_of
 from kit.identifiers import mask_mobile
 

@@ -52,28 +52,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import audit, codes, passwords
 from identity.accounts.models import Party
+from identity.adapters.exceptions import OwnershipInquiryUnavailable
 from identity.config import Settings
 from identity.exceptions import (
-    AccountNotActive,
     CodeAttemptsExhausted,
     CodeExpired,
     CodeNotFound,
     CodeSpent,
     CodeWrong,
-    OwnershipInquiryUnavailable,
+    SmsRateLimited,
+)
+from identity.login import repository as login_repository
+from identity.login import sessions
+from identity.login import throttle as login_throttle
+from identity.login.exceptions import AccountNotActive
+from identity.recovery.exceptions import (
     RecoveryAttemptsExhausted,
     RecoveryExpired,
     RecoveryNotFound,
     RecoveryRateLimited,
     RecoverySpent,
-    SmsRateLimited,
-    SsoAccountNotFound,
 )
-from identity.login import repository as login_repository
-from identity.login import sessions
-from identity.login import throttle as login_throttle
 from identity.recovery.models import PasswordRecovery
 from identity.sso import service as sso
+from identity.sso.exceptions import SsoAccountNotFound
 from identity.subjects import subject_of
 from kit.clock import now_utc
 

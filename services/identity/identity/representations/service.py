@@ -34,10 +34,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import audit
 from identity.accounts.models import Party
-from identity.exceptions import (
+from identity.exceptions import InvalidGrant
+from identity.models import outbox_events, signature_jtis
+from identity.representations import repository as repo
+from identity.representations.exceptions import (
     GrantorNotVerified,
     GrantorRoleNotHeld,
-    InvalidGrant,
     MerchantCardExpired,
     NotALegalManager,
     NotTheGrantor,
@@ -53,8 +55,6 @@ from identity.exceptions import (
     RepresentativeNotRegistered,
     SelfRepresentation,
 )
-from identity.models import outbox_events, signature_jtis
-from identity.representations import repository as repo
 from identity.representations.models import Representation, RepresentationEvent
 from identity.roles.models import RoleAssignment
 from identity.roles.repository import live_role, merchant_card_valid

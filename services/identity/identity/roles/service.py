@@ -21,11 +21,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import audit
+from identity.accounts.exceptions import LegalPersonNotVerified
 from identity.accounts.models import Party
-from identity.exceptions import (
+from identity.roles.exceptions import (
     CommercialCardAlreadyExpired,
     CommercialCardDatesInvalid,
-    LegalPersonNotVerified,
     PartyNotFound,
     RoleAlreadyAssigned,
     RoleNotAssigned,

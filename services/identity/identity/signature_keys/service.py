@@ -22,15 +22,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import audit, codes
 from identity.accounts.models import Party
-from identity.exceptions import (
+from identity.models import VerificationCode
+from identity.signature_keys import repository
+from identity.signature_keys.exceptions import (
     MobileNotConfirmed,
     SignatureKeyExists,
     SignatureKeyLimit,
     SignatureKeyNotFound,
     SignatureKeyNotPending,
 )
-from identity.models import VerificationCode
-from identity.signature_keys import repository
 from identity.signature_keys.models import SignatureKey
 from identity.subjects import LEGAL_PREFIX, party_id_of, subject_of
 from kit.clock import now_utc

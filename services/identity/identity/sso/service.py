@@ -52,8 +52,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import audit
 from identity.config import Settings
-from identity.exceptions import (
-    AccountNotActive,
+from identity.login import repository as login_repository
+from identity.login import sessions
+from identity.login.exceptions import AccountNotActive
+from identity.sso.exceptions import (
     SsoAccountNotFound,
     SsoCodeRefused,
     SsoDenied,
@@ -66,8 +68,6 @@ from identity.exceptions import (
     SsoStateUnknown,
     SsoStateUsed,
 )
-from identity.login import repository as login_repository
-from identity.login import sessions
 from identity.sso.models import SsoLogin
 from identity.subjects import subject_of
 from kit.clock import now_utc
