@@ -20,7 +20,7 @@ from identity_client.accounts import (
     SmsCodeConfirm,
 )
 
-from identity.accounts import repository
+from identity.accounts import repository, views
 from identity.accounts import service as accounts
 from identity.dependencies import CurrentUser
 from kit.db import SessionDep
@@ -204,7 +204,7 @@ async def list_legal_persons(
 ) -> LegalPersonPage:
     """Oldest first, paginated."""
     rows, next_url = await repository.list_managed_legal_persons(session, user.id, params, request)
-    return LegalPersonPage(items=[accounts.legal_summary(p) for p in rows], next=next_url)
+    return LegalPersonPage(items=[views.legal_summary(p) for p in rows], next=next_url)
 
 
 @router.get(
@@ -215,7 +215,7 @@ async def list_legal_persons(
 )
 async def get_legal_person(legal_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> LegalPerson:
     """With its managers and live roles. Anyone but a manager gets 404."""
-    return await accounts.legal_person_out(session, await accounts.managed_or_404(session, user, legal_id))
+    return await views.legal_person_out(session, await accounts.managed_or_404(session, user, legal_id))
 
 
 @router.post(

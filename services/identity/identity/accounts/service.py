@@ -17,7 +17,6 @@ from fastapi import Request
 from identity_client.accounts import (
     LegalPerson,
     LegalPersonCreate,
-    LegalPersonSummary,
     Manager,
     Me,
     MobileChange,
@@ -45,12 +44,13 @@ from identity.accounts.exceptions import (
     RegistrationSuperseded,
 )
 from identity.accounts.models import Account, Party, RegistrationAttempt
+from identity.accounts.views import legal_person_out
 from identity.adapters.company_registry import CompanyRecord
 from identity.exceptions import CodeNotFound
 from identity.models import VerificationCode
 from identity.roles.models import RoleAssignment
 from identity.roles.repository import live_roles
-from identity.roles.service import role_out
+from identity.roles.views import role_out
 from identity.subjects import NATURAL_PREFIX, subject_of
 from kit.clock import now_utc, today_tehran
 from kit.identifiers import mask_mobile
@@ -316,41 +316,6 @@ async def confirm_mobile_change(
 
 
 # --- Legal persons ----------------------------------------------------------------------------------
-
-
-def legal_summary(party: Party) -> LegalPersonSummary:
-    return LegalPersonSummary.model_validate(
-        {
-            "id": party.id,
-            "subject": subject_of(party),
-            "national_id": party.national_id,
-            "name": party.name,
-            "status": party.status,
-            "registration_number": party.registration_number,
-            "verified_at": party.verified_at,
-            "created_at": party.created_at,
-        }
-    )
-
-
-async def legal_person_out(session: AsyncSession, party: Party) -> LegalPerson:
-    today = today_tehran()
-    managers = [
-        Manager(
-            id=person.id,
-            subject=subject_of(person),
-            first_name=person.first_name,
-            last_name=person.last_name,
-            added_by=link.added_by,
-            added_at=link.created_at,
-        )
-        for link, person in await repository.managers_of(session, party.id)
-    ]
-    return LegalPerson(
-        **legal_summary(party).model_dump(),
-        managers=managers,
-        roles=[role_out(a, party, today) for a in await live_roles(session, party.id)],
-    )
 
 
 async def _registry_record(request: Request, session: AsyncSession, national_id: str) -> CompanyRecord:

@@ -22,7 +22,7 @@ from identity_client.representations import (
 )
 
 from identity import keys
-from identity.clients import repository, service
+from identity.clients import repository, service, views
 from identity.clients.exceptions import ClientNotFound
 from identity.clients.grants import GRANTS, token_exchange
 from identity.clients.grants import audit as grants_audit
@@ -196,7 +196,7 @@ async def list_clients(
     params: Annotated[PageParams, Depends(page_params)],
 ) -> ClientPage:
     rows, next_url = await repository.list_clients(session, params, request)
-    return ClientPage(items=[service.client_out(c) for c in rows], next=next_url)
+    return ClientPage(items=[views.client_out(c) for c in rows], next=next_url)
 
 
 @clients_router.get(
@@ -208,7 +208,7 @@ async def get_client(client_id: str, session: SessionDep, _: AdminDep) -> Client
     client = await repository.client_by_client_id(session, client_id)
     if client is None:
         raise ClientNotFound(f"No machine client {client_id!r}.")
-    return service.client_out(client)
+    return views.client_out(client)
 
 
 _ADMIN_REFUSALS = {status: PROBLEM_RESPONSES[status] for status in (401, 403, 404)}

@@ -12,18 +12,9 @@ from identity.clients import repository
 from identity.clients.exceptions import ClientDisabled, ClientNotFound
 from identity.clients.models import MachineClient
 from identity.clients.secrets import hash_secret, new_client_id, new_secret, secret_matches
+from identity.clients.views import client_out
 from identity.exceptions import InvalidClient, InvalidScope
 from kit.clock import now_utc
-
-
-def client_out(client: MachineClient) -> ClientOut:
-    return ClientOut(
-        client_id=client.client_id,
-        name=client.name,
-        scopes=list(client.scopes),
-        created_at=client.created_at,
-        disabled=client.disabled_at is not None,
-    )
 
 
 async def create_client(session: AsyncSession, data: ClientCreate, created_by: str) -> ClientCreated:

@@ -25,6 +25,7 @@ from identity_client.representations import (
 from identity.dependencies import CurrentUser
 from identity.representations import repository as representation_repository
 from identity.representations import service as representation
+from identity.representations import views
 from kit.clock import today_tehran
 from kit.db import SessionDep
 from kit.errors import problem_responses
@@ -73,7 +74,7 @@ async def create_representation(
     signature = request.headers.get(SIGNATURE_HEADER)
     created = await representation.grant(session, user, data, body, signature, act_of(request))
     response.headers["Location"] = public_location(request, f"/v1/representations/{created.id}")
-    return (await representation.out(session, [created]))[0]
+    return (await views.out(session, [created]))[0]
 
 
 @router.get(
@@ -103,7 +104,7 @@ async def list_representations(
         params=params,
         request=request,
     )
-    return RepresentationPage(items=await representation.out(session, rows), next=next_url)
+    return RepresentationPage(items=await views.out(session, rows), next=next_url)
 
 
 @router.get(
@@ -141,7 +142,7 @@ async def get_representation(
 ) -> RepresentationOut:
     """A grant you gave or received (as yourself or as a legal person you manage)."""
     grant = await representation.visible(session, user, representation_id)
-    return (await representation.out(session, [grant]))[0]
+    return (await views.out(session, [grant]))[0]
 
 
 @router.get(
@@ -168,7 +169,7 @@ async def accept(representation_id: uuid.UUID, session: SessionDep, user: Curren
     """The representative, with their own token (their base role), accepts a pending grant.
     From `starts_on` it is active and `POST /v1/token` exchanges it for acting-for tokens."""
     grant = await representation.answer(session, user, representation_id, accept=True, reason=None)
-    return (await representation.out(session, [grant]))[0]
+    return (await views.out(session, [grant]))[0]
 
 
 @router.post(
@@ -186,7 +187,7 @@ async def reject(
     """The representative rejects a pending grant, optionally saying why."""
     reason = body.reason if body else None
     grant = await representation.answer(session, user, representation_id, accept=False, reason=reason)
-    return (await representation.out(session, [grant]))[0]
+    return (await views.out(session, [grant]))[0]
 
 
 @router.post(
@@ -206,4 +207,4 @@ async def revoke(
     Services learn of it from the `representation.revoked` event."""
     reason = body.reason if body else None
     grant = await representation.revoke(session, user, representation_id, reason)
-    return (await representation.out(session, [grant]))[0]
+    return (await views.out(session, [grant]))[0]

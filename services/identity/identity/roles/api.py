@@ -11,6 +11,7 @@ from identity_client.roles import AssignableRole, PartyLookup, PartySummary, Rol
 
 from identity.dependencies import AdminDep, CurrentUser
 from identity.roles import service as roles_service
+from identity.roles import views
 from identity.roles.repository import live_roles, parties_by_identifier
 from identity.subjects import subject_of
 from kit.clock import today_tehran
@@ -60,7 +61,7 @@ async def assign_role(
     party = await roles_service.party_or_404(session, party_id)
     assignment = await roles_service.assign_role(session, party, data, actor=admin.rate_limit_key)
     response.headers["Location"] = public_location(request, f"/v1/parties/{party_id}/roles")
-    return roles_service.role_out(assignment, party, today_tehran())
+    return views.role_out(assignment, party, today_tehran())
 
 
 @router.get(
@@ -73,9 +74,7 @@ async def party_roles(party_id: uuid.UUID, session: SessionDep, _: AdminDep) -> 
     """Every unrevoked role of the party, base roles included."""
     party = await roles_service.party_or_404(session, party_id)
     today = today_tehran()
-    return RoleList(
-        items=[roles_service.role_out(a, party, today) for a in await live_roles(session, party.id)]
-    )
+    return RoleList(items=[views.role_out(a, party, today) for a in await live_roles(session, party.id)])
 
 
 @router.delete(
@@ -91,7 +90,7 @@ async def revoke_role(
     Tokens already issued keep the role until they expire (10 minutes)."""
     party = await roles_service.party_or_404(session, party_id)
     assignment = await roles_service.revoke_role(session, party, role, actor=admin.rate_limit_key)
-    return roles_service.role_out(assignment, party, today_tehran())
+    return views.role_out(assignment, party, today_tehran())
 
 
 @router.get(
@@ -130,6 +129,4 @@ async def my_roles(user: CurrentUser, session: SessionDep) -> RoleList:
     is valid today) for a merchant and the office for an officer. An expired
     card keeps the assignment but not the merchant role in the token."""
     today = today_tehran()
-    return RoleList(
-        items=[roles_service.role_out(a, user, today) for a in await live_roles(session, user.id)]
-    )
+    return RoleList(items=[views.role_out(a, user, today) for a in await live_roles(session, user.id)])

@@ -15,7 +15,7 @@ from identity_client.signature_keys import (
 )
 
 from identity.dependencies import CurrentUser
-from identity.signature_keys import repository
+from identity.signature_keys import repository, views
 from identity.signature_keys import service as signature_keys
 from kit.db import SessionDep
 from kit.errors import PROBLEM_JSON, PROBLEM_RESPONSES
@@ -90,7 +90,7 @@ async def confirm_key(
     """Activates the pending key: from now on it verifies the user's signatures.
     A wrong code counts against the code's 5 tries; an expired or exhausted
     code needs registering the key again for a new one."""
-    return signature_keys.key_out(await signature_keys.confirm_key(request, session, user, kid, data.code))
+    return views.key_out(await signature_keys.confirm_key(request, session, user, kid, data.code))
 
 
 @router.get(
@@ -107,7 +107,7 @@ async def list_keys(
 ) -> SignatureKeyPage:
     """Every key of the user, pending, active or revoked, oldest first."""
     rows, next_url = await repository.keys_page(session, user.id, params, request)
-    return SignatureKeyPage(items=[signature_keys.key_out(k) for k in rows], next=next_url)
+    return SignatureKeyPage(items=[views.key_out(k) for k in rows], next=next_url)
 
 
 @router.get(
@@ -117,7 +117,7 @@ async def list_keys(
     responses=_responses(401, 403, 404, 422),
 )
 async def get_key(kid: Kid, user: CurrentUser, session: SessionDep) -> SignatureKeyOut:
-    return signature_keys.key_out(await signature_keys.key_or_404(session, user, kid))
+    return views.key_out(await signature_keys.key_or_404(session, user, kid))
 
 
 @router.delete(
@@ -130,7 +130,7 @@ async def revoke_key(kid: Kid, user: CurrentUser, session: SessionDep) -> Signat
     """Revokes the key at once: every service refuses its signatures from now on
     (they fetch the keys on each check). A revoked key cannot be registered
     again. Another user's key is not found (404)."""
-    return signature_keys.key_out(await signature_keys.revoke_key(session, user, kid))
+    return views.key_out(await signature_keys.revoke_key(session, user, kid))
 
 
 @router.get(

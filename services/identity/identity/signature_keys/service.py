@@ -15,7 +15,6 @@ from identity_client.signature_keys import (
     PublicSignatureJwk,
     SignatureJwkSet,
     SignatureKeyCreate,
-    SignatureKeyOut,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -62,19 +61,6 @@ async def verify_party_signature(
     check_header(signature_header, act)
     keys = {key.kid: key.public_jwk for key in await repository.active_keys(session, party_id)}
     return verify_detached(signature_header, body, keys, act)
-
-
-def key_out(key: SignatureKey) -> SignatureKeyOut:
-    return SignatureKeyOut(
-        kid=key.kid,
-        name=key.name,
-        alg=key.alg,  # type: ignore[arg-type]
-        status=key.status,  # type: ignore[arg-type]
-        jwk=key.public_jwk,
-        created_at=key.created_at,
-        activated_at=key.activated_at,
-        revoked_at=key.revoked_at,
-    )
 
 
 async def register_key(
