@@ -19,6 +19,7 @@ from identity.models import VerificationCode
 from identity.recovery.models import PasswordRecovery
 from identity.signature_keys.models import SignatureKey
 from identity.sso.models import SsoLogin
+from identity.state import identity_state
 from kit.clock import now_utc
 
 # Past their expiry, rows are kept this long for support questions, then deleted.
@@ -31,7 +32,7 @@ async def purge_expired(app: FastAPI) -> dict[str, int]:
     """Delete expired SSO logins, login challenges, password recoveries, forgotten login
     failures, old codes and dead refresh tokens; answers how many rows of each went."""
     now = now_utc()
-    forgotten = now - timedelta(minutes=app.state.settings.login_failure_window_minutes)
+    forgotten = now - timedelta(minutes=identity_state(app).settings.login_failure_window_minutes)
     statements = {
         "sso_logins": delete(SsoLogin).where(SsoLogin.expires_at < now - GRACE),
         "login_challenges": delete(LoginChallenge).where(LoginChallenge.expires_at < now - GRACE),
@@ -66,7 +67,7 @@ async def purge_expired(app: FastAPI) -> dict[str, int]:
         ),
     }
     deleted: dict[str, int] = {}
-    async with app.state.sessionmaker() as session, session.begin():
+    async with identity_state(app).sessionmaker() as session, session.begin():
         for name, statement in statements.items():
             result = await session.execute(statement)
             deleted[name] = int(getattr(result, "rowcount", 0) or 0)

@@ -20,6 +20,8 @@ from identity.roles import api as roles_api
 from identity.sandbox import api as sandbox_api
 from identity.signature_keys import api as signature_keys_api
 from identity.sso import fake as sso_fake
+from identity.sso.fake import FakeKey
+from identity.state import FakeMyGovernment, IdentityState
 from kit.app import ServiceSpec, create_service_app
 from kit.audit_api import audit_router
 from kit.auth import TokenVerifier
@@ -29,25 +31,38 @@ SERVICE_DIR = Path(__file__).resolve().parent.parent
 
 
 async def _startup(app: FastAPI) -> None:
+    """Build identity's typed state: the current signing key, the adapters, its own verifier."""
     settings: Settings = app.state.settings
+    sessionmaker = app.state.sessionmaker
+    http = app.state.http
     kek = key_encryption_key(settings.key_encryption_key, settings.sandbox)
     ttl = timedelta(seconds=settings.access_token_ttl_seconds)
-    async with app.state.sessionmaker() as session, session.begin():
+    async with sessionmaker() as session, session.begin():
         await keys.ensure_current(session, kek, ttl, timedelta(days=settings.signing_key_max_age_days))
-    app.state.signer = keys.Signer(app.state.sessionmaker, kek)
-    app.state.kek = kek
-    await adapters.install(app)
 
     async def own_jwks() -> dict:
-        async with app.state.sessionmaker() as session:
+        async with sessionmaker() as session:
             return await keys.jwks(session)
 
     # identity verifies tokens against its own key table, not over HTTP.
-    app.state.token_verifier = TokenVerifier(
+    token_verifier = TokenVerifier(
         fetch_jwks=own_jwks,
         issuer=settings.token_issuer,
         audience=settings.token_audience,
         min_refresh_seconds=settings.jwks_min_refresh_seconds,
+    )
+    app.state.token_verifier = token_verifier  # read by kit.auth
+    app.state.identity = IdentityState(
+        settings=settings,
+        sessionmaker=sessionmaker,
+        http=http,
+        token_verifier=token_verifier,
+        kek=kek,
+        signer=keys.Signer(sessionmaker, kek),
+        sms=adapters.sms_sender(settings, http),
+        ownership=adapters.ownership_inquiry(settings, http),
+        company_registry=adapters.company_registry(settings, http),
+        fake_my_government=FakeMyGovernment(FakeKey(kek)) if settings.sandbox else None,
     )
 
 

@@ -20,6 +20,7 @@ from identity.accounts import repository as accounts_repository
 from identity.accounts.models import Account, LegalManager, Party
 from identity.roles.models import RoleAssignment
 from identity.sandbox.models import SandboxCompany
+from identity.state import identity_state
 from identity.subjects import subject_of
 from identity.tokens import issue_access_token
 from kit.clock import now_utc
@@ -154,7 +155,9 @@ def _assignment(
 async def token_for(app: FastAPI, party: Party, **claims: Any) -> str:
     """An access token for ``party`` acting for themselves; ``claims`` override the defaults."""
     token, _ = await issue_access_token(
-        app.state, subject=subject_of(party), claims={"roles": ["base-natural"], "amr": ["pwd"], **claims}
+        identity_state(app),
+        subject=subject_of(party),
+        claims={"roles": ["base-natural"], "amr": ["pwd"], **claims},
     )
     return token
 

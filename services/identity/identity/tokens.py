@@ -8,6 +8,7 @@ from typing import Any
 
 from jose import jwt
 
+from identity.state import IdentityState
 from kit.auth import ACCESS_TOKEN_TYP, ALGORITHM
 
 
@@ -38,10 +39,12 @@ def sign_access_token(
     )
 
 
-async def issue_access_token(state: Any, *, subject: str, claims: dict[str, Any]) -> tuple[str, int]:
+async def issue_access_token(
+    state: IdentityState, *, subject: str, claims: dict[str, Any]
+) -> tuple[str, int]:
     """Sign an access token with the service's current key; returns ``(token, ttl_seconds)``.
 
-    ``state`` is the app's ``state`` (``request.app.state``): its settings and signer.
+    ``state`` gives the settings and the signer.
     """
     settings = state.settings
     kid, pem = await state.signer.current()

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from identity.accounts.models import Party
 from identity.accounts_testing import caller
 from identity.models import AuditEntry
+from identity.state import identity_state
 from identity.testing import bearer, make_user, national_code, national_id, register_company, token_for
 from identity.tokens import issue_access_token
 
@@ -176,7 +177,7 @@ async def test_only_a_user_acting_for_themselves(app: FastAPI, method: str, path
     if path.endswith("managers"):
         body = {"national_code": agent.national_code}
     machine, _ = await issue_access_token(
-        app.state, subject="client:test-admin", claims={"scope": "admin", "client_id": "test-admin"}
+        identity_state(app), subject="client:test-admin", claims={"scope": "admin", "client_id": "test-admin"}
     )
     acting_for = await token_for(app, user, act={"sub": f"user:{agent.id}"}, access_level="full")
     async with caller(app) as client:

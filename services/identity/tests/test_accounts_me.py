@@ -12,6 +12,7 @@ from sqlalchemy import select
 from identity.accounts.models import Party
 from identity.accounts_testing import caller, sms_code
 from identity.models import AuditEntry, VerificationCode
+from identity.state import identity_state
 from identity.testing import bearer, make_user, mobile, national_code, token_for
 from identity.tokens import issue_access_token
 
@@ -53,7 +54,7 @@ async def test_my_profile(app: FastAPI) -> None:
 async def test_my_profile_needs_my_own_token(app: FastAPI) -> None:
     user, agent = await make_user(app), await make_user(app)
     machine, _ = await issue_access_token(
-        app.state, subject="client:test", claims={"scope": "admin", "client_id": "test"}
+        identity_state(app), subject="client:test", claims={"scope": "admin", "client_id": "test"}
     )
     async with caller(app) as client:
         anonymous = await client.get("/v1/me")

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from identity.accounts_testing import caller
 from identity.adapters.sms import OutboxSms
+from identity.state import identity_state
 from identity.testing import mobile, national_code
 
 
@@ -66,11 +67,11 @@ async def test_setting_and_clearing_who_owns_a_number(app: FastAPI) -> None:
         )
         assert changed.json()["national_code"] != owner
         async with app.state.sessionmaker() as session:
-            assert not await app.state.ownership.owns(session, national_code=owner, mobile=number)
+            assert not await identity_state(app).ownership.owns(session, national_code=owner, mobile=number)
         assert (await client.delete(f"/v1/sandbox/mobile-owners/{number}")).status_code == 204
         assert (await client.delete(f"/v1/sandbox/mobile-owners/{number}")).status_code == 204
         async with app.state.sessionmaker() as session:
-            assert await app.state.ownership.owns(session, national_code=owner, mobile=number)
+            assert await identity_state(app).ownership.owns(session, national_code=owner, mobile=number)
 
         bad = await client.put(f"/v1/sandbox/mobile-owners/{number}", json={"national_code": "0084575949"})
         assert bad.status_code == 422

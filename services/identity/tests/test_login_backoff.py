@@ -19,6 +19,7 @@ from identity.accounts.models import Party
 from identity.login import throttle as login_throttle
 from identity.login.models import LoginThrottle
 from identity.models import AuditEntry
+from identity.state import identity_state
 from identity.testing import PASSWORD, make_user, national_code
 from kit.clock import now_utc
 
@@ -108,7 +109,7 @@ async def test_unknown_national_codes_back_off_alike(app: FastAPI) -> None:
         assert answers[str(party.national_code)] == answers[unknown]
     async with app.state.sessionmaker() as session:
         for code in (str(party.national_code), unknown):
-            ref = login_throttle.account_ref(app.state.kek, code)
+            ref = login_throttle.account_ref(identity_state(app).kek, code)
             rows = (
                 await session.scalars(select(LoginThrottle).where(LoginThrottle.account_ref == ref))
             ).all()
@@ -141,7 +142,7 @@ async def test_old_failures_are_forgotten(app: FastAPI) -> None:
         for _ in range(4):
             await _login(caller, party.national_code, WRONG)
         async with app.state.sessionmaker() as session, session.begin():
-            ref = login_throttle.account_ref(app.state.kek, str(party.national_code))
+            ref = login_throttle.account_ref(identity_state(app).kek, str(party.national_code))
             await session.execute(
                 update(LoginThrottle)
                 .where(LoginThrottle.account_ref == ref)

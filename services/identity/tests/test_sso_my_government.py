@@ -22,6 +22,7 @@ from identity.main import create_app
 from identity.sso import service as sso
 from identity.sso.fake import FakeKey
 from identity.sso.models import SsoLogin
+from identity.state import identity_state
 from identity.testing import make_user, national_code
 from kit.clock import now_utc
 from kit.testing import app_client, free_port, serve
@@ -273,7 +274,7 @@ def _id_token(app: FastAPI, party: Party, expected_nonce: str, **overrides: Any)
         "mobile": party.mobile,
         **overrides,
     }
-    return FakeKey(app.state.kek).sign({k: v for k, v in claims.items() if v is not None})
+    return FakeKey(identity_state(app).kek).sign({k: v for k, v in claims.items() if v is not None})
 
 
 async def _callback_with(
@@ -285,7 +286,7 @@ async def _callback_with(
     provider = sso.sandbox_issuer(app.state.settings)
     with respx.mock(assert_all_called=False) as mock:
         mock.post(provider + "/token").respond(token_status, json={"id_token": make_token(nonce)})
-        mock.get(provider + "/jwks.json").respond(200, json={"keys": [FakeKey(app.state.kek).jwk]})
+        mock.get(provider + "/jwks.json").respond(200, json={"keys": [FakeKey(identity_state(app).kek).jwk]})
         return await client.get(CALLBACK, params={"state": start["state"], "code": "any"})
 
 

@@ -22,6 +22,7 @@ from identity_client.accounts import (
 
 from identity.accounts import repository, views
 from identity.accounts import service as accounts
+from identity.context import ContextDep
 from identity.dependencies import CurrentUser
 from kit.db import SessionDep
 from kit.errors import PROBLEM_JSON, PROBLEM_RESPONSES
@@ -57,7 +58,7 @@ def _responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     response_model=Registration,
     responses=_responses(409, 422, 429, 503),
 )
-async def register(data: RegistrationCreate, request: Request, session: SessionDep) -> Registration:
+async def register(data: RegistrationCreate, ctx: ContextDep) -> Registration:
     """Starts the registration of an Iranian natural person (seed 001) and sends a
     code by SMS to the mobile; confirm it at `POST /v1/registrations/{id}/confirm`.
 
@@ -77,7 +78,7 @@ async def register(data: RegistrationCreate, request: Request, session: SessionD
     number (one a minute, five an hour) and per caller (429 with `Retry-After`).
     In the sandbox, read the code at `GET /v1/sandbox/sms?mobile=…`.
     """
-    return await accounts.register(request, session, data)
+    return await accounts.register(ctx, data)
 
 
 @router.post(
@@ -86,12 +87,10 @@ async def register(data: RegistrationCreate, request: Request, session: SessionD
     response_model=Registration,
     responses=_responses(404, 422, 429, 503),
 )
-async def resend_registration_code(
-    registration_id: uuid.UUID, request: Request, session: SessionDep
-) -> Registration:
+async def resend_registration_code(registration_id: uuid.UUID, ctx: ContextDep) -> Registration:
     """Sends a new code to the pending registration's mobile (within the sending
     limits); only this registration's newest code confirms it."""
-    return await accounts.resend_registration_code(request, session, registration_id)
+    return await accounts.resend_registration_code(ctx, registration_id)
 
 
 @router.post(
@@ -101,7 +100,7 @@ async def resend_registration_code(
     responses=_responses(404, 409, 410, 422, 429),
 )
 async def confirm_registration(
-    registration_id: uuid.UUID, data: SmsCodeConfirm, request: Request, session: SessionDep
+    registration_id: uuid.UUID, data: SmsCodeConfirm, ctx: ContextDep
 ) -> Registration:
     """With the newest code sent for this registration, the person becomes active
     with this registration's details and password and the base natural role (پایه
@@ -109,7 +108,7 @@ async def confirm_registration(
     (404 from then on). A wrong code is 422 and counts as a try even though
     nothing else changes; after 5 tries, or after 2 minutes, ask for a new code.
     If the national code got an account meanwhile, 409 `registration-superseded`."""
-    return await accounts.confirm_registration(request, session, registration_id, data.code)
+    return await accounts.confirm_registration(ctx, registration_id, data.code)
 
 
 @router.get(
@@ -131,13 +130,11 @@ async def get_me(user: CurrentUser, session: SessionDep) -> Me:
     response_model=MobileChange,
     responses=_responses(401, 403, 422, 429, 503),
 )
-async def start_mobile_change(
-    data: MobileChangeCreate, user: CurrentUser, request: Request, session: SessionDep
-) -> MobileChange:
+async def start_mobile_change(data: MobileChangeCreate, user: CurrentUser, ctx: ContextDep) -> MobileChange:
     """The new number must be registered to your national code (mobile-ownership
     inquiry), else 422 `mobile-not-owned` naming `#/body/mobile`. A code is sent
     to the NEW number; confirm it at `POST /v1/me/mobile-change/{id}/confirm`."""
-    return await accounts.start_mobile_change(request, session, user, data.mobile)
+    return await accounts.start_mobile_change(ctx, user, data.mobile)
 
 
 @router.post(
@@ -147,11 +144,11 @@ async def start_mobile_change(
     responses=_responses(401, 403, 404, 409, 410, 422, 429),
 )
 async def confirm_mobile_change(
-    change_id: uuid.UUID, data: SmsCodeConfirm, user: CurrentUser, request: Request, session: SessionDep
+    change_id: uuid.UUID, data: SmsCodeConfirm, user: CurrentUser, ctx: ContextDep
 ) -> Me:
     """The code sent to the new number makes it the account's mobile; the old
     number receives a notice. Only the user who started the change can confirm it."""
-    return await accounts.confirm_mobile_change(request, session, user, change_id, data.code)
+    return await accounts.confirm_mobile_change(ctx, user, change_id, data.code)
 
 
 @router.post(
@@ -166,7 +163,7 @@ async def confirm_mobile_change(
     },
 )
 async def create_legal_person(
-    data: LegalPersonCreate, user: CurrentUser, request: Request, response: Response, session: SessionDep
+    data: LegalPersonCreate, user: CurrentUser, request: Request, response: Response, ctx: ContextDep
 ) -> LegalPerson:
     """Registers a company or other legal person by its 11-digit national ID (with
     its check digit), verified against the companies registry:
@@ -183,7 +180,7 @@ async def create_legal_person(
     you become (or stay) one of its managers (200): a pending one becomes active,
     and managers the registry does not name are removed. 503 when the registry
     cannot be asked."""
-    legal, created = await accounts.create_legal_person(request, session, user, data)
+    legal, created = await accounts.create_legal_person(ctx, user, data)
     response.headers["Location"] = public_location(request, f"/v1/legal-persons/{legal.id}")
     if not created:
         response.status_code = 200
@@ -225,12 +222,10 @@ async def get_legal_person(legal_id: uuid.UUID, user: CurrentUser, session: Sess
     response_model=Manager,
     responses={**_responses(401, 403, 404, 409, 422), 503: _REGISTRY_503},
 )
-async def add_manager(
-    legal_id: uuid.UUID, data: ManagerAdd, user: CurrentUser, request: Request, session: SessionDep
-) -> Manager:
+async def add_manager(legal_id: uuid.UUID, data: ManagerAdd, user: CurrentUser, ctx: ContextDep) -> Manager:
     """The person must have an active account (else 422 naming
     `#/body/national_code`) and be named among the managers by the companies
     registry (else 422 `not-a-registry-manager`); one already a manager is 409.
     The legal person must be verified (else 409 `legal-person-not-verified`).
     Only a manager may add one; anyone else gets 404."""
-    return await accounts.add_manager(request, session, user, legal_id, data.national_code)
+    return await accounts.add_manager(ctx, user, legal_id, data.national_code)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import Request
 from identity_client.accounts import (
     LegalPerson,
     LegalPersonCreate,
@@ -46,6 +45,7 @@ from identity.accounts.exceptions import (
 from identity.accounts.models import Account, Party, RegistrationAttempt
 from identity.accounts.views import legal_person_out
 from identity.adapters.company_registry import CompanyRecord
+from identity.context import Context
 from identity.exceptions import CodeNotFound
 from identity.models import VerificationCode
 from identity.roles.models import RoleAssignment
@@ -89,22 +89,20 @@ def _national_code_registered() -> NationalCodeRegistered:
 # --- Registration of a natural person ----------------------------------------------------------
 
 
-async def register(request: Request, session: AsyncSession, data: RegistrationCreate) -> Registration:
+async def register(ctx: Context, data: RegistrationCreate) -> Registration:
     """A registration attempt of its own (details, password hash) and a code sent to the
     mobile for it. Another pending attempt of the same national code is left untouched:
     each attempt is confirmed only with its own code, and the first confirmed wins."""
     passwords.check(data.password, national_code=data.national_code, mobile=data.mobile)
-    if await repository.party_by_national_code(session, data.national_code) is not None:
+    if await repository.party_by_national_code(ctx.session, data.national_code) is not None:
         raise _national_code_registered()
-    await codes.enforce_sending_limits(request, session, mobile=data.mobile, purpose=REGISTER)
-    if not await request.app.state.ownership.owns(
-        session, national_code=data.national_code, mobile=data.mobile
-    ):
+    await codes.enforce_sending_limits(ctx, mobile=data.mobile, purpose=REGISTER)
+    if not await ctx.state.ownership.owns(ctx.session, national_code=data.national_code, mobile=data.mobile):
         raise MobileNotOwned(
             "The mobile-ownership inquiry (Shahkar) says this number is not registered to this national "
             "code. Use a number registered in your own name."
         )
-    requester = codes.requester_of(request)
+    requester = ctx.requester
     attempt = RegistrationAttempt(
         id=uuid.uuid4(),
         national_code=data.national_code,
@@ -117,11 +115,11 @@ async def register(request: Request, session: AsyncSession, data: RegistrationCr
         status="pending",
         created_at=now_utc(),
     )
-    session.add(attempt)
-    await session.flush()
-    code = await _send_code(request, session, attempt)
+    ctx.session.add(attempt)
+    await ctx.session.flush()
+    code = await _send_code(ctx, attempt)
     audit.record(
-        session,
+        ctx.session,
         actor=requester,
         action="registration.started",
         object_type="registration",
@@ -131,12 +129,9 @@ async def register(request: Request, session: AsyncSession, data: RegistrationCr
     return _registration(attempt, code.expires_at)
 
 
-async def _send_code(
-    request: Request, session: AsyncSession, attempt: RegistrationAttempt
-) -> VerificationCode:
+async def _send_code(ctx: Context, attempt: RegistrationAttempt) -> VerificationCode:
     return await codes.issue(
-        request,
-        session,
+        ctx,
         purpose=REGISTER,
         mobile=attempt.mobile,
         registration_id=attempt.id,
@@ -148,36 +143,32 @@ def _not_pending(registration_id: uuid.UUID) -> RegistrationNotFound:
     return RegistrationNotFound(f"No pending registration {registration_id}; it may be confirmed already.")
 
 
-async def resend_registration_code(
-    request: Request, session: AsyncSession, registration_id: uuid.UUID
-) -> Registration:
+async def resend_registration_code(ctx: Context, registration_id: uuid.UUID) -> Registration:
     """A new code to the attempt's mobile; its earlier codes stop working."""
-    attempt = await repository.registration_attempt(session, registration_id, lock=True)
+    attempt = await repository.registration_attempt(ctx.session, registration_id, lock=True)
     if attempt is None or attempt.status != "pending":
         raise _not_pending(registration_id)
-    code = await _send_code(request, session, attempt)
+    code = await _send_code(ctx, attempt)
     return _registration(attempt, code.expires_at)
 
 
-async def confirm_registration(
-    request: Request, session: AsyncSession, registration_id: uuid.UUID, code: str
-) -> Registration:
+async def confirm_registration(ctx: Context, registration_id: uuid.UUID, code: str) -> Registration:
     """The attempt's newest code is right: a party and account are made from this attempt's
     data only, with the base natural role, and the other pending attempts of the national
     code end. Two confirmations at once make exactly one account: the national code's lock
     is taken before the attempt's row, and the loser finds the party made."""
-    found = await repository.registration_attempt(session, registration_id)
+    found = await repository.registration_attempt(ctx.session, registration_id)
     if found is None:
         raise _not_pending(registration_id)
-    await repository.lock_identifier(session, "national-code:" + found.national_code)
-    attempt = await repository.registration_attempt(session, registration_id, lock=True)
+    await repository.lock_identifier(ctx.session, "national-code:" + found.national_code)
+    attempt = await repository.registration_attempt(ctx.session, registration_id, lock=True)
     if attempt is None or attempt.status != "pending":
         raise _not_pending(registration_id)
-    sent = await codes.latest_of_registration(session, attempt.id)
+    sent = await codes.latest_of_registration(ctx.session, attempt.id)
     if sent is None:
         raise CodeNotFound("No code was sent for this registration; ask for one.")
-    await codes.check(request, session, code_id=sent.id, purpose=REGISTER, code=code)
-    if await repository.party_by_national_code(session, attempt.national_code) is not None:
+    await codes.check(ctx, code_id=sent.id, purpose=REGISTER, code=code)
+    if await repository.party_by_national_code(ctx.session, attempt.national_code) is not None:
         raise RegistrationSuperseded("This national code was registered meanwhile: log in instead.")
     now = now_utc()
     party = Party(
@@ -192,13 +183,13 @@ async def confirm_registration(
         created_at=now,
     )
     try:
-        async with session.begin_nested():
-            session.add(party)
-            await session.flush()
+        async with ctx.session.begin_nested():
+            ctx.session.add(party)
+            await ctx.session.flush()
     except IntegrityError:  # made by another path meanwhile: the unique national code holds
         raise RegistrationSuperseded("This national code was registered meanwhile: log in instead.") from None
-    session.add(Account(party_id=party.id, password_hash=attempt.password_hash, password_changed_at=now))
-    session.add(
+    ctx.session.add(Account(party_id=party.id, password_hash=attempt.password_hash, password_changed_at=now))
+    ctx.session.add(
         RoleAssignment(party_id=party.id, role="base-natural", assigned_by=subject_of(party), created_at=now)
     )
     # A decided attempt keeps no password hash: the account's is the only one.
@@ -209,10 +200,10 @@ async def confirm_registration(
         "",
     )
     superseded = await repository.supersede_attempts(
-        session, national_code=attempt.national_code, confirmed_id=attempt.id, at=now
+        ctx.session, national_code=attempt.national_code, confirmed_id=attempt.id, at=now
     )
     audit.record(
-        session,
+        ctx.session,
         actor=subject_of(party),
         action="registration.confirmed",
         object_type="party",
@@ -224,7 +215,7 @@ async def confirm_registration(
             "superseded": [str(i) for i in superseded],
         },
     )
-    await session.flush()
+    await ctx.session.flush()
     return _registration(attempt)
 
 
@@ -252,21 +243,18 @@ async def me(session: AsyncSession, user: Party) -> Me:
     )
 
 
-async def start_mobile_change(
-    request: Request, session: AsyncSession, user: Party, mobile: str
-) -> MobileChange:
+async def start_mobile_change(ctx: Context, user: Party, mobile: str) -> MobileChange:
     """The new number must be registered to the user's national code; a code goes to it."""
     assert user.national_code is not None
     if mobile == user.mobile:
         raise MobileUnchanged("This is already your mobile number.")
-    await codes.enforce_sending_limits(request, session, mobile=mobile, purpose=MOBILE_CHANGE)
-    if not await request.app.state.ownership.owns(session, national_code=user.national_code, mobile=mobile):
+    await codes.enforce_sending_limits(ctx, mobile=mobile, purpose=MOBILE_CHANGE)
+    if not await ctx.state.ownership.owns(ctx.session, national_code=user.national_code, mobile=mobile):
         raise MobileNotOwned(
             "The mobile-ownership inquiry (Shahkar) says this number is not registered to your national code."
         )
     code = await codes.issue(
-        request,
-        session,
+        ctx,
         purpose=MOBILE_CHANGE,
         mobile=mobile,
         party_id=user.id,
@@ -274,7 +262,7 @@ async def start_mobile_change(
         message="Panjereh code to make this your mobile number: {code}",
     )
     audit.record(
-        session,
+        ctx.session,
         actor=subject_of(user),
         action="mobile-change.requested",
         object_type="party",
@@ -284,19 +272,19 @@ async def start_mobile_change(
     return MobileChange(id=code.id, mobile=mask_mobile(mobile), expires_at=code.expires_at)
 
 
-async def confirm_mobile_change(
-    request: Request, session: AsyncSession, user: Party, change_id: uuid.UUID, code: str
-) -> Me:
+async def confirm_mobile_change(ctx: Context, user: Party, change_id: uuid.UUID, code: str) -> Me:
     """The code sent to the new number is right: it becomes the account's mobile, and the
     old number is told."""
-    sent = await repository.code_of_party(session, code_id=change_id, party_id=user.id, purpose=MOBILE_CHANGE)
+    sent = await repository.code_of_party(
+        ctx.session, code_id=change_id, party_id=user.id, purpose=MOBILE_CHANGE
+    )
     if sent is None:
         raise MobileChangeNotFound(f"No change of mobile {change_id} for your account.")
-    await codes.check(request, session, code_id=sent.id, purpose=MOBILE_CHANGE, code=code)
+    await codes.check(ctx, code_id=sent.id, purpose=MOBILE_CHANGE, code=code)
     old, new = user.mobile, str(sent.data["mobile"])
     user.mobile = new
     audit.record(
-        session,
+        ctx.session,
         actor=subject_of(user),
         action="mobile.changed",
         object_type="party",
@@ -304,23 +292,23 @@ async def confirm_mobile_change(
         details={"from": mask_mobile(old) if old else None, "to": mask_mobile(new)},
     )
     if old and old != new:
-        await request.app.state.sms.send(
-            session,
+        await ctx.state.sms.send(
+            ctx.session,
             mobile=old,
             body=f"Your Panjereh mobile number was changed to {mask_mobile(new)}. "
             "If you did not do this, contact Panjereh support.",
             purpose=MOBILE_CHANGED_NOTICE,
         )
-    await session.flush()
-    return await me(session, user)
+    await ctx.session.flush()
+    return await me(ctx.session, user)
 
 
 # --- Legal persons ----------------------------------------------------------------------------------
 
 
-async def _registry_record(request: Request, session: AsyncSession, national_id: str) -> CompanyRecord:
+async def _registry_record(ctx: Context, national_id: str) -> CompanyRecord:
     """The companies registry's record of an active legal person with ``national_id``."""
-    record = await request.app.state.company_registry.lookup(session, national_id)
+    record = await ctx.state.company_registry.lookup(ctx.session, national_id)
     if record is None:
         raise LegalPersonNotInRegistry("The companies registry has no legal person with this national ID.")
     if not record.active:
@@ -330,9 +318,7 @@ async def _registry_record(request: Request, session: AsyncSession, national_id:
     return record
 
 
-async def create_legal_person(
-    request: Request, session: AsyncSession, user: Party, data: LegalPersonCreate
-) -> tuple[LegalPerson, bool]:
+async def create_legal_person(ctx: Context, user: Party, data: LegalPersonCreate) -> tuple[LegalPerson, bool]:
     """Register (or verify, or join) the legal person with this national ID as one of the
     managers the companies registry names; answers it and whether it was created.
 
@@ -342,14 +328,14 @@ async def create_legal_person(
     if it was pending, and managers the registry no longer names are removed.
     """
     assert user.national_code is not None
-    record = await _registry_record(request, session, data.national_id)
+    record = await _registry_record(ctx, data.national_id)
     if user.national_code not in record.manager_national_codes:
         raise NotARegistryManager(
             "The companies registry does not name you among this legal person's managers.",
             pointer="#/body/national_id",
         )
-    await repository.lock_identifier(session, "national-id:" + data.national_id)
-    party = await repository.party_by_national_id_for_update(session, data.national_id)
+    await repository.lock_identifier(ctx.session, "national-id:" + data.national_id)
+    party = await repository.party_by_national_id_for_update(ctx.session, data.national_id)
     now = now_utc()
     actor = subject_of(user)
     created = party is None
@@ -357,9 +343,11 @@ async def create_legal_person(
         party = Party(
             id=uuid.uuid4(), kind="legal", national_id=data.national_id, status="pending", created_at=now
         )
-        session.add(party)
-        await session.flush()
-        session.add(RoleAssignment(party_id=party.id, role="base-legal", assigned_by=actor, created_at=now))
+        ctx.session.add(party)
+        await ctx.session.flush()
+        ctx.session.add(
+            RoleAssignment(party_id=party.id, role="base-legal", assigned_by=actor, created_at=now)
+        )
     was_pending = party.status == "pending"
     party.name = record.name
     party.registration_number = record.registration_number
@@ -367,10 +355,10 @@ async def create_legal_person(
     if was_pending:
         party.status = "active"
     for person in await repository.remove_managers_except(
-        session, legal_id=party.id, national_codes=record.manager_national_codes
+        ctx.session, legal_id=party.id, national_codes=record.manager_national_codes
     ):
         audit.record(
-            session,
+            ctx.session,
             actor=actor,
             action="legal-manager.removed",
             object_type="party",
@@ -378,12 +366,12 @@ async def create_legal_person(
             details={"manager": subject_of(person), "reason": "not a manager in the companies registry"},
         )
     joined = await repository.add_manager(
-        session, legal_id=party.id, manager_id=user.id, added_by=actor, at=now
+        ctx.session, legal_id=party.id, manager_id=user.id, added_by=actor, at=now
     )
     details = {"national_id": data.national_id, "registration_number": record.registration_number}
     if created:
         audit.record(
-            session,
+            ctx.session,
             actor=actor,
             action="legal-person.registered",
             object_type="party",
@@ -392,15 +380,15 @@ async def create_legal_person(
         )
     else:
         audit.record(
-            session,
+            ctx.session,
             actor=actor,
             action="legal-person.verified",
             object_type="party",
             object_id=party.id,
             details={**details, "was": "pending" if was_pending else party.status, "joined": joined},
         )
-    await session.flush()
-    return await legal_person_out(session, party), created
+    await ctx.session.flush()
+    return await legal_person_out(ctx.session, party), created
 
 
 async def managed_or_404(session: AsyncSession, user: Party, legal_id: uuid.UUID) -> Party:
@@ -411,24 +399,22 @@ async def managed_or_404(session: AsyncSession, user: Party, legal_id: uuid.UUID
     return party
 
 
-async def add_manager(
-    request: Request, session: AsyncSession, user: Party, legal_id: uuid.UUID, national_code: str
-) -> Manager:
+async def add_manager(ctx: Context, user: Party, legal_id: uuid.UUID, national_code: str) -> Manager:
     """A registered, active natural person whom the companies registry names among the
     legal person's managers becomes a manager too (the legal person must be verified)."""
-    legal = await managed_or_404(session, user, legal_id)
+    legal = await managed_or_404(ctx.session, user, legal_id)
     if legal.status != "active":
         raise LegalPersonNotVerified(
             "This legal person is not verified against the companies registry; register its national ID "
             "(POST /v1/legal-persons) as a manager the registry names to verify it."
         )
-    person = await repository.party_by_national_code(session, national_code)
+    person = await repository.party_by_national_code(ctx.session, national_code)
     if person is None or person.status != "active":
         raise ManagerNotRegistered(
             "No active Panjereh account has this national code; they must register first."
         )
     assert legal.national_id is not None
-    record = await _registry_record(request, session, legal.national_id)
+    record = await _registry_record(ctx, legal.national_id)
     if national_code not in record.manager_national_codes:
         raise NotARegistryManager(
             "The companies registry does not name this person among the legal person's managers.",
@@ -437,11 +423,11 @@ async def add_manager(
     now = now_utc()
     actor = subject_of(user)
     if not await repository.add_manager(
-        session, legal_id=legal.id, manager_id=person.id, added_by=actor, at=now
+        ctx.session, legal_id=legal.id, manager_id=person.id, added_by=actor, at=now
     ):
         raise AlreadyManager("This person already manages the legal person.")
     audit.record(
-        session,
+        ctx.session,
         actor=actor,
         action="legal-manager.added",
         object_type="party",

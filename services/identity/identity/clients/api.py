@@ -26,6 +26,8 @@ from identity.clients import repository, service, views
 from identity.clients.exceptions import ClientNotFound
 from identity.clients.grants import GRANTS, token_exchange
 from identity.clients.grants import audit as grants_audit
+from identity.clients.grants.form import TokenForm
+from identity.context import ContextDep
 from identity.exceptions import InvalidTokenRequest, UnsupportedGrantType
 from kit.auth import Principal, require_scope
 from kit.db import SessionDep
@@ -135,7 +137,7 @@ async def _form(request: Request) -> dict[str, str]:
     responses={400: PROBLEM_RESPONSES[400], 401: PROBLEM_RESPONSES[401]},
     openapi_extra={"requestBody": TOKEN_REQUEST_BODY},
 )
-async def token(request: Request, response: Response, session: SessionDep) -> TokenResponse:
+async def token(request: Request, response: Response, ctx: ContextDep) -> TokenResponse:
     """RFC 6749 token endpoint, form-encoded. Access tokens are ES256 JWTs valid
     for 10 minutes.
 
@@ -153,7 +155,7 @@ async def token(request: Request, response: Response, session: SessionDep) -> To
     `error_description`.
     """
     no_store(response)
-    form = await _form(request)
+    form = TokenForm(await _form(request), request.headers.get("authorization", ""))
     grant_type = form.get("grant_type")
     if not grant_type:
         raise InvalidTokenRequest("grant_type is required.")
@@ -163,9 +165,9 @@ async def token(request: Request, response: Response, session: SessionDep) -> To
             f"grant_type {grant_type!r} is not supported; use one of: {', '.join(GRANT_TYPES)}."
         )
     try:
-        return await handler(request, session, form)
+        return await handler(ctx, form)
     except ProblemError as exc:
-        await grants_audit.refused(request, grant_type, form, exc)
+        await grants_audit.refused(ctx, grant_type, form, exc)
         raise
 
 

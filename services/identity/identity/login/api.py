@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Form, Response
 from identity_client.login import (
     LoginChallenge,
     LoginRequest,
@@ -20,6 +20,7 @@ from identity_client.login import (
 )
 from identity_client.models import TokenResponse
 
+from identity.context import ContextDep
 from identity.dependencies import CurrentUser
 from identity.login import service as login
 from identity.login import sessions, two_factor
@@ -42,7 +43,7 @@ router = APIRouter(tags=["login"])
     responses=problem_responses(401, 403, 422, 429),
 )
 async def post_login(
-    data: LoginRequest, request: Request, response: Response, session: SessionDep
+    data: LoginRequest, response: Response, ctx: ContextDep
 ) -> TokenResponse | LoginChallenge:
     """Checks the password. Without two-step login, answers the tokens: an
     access token (ES256, 10 minutes, `amr: ["pwd"]`) and a refresh token to
@@ -64,7 +65,7 @@ async def post_login(
     disabled one gets 403 once the password is right.
     """
     no_store(response)
-    return await login.login(request, session, data)
+    return await login.login(ctx, data)
 
 
 @router.post(
@@ -76,7 +77,7 @@ async def post_login(
     | {410: {**PROBLEM_RESPONSES[404], "description": "Expired"}},
 )
 async def verify_login(
-    challenge_id: uuid.UUID, data: LoginVerify, request: Request, response: Response, session: SessionDep
+    challenge_id: uuid.UUID, data: LoginVerify, response: Response, ctx: ContextDep
 ) -> TokenResponse:
     """Answers the tokens (`amr: ["pwd", "sms"]` or `["pwd", "otp"]`) when the
     code is right. A challenge lives 2 to 5 minutes (an SMS code 2), takes at
@@ -84,7 +85,7 @@ async def verify_login(
     the login back-off. A TOTP code is accepted 30 seconds either side of now, and
     only once."""
     no_store(response)
-    return await login.verify(request, session, challenge_id, data.code)
+    return await login.verify(ctx, challenge_id, data.code)
 
 
 @router.post(
@@ -153,7 +154,7 @@ async def get_two_factor(user: CurrentUser, session: SessionDep) -> TwoFactorSta
     responses=problem_responses(401, 403, 409, 422),
 )
 async def start_totp(
-    data: PasswordConfirm, user: CurrentUser, request: Request, response: Response, session: SessionDep
+    data: PasswordConfirm, user: CurrentUser, response: Response, ctx: ContextDep
 ) -> TotpEnrolment:
     """Needs the current password (422 `password-wrong` otherwise, counted as a
     failed login): an access token alone cannot change the second factor.
@@ -166,7 +167,7 @@ async def start_totp(
     the number taken over by a SIM swap. 409 when a second factor is already
     on: turn it off first."""
     no_store(response)
-    return await two_factor.start_totp(request, session, user, data.password)
+    return await two_factor.start_totp(ctx, user, data.password)
 
 
 @router.post(
@@ -175,11 +176,9 @@ async def start_totp(
     response_model=TwoFactorStatus,
     responses=problem_responses(401, 403, 409, 422),
 )
-async def confirm_totp(
-    data: SecondFactorCodeConfirm, user: CurrentUser, request: Request, session: SessionDep
-) -> TwoFactorStatus:
+async def confirm_totp(data: SecondFactorCodeConfirm, user: CurrentUser, ctx: ContextDep) -> TwoFactorStatus:
     """From now on every password login asks for a code from the app."""
-    return await two_factor.confirm_totp(request, session, user, data.code)
+    return await two_factor.confirm_totp(ctx, user, data.code)
 
 
 @router.post(
@@ -188,16 +187,14 @@ async def confirm_totp(
     response_model=SmsCodeSent,
     responses=problem_responses(401, 403, 409, 422, 429),
 )
-async def send_sms_code(
-    data: PasswordConfirm, user: CurrentUser, request: Request, session: SessionDep
-) -> SmsCodeSent:
+async def send_sms_code(data: PasswordConfirm, user: CurrentUser, ctx: ContextDep) -> SmsCodeSent:
     """Needs the current password (422 `password-wrong` otherwise, counted as a
     failed login): an access token alone cannot change the second factor.
     Sends a 4-digit code (valid 2 minutes) to the account's mobile. Confirm
     it at `POST /v1/me/two-factor/sms/confirm` to turn SMS on, or give it to
     `DELETE /v1/me/two-factor` to turn SMS off. Prefer an authenticator app
     (`POST /v1/me/two-factor/totp`): SMS can be intercepted."""
-    return await two_factor.send_sms_code(request, session, user, data.password)
+    return await two_factor.send_sms_code(ctx, user, data.password)
 
 
 @router.post(
@@ -207,11 +204,9 @@ async def send_sms_code(
     responses=problem_responses(401, 403, 404, 409, 422, 429)
     | {410: {**PROBLEM_RESPONSES[404], "description": "Expired"}},
 )
-async def confirm_sms(
-    data: SecondFactorCodeConfirm, user: CurrentUser, request: Request, session: SessionDep
-) -> TwoFactorStatus:
+async def confirm_sms(data: SecondFactorCodeConfirm, user: CurrentUser, ctx: ContextDep) -> TwoFactorStatus:
     """From now on every password login sends a code to the mobile."""
-    return await two_factor.confirm_sms(request, session, user, data.code)
+    return await two_factor.confirm_sms(ctx, user, data.code)
 
 
 @router.delete(
@@ -222,14 +217,12 @@ async def confirm_sms(
     responses=problem_responses(401, 403, 404, 409, 422, 429)
     | {410: {**PROBLEM_RESPONSES[404], "description": "Expired"}},
 )
-async def disable_two_factor(
-    data: TwoFactorDisable, user: CurrentUser, request: Request, session: SessionDep
-) -> Response:
+async def disable_two_factor(data: TwoFactorDisable, user: CurrentUser, ctx: ContextDep) -> Response:
     """Needs the password and a code of the current method: from the app
     (TOTP) or from `POST /v1/me/two-factor/sms` (SMS). A wrong password counts
     as a failed login (422 `password-wrong`, also while the login back-off
     refuses this address)."""
-    await two_factor.disable(request, session, user, data)
+    await two_factor.disable(ctx, user, data)
     return Response(status_code=204)
 
 
@@ -243,16 +236,15 @@ async def disable_two_factor(
     responses=problem_responses(404, 422),
 )
 async def sso_start(
-    request: Request,
     response: Response,
-    session: SessionDep,
+    ctx: ContextDep,
     redirect_uri: SsoRedirectUri = None,
 ) -> SsoStart:
     """Answers (200, not a redirect) the URL to send the user's browser to,
     with a fresh `state`, `nonce` and PKCE challenge (S256), valid 10 minutes
     and once. 404 where this deployment has no My Government set up."""
     no_store(response)
-    return await sso.start(request, session, redirect_uri)
+    return await sso.start(ctx, redirect_uri)
 
 
 @router.get(
@@ -263,9 +255,8 @@ async def sso_start(
     responses=CALLBACK_RESPONSES,
 )
 async def sso_callback(
-    request: Request,
     response: Response,
-    session: SessionDep,
+    ctx: ContextDep,
     state: SsoState,
     code: SsoCode = None,
     error: SsoError = None,
@@ -276,4 +267,4 @@ async def sso_callback(
     an active Panjereh account with that national code (else 404: register
     first). Answers the tokens with `amr: ["sso"]`. Each `state` works once."""
     no_store(response)
-    return await sso.complete(request, session, state=state, code=code, error=error)
+    return await sso.complete(ctx, state=state, code=code, error=error)

@@ -19,13 +19,13 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
-from fastapi import Request
 from identity_client.models import TokenResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import audit
 from identity.accounts.models import Party
 from identity.claims import party_claims
+from identity.context import Context
 from identity.exceptions import InvalidGrant
 from identity.login import repository as login_repository
 from identity.login.models import RefreshToken
@@ -40,45 +40,45 @@ def token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-async def start(request: Request, session: AsyncSession, party: Party, *, amr: list[str]) -> TokenResponse:
+async def start(ctx: Context, party: Party, *, amr: list[str]) -> TokenResponse:
     """A new session for ``party``, authenticated just now by the methods in ``amr``."""
     now = now_utc()
     family_id = uuid.uuid4()
     audit.record(
-        session,
+        ctx.session,
         actor=subject_of(party),
         action="session.start",
         object_type="session",
         object_id=family_id,
         details={"amr": amr},
     )
-    return await _issue(request, session, party, family_id=family_id, amr=amr, auth_time=now, now=now)
+    return await _issue(ctx, party, family_id=family_id, amr=amr, auth_time=now, now=now)
 
 
-async def rotate(request: Request, session: AsyncSession, raw: str) -> TokenResponse:
+async def rotate(ctx: Context, raw: str) -> TokenResponse:
     """Spend the refresh token ``raw`` and issue the next pair of its family."""
     now = now_utc()
-    row = await login_repository.refresh_token_for_update(session, token_hash(raw))
+    row = await login_repository.refresh_token_for_update(ctx.session, token_hash(raw))
     if row is None:
         raise InvalidGrant("The refresh token is not valid.")
     if row.revoked_at is not None:
         raise InvalidGrant("The refresh token was revoked; log in again.")
     if row.used_at is not None:
-        await _revoke_reused_family(request, row)
+        await _revoke_reused_family(ctx, row)
         raise InvalidGrant(
             "The refresh token was already used, so it may have leaked: "
             "every token of this login is revoked. Log in again."
         )
     if row.expires_at <= now:
         raise InvalidGrant("The refresh token has expired; log in again.")
-    if await login_repository.family_revoked(session, row.family_id):
+    if await login_repository.family_revoked(ctx.session, row.family_id):
         raise InvalidGrant("The refresh token was revoked; log in again.")
-    party = await session.get(Party, row.party_id)
+    party = await ctx.session.get(Party, row.party_id)
     if party is None or party.status != "active":
         raise InvalidGrant("The account is not active.")
     row.used_at = now
     return await _issue(
-        request, session, party, family_id=row.family_id, amr=list(row.amr), auth_time=row.auth_time, now=now
+        ctx, party, family_id=row.family_id, amr=list(row.amr), auth_time=row.auth_time, now=now
     )
 
 
@@ -123,13 +123,13 @@ async def revoke_by_token(session: AsyncSession, raw: str, *, actor: str) -> Non
         await revoke_family(session, row.family_id, party_id=row.party_id, actor=actor, reason="revocation")
 
 
-async def _revoke_reused_family(request: Request, spent: RefreshToken) -> None:
+async def _revoke_reused_family(ctx: Context, spent: RefreshToken) -> None:
     """Revoke the family in a transaction of its own (the request's rolls back).
 
     The spent row stays locked by the request's session, so it is left out;
     being spent, it can never be used anyway.
     """
-    async with request.app.state.sessionmaker() as own, own.begin():
+    async with ctx.state.sessionmaker() as own, own.begin():
         await login_repository.revoke_family(own, spent.family_id, now_utc(), except_id=spent.id)
         audit.record(
             own,
@@ -142,8 +142,7 @@ async def _revoke_reused_family(request: Request, spent: RefreshToken) -> None:
 
 
 async def _issue(
-    request: Request,
-    session: AsyncSession,
+    ctx: Context,
     party: Party,
     *,
     family_id: uuid.UUID,
@@ -151,9 +150,9 @@ async def _issue(
     auth_time: datetime,
     now: datetime,
 ) -> TokenResponse:
-    settings = request.app.state.settings
+    settings = ctx.settings
     raw = secrets.token_urlsafe(REFRESH_TOKEN_BYTES)
-    session.add(
+    ctx.session.add(
         RefreshToken(
             family_id=family_id,
             party_id=party.id,
@@ -167,8 +166,8 @@ async def _issue(
             ),
         )
     )
-    await session.flush()
-    claims = await party_claims(session, party)
+    await ctx.session.flush()
+    claims = await party_claims(ctx.session, party)
     claims.update(amr=amr, auth_time=int(auth_time.timestamp()), sid=str(family_id))
-    access, ttl = await issue_access_token(request.app.state, subject=subject_of(party), claims=claims)
+    access, ttl = await issue_access_token(ctx.state, subject=subject_of(party), claims=claims)
     return TokenResponse(access_token=access, expires_in=ttl, refresh_token=raw)

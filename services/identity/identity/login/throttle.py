@@ -53,13 +53,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
 
-from fastapi import Request
 from sqlalchemy import case, delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import audit
 from identity.config import Settings
+from identity.context import Context
 from identity.login.models import LoginThrottle
 from kit.clock import now_utc
 
@@ -94,12 +94,8 @@ def account_ref(kek: bytes, national_code: str) -> str:
     return hmac.new(kek, b"login-throttle:" + national_code.encode(), hashlib.sha256).hexdigest()
 
 
-def source_of(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-def attempt_of(request: Request, national_code: str) -> Attempt:
-    return Attempt(account_ref(request.app.state.kek, national_code), source_of(request))
+def attempt_of(ctx: Context, national_code: str) -> Attempt:
+    return Attempt(account_ref(ctx.state.kek, national_code), ctx.client_ip)
 
 
 def back_off_minutes(failures: int, threshold: int, cap: int) -> int:
@@ -118,15 +114,17 @@ def _rule(settings: Settings, kind: Kind) -> tuple[int, int]:
     return settings.login_account_step_up_threshold, 0
 
 
-async def verdict(request: Request, session: AsyncSession, attempt: Attempt) -> Verdict:
+async def verdict(ctx: Context, attempt: Attempt) -> Verdict:
     """Whether this attempt is refused outright, or needs a second factor when the password is right."""
-    settings: Settings = request.app.state.settings
+    settings: Settings = ctx.settings
     now = now_utc()
     window = timedelta(minutes=settings.login_failure_window_minutes)
     keys = attempt.keys
     rows = {
         row.key: row
-        for row in await session.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys.values())))
+        for row in await ctx.session.scalars(
+            select(LoginThrottle).where(LoginThrottle.key.in_(keys.values()))
+        )
     }
     refused = any(
         (row := rows.get(keys[kind])) is not None
@@ -143,12 +141,12 @@ async def verdict(request: Request, session: AsyncSession, attempt: Attempt) -> 
     return Verdict(refused=refused, step_up=step_up)
 
 
-async def count_failure(request: Request, attempt: Attempt, *, object_id: object, reason: str) -> None:
+async def count_failure(ctx: Context, attempt: Attempt, *, object_id: object, reason: str) -> None:
     """Count a failure under every key, in a transaction of its own; audit it and any back-off it starts."""
-    settings: Settings = request.app.state.settings
+    settings: Settings = ctx.settings
     now = now_utc()
     forgotten = now - timedelta(minutes=settings.login_failure_window_minutes)
-    async with request.app.state.sessionmaker() as own, own.begin():
+    async with ctx.state.sessionmaker() as own, own.begin():
         started: dict[str, int] = {}
         for kind, key in attempt.keys.items():
             statement = insert(LoginThrottle).values(

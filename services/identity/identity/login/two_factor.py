@@ -17,12 +17,12 @@ login, under the login back-off (``identity.login_throttle``). A recent
 
 from __future__ import annotations
 
-from fastapi import Request
 from identity_client.login import SmsCodeSent, TotpEnrolment, TwoFactorDisable, TwoFactorStatus
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import audit, codes
 from identity.accounts.models import Account, Party
+from identity.context import Context
 from identity.exceptions import CodeNotFound, CodeWrong
 from identity.login import repository as login_repository
 from identity.login import service as login
@@ -64,24 +64,24 @@ async def status(session: AsyncSession, party: Party) -> TwoFactorStatus:
     return TwoFactorStatus(method=account.two_factor)  # type: ignore[arg-type]
 
 
-async def _require_password(request: Request, session: AsyncSession, party: Party, password: str) -> None:
-    if not await login.password_confirmed(request, session, party, password):
+async def _require_password(ctx: Context, party: Party, password: str) -> None:
+    if not await login.password_confirmed(ctx, party, password):
         raise PasswordWrong(
             "The password is wrong.",
             errors=[{"pointer": "#/body/password", "detail": "wrong password", "type": "password_wrong"}],
         )
 
 
-async def start_totp(request: Request, session: AsyncSession, party: Party, password: str) -> TotpEnrolment:
+async def start_totp(ctx: Context, party: Party, password: str) -> TotpEnrolment:
     """A new TOTP secret, kept encrypted and pending until a code from the app confirms it."""
-    await _require_password(request, session, party, password)
-    account = await _account(session, party)
+    await _require_password(ctx, party, password)
+    account = await _account(ctx.session, party)
     if account.two_factor != "none":
         raise TwoFactorAlreadyOn(f"The second factor is {account.two_factor}; turn it off first.")
     secret = totp.new_secret()
-    account.totp_pending_secret_encrypted = totp.encrypt_secret(request.app.state.kek, party.id, secret)
-    _audit(session, party, "two-factor.totp-started", "totp")
-    await session.flush()
+    account.totp_pending_secret_encrypted = totp.encrypt_secret(ctx.state.kek, party.id, secret)
+    _audit(ctx.session, party, "two-factor.totp-started", "totp")
+    await ctx.session.flush()
     assert party.national_code is not None
     name = totp.mask_national_code(party.national_code)
     return TotpEnrolment(
@@ -94,14 +94,14 @@ async def start_totp(request: Request, session: AsyncSession, party: Party, pass
     )
 
 
-async def confirm_totp(request: Request, session: AsyncSession, party: Party, code: str) -> TwoFactorStatus:
+async def confirm_totp(ctx: Context, party: Party, code: str) -> TwoFactorStatus:
     """Turn TOTP on with a code from the app for the pending secret."""
-    account = await _account(session, party)
+    account = await _account(ctx.session, party)
     if account.two_factor != "none":
         raise TwoFactorAlreadyOn(f"The second factor is {account.two_factor}; turn it off first.")
     if account.totp_pending_secret_encrypted is None:
         raise TwoFactorNothingPending("Start with POST /v1/me/two-factor/totp.")
-    kek = request.app.state.kek
+    kek = ctx.state.kek
     secret = totp.decrypt_secret(kek, party.id, account.totp_pending_secret_encrypted)
     step = totp.matching_step(secret, code)
     if step is None:
@@ -110,21 +110,20 @@ async def confirm_totp(request: Request, session: AsyncSession, party: Party, co
     account.totp_pending_secret_encrypted = None
     account.totp_last_step = step  # the confirming code cannot log in
     account.two_factor = "totp"
-    _audit(session, party, "two-factor.enabled", "totp")
-    await session.flush()
+    _audit(ctx.session, party, "two-factor.enabled", "totp")
+    await ctx.session.flush()
     return TwoFactorStatus(method="totp")
 
 
-async def send_sms_code(request: Request, session: AsyncSession, party: Party, password: str) -> SmsCodeSent:
+async def send_sms_code(ctx: Context, party: Party, password: str) -> SmsCodeSent:
     """Send a code to the account's mobile: to turn SMS on, or to turn it off when it is on."""
-    await _require_password(request, session, party, password)
-    account = await _account(session, party)
+    await _require_password(ctx, party, password)
+    account = await _account(ctx.session, party)
     if account.two_factor == "totp":
         raise TwoFactorAlreadyOn("The second factor is totp; turn it off first.")
     assert party.mobile is not None
     code = await codes.issue(
-        request,
-        session,
+        ctx,
         purpose=SMS_CODE_PURPOSE,
         mobile=party.mobile,
         party_id=party.id,
@@ -133,44 +132,44 @@ async def send_sms_code(request: Request, session: AsyncSession, party: Party, p
     return SmsCodeSent(mobile=mask_mobile(party.mobile), expires_at=code.expires_at)
 
 
-async def _check_sms_code(request: Request, session: AsyncSession, party: Party, code: str) -> None:
+async def _check_sms_code(ctx: Context, party: Party, code: str) -> None:
     assert party.mobile is not None
-    sent = await codes.latest(session, party_id=party.id, mobile=party.mobile, purpose=SMS_CODE_PURPOSE)
+    sent = await codes.latest(ctx.session, party_id=party.id, mobile=party.mobile, purpose=SMS_CODE_PURPOSE)
     if sent is None:
         raise CodeNotFound("No code was sent; ask for one with POST /v1/me/two-factor/sms.")
-    await codes.check(request, session, code_id=sent.id, purpose=SMS_CODE_PURPOSE, code=code)
+    await codes.check(ctx, code_id=sent.id, purpose=SMS_CODE_PURPOSE, code=code)
 
 
-async def confirm_sms(request: Request, session: AsyncSession, party: Party, code: str) -> TwoFactorStatus:
+async def confirm_sms(ctx: Context, party: Party, code: str) -> TwoFactorStatus:
     """Turn SMS on with the code sent by ``send_sms_code``."""
-    account = await _account(session, party)
+    account = await _account(ctx.session, party)
     if account.two_factor != "none":
         raise TwoFactorAlreadyOn(f"The second factor is {account.two_factor}; turn it off first.")
-    await _check_sms_code(request, session, party, code)
+    await _check_sms_code(ctx, party, code)
     account.two_factor = "sms"
     account.totp_pending_secret_encrypted = None
-    _audit(session, party, "two-factor.enabled", "sms")
-    await session.flush()
+    _audit(ctx.session, party, "two-factor.enabled", "sms")
+    await ctx.session.flush()
     return TwoFactorStatus(method="sms")
 
 
-async def disable(request: Request, session: AsyncSession, party: Party, data: TwoFactorDisable) -> None:
+async def disable(ctx: Context, party: Party, data: TwoFactorDisable) -> None:
     """Turn the second factor off: the password and a code of the current method.
 
     A wrong password counts as a failed login (under the login back-off).
     """
-    await _require_password(request, session, party, data.password)
-    account = await _account(session, party)
+    await _require_password(ctx, party, data.password)
+    account = await _account(ctx.session, party)
     if account.two_factor == "none":
         raise TwoFactorOff("Two-step login is already off.")
     method = account.two_factor
     if method == "sms":
-        await _check_sms_code(request, session, party, data.code)
-    elif not await login.check_totp(request, session, account, data.code):
+        await _check_sms_code(ctx, party, data.code)
+    elif not await login.check_totp(ctx, account, data.code):
         raise _code_wrong()
     account.two_factor = "none"
     account.totp_secret_encrypted = None
     account.totp_pending_secret_encrypted = None
     account.totp_last_step = None
-    _audit(session, party, "two-factor.disabled", method)
-    await session.flush()
+    _audit(ctx.session, party, "two-factor.disabled", method)
+    await ctx.session.flush()

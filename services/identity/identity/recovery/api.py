@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from identity_client.login import SsoStart
 from identity_client.recovery import Recovery, RecoveryCreate, RecoveryReset
 
+from identity.context import ContextDep
 from identity.recovery import service as recovery
 from identity.sso.params import CALLBACK_RESPONSES, SsoCode, SsoError, SsoRedirectUri, SsoState
-from kit.db import SessionDep
 from kit.errors import PROBLEM_RESPONSES, problem_responses
 from kit.idempotency import IdempotentRoute
 from kit.responses import no_store
@@ -26,9 +26,7 @@ router = APIRouter(tags=["password recovery"], route_class=IdempotentRoute)
     response_model_exclude_none=True,
     responses=problem_responses(422, 429),
 )
-async def start_recovery(
-    data: RecoveryCreate, request: Request, response: Response, session: SessionDep
-) -> Recovery:
+async def start_recovery(data: RecoveryCreate, response: Response, ctx: ContextDep) -> Recovery:
     """Answers 202 with a `recovery_id` for every well-formed national code,
     registered or not: whether a code was sent is not told. When the national
     code has an active account and the ownership inquiry (Shahkar) confirms its
@@ -40,7 +38,7 @@ async def start_recovery(
     requester (429 `password-recovery-rate-limited` with `Retry-After`).
     Honours `Idempotency-Key`."""
     no_store(response)
-    return await recovery.start_sms(request, session, data.national_code)
+    return await recovery.start_sms(ctx, data.national_code)
 
 
 @router.post(
@@ -51,9 +49,7 @@ async def start_recovery(
     responses=problem_responses(404, 409, 422, 429)
     | {410: {**PROBLEM_RESPONSES[404], "description": "Expired"}},
 )
-async def reset_password(
-    recovery_id: uuid.UUID, data: RecoveryReset, request: Request, session: SessionDep
-) -> Response:
+async def reset_password(recovery_id: uuid.UUID, data: RecoveryReset, ctx: ContextDep) -> Response:
     """`code` is the SMS code (recovery by SMS) or the `reset_code` of My
     Government's callback. A wrong code is 422 `code-wrong` with
     `attempts_left`; after 5 tries, 429. The new password follows the
@@ -61,7 +57,7 @@ async def reset_password(
     code stays usable). On success every refresh token of the account is
     revoked (log in again everywhere), the login back-off is cleared and the
     second factor stays as it was. Each recovery works once."""
-    await recovery.reset(request, session, recovery_id, data)
+    await recovery.reset(ctx, recovery_id, data)
     return Response(status_code=204, headers={"Cache-Control": "no-store"})
 
 
@@ -72,15 +68,14 @@ async def reset_password(
     responses=problem_responses(404, 422),
 )
 async def start_sso_recovery(
-    request: Request,
     response: Response,
-    session: SessionDep,
+    ctx: ContextDep,
     redirect_uri: SsoRedirectUri = None,
 ) -> SsoStart:
     """Like `GET /v1/sso/my-government/start`, for a password recovery: the
     URL to send the user's browser to (valid 10 minutes, once)."""
     no_store(response)
-    return await recovery.start_sso(request, session, redirect_uri)
+    return await recovery.start_sso(ctx, redirect_uri)
 
 
 @router.get(
@@ -90,9 +85,8 @@ async def start_sso_recovery(
     responses=CALLBACK_RESPONSES,
 )
 async def sso_recovery_callback(
-    request: Request,
     response: Response,
-    session: SessionDep,
+    ctx: ContextDep,
     state: SsoState,
     code: SsoCode = None,
     error: SsoError = None,
@@ -103,4 +97,4 @@ async def sso_recovery_callback(
     one-time `reset_code`: give it with the new password to
     `POST /v1/password-recovery/{recovery_id}/reset`. Each `state` works once."""
     no_store(response)
-    return await recovery.complete_sso(request, session, state=state, code=code, error=error)
+    return await recovery.complete_sso(ctx, state=state, code=code, error=error)

@@ -44,7 +44,6 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
-from fastapi import Request
 from identity_client.login import SsoStart
 from identity_client.recovery import Recovery, RecoveryReset
 from sqlalchemy import func, select, text
@@ -54,6 +53,7 @@ from identity import audit, codes, passwords
 from identity.accounts.models import Party
 from identity.adapters.exceptions import OwnershipInquiryUnavailable
 from identity.config import Settings
+from identity.context import Context
 from identity.exceptions import (
     CodeAttemptsExhausted,
     CodeExpired,
@@ -93,13 +93,11 @@ def _seconds_until(moment: datetime, now: datetime) -> int:
     return max(1, math.ceil((moment - now).total_seconds()))
 
 
-async def _enforce_limits(
-    request: Request, session: AsyncSession, national_code: str, requester: str
-) -> None:
+async def _enforce_limits(ctx: Context, national_code: str, requester: str) -> None:
     """Refuse (429) past the hourly limits, counted alike for registered and unknown codes."""
-    settings: Settings = request.app.state.settings
+    settings: Settings = ctx.settings
     for key in ("national-code:" + national_code, "requester:" + requester):
-        await session.execute(
+        await ctx.session.execute(
             text("SELECT pg_advisory_xact_lock(:ns, hashtext(:key))"), {"ns": _LOCK_NAMESPACE, "key": key}
         )
     now = now_utc()
@@ -111,7 +109,7 @@ async def _enforce_limits(
     )  # fmt: skip
     for condition, limit, name, scope in limits:
         count, oldest = (
-            await session.execute(
+            await ctx.session.execute(
                 select(func.count(), func.min(PasswordRecovery.created_at)).where(
                     condition, PasswordRecovery.created_at > now - HOUR
                 )
@@ -126,23 +124,23 @@ async def _enforce_limits(
 
 
 def _audit(
-    session: AsyncSession, request: Request, row: PasswordRecovery, action: str, **details: object
+    session: AsyncSession, ctx: Context, row: PasswordRecovery, action: str, **details: object
 ) -> None:
     audit.record(
-        session,
-        actor=codes.requester_of(request),
+        ctx.session,
+        actor=ctx.requester,
         action=action,
         object_type="account",
-        object_id=row.party_id or login_throttle.account_ref(request.app.state.kek, row.national_code),
+        object_id=row.party_id or login_throttle.account_ref(ctx.state.kek, row.national_code),
         details={"recovery_id": str(row.id), "method": row.method, **details},
     )
 
 
-async def start_sms(request: Request, session: AsyncSession, national_code: str) -> Recovery:
+async def start_sms(ctx: Context, national_code: str) -> Recovery:
     """Open a recovery and, when the account's mobile is confirmed as its own, text it a code."""
-    settings: Settings = request.app.state.settings
-    requester = codes.requester_of(request)
-    await _enforce_limits(request, session, national_code, requester)
+    settings: Settings = ctx.settings
+    requester = ctx.requester
+    await _enforce_limits(ctx, national_code, requester)
     row = PasswordRecovery(
         id=uuid.uuid4(),
         method="sms",
@@ -150,31 +148,30 @@ async def start_sms(request: Request, session: AsyncSession, national_code: str)
         requester=requester,
         expires_at=now_utc() + timedelta(seconds=settings.sms_code_ttl_seconds),
     )
-    session.add(row)
-    found = await login_repository.natural_person_with_account(session, national_code)
+    ctx.session.add(row)
+    found = await login_repository.natural_person_with_account(ctx.session, national_code)
     outcome = "unknown-national-code"
     if found is not None:
         party = found[0]
         row.party_id = party.id
-        outcome = await _send_code(request, session, row, party)
-    await session.flush()
-    _audit(session, request, row, "password-recovery.start", outcome=outcome)
+        outcome = await _send_code(ctx, row, party)
+    await ctx.session.flush()
+    _audit(ctx.session, ctx, row, "password-recovery.start", outcome=outcome)
     return Recovery(recovery_id=row.id, method="sms", expires_at=row.expires_at)
 
 
-async def _send_code(request: Request, session: AsyncSession, row: PasswordRecovery, party: Party) -> str:
+async def _send_code(ctx: Context, row: PasswordRecovery, party: Party) -> str:
     """Text the code if everything allows it; what happened, for the audit only."""
     if party.status != "active" or party.mobile is None:
         return "account-not-active"
     try:
-        await codes.enforce_sending_limits(request, session, mobile=party.mobile, purpose=CODE_PURPOSE)
-        if not await request.app.state.ownership.owns(
-            session, national_code=row.national_code, mobile=party.mobile
+        await codes.enforce_sending_limits(ctx, mobile=party.mobile, purpose=CODE_PURPOSE)
+        if not await ctx.state.ownership.owns(
+            ctx.session, national_code=row.national_code, mobile=party.mobile
         ):
             return "mobile-not-owned"
         code = await codes.issue(
-            request,
-            session,
+            ctx,
             purpose=CODE_PURPOSE,
             mobile=party.mobile,
             party_id=party.id,
@@ -188,18 +185,14 @@ async def _send_code(request: Request, session: AsyncSession, row: PasswordRecov
     return "sent"
 
 
-async def start_sso(request: Request, session: AsyncSession, redirect_uri: str | None) -> SsoStart:
-    return await sso.start(request, session, redirect_uri, purpose="recovery")
+async def start_sso(ctx: Context, redirect_uri: str | None) -> SsoStart:
+    return await sso.start(ctx, redirect_uri, purpose="recovery")
 
 
-async def complete_sso(
-    request: Request, session: AsyncSession, *, state: str, code: str | None, error: str | None
-) -> Recovery:
+async def complete_sso(ctx: Context, *, state: str, code: str | None, error: str | None) -> Recovery:
     """Back from My Government: a recovery of the account with the vouched national code, and its reset code."""
-    national_code, _ = await sso.authenticate(
-        request, session, state=state, code=code, error=error, purpose="recovery"
-    )
-    found = await login_repository.natural_person_with_account(session, national_code)
+    national_code, _ = await sso.authenticate(ctx, state=state, code=code, error=error, purpose="recovery")
+    found = await login_repository.natural_person_with_account(ctx.session, national_code)
     if found is None:
         raise SsoAccountNotFound("No Panjereh account has this national code; register first.")
     party, _ = found
@@ -211,34 +204,34 @@ async def complete_sso(
         method="my-government",
         national_code=national_code,
         party_id=party.id,
-        requester=codes.requester_of(request),
+        requester=ctx.requester,
         reset_code_hash=_hash(reset_code),
-        expires_at=now_utc() + timedelta(seconds=request.app.state.settings.recovery_ttl_seconds),
+        expires_at=now_utc() + timedelta(seconds=ctx.settings.recovery_ttl_seconds),
     )
-    session.add(row)
-    await session.flush()
-    _audit(session, request, row, "password-recovery.start", outcome="my-government-verified")
+    ctx.session.add(row)
+    await ctx.session.flush()
+    _audit(ctx.session, ctx, row, "password-recovery.start", outcome="my-government-verified")
     return Recovery(
         recovery_id=row.id, method="my-government", expires_at=row.expires_at, reset_code=reset_code
     )
 
 
-async def reset(request: Request, session: AsyncSession, recovery_id: uuid.UUID, data: RecoveryReset) -> None:
+async def reset(ctx: Context, recovery_id: uuid.UUID, data: RecoveryReset) -> None:
     """Set the new password with the recovery's code; end every session of the account."""
-    attempts_left = await _count_attempt(request, recovery_id)
-    row = await session.get(PasswordRecovery, recovery_id, with_for_update=True, populate_existing=True)
+    attempts_left = await _count_attempt(ctx, recovery_id)
+    row = await ctx.session.get(PasswordRecovery, recovery_id, with_for_update=True, populate_existing=True)
     assert row is not None
     if row.completed_at is not None:  # a concurrent request won
         raise RecoverySpent("This recovery was already used.")
-    if not await _code_right(request, session, row, data.code):
+    if not await _code_right(ctx, row, data.code):
         raise CodeWrong(
             f"The code is wrong; {attempts_left} attempt(s) left.",
             errors=[{"pointer": "#/body/code", "detail": "wrong code", "type": "code_wrong"}],
             attempts_left=attempts_left,
         )
     assert row.party_id is not None  # only a recovery of an account has a right code
-    party = await session.get(Party, row.party_id)
-    account = await login_repository.account(session, row.party_id, lock=True)
+    party = await ctx.session.get(Party, row.party_id)
+    account = await login_repository.account(ctx.session, row.party_id, lock=True)
     assert party is not None
     assert account is not None
     passwords.check(data.password, national_code=party.national_code, mobile=party.mobile)
@@ -247,23 +240,23 @@ async def reset(request: Request, session: AsyncSession, recovery_id: uuid.UUID,
     account.password_changed_at = now
     row.completed_at = now
     actor = subject_of(party)
-    await sessions.revoke_all(session, party.id, actor=actor, reason="password-reset")
-    cleared = await login_throttle.clear_account(session, request.app.state.kek, row.national_code)
+    await sessions.revoke_all(ctx.session, party.id, actor=actor, reason="password-reset")
+    cleared = await login_throttle.clear_account(ctx.session, ctx.state.kek, row.national_code)
     audit.record(
-        session,
+        ctx.session,
         actor=actor,
         action="account.password-reset",
         object_type="account",
         object_id=party.id,
         details={"recovery_id": str(row.id), "method": row.method, "back_off_cleared": cleared},
     )
-    await session.flush()
+    await ctx.session.flush()
 
 
-async def _count_attempt(request: Request, recovery_id: uuid.UUID) -> int:
+async def _count_attempt(ctx: Context, recovery_id: uuid.UUID) -> int:
     """Check the recovery is open and count this try, committed; the tries left."""
-    max_attempts = request.app.state.settings.recovery_max_attempts
-    async with request.app.state.sessionmaker() as own, own.begin():
+    max_attempts = ctx.settings.recovery_max_attempts
+    async with ctx.state.sessionmaker() as own, own.begin():
         row = await own.get(PasswordRecovery, recovery_id, with_for_update=True)
         if row is None:
             raise RecoveryNotFound("No password recovery with this ID; start again.")
@@ -277,13 +270,13 @@ async def _count_attempt(request: Request, recovery_id: uuid.UUID) -> int:
         return max_attempts - row.attempts
 
 
-async def _code_right(request: Request, session: AsyncSession, row: PasswordRecovery, code: str) -> bool:
+async def _code_right(ctx: Context, row: PasswordRecovery, code: str) -> bool:
     if row.method == "my-government":
         return row.reset_code_hash is not None and hmac.compare_digest(row.reset_code_hash, _hash(code))
     if row.verification_code_id is None:  # nothing was sent: no code can be right
         return False
     try:
-        await codes.check(request, session, code_id=row.verification_code_id, purpose=CODE_PURPOSE, code=code)
+        await codes.check(ctx, code_id=row.verification_code_id, purpose=CODE_PURPOSE, code=code)
     except _CODE_FAILURES:
         return False
     return True

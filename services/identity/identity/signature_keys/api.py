@@ -14,6 +14,7 @@ from identity_client.signature_keys import (
     SignatureKeyRegistered,
 )
 
+from identity.context import ContextDep
 from identity.dependencies import CurrentUser
 from identity.signature_keys import repository, views
 from identity.signature_keys import service as signature_keys
@@ -59,7 +60,7 @@ def _responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     responses=_responses(401, 403, 409, 422, 429),
 )
 async def register_key(
-    data: SignatureKeyCreate, user: CurrentUser, session: SessionDep, request: Request, response: Response
+    data: SignatureKeyCreate, user: CurrentUser, ctx: ContextDep, request: Request, response: Response
 ) -> SignatureKeyRegistered:
     """Registers the public half of a key pair the user generated (the seed's
     signature "token"): an EC P-256 key (ES256) or an OKP Ed25519 key (EdDSA),
@@ -73,7 +74,7 @@ async def register_key(
     and per caller (429 with `Retry-After`). Needs the user's own token (no
     acting-for or machine token).
     """
-    key, code = await signature_keys.register_key(request, session, user, data)
+    key, code = await signature_keys.register_key(ctx, user, data)
     response.headers["Location"] = public_location(request, f"/v1/me/signature-keys/{key.kid}")
     return SignatureKeyRegistered(kid=key.kid, name=key.name, alg=key.alg, code_expires_at=code.expires_at)  # type: ignore[arg-type]
 
@@ -85,12 +86,12 @@ async def register_key(
     responses={**_responses(401, 403, 404, 409, 422, 429), 410: _GONE},
 )
 async def confirm_key(
-    kid: Kid, data: SignatureKeyConfirm, user: CurrentUser, session: SessionDep, request: Request
+    kid: Kid, data: SignatureKeyConfirm, user: CurrentUser, ctx: ContextDep
 ) -> SignatureKeyOut:
     """Activates the pending key: from now on it verifies the user's signatures.
     A wrong code counts against the code's 5 tries; an expired or exhausted
     code needs registering the key again for a new one."""
-    return views.key_out(await signature_keys.confirm_key(request, session, user, kid, data.code))
+    return views.key_out(await signature_keys.confirm_key(ctx, user, kid, data.code))
 
 
 @router.get(

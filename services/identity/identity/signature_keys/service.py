@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import Request
 from identity_client.signature_keys import (
     PublicSignatureJwk,
     SignatureJwkSet,
@@ -21,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import audit, codes
 from identity.accounts.models import Party
+from identity.context import Context
 from identity.models import VerificationCode
 from identity.signature_keys import repository
 from identity.signature_keys.exceptions import (
@@ -64,7 +64,7 @@ async def verify_party_signature(
 
 
 async def register_key(
-    request: Request, session: AsyncSession, user: Party, data: SignatureKeyCreate
+    ctx: Context, user: Party, data: SignatureKeyCreate
 ) -> tuple[SignatureKey, VerificationCode]:
     """Register ``data.jwk`` as a pending key of ``user`` and text a code to the
     user's mobile. Registering again a key that is still pending restarts its
@@ -76,18 +76,17 @@ async def register_key(
     kid = thumbprint(jwk)
     if not user.mobile:
         raise MobileNotConfirmed("Confirm a mobile number before registering a signature key.")
-    key = await repository.key_of(session, user.id, kid, for_update=True)
+    key = await repository.key_of(ctx.session, user.id, kid, for_update=True)
     if key is not None and key.status != "pending":
         raise SignatureKeyExists(
             f"This key is already registered ({key.status}); generate a new key pair.", pointer="#/body/jwk"
         )
-    if await repository.kid_held_by_another(session, user.id, kid):
+    if await repository.kid_held_by_another(ctx.session, user.id, kid):
         raise SignatureKeyExists("This key is registered to another account.", pointer="#/body/jwk")
-    if key is None and await repository.live_key_count(session, user.id) >= MAX_LIVE_KEYS:
+    if key is None and await repository.live_key_count(ctx.session, user.id) >= MAX_LIVE_KEYS:
         raise SignatureKeyLimit(f"At most {MAX_LIVE_KEYS} pending or active keys; revoke one first.")
     code = await codes.issue(
-        request,
-        session,
+        ctx,
         purpose=CODE_PURPOSE,
         mobile=user.mobile,
         party_id=user.id,
@@ -97,23 +96,23 @@ async def register_key(
     if key is None:
         key = SignatureKey(party_id=user.id, kid=kid, alg=alg, public_jwk=jwk, name=data.name)
         try:
-            async with session.begin_nested():
-                session.add(key)
-                await session.flush()
+            async with ctx.session.begin_nested():
+                ctx.session.add(key)
+                await ctx.session.flush()
         except IntegrityError:  # the same key registered concurrently
             raise SignatureKeyExists("This key is already registered.", pointer="#/body/jwk") from None
     key.name = data.name
     key.verification_code_id = code.id
     audit.record(
-        session,
+        ctx.session,
         actor=subject_of(user),
         action="signature-key.registered",
         object_type="signature-key",
         object_id=kid,
         details={"name": data.name, "alg": alg},
     )
-    await session.flush()
-    await session.refresh(key)
+    await ctx.session.flush()
+    await ctx.session.refresh(key)
     return key, code
 
 
@@ -126,26 +125,24 @@ async def key_or_404(
     return key
 
 
-async def confirm_key(
-    request: Request, session: AsyncSession, user: Party, kid: str, code: str
-) -> SignatureKey:
+async def confirm_key(ctx: Context, user: Party, kid: str, code: str) -> SignatureKey:
     """Activate a pending key with the SMS code sent when it was registered."""
-    key = await key_or_404(session, user, kid, for_update=True)
+    key = await key_or_404(ctx.session, user, kid, for_update=True)
     if key.status != "pending" or key.verification_code_id is None:
         raise SignatureKeyNotPending(f"The key is {key.status}, not waiting for a code.")
     await codes.check(
-        request, session, code_id=key.verification_code_id, purpose=CODE_PURPOSE, code=normalise_digits(code)
+        ctx, code_id=key.verification_code_id, purpose=CODE_PURPOSE, code=normalise_digits(code)
     )
     key.status = "active"
     key.activated_at = now_utc()
     audit.record(
-        session,
+        ctx.session,
         actor=subject_of(user),
         action="signature-key.activated",
         object_type="signature-key",
         object_id=kid,
     )
-    await session.flush()
+    await ctx.session.flush()
     return key
 
 

@@ -43,15 +43,14 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from fastapi import Request
 from identity_client.login import SsoStart
 from identity_client.models import TokenResponse
 from jose import jwk, jwt
 from jose.exceptions import JOSEError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import audit
 from identity.config import Settings
+from identity.context import Context
 from identity.login import repository as login_repository
 from identity.login import sessions
 from identity.login.exceptions import AccountNotActive
@@ -101,9 +100,9 @@ def sandbox_client_secret(settings: Settings) -> str:
     return settings.sso_client_secret.get_secret_value() or SANDBOX_CLIENT_SECRET
 
 
-def provider(request: Request) -> Provider:
+def provider(ctx: Context) -> Provider:
     """The configured provider; in the sandbox, by default, the fake one on identity itself."""
-    settings: Settings = request.app.state.settings
+    settings: Settings = ctx.settings
     configured = Provider(
         issuer=settings.sso_issuer,
         authorization_url=settings.sso_authorization_url,
@@ -154,12 +153,10 @@ def pkce_challenge(verifier: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
 
 
-async def start(
-    request: Request, session: AsyncSession, redirect_uri: str | None, *, purpose: str = "login"
-) -> SsoStart:
+async def start(ctx: Context, redirect_uri: str | None, *, purpose: str = "login") -> SsoStart:
     """A fresh login (or recovery) at My Government: the URL to send the browser to."""
-    chosen = provider(request)
-    settings: Settings = request.app.state.settings
+    chosen = provider(ctx)
+    settings: Settings = ctx.settings
     if redirect_uri is None:
         redirect_uri = own_callback(settings, purpose)
     elif not redirect_uri_allowed(settings, redirect_uri):
@@ -174,7 +171,7 @@ async def start(
                 }
             ],
         )
-    ttl = request.app.state.settings.sso_login_ttl_seconds
+    ttl = ctx.settings.sso_login_ttl_seconds
     row = SsoLogin(
         state=secrets.token_urlsafe(32),
         provider=PROVIDER,
@@ -184,8 +181,8 @@ async def start(
         redirect_uri=redirect_uri,
         expires_at=now_utc() + timedelta(seconds=ttl),
     )
-    session.add(row)
-    await session.flush()
+    ctx.session.add(row)
+    await ctx.session.flush()
     query = httpx.QueryParams(
         {
             "response_type": "code",
@@ -204,11 +201,11 @@ async def start(
 
 
 async def authenticate(
-    request: Request, session: AsyncSession, *, state: str, code: str | None, error: str | None, purpose: str
+    ctx: Context, *, state: str, code: str | None, error: str | None, purpose: str
 ) -> tuple[str, str]:
     """Finish the flow at My Government: the national code and mobile it vouches for,
     once the ownership inquiry confirms the mobile belongs to the national code."""
-    pending = await _spend_state(request, state, purpose)
+    pending = await _spend_state(ctx, state, purpose)
     if error is not None:
         raise SsoDenied(f"My Government answered {error!r}; the user is not logged in.")
     if not code:
@@ -216,43 +213,39 @@ async def authenticate(
             "The callback carries no authorization code.",
             errors=[{"pointer": "#/query/code", "detail": "missing", "type": "missing"}],
         )
-    chosen = provider(request)
-    id_token = await _exchange(request, chosen, pending, code)
-    claims = await _verify_id_token(request, chosen, id_token, nonce=pending.nonce)
+    chosen = provider(ctx)
+    id_token = await _exchange(ctx, chosen, pending, code)
+    claims = await _verify_id_token(ctx, chosen, id_token, nonce=pending.nonce)
     national_code, mobile = _identity_of(claims)
-    if not await request.app.state.ownership.owns(session, national_code=national_code, mobile=mobile):
+    if not await ctx.state.ownership.owns(ctx.session, national_code=national_code, mobile=mobile):
         raise SsoMobileNotOwned(
             "My Government's mobile number is not registered to this national code (ownership inquiry)."
         )
     return national_code, mobile
 
 
-async def complete(
-    request: Request, session: AsyncSession, *, state: str, code: str | None, error: str | None
-) -> TokenResponse:
-    national_code, _ = await authenticate(
-        request, session, state=state, code=code, error=error, purpose="login"
-    )
-    found = await login_repository.natural_person_with_account(session, national_code)
+async def complete(ctx: Context, *, state: str, code: str | None, error: str | None) -> TokenResponse:
+    national_code, _ = await authenticate(ctx, state=state, code=code, error=error, purpose="login")
+    found = await login_repository.natural_person_with_account(ctx.session, national_code)
     if found is None:
         raise SsoAccountNotFound("No Panjereh account has this national code; register first.")
     party, _ = found
     if party.status != "active":
         raise AccountNotActive("The Panjereh account with this national code is not active.")
     audit.record(
-        session,
+        ctx.session,
         actor=subject_of(party),
         action="login",
         object_type="account",
         object_id=party.id,
         details={"amr": ["sso"], "provider": PROVIDER},
     )
-    return await sessions.start(request, session, party, amr=["sso"])
+    return await sessions.start(ctx, party, amr=["sso"])
 
 
-async def _spend_state(request: Request, state: str, purpose: str) -> SsoLogin:
+async def _spend_state(ctx: Context, state: str, purpose: str) -> SsoLogin:
     """Mark the state used, committed at once: a state works once, even if this login fails."""
-    async with request.app.state.sessionmaker() as own, own.begin():
+    async with ctx.state.sessionmaker() as own, own.begin():
         row = await login_repository.sso_login_for_update(own, state)
         if row is None or row.provider != PROVIDER or row.purpose != purpose:
             raise SsoStateUnknown(
@@ -267,17 +260,16 @@ async def _spend_state(request: Request, state: str, purpose: str) -> SsoLogin:
         return row
 
 
-async def _exchange(request: Request, chosen: Provider, pending: SsoLogin, code: str) -> str:
+async def _exchange(ctx: Context, chosen: Provider, pending: SsoLogin, code: str) -> str:
     """The id_token for ``code``, from the provider's token endpoint (client secret + PKCE)."""
-    http: httpx.AsyncClient = request.app.state.http
+    http: httpx.AsyncClient = ctx.state.http
     try:
         response = await http.post(
             chosen.token_url,
             data={
                 "grant_type": "authorization_code",
                 "code": code,
-                "redirect_uri": pending.redirect_uri
-                or own_callback(request.app.state.settings, pending.purpose),
+                "redirect_uri": pending.redirect_uri or own_callback(ctx.settings, pending.purpose),
                 "code_verifier": pending.code_verifier,
             },
             auth=(chosen.client_id, chosen.client_secret),
@@ -312,8 +304,8 @@ def _oauth_error(response: httpx.Response) -> str:
     return str(error)[:200]
 
 
-async def _provider_key(request: Request, chosen: Provider, kid: str) -> Any:
-    http: httpx.AsyncClient = request.app.state.http
+async def _provider_key(ctx: Context, chosen: Provider, kid: str) -> Any:
+    http: httpx.AsyncClient = ctx.state.http
     try:
         response = await http.get(chosen.jwks_url, headers={"Accept": "application/json"})
         response.raise_for_status()
@@ -329,16 +321,14 @@ async def _provider_key(request: Request, chosen: Provider, kid: str) -> Any:
     raise SsoIdTokenInvalid("The identity token is signed with a key My Government does not publish.")
 
 
-async def _verify_id_token(
-    request: Request, chosen: Provider, id_token: str, *, nonce: str
-) -> dict[str, Any]:
+async def _verify_id_token(ctx: Context, chosen: Provider, id_token: str, *, nonce: str) -> dict[str, Any]:
     try:
         header = jwt.get_unverified_header(id_token)
     except JOSEError as exc:
         raise SsoIdTokenInvalid("The identity token cannot be read.") from exc
     if header.get("alg") != ID_TOKEN_ALGORITHM or not isinstance(header.get("kid"), str):
         raise SsoIdTokenInvalid(f"The identity token must be {ID_TOKEN_ALGORITHM} and name its key.")
-    key = await _provider_key(request, chosen, header["kid"])
+    key = await _provider_key(ctx, chosen, header["kid"])
     try:
         claims: dict[str, Any] = jwt.decode(
             id_token,

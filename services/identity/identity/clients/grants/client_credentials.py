@@ -5,20 +5,20 @@ from __future__ import annotations
 import base64
 import binascii
 
-from fastapi import Request
 from identity_client.models import TokenResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import audit
 from identity.clients import service
+from identity.clients.grants.form import TokenForm
+from identity.context import Context
 from identity.exceptions import InvalidClient, InvalidTokenRequest
 from identity.tokens import issue_access_token
 
 GRANT_TYPE = "client_credentials"
 
 
-def basic_credentials(request: Request) -> tuple[str, str] | None:
-    header = request.headers.get("authorization", "")
+def basic_credentials(form: TokenForm) -> tuple[str, str] | None:
+    header = form.authorization
     if header[:6].lower() != "basic ":
         return None
     try:
@@ -29,27 +29,27 @@ def basic_credentials(request: Request) -> tuple[str, str] | None:
     return client_id, secret
 
 
-async def handle(request: Request, session: AsyncSession, form: dict[str, str]) -> TokenResponse:
+async def handle(ctx: Context, form: TokenForm) -> TokenResponse:
     """HTTP Basic (preferred) or ``client_id``/``client_secret`` in the form, never both.
     The token's ``sub`` is ``client:<client_id>``."""
     client_id, client_secret = form.get("client_id"), form.get("client_secret")
-    basic = basic_credentials(request)
+    basic = basic_credentials(form)
     if basic and (client_id or client_secret):
         raise InvalidTokenRequest("Authenticate with HTTP Basic or with form fields, not both.")
     if basic:
         client_id, client_secret = basic
     if not client_id or not client_secret:
         raise InvalidClient("Client credentials are missing.")
-    client = await service.authenticate_client(session, client_id, client_secret)
+    client = await service.authenticate_client(ctx.session, client_id, client_secret)
     scopes = service.granted_scopes(client, form.get("scope"))
     token, ttl = await issue_access_token(
-        request.app.state,
+        ctx.state,
         subject=f"client:{client.client_id}",
         claims={"client_id": client.client_id, "scope": " ".join(scopes)},
     )
     subject = f"client:{client.client_id}"
     audit.record(
-        session,
+        ctx.session,
         actor=subject,
         action="token.client-credentials",
         object_type="client",

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import Request
 from identity_client.models import TokenResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from identity.clients.grants.form import TokenForm
+from identity.context import Context
 from identity.exceptions import InvalidTokenRequest
 from identity.login import sessions
 
 GRANT_TYPE = "refresh_token"
 
 
-async def handle(request: Request, session: AsyncSession, form: dict[str, str]) -> TokenResponse:
+async def handle(ctx: Context, form: TokenForm) -> TokenResponse:
     """Spends the refresh token and answers the next pair of the same login. A
     spent, revoked or expired token is ``invalid_grant``; a spent one presented
     again also revokes every token of its login."""
     raw = form.get("refresh_token")
     if not raw:
         raise InvalidTokenRequest("refresh_token is required.")
-    return await sessions.rotate(request, session, raw)
+    return await sessions.rotate(ctx, raw)

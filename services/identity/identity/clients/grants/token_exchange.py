@@ -30,7 +30,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from fastapi import Request
 from identity_client.models import TokenResponse
 from identity_client.representations import (
     ACCESS_TOKEN_TYPE,
@@ -38,11 +37,12 @@ from identity_client.representations import (
     REPRESENTATION_TOKEN_TYPE,
     TOKEN_EXCHANGE_GRANT,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import audit
 from identity.accounts.models import Party
 from identity.claims import party_claims
+from identity.clients.grants.form import TokenForm
+from identity.context import Context
 from identity.exceptions import InvalidGrant, InvalidTokenRequest
 from identity.representations import service as representation
 from identity.subjects import NATURAL_PREFIX, party_id_of, subject_of
@@ -54,17 +54,17 @@ GRANT_TYPE = TOKEN_EXCHANGE_GRANT
 SUBJECT_TOKEN_TYPES = (REPRESENTATION_TOKEN_TYPE, LEGAL_PERSON_TOKEN_TYPE)
 
 
-def _required(form: dict[str, str], name: str) -> str:
+def _required(form: TokenForm, name: str) -> str:
     value = form.get(name)
     if not value:
         raise InvalidTokenRequest(f"{name} is required for the token exchange.")
     return value
 
 
-async def _agent(request: Request, session: AsyncSession, actor_token: str) -> Party:
+async def _agent(ctx: Context, actor_token: str) -> Party:
     """The user whose own access token ``actor_token`` is."""
     try:
-        principal = await request.app.state.token_verifier.verify(actor_token)
+        principal = await ctx.state.token_verifier.verify(actor_token)
     except ProblemError as exc:
         raise InvalidGrant(f"The actor_token is not valid: {exc.detail}") from exc
     if principal.actor is not None:
@@ -72,7 +72,7 @@ async def _agent(request: Request, session: AsyncSession, actor_token: str) -> P
     party_id = party_id_of(principal.subject)
     if party_id is None or not principal.subject.startswith(NATURAL_PREFIX):
         raise InvalidGrant("The actor_token must be a user's own token (not a machine client's).")
-    party = await session.get(Party, party_id)
+    party = await ctx.session.get(Party, party_id)
     if party is None or party.status != "active":
         raise InvalidGrant("The account of the actor_token is not active.")
     return party
@@ -85,7 +85,7 @@ def _subject_id(subject_token: str) -> uuid.UUID:
         raise InvalidGrant("The subject_token is not an ID this server issued.") from None
 
 
-async def handle(request: Request, session: AsyncSession, form: dict[str, str]) -> TokenResponse:
+async def handle(ctx: Context, form: TokenForm) -> TokenResponse:
     subject_token = _required(form, "subject_token")
     subject_token_type = _required(form, "subject_token_type")
     actor_token = _required(form, "actor_token")
@@ -98,11 +98,11 @@ async def handle(request: Request, session: AsyncSession, form: dict[str, str]) 
     if requested is not None and requested != ACCESS_TOKEN_TYPE:
         raise InvalidTokenRequest(f"Only {ACCESS_TOKEN_TYPE} tokens are issued.")
 
-    agent = await _agent(request, session, actor_token)
+    agent = await _agent(ctx, actor_token)
     subject_id = _subject_id(subject_token)
     claims: dict[str, Any]
     if subject_token_type == REPRESENTATION_TOKEN_TYPE:
-        grant, grantor, representative = await representation.exchangeable(session, subject_id, agent)
+        grant, grantor, representative = await representation.exchangeable(ctx.session, subject_id, agent)
         act: dict[str, Any] = {"sub": subject_of(agent)}
         if representative.id != agent.id:  # a manager acting for a legal representative
             act = {"sub": subject_of(representative), "act": act}
@@ -116,12 +116,12 @@ async def handle(request: Request, session: AsyncSession, form: dict[str, str]) 
             "roles": [grant.grantor_role],
         }
         if grant.grantor_role == "merchant":  # the grantor's card, as in their own token
-            own = await party_claims(session, grantor)
+            own = await party_claims(ctx.session, grantor)
             claims.update({k: v for k, v in own.items() if k.startswith("commercial_card_")})
     else:
-        legal = await representation.managed_legal_person(session, subject_id, agent)
+        legal = await representation.managed_legal_person(ctx.session, subject_id, agent)
         subject = subject_of(legal)
-        own = await party_claims(session, legal)
+        own = await party_claims(ctx.session, legal)
         scope = " ".join(scopes_of_roles(own["roles"]))
         claims = {
             **own,
@@ -129,9 +129,9 @@ async def handle(request: Request, session: AsyncSession, form: dict[str, str]) 
             "scope": scope,
             "access_level": AccessLevel.FULL.value,
         }
-    token, ttl = await issue_access_token(request.app.state, subject=subject, claims=claims)
+    token, ttl = await issue_access_token(ctx.state, subject=subject, claims=claims)
     audit.record(
-        session,
+        ctx.session,
         actor=subject_of(agent),
         on_behalf_of=subject,
         action="token.exchange",
