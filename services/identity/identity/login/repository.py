@@ -1,15 +1,16 @@
-"""Queries of login, second factor, refresh tokens and SSO."""
+"""Queries of login, its back-off, second factor, refresh tokens and SSO."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, case, delete, exists, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.accounts.models import Account, Party
-from identity.login.models import LoginChallenge, RefreshToken
+from identity.login.models import LoginChallenge, LoginThrottle, RefreshToken
 from identity.sso.models import SsoLogin
 
 
@@ -107,3 +108,40 @@ async def revoke_party_tokens(session: AsyncSession, party_id: uuid.UUID, at: da
 
 async def sso_login_for_update(session: AsyncSession, state: str) -> SsoLogin | None:
     return await session.get(SsoLogin, state, with_for_update=True)
+
+
+async def throttles(session: AsyncSession, keys: list[str]) -> list[LoginThrottle]:
+    return list(await session.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys))))
+
+
+async def throttle(session: AsyncSession, key: str) -> LoginThrottle | None:
+    return await session.get(LoginThrottle, key)
+
+
+async def count_throttle_failure(
+    session: AsyncSession, key: str, *, account_ref: str | None, now: datetime, forgotten: datetime
+) -> int:
+    """Count one failure under ``key`` (from 1 again when the last is older than ``forgotten``);
+    the failures counted."""
+    statement = insert(LoginThrottle).values(
+        key=key, account_ref=account_ref, failures=1, last_failure_at=now
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[LoginThrottle.key],
+        set_={
+            "failures": case(
+                (LoginThrottle.last_failure_at < forgotten, 1), else_=LoginThrottle.failures + 1
+            ),
+            "last_failure_at": now,
+        },
+    ).returning(LoginThrottle.failures)
+    return int((await session.execute(statement)).scalar_one())
+
+
+async def delete_throttle(session: AsyncSession, key: str) -> None:
+    await session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))
+
+
+async def delete_account_throttles(session: AsyncSession, account_ref: str) -> int:
+    result = await session.execute(delete(LoginThrottle).where(LoginThrottle.account_ref == account_ref))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -53,14 +53,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
 
-from sqlalchemy import case, delete, select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import audit
 from identity.config import Settings
 from identity.context import Context
-from identity.login.models import LoginThrottle
+from identity.login import repository as login_repository
 from kit.clock import now_utc
 
 Kind = Literal["pair", "source", "account"]
@@ -120,12 +118,7 @@ async def verdict(ctx: Context, attempt: Attempt) -> Verdict:
     now = now_utc()
     window = timedelta(minutes=settings.login_failure_window_minutes)
     keys = attempt.keys
-    rows = {
-        row.key: row
-        for row in await ctx.session.scalars(
-            select(LoginThrottle).where(LoginThrottle.key.in_(keys.values()))
-        )
-    }
+    rows = {row.key: row for row in await login_repository.throttles(ctx.session, list(keys.values()))}
     refused = any(
         (row := rows.get(keys[kind])) is not None
         and row.blocked_until is not None
@@ -149,22 +142,13 @@ async def count_failure(ctx: Context, attempt: Attempt, *, object_id: object, re
     async with ctx.state.sessionmaker() as own, own.begin():
         started: dict[str, int] = {}
         for kind, key in attempt.keys.items():
-            statement = insert(LoginThrottle).values(
-                key=key,
+            failures = await login_repository.count_throttle_failure(
+                own,
+                key,
                 account_ref=None if kind == "source" else attempt.account_ref,
-                failures=1,
-                last_failure_at=now,
+                now=now,
+                forgotten=forgotten,
             )
-            statement = statement.on_conflict_do_update(
-                index_elements=[LoginThrottle.key],
-                set_={
-                    "failures": case(
-                        (LoginThrottle.last_failure_at < forgotten, 1), else_=LoginThrottle.failures + 1
-                    ),
-                    "last_failure_at": now,
-                },
-            ).returning(LoginThrottle.failures)
-            failures = int((await own.execute(statement)).scalar_one())
             threshold, cap = _rule(settings, kind)
             if kind == "account":
                 if failures == threshold:
@@ -172,7 +156,7 @@ async def count_failure(ctx: Context, attempt: Attempt, *, object_id: object, re
                 continue
             minutes = back_off_minutes(failures, threshold, cap)
             if minutes:
-                row = await own.get(LoginThrottle, key)
+                row = await login_repository.throttle(own, key)
                 assert row is not None
                 row.blocked_until = now + timedelta(minutes=minutes)
                 started[f"{kind}_minutes"] = minutes
@@ -198,11 +182,9 @@ async def count_failure(ctx: Context, attempt: Attempt, *, object_id: object, re
 
 async def forget_pair(session: AsyncSession, attempt: Attempt) -> None:
     """A successful login clears its own (account, source) count, nothing else."""
-    await session.execute(delete(LoginThrottle).where(LoginThrottle.key == attempt.keys["pair"]))
+    await login_repository.delete_throttle(session, attempt.keys["pair"])
 
 
 async def clear_account(session: AsyncSession, kek: bytes, national_code: str) -> int:
     """After a password reset: forget the account's counts from every source."""
-    ref = account_ref(kek, national_code)
-    result = await session.execute(delete(LoginThrottle).where(LoginThrottle.account_ref == ref))
-    return int(getattr(result, "rowcount", 0) or 0)
+    return await login_repository.delete_account_throttles(session, account_ref(kek, national_code))

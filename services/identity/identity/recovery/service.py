@@ -46,7 +46,6 @@ from datetime import datetime, timedelta
 
 from identity_client.login import SsoStart
 from identity_client.recovery import Recovery, RecoveryReset
-from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import audit, codes, passwords
@@ -66,6 +65,7 @@ from identity.login import repository as login_repository
 from identity.login import sessions
 from identity.login import throttle as login_throttle
 from identity.login.exceptions import AccountNotActive
+from identity.recovery import repository
 from identity.recovery.exceptions import (
     RecoveryAttemptsExhausted,
     RecoveryExpired,
@@ -81,7 +81,6 @@ from kit.clock import now_utc
 
 CODE_PURPOSE = "password-recovery"
 HOUR = timedelta(hours=1)
-_LOCK_NAMESPACE = 0x726563  # "rec"
 _CODE_FAILURES = (CodeWrong, CodeNotFound, CodeSpent, CodeExpired, CodeAttemptsExhausted)
 
 
@@ -97,25 +96,18 @@ async def _enforce_limits(ctx: Context, national_code: str, requester: str) -> N
     """Refuse (429) past the hourly limits, counted alike for registered and unknown codes."""
     settings: Settings = ctx.settings
     for key in ("national-code:" + national_code, "requester:" + requester):
-        await ctx.session.execute(
-            text("SELECT pg_advisory_xact_lock(:ns, hashtext(:key))"), {"ns": _LOCK_NAMESPACE, "key": key}
-        )
+        await repository.lock(ctx.session, key)
     now = now_utc()
     limits = (
-        (PasswordRecovery.national_code == national_code, settings.recovery_max_per_national_code_per_hour,
+        ({"national_code": national_code}, settings.recovery_max_per_national_code_per_hour,
          "per-national-code-hourly", "for one national code"),
-        (PasswordRecovery.requester == requester, settings.recovery_max_per_requester_per_hour,
+        ({"requester": requester}, settings.recovery_max_per_requester_per_hour,
          "per-requester-hourly", "from one requester"),
     )  # fmt: skip
-    for condition, limit, name, scope in limits:
-        count, oldest = (
-            await ctx.session.execute(
-                select(func.count(), func.min(PasswordRecovery.created_at)).where(
-                    condition, PasswordRecovery.created_at > now - HOUR
-                )
-            )
-        ).one()
+    for by, limit, name, scope in limits:
+        count, oldest = await repository.started_since(ctx.session, now - HOUR, **by)
         if count >= limit:
+            assert oldest is not None
             raise RecoveryRateLimited(
                 f"At most {limit} password recoveries an hour {scope}.",
                 retry_after=_seconds_until(oldest + HOUR, now),
@@ -219,7 +211,7 @@ async def complete_sso(ctx: Context, *, state: str, code: str | None, error: str
 async def reset(ctx: Context, recovery_id: uuid.UUID, data: RecoveryReset) -> None:
     """Set the new password with the recovery's code; end every session of the account."""
     attempts_left = await _count_attempt(ctx, recovery_id)
-    row = await ctx.session.get(PasswordRecovery, recovery_id, with_for_update=True, populate_existing=True)
+    row = await repository.recovery_for_update(ctx.session, recovery_id, fresh=True)
     assert row is not None
     if row.completed_at is not None:  # a concurrent request won
         raise RecoverySpent("This recovery was already used.")
@@ -257,7 +249,7 @@ async def _count_attempt(ctx: Context, recovery_id: uuid.UUID) -> int:
     """Check the recovery is open and count this try, committed; the tries left."""
     max_attempts = ctx.settings.recovery_max_attempts
     async with ctx.state.sessionmaker() as own, own.begin():
-        row = await own.get(PasswordRecovery, recovery_id, with_for_update=True)
+        row = await repository.recovery_for_update(own, recovery_id)
         if row is None:
             raise RecoveryNotFound("No password recovery with this ID; start again.")
         if row.completed_at is not None:
