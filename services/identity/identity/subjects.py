@@ -1,6 +1,6 @@
 """How tokens name parties: ``user:<uuid>`` for natural persons, ``legal:<uuid>`` for legal ones.
 
-Machine clients are ``client:<client_id>`` (identity.api). Other services keep
+Machine clients are ``client:<client_id>`` (identity.clients). Other services keep
 these strings as owner IDs; they never see national codes in a token.
 """
 

@@ -1,4 +1,4 @@
-"""The login back-off (identity.login_throttle): a source that keeps failing is refused
+"""The login back-off (identity.login.throttle): a source that keeps failing is refused
 like a wrong password, the owner elsewhere still gets in, unknown codes look the same."""
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ class LoginChallenge(Base):
 
 
 class LoginThrottle(Base):
-    """Failed logins counted under one key (identity.login_throttle): an account and
+    """Failed logins counted under one key (identity.login.throttle): an account and
     source address, a source address, or an account from every source."""
 
     __tablename__ = "login_throttles"

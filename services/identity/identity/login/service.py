@@ -6,7 +6,7 @@ Rules (ASVS 5.0 V6):
   back-off get the same 401 answer, and take about as long: the password is
   always hashed, an unknown code against a dummy hash.
 - Failures are counted per (national code, source address), per source and
-  per national code (``identity.login_throttle``, which explains the design):
+  per national code (``identity.login.throttle``, which explains the design):
   a source that keeps failing backs off, an account is never locked, and the
   owner logging in from elsewhere gets in. When many sources fail against one
   account, a right password also needs an SMS code (a login challenge). A

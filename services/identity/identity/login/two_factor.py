@@ -11,7 +11,7 @@ factor on the account (and lock the owner out) or take the owner's off. The
 password is asked when a change starts (``start_totp``, ``send_sms_code``) and
 when it is turned off; confirming needs what only that start gave (the new
 secret, or the code sent to the mobile). A wrong password counts as a failed
-login, under the login back-off (``identity.login_throttle``). A recent
+login, under the login back-off (``identity.login.throttle``). A recent
 ``auth_time`` was not chosen: a token stolen in its first minutes would pass.
 """
 

@@ -25,7 +25,7 @@ from identity.models import Base
 
 class Representation(Base):
     """A grant of representation. ``state`` is what was decided; whether it is
-    active or expired today follows from the dates (``identity.representation``)."""
+    active or expired today follows from the dates (``identity.representations.service``)."""
 
     __tablename__ = "representations"
     __table_args__ = (

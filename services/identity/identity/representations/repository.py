@@ -63,7 +63,7 @@ async def parties(session: AsyncSession, ids: Collection[uuid.UUID]) -> dict[uui
 
 
 def status_condition(status: RepresentationStatus, today: date) -> ColumnElement[bool]:
-    """SQL for "the grant's status today is ``status``" (``identity.representation.status_of``)."""
+    """SQL for "the grant's status today is ``status``" (``identity.representations.service.status_of``)."""
     r = Representation
     conditions: dict[RepresentationStatus, ColumnElement[bool]] = {
         RepresentationStatus.PENDING: and_(r.state == "pending", r.ends_on >= today),

@@ -29,7 +29,7 @@ Redirect URIs come from settings only, never from the request (its Host or
 other ``redirect_uri`` is refused (422).
 
 In the sandbox, with no provider configured, the fake provider on identity
-itself (``identity.sso_fake``) stands in for My Government.
+itself (``identity.sso.fake``) stands in for My Government.
 """
 
 from __future__ import annotations

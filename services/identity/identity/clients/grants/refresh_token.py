@@ -1,4 +1,4 @@
-"""``refresh_token``: a user's rotating refresh token (RFC 6749 §6); see ``identity.sessions``."""
+"""``refresh_token``: a user's rotating refresh token (RFC 6749 §6); see ``identity.login.sessions``."""
 
 from __future__ import annotations
 
