@@ -24,10 +24,11 @@ from identity.accounts import repository, views
 from identity.accounts import service as accounts
 from identity.context import ContextDep
 from identity.dependencies import CurrentUser
+from identity.pages import creation_key
 from kit.db import SessionDep
 from kit.errors import PROBLEM_JSON, PROBLEM_RESPONSES
 from kit.idempotency import IdempotentRoute
-from kit.pagination import PageParams, page_params
+from kit.pagination import PageParams, page_of, page_params
 from kit.urls import public_location
 
 router = APIRouter(tags=["accounts"], route_class=IdempotentRoute)
@@ -200,7 +201,12 @@ async def list_legal_persons(
     params: Annotated[PageParams, Depends(page_params)],
 ) -> LegalPersonPage:
     """Oldest first, paginated."""
-    rows, next_url = await repository.list_managed_legal_persons(session, user.id, params, request)
+    rows, next_url = page_of(
+        await repository.list_managed_legal_persons(session, user.id, params),
+        params=params,
+        request=request,
+        key_of=creation_key,
+    )
     return LegalPersonPage(items=[views.legal_summary(p) for p in rows], next=next_url)
 
 

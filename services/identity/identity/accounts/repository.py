@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from fastapi import Request
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from identity.accounts.models import LegalManager, Party, RegistrationAttempt
 from identity.models import SmsMessage, VerificationCode
 from identity.sandbox.models import SandboxCompany, SandboxMobileOwner
-from kit.pagination import PageParams, paginate
+from kit.pagination import PageParams, fetch_page
 
 # Namespace of the two-key advisory locks that serialise registrations of one identifier.
 _IDENTIFIER_LOCK = 0x696473  # "ids"
@@ -114,21 +113,14 @@ async def managed_legal_person(
 
 
 async def list_managed_legal_persons(
-    session: AsyncSession, manager_id: uuid.UUID, params: PageParams, request: Request
-) -> tuple[list[Party], str | None]:
+    session: AsyncSession, manager_id: uuid.UUID, params: PageParams
+) -> list[Party]:
     stmt = (
         select(Party)
         .join(LegalManager, LegalManager.legal_id == Party.id)
         .where(LegalManager.manager_id == manager_id, Party.kind == "legal")
     )
-    return await paginate(
-        session,
-        stmt,
-        order_by=[Party.created_at, Party.id],
-        params=params,
-        request=request,
-        key_of=lambda p: (p.created_at.isoformat(), p.id),
-    )
+    return await fetch_page(session, stmt, order_by=[Party.created_at, Party.id], params=params)
 
 
 async def managers_of(session: AsyncSession, legal_id: uuid.UUID) -> list[tuple[LegalManager, Party]]:

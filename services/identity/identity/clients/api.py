@@ -29,11 +29,12 @@ from identity.clients.grants import audit as grants_audit
 from identity.clients.grants.form import TokenForm
 from identity.context import ContextDep
 from identity.exceptions import InvalidTokenRequest, UnsupportedGrantType
+from identity.pages import creation_key
 from kit.auth import Principal, require_scope
 from kit.db import SessionDep
 from kit.errors import PROBLEM_RESPONSES, ProblemError
 from kit.idempotency import IdempotentRoute
-from kit.pagination import PageParams, page_params
+from kit.pagination import PageParams, page_of, page_params
 from kit.responses import no_store
 from kit.urls import public_location
 
@@ -197,7 +198,9 @@ async def list_clients(
     _: AdminDep,
     params: Annotated[PageParams, Depends(page_params)],
 ) -> ClientPage:
-    rows, next_url = await repository.list_clients(session, params, request)
+    rows, next_url = page_of(
+        await repository.list_clients(session, params), params=params, request=request, key_of=creation_key
+    )
     return ClientPage(items=[views.client_out(c) for c in rows], next=next_url)
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import Request
 from sqlalchemy import or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.clients.models import MachineClient
 from identity.models import SigningKey
-from kit.pagination import PageParams, paginate
+from kit.pagination import PageParams, fetch_page
 
 # Serialises key rotation across identity replicas (pg_advisory_xact_lock).
 _KEY_ROTATION_LOCK = 0x70616E6A  # "panj"
@@ -55,14 +54,7 @@ async def client_by_client_id(session: AsyncSession, client_id: str) -> MachineC
     return await session.scalar(select(MachineClient).where(MachineClient.client_id == client_id))
 
 
-async def list_clients(
-    session: AsyncSession, params: PageParams, request: Request
-) -> tuple[list[MachineClient], str | None]:
-    return await paginate(
-        session,
-        select(MachineClient),
-        order_by=[MachineClient.created_at, MachineClient.id],
-        params=params,
-        request=request,
-        key_of=lambda c: (c.created_at.isoformat(), c.id),
+async def list_clients(session: AsyncSession, params: PageParams) -> list[MachineClient]:
+    return await fetch_page(
+        session, select(MachineClient), order_by=[MachineClient.created_at, MachineClient.id], params=params
     )

@@ -23,6 +23,7 @@ from identity_client.representations import (
 )
 
 from identity.dependencies import CurrentUser
+from identity.pages import creation_key
 from identity.representations import repository as representation_repository
 from identity.representations import service as representation
 from identity.representations import views
@@ -30,7 +31,7 @@ from kit.clock import today_tehran
 from kit.db import SessionDep
 from kit.errors import problem_responses
 from kit.idempotency import IdempotentRoute
-from kit.pagination import PageParams, page_params
+from kit.pagination import PageParams, page_of, page_params
 from kit.signatures import SIGNATURE_HEADER, act_of, with_signature
 from kit.urls import public_location
 
@@ -95,15 +96,10 @@ async def list_representations(
 ) -> RepresentationPage:
     """Grants of yours and of the legal persons you manage, oldest first, a page at a time."""
     party_ids = await representation.acting_party_ids(session, user)
-    rows, next_url = await representation_repository.list_for(
-        session,
-        party_ids=party_ids,
-        side=side,
-        status=status,
-        today=today_tehran(),
-        params=params,
-        request=request,
+    rows = await representation_repository.list_for(
+        session, party_ids=party_ids, side=side, status=status, today=today_tehran(), params=params
     )
+    rows, next_url = page_of(rows, params=params, request=request, key_of=creation_key)
     return RepresentationPage(items=await views.out(session, rows), next=next_url)
 
 

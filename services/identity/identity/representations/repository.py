@@ -6,14 +6,13 @@ import uuid
 from collections.abc import Collection
 from datetime import date
 
-from fastapi import Request
 from identity_client.representations import RepresentationSide, RepresentationStatus
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.accounts.models import LegalManager, Party
 from identity.representations.models import Representation, RepresentationEvent
-from kit.pagination import PageParams, paginate
+from kit.pagination import PageParams, fetch_page
 
 
 def add(session: AsyncSession, obj: object) -> None:
@@ -76,10 +75,6 @@ def status_condition(status: RepresentationStatus, today: date) -> ColumnElement
     return conditions[status]
 
 
-def _page_key(r: Representation) -> tuple[str, uuid.UUID]:
-    return (r.created_at.isoformat(), r.id)
-
-
 async def list_for(
     session: AsyncSession,
     *,
@@ -88,8 +83,7 @@ async def list_for(
     status: RepresentationStatus | None,
     today: date,
     params: PageParams,
-    request: Request,
-) -> tuple[list[Representation], str | None]:
+) -> list[Representation]:
     """Grants given (``granted``) or received by any of ``party_ids``, oldest first."""
     column = (
         Representation.grantor_id if side is RepresentationSide.GRANTED else Representation.representative_id
@@ -97,13 +91,8 @@ async def list_for(
     stmt = select(Representation).where(column.in_(party_ids))
     if status is not None:
         stmt = stmt.where(status_condition(status, today))
-    return await paginate(
-        session,
-        stmt,
-        order_by=[Representation.created_at, Representation.id],
-        params=params,
-        request=request,
-        key_of=_page_key,
+    return await fetch_page(
+        session, stmt, order_by=[Representation.created_at, Representation.id], params=params
     )
 
 

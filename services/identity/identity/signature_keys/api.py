@@ -16,12 +16,13 @@ from identity_client.signature_keys import (
 
 from identity.context import ContextDep
 from identity.dependencies import CurrentUser
+from identity.pages import creation_key
 from identity.signature_keys import repository, views
 from identity.signature_keys import service as signature_keys
 from kit.db import SessionDep
 from kit.errors import PROBLEM_JSON, PROBLEM_RESPONSES
 from kit.idempotency import IdempotentRoute
-from kit.pagination import PageParams, page_params
+from kit.pagination import PageParams, page_of, page_params
 from kit.signatures import SIGNATURE_DOC
 from kit.urls import public_location
 
@@ -107,7 +108,12 @@ async def list_keys(
     params: Annotated[PageParams, Depends(page_params)],
 ) -> SignatureKeyPage:
     """Every key of the user, pending, active or revoked, oldest first."""
-    rows, next_url = await repository.keys_page(session, user.id, params, request)
+    rows, next_url = page_of(
+        await repository.keys_page(session, user.id, params),
+        params=params,
+        request=request,
+        key_of=creation_key,
+    )
     return SignatureKeyPage(items=[views.key_out(k) for k in rows], next=next_url)
 
 

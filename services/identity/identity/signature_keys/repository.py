@@ -5,13 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from fastapi import Request
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.accounts.models import Party
 from identity.signature_keys.models import SignatureKey
-from kit.pagination import PageParams, paginate
+from kit.pagination import PageParams, fetch_page
 
 
 async def active_keys(session: AsyncSession, party_id: uuid.UUID) -> Sequence[SignatureKey]:
@@ -52,17 +51,13 @@ async def live_key_count(session: AsyncSession, party_id: uuid.UUID) -> int:
     return int(count or 0)
 
 
-async def keys_page(
-    session: AsyncSession, party_id: uuid.UUID, params: PageParams, request: Request
-) -> tuple[list[SignatureKey], str | None]:
+async def keys_page(session: AsyncSession, party_id: uuid.UUID, params: PageParams) -> list[SignatureKey]:
     """The party's keys, whatever their status, oldest first."""
-    return await paginate(
+    return await fetch_page(
         session,
         select(SignatureKey).where(SignatureKey.party_id == party_id),
         order_by=[SignatureKey.created_at, SignatureKey.id],
         params=params,
-        request=request,
-        key_of=lambda k: (k.created_at.isoformat(), k.id),
     )
 
 
