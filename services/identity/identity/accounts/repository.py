@@ -26,6 +26,10 @@ async def lock_identifier(session: AsyncSession, identifier: str) -> None:
     )
 
 
+async def party(session: AsyncSession, party_id: uuid.UUID) -> Party | None:
+    return await session.get(Party, party_id)
+
+
 async def party_by_national_code(session: AsyncSession, national_code: str) -> Party | None:
     return await session.scalar(select(Party).where(Party.national_code == national_code))
 

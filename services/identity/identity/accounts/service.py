@@ -47,6 +47,7 @@ from identity.accounts.views import legal_person_out
 from identity.adapters.company_registry import CompanyRecord
 from identity.context import Context
 from identity.exceptions import CodeNotFound
+from identity.login import repository as login_repository
 from identity.models import VerificationCode
 from identity.roles.models import RoleAssignment
 from identity.roles.repository import live_roles
@@ -223,7 +224,7 @@ async def confirm_registration(ctx: Context, registration_id: uuid.UUID, code: s
 
 
 async def me(session: AsyncSession, user: Party) -> Me:
-    account = await session.get(Account, user.id)
+    account = await login_repository.account(session, user.id)
     today = today_tehran()
     return Me.model_validate(
         {

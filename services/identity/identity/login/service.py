@@ -28,6 +28,7 @@ from identity_client.login import LoginRequest
 from identity_client.models import TokenResponse
 
 from identity import audit, codes, passwords
+from identity.accounts import repository as accounts_repository
 from identity.accounts.models import Account, Party
 from identity.context import Context
 from identity.exceptions import CodeWrong
@@ -139,7 +140,7 @@ async def verify(ctx: Context, challenge_id: uuid.UUID, code: str) -> TokenRespo
     assert challenge is not None
     if challenge.completed_at is not None:  # a concurrent request won
         raise LoginChallengeSpent("This login was already completed.")
-    party = await ctx.session.get(Party, challenge.party_id)
+    party = await accounts_repository.party(ctx.session, challenge.party_id)
     account = await login_repository.account(ctx.session, challenge.party_id)
     assert party is not None
     assert account is not None

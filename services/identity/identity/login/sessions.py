@@ -23,6 +23,7 @@ from identity_client.models import TokenResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import audit
+from identity.accounts import repository as accounts_repository
 from identity.accounts.models import Party
 from identity.claims import party_claims
 from identity.context import Context
@@ -73,7 +74,7 @@ async def rotate(ctx: Context, raw: str) -> TokenResponse:
         raise InvalidGrant("The refresh token has expired; log in again.")
     if await login_repository.family_revoked(ctx.session, row.family_id):
         raise InvalidGrant("The refresh token was revoked; log in again.")
-    party = await ctx.session.get(Party, row.party_id)
+    party = await accounts_repository.party(ctx.session, row.party_id)
     if party is None or party.status != "active":
         raise InvalidGrant("The account is not active.")
     row.used_at = now

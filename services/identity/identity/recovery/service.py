@@ -49,6 +49,7 @@ from identity_client.recovery import Recovery, RecoveryReset
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import audit, codes, passwords
+from identity.accounts import repository as accounts_repository
 from identity.accounts.models import Party
 from identity.adapters.exceptions import OwnershipInquiryUnavailable
 from identity.config import Settings
@@ -222,7 +223,7 @@ async def reset(ctx: Context, recovery_id: uuid.UUID, data: RecoveryReset) -> No
             attempts_left=attempts_left,
         )
     assert row.party_id is not None  # only a recovery of an account has a right code
-    party = await ctx.session.get(Party, row.party_id)
+    party = await accounts_repository.party(ctx.session, row.party_id)
     account = await login_repository.account(ctx.session, row.party_id, lock=True)
     assert party is not None
     assert account is not None

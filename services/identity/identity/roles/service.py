@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import audit
+from identity.accounts import repository as accounts_repository
 from identity.accounts.exceptions import LegalPersonNotVerified
 from identity.accounts.models import Party
 from identity.roles.exceptions import (
@@ -34,7 +35,7 @@ from kit.clock import now_utc, today_tehran
 
 
 async def party_or_404(session: AsyncSession, party_id: uuid.UUID) -> Party:
-    party = await session.get(Party, party_id)
+    party = await accounts_repository.party(session, party_id)
     if party is None:
         raise PartyNotFound(f"No party {party_id}.")
     return party

@@ -39,6 +39,7 @@ from identity_client.representations import (
 )
 
 from identity import audit
+from identity.accounts import repository as accounts_repository
 from identity.accounts.models import Party
 from identity.claims import party_claims
 from identity.clients.grants.form import TokenForm
@@ -72,7 +73,7 @@ async def _agent(ctx: Context, actor_token: str) -> Party:
     party_id = party_id_of(principal.subject)
     if party_id is None or not principal.subject.startswith(NATURAL_PREFIX):
         raise InvalidGrant("The actor_token must be a user's own token (not a machine client's).")
-    party = await ctx.session.get(Party, party_id)
+    party = await accounts_repository.party(ctx.session, party_id)
     if party is None or party.status != "active":
         raise InvalidGrant("The account of the actor_token is not active.")
     return party
