@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from identity.accounts_testing import registration
 from kit.access_levels import AccessLevel, may_act
 from kit.clock import today_tehran
+from kit.runtime import runtime_of
 from kit.signatures import SIGNATURE_HEADER, jwk_of, sign_detached
 from tests.conftest import Stack
 
@@ -200,7 +201,7 @@ async def test_merchant_grants_an_agent_who_acts_for_them_until_revoked(
     acting = ok(await exchange(http, created["id"], agent_token))
 
     # Another service's kit accepts it: orders verifies it against identity's JWKS.
-    principal = await stack.apps["orders"].state.token_verifier.verify(acting["access_token"])
+    principal = await runtime_of(stack.apps["orders"]).token_verifier.verify(acting["access_token"])
     assert principal.subject == merchant["subject"]
     assert principal.actor == agent["subject"]
     assert principal.access_level == "medium"

@@ -64,6 +64,8 @@ class GatewaySettings(BaseSettings):
     rate_limit: str = "600/minute"
     rate_limit_strategy: Literal["fixed-window", "moving-window", "sliding-window-counter"] = "fixed-window"
     redis_url: str | None = Field(default=None, validation_alias=_shared("redis_url", "REDIS_URL"))
+    # Names the counters in Redis, so deployments (or test runs) sharing one Redis keep apart.
+    rate_limit_key_prefix: str = "panjereh"
 
     health_timeout_seconds: float = 1.0
     openapi_cache_seconds: float = 300.0

@@ -22,11 +22,13 @@ from gateway.proxy import Proxy, Upstream, internal_path
 from gateway.rate_limit import ClientKeys, RateLimiter
 from gateway.service_docs import ServiceDocuments
 from gateway.site import VERSION, create_site
+from gateway.state import GatewayState
 from kit.auth import TokenVerifier, http_jwks_fetcher
 from kit.edge import AllowedHosts, EdgePolicy
 from kit.http import create_http_client
 from kit.metrics_listener import metrics_listener
 from kit.observability import configure_logging
+from kit.runtime import install as install_state
 
 
 class Gateway:
@@ -70,19 +72,25 @@ class Gateway:
             min_refresh_seconds=settings.jwks_min_refresh_seconds,
         )
         limiter = RateLimiter(
-            settings.rate_limit, strategy=settings.rate_limit_strategy, redis_url=settings.redis_url
-        )
-        app.state.settings = settings
-        app.state.http = http
-        app.state.documents = ServiceDocuments(
-            http,
-            settings.upstream_urls,
-            gateway=app.openapi(),
-            version=VERSION,
-            ttl=settings.openapi_cache_seconds,
+            settings.rate_limit,
+            strategy=settings.rate_limit_strategy,
+            redis_url=settings.redis_url,
+            key_prefix=settings.rate_limit_key_prefix,
         )
         hosts = AllowedHosts(settings.allowed_host_names)
-        app.state.edge_policy = EdgePolicy(hosts, settings.max_body_bytes)  # the site's own routes
+        state = GatewayState(
+            settings=settings,
+            http=http,
+            documents=ServiceDocuments(
+                http,
+                settings.upstream_urls,
+                gateway=app.openapi(),
+                version=VERSION,
+                ttl=settings.openapi_cache_seconds,
+            ),
+            edge_policy=EdgePolicy(hosts, settings.max_body_bytes),
+        )
+        install_state(app, state)
         access = AccessLog()
         access.start()
         self._proxy = Proxy(
@@ -98,9 +106,10 @@ class Gateway:
         }
         try:
             async with metrics_listener(settings.metrics_host, settings.metrics_port) as metrics_port:
-                app.state.metrics_port = metrics_port
+                state.metrics_port = metrics_port
                 yield
         finally:
+            install_state(app, None)
             self._routes = {}
             self._proxy = None
             access.stop()

@@ -21,6 +21,7 @@ from gateway.config import SERVICES
 from gateway.docs import install_docs
 from gateway.health import GatewayHealth, check_services
 from gateway.responses import DateHeaderMiddleware
+from gateway.state import edge_policy_of, gateway_state
 from kit.edge import EdgeMiddleware
 from kit.errors import PROBLEM_JSON, install_problem_handlers, problem_response
 from kit.observability import RequestContextMiddleware
@@ -46,9 +47,9 @@ router = APIRouter(tags=["operations"])
 )
 async def health(request: Request) -> Any:
     """Asks each service's `/health` in parallel. 200 when all answer, 503 naming those that do not."""
-    settings = request.app.state.settings
+    state = gateway_state(request.app)
     statuses = await check_services(
-        request.app.state.http, settings.upstream_urls, settings.health_timeout_seconds
+        state.http, state.settings.upstream_urls, state.settings.health_timeout_seconds
     )
     down = [name for name, status in statuses.items() if status.status != "up"]
     if down:
@@ -66,7 +67,7 @@ async def health(request: Request) -> Any:
 
 @router.get("/openapi.json", include_in_schema=False)
 async def openapi(request: Request) -> JSONResponse:
-    return JSONResponse(await request.app.state.documents.merged())
+    return JSONResponse(await gateway_state(request.app).documents.merged())
 
 
 async def _not_found(request: Request, exc: Exception) -> JSONResponse:
@@ -96,7 +97,7 @@ def create_site(lifespan: Lifespan) -> FastAPI:
     install_problem_handlers(app)
     app.add_exception_handler(404, _not_found)
     install_openapi(app)
-    app.add_middleware(EdgeMiddleware)  # Host and body size, from app.state.edge_policy
+    app.add_middleware(EdgeMiddleware, policy_of=edge_policy_of)  # Host and body size
     app.add_middleware(DateHeaderMiddleware)
     app.add_middleware(RequestContextMiddleware, service="gateway")
     app.include_router(router)

@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from gateway.config import SERVICES
+from gateway.state import gateway_state
 from identity.cli import _create_client
 from kit.settings import DEFAULT_PUBLIC_BASE_URL
 from kit.testing import Running
@@ -147,7 +148,7 @@ async def test_gateway_health_lists_every_service(gateway: Running, client: http
 
 async def test_gateway_metrics_are_on_their_own_port_only(start_gateway, client: httpx.AsyncClient) -> None:
     gateway = await start_gateway(metrics_port=0)
-    port = gateway.server.config.app.site.state.metrics_port
+    port = gateway_state(gateway.server.config.app.site).metrics_port
     await client.get(f"{gateway.url}/orders/health")
     response = await client.get(f"http://127.0.0.1:{port}/metrics")
     assert response.status_code == 200

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from jose import jwt
 
 from identity.accounts_testing import registration as registration_body
+from identity.state import identity_state_of
 from identity.testing import national_code
 from identity.tokens import sign_access_token
 from kit.signatures import jwk_of
@@ -122,7 +123,7 @@ async def _forgeries(world: World, gateway: httpx.AsyncClient) -> dict[str, str]
 
 async def _expired(stack: Stack, world: World) -> str:
     """A's token signed by identity's own key, expired two minutes ago."""
-    state = stack.apps["identity"].state
+    state = identity_state_of(stack.apps["identity"])
     kid, pem = await state.signer.current()
     claims = _unb64(world.merchant_a.token.split(".")[1])
     extra = {

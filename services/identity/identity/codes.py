@@ -155,7 +155,7 @@ async def check(ctx: Context, *, code_id: uuid.UUID, purpose: str, code: str) ->
     """
     settings = ctx.settings
     code = normalise_digits(code)
-    async with ctx.state.sessionmaker() as counter, counter.begin():
+    async with ctx.state.runtime.sessionmaker() as counter, counter.begin():
         tried = await counter.get(VerificationCode, code_id, with_for_update=True)
         if tried is None or tried.purpose != purpose:
             raise CodeNotFound("No such code for this step; ask for a new one.")

@@ -55,13 +55,14 @@ async def _principal(request: Request, state: IdentityState) -> Principal | None
     if scheme.lower() != "bearer" or not token:
         return None
     try:
-        return await state.token_verifier.verify(token.strip())
+        return await state.runtime.token_verifier.verify(token.strip())
     except Unauthenticated:
         return None
 
 
-async def _context(request: Request, session: SessionDep) -> Context:
-    state = identity_state(request.app)
+async def _context(
+    request: Request, state: Annotated[IdentityState, Depends(identity_state)], session: SessionDep
+) -> Context:
     return Context(
         state=state,
         session=session,

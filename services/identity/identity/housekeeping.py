@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import FastAPI
 from sqlalchemy import and_, delete, exists, or_
 
 from identity.accounts.models import RegistrationAttempt
@@ -19,7 +18,7 @@ from identity.models import VerificationCode
 from identity.recovery.models import PasswordRecovery
 from identity.signature_keys.models import SignatureKey
 from identity.sso.models import SsoLogin
-from identity.state import identity_state
+from identity.state import IdentityState
 from kit.clock import now_utc
 
 # Past their expiry, rows are kept this long for support questions, then deleted.
@@ -28,11 +27,11 @@ GRACE = timedelta(days=1)
 CODES_KEPT = timedelta(days=30)
 
 
-async def purge_expired(app: FastAPI) -> dict[str, int]:
+async def purge_expired(state: IdentityState) -> dict[str, int]:
     """Delete expired SSO logins, login challenges, password recoveries, forgotten login
     failures, old codes and dead refresh tokens; answers how many rows of each went."""
     now = now_utc()
-    forgotten = now - timedelta(minutes=identity_state(app).settings.login_failure_window_minutes)
+    forgotten = now - timedelta(minutes=state.settings.login_failure_window_minutes)
     statements = {
         "sso_logins": delete(SsoLogin).where(SsoLogin.expires_at < now - GRACE),
         "login_challenges": delete(LoginChallenge).where(LoginChallenge.expires_at < now - GRACE),
@@ -67,7 +66,7 @@ async def purge_expired(app: FastAPI) -> dict[str, int]:
         ),
     }
     deleted: dict[str, int] = {}
-    async with identity_state(app).sessionmaker() as session, session.begin():
+    async with state.runtime.sessionmaker() as session, session.begin():
         for name, statement in statements.items():
             result = await session.execute(statement)
             deleted[name] = int(getattr(result, "rowcount", 0) or 0)

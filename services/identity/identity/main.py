@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from identity import adapters, housekeeping, keys
+from identity import housekeeping, state
 from identity.accounts import api as accounts_api
 from identity.clients.api import clients_router, router
 from identity.config import Settings
-from identity.crypto import key_encryption_key
 from identity.login import api as login_api
 from identity.models import audit_log, idempotency_keys, signature_jtis
 from identity.recovery import api as recovery_api
@@ -20,50 +18,11 @@ from identity.roles import api as roles_api
 from identity.sandbox import api as sandbox_api
 from identity.signature_keys import api as signature_keys_api
 from identity.sso import fake as sso_fake
-from identity.sso.fake import FakeKey
-from identity.state import FakeMyGovernment, IdentityState
 from kit.app import ServiceSpec, create_service_app
 from kit.audit_api import audit_router
-from kit.auth import TokenVerifier
 from kit.signatures import jti_purger
 
 SERVICE_DIR = Path(__file__).resolve().parent.parent
-
-
-async def _startup(app: FastAPI) -> None:
-    """Build identity's typed state: the current signing key, the adapters, its own verifier."""
-    settings: Settings = app.state.settings
-    sessionmaker = app.state.sessionmaker
-    http = app.state.http
-    kek = key_encryption_key(settings.key_encryption_key, settings.sandbox)
-    ttl = timedelta(seconds=settings.access_token_ttl_seconds)
-    async with sessionmaker() as session, session.begin():
-        await keys.ensure_current(session, kek, ttl, timedelta(days=settings.signing_key_max_age_days))
-
-    async def own_jwks() -> dict:
-        async with sessionmaker() as session:
-            return await keys.jwks(session)
-
-    # identity verifies tokens against its own key table, not over HTTP.
-    token_verifier = TokenVerifier(
-        fetch_jwks=own_jwks,
-        issuer=settings.token_issuer,
-        audience=settings.token_audience,
-        min_refresh_seconds=settings.jwks_min_refresh_seconds,
-    )
-    app.state.token_verifier = token_verifier  # read by kit.auth
-    app.state.identity = IdentityState(
-        settings=settings,
-        sessionmaker=sessionmaker,
-        http=http,
-        token_verifier=token_verifier,
-        kek=kek,
-        signer=keys.Signer(sessionmaker, kek),
-        sms=adapters.sms_sender(settings, http),
-        ownership=adapters.ownership_inquiry(settings, http),
-        company_registry=adapters.company_registry(settings, http),
-        fake_my_government=FakeMyGovernment(FakeKey(kek)) if settings.sandbox else None,
-    )
 
 
 SPEC = ServiceSpec(
@@ -105,7 +64,7 @@ SPEC = ServiceSpec(
         },
         {"name": "sandbox", "description": "Only with `PANJEREH_SANDBOX=1`: SMS sent, fake providers."},
     ],
-    on_startup=[_startup],
+    state=state.build,
     periodic=[housekeeping.purge_expired, jti_purger(signature_jtis)],
 )
 

@@ -26,6 +26,7 @@ from identity.accounts.models import Party
 from identity.signature_keys.models import SignatureKey
 from identity.testing import bearer, token_for
 from kit.clock import now_utc, today_tehran
+from kit.runtime import runtime_of
 from kit.signatures import SIGNATURE_HEADER, jwk_of, sign_detached, thumbprint
 
 # The path a client signs: the grant endpoint as called through the gateway.
@@ -36,7 +37,7 @@ async def signing_key(app: FastAPI, party: Party) -> ec.EllipticCurvePrivateKey:
     """A new P-256 key, registered as ``party``'s ACTIVE signature key."""
     private_key = ec.generate_private_key(ec.SECP256R1())
     public = jwk_of(private_key)
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         session.add(
             SignatureKey(
                 id=uuid.uuid4(),

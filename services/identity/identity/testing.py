@@ -20,10 +20,11 @@ from identity.accounts import repository as accounts_repository
 from identity.accounts.models import Account, LegalManager, Party
 from identity.roles.models import RoleAssignment
 from identity.sandbox.models import SandboxCompany
-from identity.state import identity_state
+from identity.state import identity_state_of
 from identity.subjects import subject_of
 from identity.tokens import issue_access_token
 from kit.clock import now_utc
+from kit.runtime import runtime_of
 
 PASSWORD = "Correct-Horse-9-Battery"
 _hasher = PasswordHash.recommended()
@@ -69,7 +70,7 @@ async def make_user(
     status: str = "active",
 ) -> Party:
     """An active natural person with password ``PASSWORD`` and the given roles."""
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         party = Party(
             id=uuid.uuid4(),
             kind="natural",
@@ -92,7 +93,7 @@ async def register_company(
     app: FastAPI, national_id: str, managers: list[str], *, status: str = "active", name: str = "Test Co"
 ) -> None:
     """Make the sandbox companies registry know ``national_id`` with these managers' national codes."""
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         await accounts_repository.set_sandbox_company(
             session,
             SandboxCompany(
@@ -115,7 +116,7 @@ async def make_legal(
     if verified:
         assert manager.national_code is not None
         await register_company(app, nid, [manager.national_code])
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         party = Party(
             id=uuid.uuid4(),
             kind="legal",
@@ -155,7 +156,7 @@ def _assignment(
 async def token_for(app: FastAPI, party: Party, **claims: Any) -> str:
     """An access token for ``party`` acting for themselves; ``claims`` override the defaults."""
     token, _ = await issue_access_token(
-        identity_state(app),
+        identity_state_of(app),
         subject=subject_of(party),
         claims={"roles": ["base-natural"], "amr": ["pwd"], **claims},
     )

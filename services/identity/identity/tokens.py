@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jose import jwt
 
-from identity.state import IdentityState
 from kit.auth import ACCESS_TOKEN_TYP, ALGORITHM
+
+if TYPE_CHECKING:
+    from identity.state import IdentityState
 
 
 def sign_access_token(
@@ -42,10 +44,7 @@ def sign_access_token(
 async def issue_access_token(
     state: IdentityState, *, subject: str, claims: dict[str, Any]
 ) -> tuple[str, int]:
-    """Sign an access token with the service's current key; returns ``(token, ttl_seconds)``.
-
-    ``state`` gives the settings and the signer.
-    """
+    """Sign an access token with the service's current key; returns ``(token, ttl_seconds)``."""
     settings = state.settings
     kid, pem = await state.signer.current()
     ttl = settings.access_token_ttl_seconds

@@ -12,9 +12,10 @@ from sqlalchemy import select
 from identity.accounts.models import Party
 from identity.accounts_testing import caller, sms_code
 from identity.models import AuditEntry, VerificationCode
-from identity.state import identity_state
+from identity.state import identity_state_of
 from identity.testing import bearer, make_user, mobile, national_code, token_for
 from identity.tokens import issue_access_token
+from kit.runtime import runtime_of
 
 
 async def _headers(app: FastAPI, party: Party) -> dict[str, str]:
@@ -22,7 +23,7 @@ async def _headers(app: FastAPI, party: Party) -> dict[str, str]:
 
 
 async def _mobile_of(app: FastAPI, party: Party) -> str | None:
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         return await session.scalar(select(Party.mobile).where(Party.id == party.id))
 
 
@@ -54,7 +55,7 @@ async def test_my_profile(app: FastAPI) -> None:
 async def test_my_profile_needs_my_own_token(app: FastAPI) -> None:
     user, agent = await make_user(app), await make_user(app)
     machine, _ = await issue_access_token(
-        identity_state(app), subject="client:test", claims={"scope": "admin", "client_id": "test"}
+        identity_state_of(app), subject="client:test", claims={"scope": "admin", "client_id": "test"}
     )
     async with caller(app) as client:
         anonymous = await client.get("/v1/me")
@@ -100,7 +101,7 @@ async def test_change_of_mobile(app: FastAPI) -> None:
         )
         assert again.status_code == 409
         assert again.json()["code"] == "code-spent"
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         actions = (
             await session.scalars(
                 select(AuditEntry.action).where(AuditEntry.object_id == str(user.id)).order_by(AuditEntry.id)
@@ -147,7 +148,7 @@ async def test_only_i_can_confirm_my_change(app: FastAPI) -> None:
             )
             assert stolen.status_code == 404
             assert stolen.json()["code"] == "mobile-change-not-found"
-        async with app.state.sessionmaker() as session:
+        async with runtime_of(app).sessionmaker() as session:
             tried = await session.get(VerificationCode, uuid.UUID(change["id"]))
         assert tried is not None
         assert tried.attempts == 0  # the other user's tries never reached the code

@@ -14,6 +14,7 @@ from identity.clients.models import MachineClient
 from identity.models import AuditEntry
 from identity.testing import bearer, make_user, token_for
 from kit.clock import now_utc
+from kit.runtime import runtime_of
 
 
 @pytest.fixture
@@ -62,7 +63,7 @@ async def test_grace_keeps_the_old_secret_until_it_ends(
     assert await _token_status(client, client_id, new) == 200
     assert await _token_status(client, client_id, old) == 200
 
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         row = await session.scalar(select(MachineClient).where(MachineClient.client_id == client_id))
         assert row is not None
         assert timedelta(seconds=3590) < row.previous_secret_valid_until - before < timedelta(seconds=3610)
@@ -126,7 +127,7 @@ async def test_disabled_client_gets_no_token_and_cannot_rotate(
         "disabled"
     ] is True
 
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         actions = (
             await session.scalars(
                 select(AuditEntry.action)

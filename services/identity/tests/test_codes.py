@@ -21,9 +21,10 @@ from identity.context import Context
 from identity.exceptions import CodeNotFound, CodeSpent, SmsRateLimited
 from identity.main import create_app
 from identity.models import VerificationCode
-from identity.state import IdentityState, identity_state
+from identity.state import IdentityState, identity_state_of
 from identity.testing import mobile
 from kit.auth import Principal
+from kit.runtime import runtime_of
 from kit.testing import app_client
 
 
@@ -51,17 +52,17 @@ def _asker(state: IdentityState, address: str = "10.250.0.1", principal: Princip
 
 def _limited(app: FastAPI, **limits: int) -> IdentityState:
     """``app``'s state as ``codes`` sees it with other limits (the shared app's settings stay as they are)."""
-    state = identity_state(app)
-    return replace(state, settings=state.settings.model_copy(update=limits))
+    state = identity_state_of(app)
+    return replace(state, runtime=replace(state.runtime, settings=state.settings.model_copy(update=limits)))
 
 
 async def _issue(asker: _Asker, to: str, purpose: str = "register") -> VerificationCode:
-    async with asker.state.sessionmaker() as session, session.begin():
+    async with asker.state.runtime.sessionmaker() as session, session.begin():
         return await codes.issue(asker.context(session), purpose=purpose, mobile=to)
 
 
 async def _age(app: FastAPI, to: str, seconds: int) -> None:
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         await session.execute(
             update(VerificationCode)
             .where(VerificationCode.mobile == to)
@@ -70,7 +71,7 @@ async def _age(app: FastAPI, to: str, seconds: int) -> None:
 
 
 async def test_one_code_a_minute_per_number_and_purpose_five_an_hour_per_number(app: FastAPI) -> None:
-    asker, to = _asker(identity_state(app), "10.250.0.2"), mobile()
+    asker, to = _asker(identity_state_of(app), "10.250.0.2"), mobile()
     await _issue(asker, to, "register")
     await _issue(asker, to, "login")  # another purpose is not held back by the interval
     with pytest.raises(SmsRateLimited) as caught:
@@ -112,12 +113,12 @@ async def test_per_requester_limit_by_address_and_by_token_subject(app: FastAPI)
 async def test_concurrent_requests_cannot_both_pass_the_limit(app: FastAPI) -> None:
     to = mobile()
     results = await asyncio.gather(
-        _issue(_asker(identity_state(app), "10.250.0.9"), to),
-        _issue(_asker(identity_state(app), "10.250.0.10"), to),
+        _issue(_asker(identity_state_of(app), "10.250.0.9"), to),
+        _issue(_asker(identity_state_of(app), "10.250.0.10"), to),
         return_exceptions=True,
     )
     assert sorted(type(r).__name__ for r in results) == ["SmsRateLimited", "VerificationCode"]
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         sent = await session.scalar(
             select(func.count()).select_from(VerificationCode).where(VerificationCode.mobile == to)
         )
@@ -125,19 +126,19 @@ async def test_concurrent_requests_cannot_both_pass_the_limit(app: FastAPI) -> N
 
 
 async def test_check_reads_persian_digits_and_binds_the_purpose(app: FastAPI) -> None:
-    asker, to = _asker(identity_state(app), "10.250.0.11"), mobile()
+    asker, to = _asker(identity_state_of(app), "10.250.0.11"), mobile()
     row = await _issue(asker, to, "register")
     async with caller(app) as client:
         body = (await client.get("/v1/sandbox/sms", params={"mobile": to})).json()["items"][0]["body"]
     code = body.rsplit(" ", 1)[-1]
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         with pytest.raises(CodeNotFound):
             await codes.check(asker.context(session), code_id=row.id, purpose="mobile-change", code=code)
     persian = code.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         checked = await codes.check(asker.context(session), code_id=row.id, purpose="register", code=persian)
         assert checked.consumed_at is not None
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         with pytest.raises(CodeSpent):
             await codes.check(asker.context(session), code_id=row.id, purpose="register", code=code)
 
@@ -158,8 +159,7 @@ async def strict_app(settings_for) -> AsyncIterator[FastAPI]:  # type: ignore[no
     """A sandbox identity that sends at most 3 codes an hour per requester."""
     app = create_app(settings_for("identity", sandbox=True, sms_max_per_requester_per_hour=3))
     async with app_client(app):
-        state = identity_state(app)
-        app.state.identity = replace(state, ownership=_CountingOwnership(state.ownership))
+        identity_state_of(app).ownership = _CountingOwnership(identity_state_of(app).ownership)
         yield app
 
 
@@ -169,7 +169,7 @@ async def test_registrations_beyond_the_requester_limit_are_refused_before_any_p
     async with caller(strict_app) as client:
         for _ in range(3):
             assert (await client.post("/v1/registrations", json=registration())).status_code == 201
-        asked = identity_state(strict_app).ownership.asked
+        asked = identity_state_of(strict_app).ownership.asked
         body = registration()
         refused = await client.post("/v1/registrations", json=body)
         assert refused.status_code == 429, refused.text
@@ -177,8 +177,8 @@ async def test_registrations_beyond_the_requester_limit_are_refused_before_any_p
         assert refused.json()["code"] == "sms-rate-limited"
         assert refused.json()["limit"] == "per-requester-hourly"
         assert int(refused.headers["retry-after"]) > 3500
-        assert identity_state(strict_app).ownership.asked == asked  # no ownership inquiry was paid for
-        async with strict_app.state.sessionmaker() as session:
+        assert identity_state_of(strict_app).ownership.asked == asked  # no ownership inquiry was paid for
+        async with runtime_of(strict_app).sessionmaker() as session:
             assert (
                 await session.scalar(select(Party).where(Party.national_code == body["national_code"]))
                 is None

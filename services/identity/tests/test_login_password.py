@@ -15,6 +15,7 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from identity import passwords
 from identity.accounts.models import Account, Party
 from identity.testing import PASSWORD, make_user, national_code
+from kit.runtime import runtime_of
 
 
 async def _login(client: httpx.AsyncClient, party: Party | str, password: str = PASSWORD) -> httpx.Response:
@@ -23,14 +24,14 @@ async def _login(client: httpx.AsyncClient, party: Party | str, password: str = 
 
 
 async def _account(app: FastAPI, party: Party) -> Account:
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         account = await session.get(Account, party.id)
         assert account is not None
         return account
 
 
 async def _set_account(app: FastAPI, party: Party, **values: Any) -> None:
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         account = await session.get(Account, party.id)
         assert account is not None
         for name, value in values.items():

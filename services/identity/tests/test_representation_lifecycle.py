@@ -17,6 +17,7 @@ from identity.representations.models import Representation
 from identity.representations.service import status_of
 from identity.testing import bearer, make_legal, make_user, token_for
 from kit.clock import today_tehran
+from kit.runtime import runtime_of
 
 TODAY = today_tehran()
 CARD_EXPIRES = TODAY + timedelta(days=365)
@@ -58,7 +59,7 @@ async def _world(app: FastAPI, client: httpx.AsyncClient) -> World:
 
 
 async def _events(app: FastAPI, grant_id: str) -> list[Any]:
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         rows = await session.execute(
             select(outbox_events).where(outbox_events.c.subject == grant_id).order_by(outbox_events.c.id)
         )
@@ -66,7 +67,7 @@ async def _events(app: FastAPI, grant_id: str) -> list[Any]:
 
 
 async def _set_dates(app: FastAPI, grant_id: str, starts_on: date, ends_on: date) -> None:
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         await session.execute(
             update(Representation)
             .where(Representation.id == uuid.UUID(grant_id))
@@ -335,7 +336,7 @@ async def test_acting_for_and_machine_tokens_cannot_manage_grants(
         assert listed.status_code == 403
     anonymous = await client.post(f"/v1/representations/{grant_id}/accept")
     assert anonymous.status_code == 401
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         stored = await session.get(Representation, uuid.UUID(grant_id))
         assert stored is not None
         assert stored.state == "pending"

@@ -18,6 +18,7 @@ from identity.representations.models import Representation
 from identity.subjects import subject_of
 from identity.testing import bearer, make_user, token_for
 from kit.clock import today_tehran
+from kit.runtime import runtime_of
 from kit.signatures import SIGNATURE_HEADER, sign_detached
 
 TODAY = today_tehran()
@@ -32,7 +33,7 @@ async def _merchant(app: FastAPI) -> tuple[Party, dict[str, str], object]:
 
 
 async def _count(app: FastAPI, model: object, *where: object) -> int:
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         return int(await session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 
 

@@ -28,6 +28,7 @@ from kit.access_levels import ROLE_SCOPES, AccessLevel, ensure_may_act, may_act,
 from kit.auth import Principal, TokenVerifier
 from kit.clock import today_tehran
 from kit.errors import Forbidden, NotFound
+from kit.runtime import runtime_of
 
 TODAY = today_tehran()
 CARD_EXPIRES = TODAY + timedelta(days=365)
@@ -45,7 +46,7 @@ async def _service_verifier(app: FastAPI, client: httpx.AsyncClient) -> TokenVer
         response.raise_for_status()
         return dict(response.json())
 
-    settings = app.state.settings
+    settings = runtime_of(app).settings
     return TokenVerifier(fetch_jwks=fetch, issuer=settings.token_issuer, audience=settings.token_audience)
 
 
@@ -145,7 +146,7 @@ async def test_no_token_after_the_end_date(app: FastAPI, client: httpx.AsyncClie
     merchant, agent = await _merchant(app), await make_user(app)
     grant_id = await _granted(app, client, merchant, agent)
     await _accept(app, client, grant_id, agent)
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         await session.execute(
             update(Representation)
             .where(Representation.id == uuid.UUID(grant_id))
@@ -164,11 +165,11 @@ async def test_no_token_once_the_grantors_role_lapses(app: FastAPI, client: http
     card = update(RoleAssignment).where(
         RoleAssignment.party_id == merchant.id, RoleAssignment.role == "merchant"
     )
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         await session.execute(card.values(card_expires_on=TODAY - timedelta(days=1)))
     assert "card" in _invalid(await exchange(client, grant_id, agent_token))
 
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         await session.execute(card.values(card_expires_on=CARD_EXPIRES, revoked_at=TODAY))
     assert "role" in _invalid(await exchange(client, grant_id, agent_token))
 

@@ -33,6 +33,7 @@ from jose.backends.base import Key
 from jose.exceptions import ExpiredSignatureError, JOSEError
 
 from kit.errors import Forbidden, TokenExpired, Unauthenticated
+from kit.runtime import runtime
 
 ALGORITHM = "ES256"
 ACCESS_TOKEN_TYP = "access"
@@ -247,7 +248,7 @@ async def _principal(
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("Send an access token as `Authorization: Bearer <token>`.", token_sent=False)
-    verifier: TokenVerifier = request.app.state.token_verifier
+    verifier = runtime(request).token_verifier
     principal = await verifier.verify(credentials.credentials)
     request.state.principal = principal
     return principal

@@ -46,6 +46,7 @@ from kit.canonical_json import NotCanonicalisable, canonical, strict_loads
 from kit.clock import now_utc
 from kit.db import SessionDep
 from kit.errors import PROBLEM_JSON, ProblemError
+from kit.runtime import ATTRIBUTE, ServiceState, runtime
 
 SIGNATURE_HEADER = "Panjereh-Signature"
 ALGORITHMS = ("ES256", "EdDSA")
@@ -530,8 +531,8 @@ def act_of(request: Request, version: str | None = None) -> Act:
     never from a request header, so no header can widen what a signature covers.
     """
     path: str = request.scope["path"]
-    service: str | None = getattr(request.app.state, "service_name", None)
-    paths = (f"/{service}{path}", path) if service else (path,)
+    service = runtime(request).service_name
+    paths = (f"/{service}{path}", path)
     return Act(method=request.method.upper(), paths=paths, version=version)
 
 
@@ -748,8 +749,8 @@ async def purge_jtis(sessionmaker: async_sessionmaker[AsyncSession], table: Tabl
 def jti_purger(table: Table) -> Callable[[Any], Awaitable[None]]:
     """A ``ServiceSpec.periodic`` hook purging ``table`` (kit housekeeping)."""
 
-    async def purge(app: Any) -> None:
-        await purge_jtis(app.state.sessionmaker, table)
+    async def purge(state: ServiceState) -> None:
+        await purge_jtis(state.runtime.sessionmaker, table)
 
     return purge
 
@@ -808,9 +809,9 @@ class VerifiedSignature:
 
 
 def _verifier(request: Request) -> SignatureVerifier:
-    state = request.app.state
-    verifier: SignatureVerifier | None = getattr(state, "signature_verifier", None)
-    return verifier or SignatureVerifier(state.http, state.settings.identity_url)
+    state: ServiceState = getattr(request.app.state, ATTRIBUTE)
+    rt = state.runtime
+    return state.signature_verifier or SignatureVerifier(rt.http, rt.settings.identity_url)
 
 
 async def verify_signed_request(
@@ -818,8 +819,8 @@ async def verify_signed_request(
 ) -> VerifiedSignature:
     """Check ``request``'s ``Panjereh-Signature`` by ``signer`` for its own act on the
     object at ``version`` (None: a creation act), and use up its ``jti`` in ``session``
-    (the act's transaction). Keys come from identity (``app.state.signature_verifier``
-    when set, else a ``SignatureVerifier`` on ``app.state.http``)."""
+    (the act's transaction). Keys come from identity (the service state's
+    ``signature_verifier`` when set, else a ``SignatureVerifier`` on the runtime's HTTP client)."""
     act = act_of(request, version)
     claims = await _verifier(request).verify(
         signer, request.headers.get(SIGNATURE_HEADER), await request.body(), act

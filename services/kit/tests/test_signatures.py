@@ -6,6 +6,7 @@ import base64
 import json
 import time
 import uuid
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -17,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI, Request
 
 from kit.errors import ProblemError
+from kit.runtime import install
 from kit.signatures import (
     MAX_AGE_SECONDS,
     MAX_FUTURE_SECONDS,
@@ -394,7 +396,8 @@ def test_ill_typed_claims_are_malformed(claim: str, value: Any) -> None:
 
 async def test_act_of_accepts_the_service_s_own_path_with_its_name_or_bare() -> None:
     app = FastAPI()
-    app.state.service_name = "orders"
+    # act_of reads only the service's name from its runtime.
+    install(app, SimpleNamespace(runtime=SimpleNamespace(service_name="orders")))  # type: ignore[arg-type]
     seen: list[Act] = []
 
     @app.post("/v1/things/{thing_id}")

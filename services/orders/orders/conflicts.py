@@ -25,6 +25,7 @@ from identity_client.client import IdentityClient
 from kit.auth import Principal
 from kit.client import ServiceCallError
 from kit.errors import PROBLEM_JSON, Forbidden, Unauthenticated
+from kit.runtime import runtime
 from orders.cars.exceptions import PeerUnavailable
 
 LEGAL_PREFIX = "legal:"
@@ -49,8 +50,8 @@ class ConflictOfInterest(Forbidden):
 
 
 async def _relations(request: Request, subject: str) -> list[str]:
-    state = request.app.state
-    identity = IdentityClient(state.settings.identity_url, state.http)
+    rt = runtime(request)
+    identity = IdentityClient(rt.settings.identity_url, rt.http)
     try:
         relation = await identity.my_relation(request.headers.get("Authorization", ""), subject)
     except ServiceCallError as exc:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from identity.cli import _create_client
 from identity.testing import bearer, make_user, national_code, token_for
+from kit.runtime import runtime_of
 from kit.testing import Running
 from orders.cars import service
 from orders.cars.models import CaseInquiry
@@ -408,7 +409,7 @@ async def test_a_revocation_is_recorded_with_reason_and_time(
     # The case cannot change after its revocation; the same content still answers.
     assert (await _send(orders, mikhak, case)).status_code == 200
     _problem(await _send(orders, mikhak, {**case, "days_abroad_in_1404": 5}), 409, "mikhak-case-revoked")
-    async with orders_app[0].state.sessionmaker() as session:
+    async with runtime_of(orders_app[0]).sessionmaker() as session:
         topics = (
             await session.scalars(
                 select(outbox_events.c.topic).where(outbox_events.c.subject == case["case_id"])
@@ -458,7 +459,7 @@ async def test_the_inquiry_succeeds_only_once_the_approval_has_arrived(
     assert (await orders.get(response.headers["location"], headers=applicant)).json() == inquiry
 
     app = orders_app[0]
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         rows = (
             await session.scalars(select(CaseInquiry).where(CaseInquiry.case_id == case["case_id"]))
         ).all()
@@ -478,7 +479,7 @@ async def test_the_inquiry_succeeds_only_once_the_approval_has_arrived(
     body = _problem(await _inquire(orders, applicant, case["case_id"]), 409, "mikhak-case-revoked")
     assert "r" in body["detail"]
     _problem(await orders.get(response.headers["location"], headers=applicant), 404)
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         assert await service.successful_inquiry(session, subject, case["car"]["vin"]) is None
 
 

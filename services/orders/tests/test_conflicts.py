@@ -11,6 +11,7 @@ import pytest
 
 from kit.auth import Principal
 from kit.errors import Forbidden, Unauthenticated
+from kit.runtime import ATTRIBUTE
 from orders.cars.exceptions import PeerUnavailable
 from orders.conflicts import ConflictOfInterest, ensure_independent
 
@@ -29,10 +30,11 @@ def _request(answer: Any) -> tuple[Any, list[str]]:
         asked.append(subject)
         return answer(subject)
 
-    state = SimpleNamespace(
+    runtime = SimpleNamespace(
         settings=SimpleNamespace(identity_url="http://identity"),
         http=httpx.AsyncClient(transport=httpx.MockTransport(handle)),
     )
+    state = SimpleNamespace(**{ATTRIBUTE: SimpleNamespace(runtime=runtime)})
     return SimpleNamespace(
         app=SimpleNamespace(state=state), headers={"Authorization": "Bearer officer"}
     ), asked

@@ -23,6 +23,7 @@ from rules.catalogue import Catalogue
 from rules.dates import INVALID_DATE, Calendar, DateError, parse_date, today_tehran
 from rules.exceptions import InvalidDate
 from rules.law import Kind
+from rules.state import rules_state
 
 router = APIRouter(tags=["rules"])
 calculations_router = APIRouter(tags=["calculations"])
@@ -36,7 +37,7 @@ def catalogue(request: Request) -> Catalogue:
     the lookup and the calculations answer rendered JSON (``JsonBytes``),
     skipping FastAPI's second validation of a model built from checked data.
     """
-    return request.app.state.catalogue
+    return rules_state(request).catalogue
 
 
 DATE_PATTERN = r"^[0-9۰-۹٠-٩]{4}[-/][0-9۰-۹٠-٩]{1,2}[-/][0-9۰-۹٠-٩]{1,2}$"

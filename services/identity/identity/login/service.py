@@ -162,7 +162,7 @@ async def verify(ctx: Context, challenge_id: uuid.UUID, code: str) -> TokenRespo
 async def _count_attempt(ctx: Context, challenge_id: uuid.UUID) -> int:
     """Check the challenge is open and count this try, committed; the tries left."""
     max_attempts = ctx.settings.login_challenge_max_attempts
-    async with ctx.state.sessionmaker() as own, own.begin():
+    async with ctx.state.runtime.sessionmaker() as own, own.begin():
         challenge = await login_repository.challenge(own, challenge_id, lock=True)
         if challenge is None:
             raise LoginChallengeNotFound("No login in progress with this ID; log in again.")

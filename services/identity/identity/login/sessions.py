@@ -130,7 +130,7 @@ async def _revoke_reused_family(ctx: Context, spent: RefreshToken) -> None:
     The spent row stays locked by the request's session, so it is left out;
     being spent, it can never be used anyway.
     """
-    async with ctx.state.sessionmaker() as own, own.begin():
+    async with ctx.state.runtime.sessionmaker() as own, own.begin():
         await login_repository.revoke_family(own, spent.family_id, now_utc(), except_id=spent.id)
         audit.record(
             own,

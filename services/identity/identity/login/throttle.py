@@ -139,7 +139,7 @@ async def count_failure(ctx: Context, attempt: Attempt, *, object_id: object, re
     settings: Settings = ctx.settings
     now = now_utc()
     forgotten = now - timedelta(minutes=settings.login_failure_window_minutes)
-    async with ctx.state.sessionmaker() as own, own.begin():
+    async with ctx.state.runtime.sessionmaker() as own, own.begin():
         started: dict[str, int] = {}
         for kind, key in attempt.keys.items():
             failures = await login_repository.count_throttle_failure(

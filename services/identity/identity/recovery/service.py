@@ -249,7 +249,7 @@ async def reset(ctx: Context, recovery_id: uuid.UUID, data: RecoveryReset) -> No
 async def _count_attempt(ctx: Context, recovery_id: uuid.UUID) -> int:
     """Check the recovery is open and count this try, committed; the tries left."""
     max_attempts = ctx.settings.recovery_max_attempts
-    async with ctx.state.sessionmaker() as own, own.begin():
+    async with ctx.state.runtime.sessionmaker() as own, own.begin():
         row = await repository.recovery_for_update(own, recovery_id)
         if row is None:
             raise RecoveryNotFound("No password recovery with this ID; start again.")

@@ -37,7 +37,7 @@ from identity import crypto
 from identity.config import Settings
 from identity.exceptions import InvalidClient, InvalidGrant, InvalidTokenRequest
 from identity.sso import service as sso
-from identity.state import FakeMyGovernment, identity_state
+from identity.state import identity_state
 from kit.errors import PROBLEM_RESPONSES, ProblemError
 
 router = APIRouter(tags=["sandbox"])
@@ -87,10 +87,11 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _fake(request: Request) -> FakeMyGovernment:
-    fake = identity_state(request.app).fake_my_government
-    assert fake is not None  # built in the sandbox, the only place this router is mounted
-    return fake
+def fake_key(request: Request) -> FakeKey:
+    state = identity_state(request)
+    if state.fake_my_government_key is None:
+        state.fake_my_government_key = FakeKey(state.kek)
+    return state.fake_my_government_key  # type: ignore[no-any-return]
 
 
 @router.get(
@@ -122,7 +123,7 @@ async def authorize(
 ) -> RedirectResponse:
     """OIDC authorization endpoint. No login page: `national_code` and `mobile`
     say who logs in. Answers 302 to `redirect_uri` with `code` and `state`."""
-    settings: Settings = identity_state(request.app).settings
+    settings: Settings = identity_state(request).settings
     if client_id != settings.sso_client_id:
         raise FakeAuthorizeRefused("Unknown client_id.")
     if not sso.redirect_uri_allowed(settings, redirect_uri):
@@ -139,7 +140,7 @@ async def authorize(
         "exp": int(time.time()) + CODE_TTL_SECONDS,
         "jti": secrets.token_urlsafe(16),
     }
-    sealed = crypto.encrypt(_fake(request).key.code_key, json.dumps(record).encode(), _CODE_AD)
+    sealed = crypto.encrypt(fake_key(request).code_key, json.dumps(record).encode(), _CODE_AD)
     query = urlencode({"code": _b64(sealed), "state": state})
     separator = "&" if "?" in redirect_uri else "?"
     return RedirectResponse(f"{redirect_uri}{separator}{query}", status_code=302)
@@ -153,7 +154,7 @@ class FakeTokenResponse(BaseModel):
 
 
 def _client(request: Request, client_id: str | None, client_secret: str | None) -> str:
-    settings: Settings = identity_state(request.app).settings
+    settings: Settings = identity_state(request).settings
     header = request.headers.get("authorization", "")
     if header[:6].lower() == "basic ":
         try:
@@ -171,7 +172,7 @@ def _client(request: Request, client_id: str | None, client_secret: str | None) 
 
 
 def _unseal(request: Request, code: str) -> dict[str, Any]:
-    key = _fake(request).key
+    key = fake_key(request)
     try:
         record: dict[str, Any] = json.loads(crypto.decrypt(key.code_key, _unb64(code), _CODE_AD))
     except (ValueError, InvalidTag) as exc:  # bad base64 or JSON, a cut or forged code
@@ -197,12 +198,12 @@ async def token(
     """OIDC token endpoint: client credentials (HTTP Basic or form), the code,
     the same `redirect_uri` and the PKCE verifier. The id_token carries
     `national_code` and `mobile`."""
-    settings: Settings = identity_state(request.app).settings
+    settings: Settings = identity_state(request).settings
     authenticated = _client(request, client_id, client_secret)
     if grant_type != "authorization_code":
         raise InvalidTokenRequest("Only grant_type=authorization_code is supported.")
     record = _unseal(request, code)
-    spent = _fake(request).spent
+    spent: set[str] = identity_state(request).fake_my_government_spent
     if record["exp"] <= time.time() or record["jti"] in spent:
         raise InvalidGrant("The code has expired or was already used.")
     if record["client_id"] != authenticated or record["redirect_uri"] != redirect_uri:
@@ -211,7 +212,7 @@ async def token(
         raise InvalidGrant("The PKCE code_verifier does not match the code_challenge.")
     spent.add(record["jti"])
     now = int(time.time())
-    id_token = _fake(request).key.sign(
+    id_token = fake_key(request).sign(
         {
             "iss": sso.sandbox_issuer(settings),
             "sub": hashlib.sha256(record["national_code"].encode()).hexdigest()[:32],
@@ -235,4 +236,4 @@ async def token(
 )
 async def jwks(request: Request) -> dict[str, list[dict[str, str]]]:
     """The key set that verifies the fake provider's id_tokens."""
-    return {"keys": [_fake(request).key.jwk]}
+    return {"keys": [fake_key(request).jwk]}

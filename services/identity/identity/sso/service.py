@@ -245,7 +245,7 @@ async def complete(ctx: Context, *, state: str, code: str | None, error: str | N
 
 async def _spend_state(ctx: Context, state: str, purpose: str) -> SsoLogin:
     """Mark the state used, committed at once: a state works once, even if this login fails."""
-    async with ctx.state.sessionmaker() as own, own.begin():
+    async with ctx.state.runtime.sessionmaker() as own, own.begin():
         row = await login_repository.sso_login_for_update(own, state)
         if row is None or row.provider != PROVIDER or row.purpose != purpose:
             raise SsoStateUnknown(
@@ -262,7 +262,7 @@ async def _spend_state(ctx: Context, state: str, purpose: str) -> SsoLogin:
 
 async def _exchange(ctx: Context, chosen: Provider, pending: SsoLogin, code: str) -> str:
     """The id_token for ``code``, from the provider's token endpoint (client secret + PKCE)."""
-    http: httpx.AsyncClient = ctx.state.http
+    http: httpx.AsyncClient = ctx.state.runtime.http
     try:
         response = await http.post(
             chosen.token_url,
@@ -305,7 +305,7 @@ def _oauth_error(response: httpx.Response) -> str:
 
 
 async def _provider_key(ctx: Context, chosen: Provider, kid: str) -> Any:
-    http: httpx.AsyncClient = ctx.state.http
+    http: httpx.AsyncClient = ctx.state.runtime.http
     try:
         response = await http.get(chosen.jwks_url, headers={"Accept": "application/json"})
         response.raise_for_status()

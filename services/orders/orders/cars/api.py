@@ -24,6 +24,7 @@ from rules_client import RulesClient
 from kit.auth import Principal, PrincipalDep, require_scope
 from kit.db import SessionDep
 from kit.errors import PROBLEM_JSON, PROBLEM_RESPONSES, NotFound
+from kit.runtime import RuntimeDep
 from kit.urls import public_location
 from orders.cars import service
 from orders.cars.case_permits import CasePermitInquiry, case_permits
@@ -68,6 +69,7 @@ async def receive_case(
     data: MikhakCaseIn,
     principal: MikhakFeedDep,
     session: SessionDep,
+    rt: RuntimeDep,
     request: Request,
     response: Response,
 ) -> MikhakCaseOut:
@@ -87,14 +89,9 @@ async def receive_case(
     Fields that do not fit together (a decision without its date, a birth date after the case
     was entered...) → 422 naming them. Every message is recorded in the case's `messages`."""
     service.ensure_mikhak_client(principal)
-    rules = RulesClient(request.app.state.settings.rules_url, request.app.state.http)
+    rules = RulesClient(rt.settings.rules_url, rt.http)
     row, outcome = await service.receive_case(
-        session,
-        request.app.state.sessionmaker,
-        rules,
-        data,
-        principal,
-        include_sandbox=bool(request.app.state.settings.sandbox),
+        session, rt.sessionmaker, rules, data, principal, include_sandbox=bool(rt.settings.sandbox)
     )
     if outcome != "created":
         response.status_code = status.HTTP_200_OK
@@ -121,13 +118,13 @@ async def get_case(case_id: CaseIdPath, principal: MikhakFeedDep, session: Sessi
     responses=_responses(401, 403, 404, 422),
 )
 async def revoke_case(
-    case_id: CaseIdPath, data: RevocationIn, principal: MikhakFeedDep, session: SessionDep, request: Request
+    case_id: CaseIdPath, data: RevocationIn, principal: MikhakFeedDep, session: SessionDep, rt: RuntimeDep
 ) -> MikhakCaseOut:
     """For the Mikhak machine client (`mikhak-feed` scope). Records the reason and the time; the
     case-permit inquiry is refused from then on and the person may have another case. Revoking a
     revoked case changes nothing (200, recorded)."""
     service.ensure_mikhak_client(principal)
-    row = await service.revoke(session, request.app.state.sessionmaker, case_id, data, principal)
+    row = await service.revoke(session, rt.sessionmaker, case_id, data, principal)
     return await service.case_out(session, row)
 
 
@@ -159,7 +156,12 @@ def _inquiry_out(inquiry: CasePermitInquiry) -> CaseInquiryOut:
     responses=_responses(401, 403, 404, 409, 422, 503),
 )
 async def inquire(
-    data: CaseInquiryIn, principal: PrincipalDep, session: SessionDep, request: Request, response: Response
+    data: CaseInquiryIn,
+    principal: PrincipalDep,
+    session: SessionDep,
+    rt: RuntimeDep,
+    request: Request,
+    response: Response,
 ) -> CaseInquiryOut:
     """The applicant, with their own token in the base-natural role (پایه حقیقی), asks for the
     case permit of the car Mikhak approved. The national code is the caller's own, asked from
@@ -170,9 +172,9 @@ async def inquire(
     recorded. The order that follows is registered "no currency transfer" until
     `registration_open_until` (1404/12/29)."""
     service.ensure_applicant(principal)
-    identity = IdentityMe(request.app.state.settings.identity_url, request.app.state.http)
+    identity = IdentityMe(rt.settings.identity_url, rt.http)
     national_code = await identity.national_code(request.headers["authorization"])
-    inquiry = await service.inquire(session, request.app.state.sessionmaker, data, principal, national_code)
+    inquiry = await service.inquire(session, rt.sessionmaker, data, principal, national_code)
     response.headers["Location"] = public_location(request, f"/v1/car-case-permits/inquiries/{inquiry.id}")
     return _inquiry_out(inquiry)
 

@@ -77,6 +77,7 @@ from orders.files.models import OrderFile, OrderLine
 from orders.files.service import Context
 from orders.models import signature_jtis
 from orders.reference.service import Catalogue
+from orders.state import orders_state
 
 router = APIRouter(tags=["order files"], route_class=IdempotentRoute)
 
@@ -104,14 +105,15 @@ def _responses(*statuses: int) -> dict[int | str, dict]:
 
 async def _context(request: Request, session: SessionDep, principal: PrincipalDep) -> Context:
     # async: FastAPI runs a plain ``def`` dependency in the thread pool (bench/orders).
-    state = request.app.state
+    state = orders_state(request)
+    settings = state.runtime.settings
     return Context(
         session=session,
         principal=principal,
-        rules=RulesClient(state.settings.rules_url, state.http),
+        rules=RulesClient(settings.rules_url, state.runtime.http),
         catalogue=state.reference_catalogue,
         rates=state.exchange_rates,
-        sandbox=bool(state.settings.sandbox),
+        sandbox=bool(settings.sandbox),
     )
 
 
@@ -174,7 +176,7 @@ async def create_file(data: OrderFileCreate, request: Request, principal: Princi
     fields, and for a merchant in the first year of their card the USD 500,000 cap at the stored
     rate. The access level is `full` unless given."""
     # The hot path of clearance software: one statement, no ORM session (bench/orders).
-    state = request.app.state
+    state = orders_state(request)
     values, events = service.new_draft(
         principal, data, catalogue=state.reference_catalogue, rates=state.exchange_rates
     )
@@ -182,7 +184,7 @@ async def create_file(data: OrderFileCreate, request: Request, principal: Princi
         file = await records.insert_draft(
             conn,
             values,
-            include_sandbox_sellers=bool(state.settings.sandbox),
+            include_sandbox_sellers=bool(state.runtime.settings.sandbox),
             actor=actor_of(principal),
             request_id=current_request_id(),
             events=events,
@@ -279,7 +281,7 @@ async def read_file(file_id: FileId, request: Request, principal: PrincipalDep) 
     if details is None:
         raise OrderFileNotFound()
     ensure_may_read(principal, details.file)
-    return _rendered(details, request.app.state.reference_catalogue)
+    return _rendered(details, orders_state(request).reference_catalogue)
 
 
 @router.patch(

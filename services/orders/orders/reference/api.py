@@ -46,12 +46,14 @@ from kit.errors import PROBLEM_RESPONSES
 from kit.idempotency import IdempotentRoute
 from kit.identifiers import FidaSellerId, HsCode
 from kit.pagination import PageParams, page_params
+from kit.runtime import RuntimeDep
 from kit.types import SINGLE_LINE_PATTERN
 from kit.urls import public_location
 from orders.reference import iso, repository, service
 from orders.reference.exceptions import CustomsOfficeNotFound, InvalidDay, SellerNotFound, TariffLineNotFound
 from orders.reference.service import Catalogue
 from orders.reference.text import DAY_PATTERN, NotADay, jalali, parse_day
+from orders.state import orders_state
 
 router = APIRouter(tags=["reference data"], route_class=IdempotentRoute)
 
@@ -64,14 +66,14 @@ def _responses(*statuses: int) -> dict[int | str, dict]:
 
 
 async def _catalogue(request: Request) -> Catalogue:
-    return request.app.state.reference_catalogue
+    return orders_state(request).reference_catalogue
 
 
 CatalogueDep = Annotated[Catalogue, Depends(_catalogue)]
 
 
-async def _sandbox(request: Request) -> bool:
-    return bool(request.app.state.settings.sandbox)
+async def _sandbox(rt: RuntimeDep) -> bool:
+    return bool(rt.settings.sandbox)
 
 
 SandboxDep = Annotated[bool, Depends(_sandbox)]

@@ -29,7 +29,7 @@ async def _verified_subject(ctx: Context, token: str | None) -> str | None:
     if not token:
         return None
     try:
-        return (await ctx.state.token_verifier.verify(token)).subject
+        return (await ctx.state.runtime.token_verifier.verify(token)).subject
     except ProblemError:
         return None
 
@@ -51,7 +51,7 @@ async def refused(ctx: Context, grant_type: str, form: TokenForm, error: Problem
     else:
         return
     await audit.record_refusal(
-        ctx.state.sessionmaker,
+        ctx.state.runtime.sessionmaker,
         actor=actor,
         action=action,
         object_type=object_type,

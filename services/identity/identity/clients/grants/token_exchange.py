@@ -65,7 +65,7 @@ def _required(form: TokenForm, name: str) -> str:
 async def _agent(ctx: Context, actor_token: str) -> Party:
     """The user whose own access token ``actor_token`` is."""
     try:
-        principal = await ctx.state.token_verifier.verify(actor_token)
+        principal = await ctx.state.runtime.token_verifier.verify(actor_token)
     except ProblemError as exc:
         raise InvalidGrant(f"The actor_token is not valid: {exc.detail}") from exc
     if principal.actor is not None:
