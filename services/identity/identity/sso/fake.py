@@ -91,7 +91,7 @@ def fake_key(request: Request) -> FakeKey:
     state = identity_state(request)
     if state.fake_my_government_key is None:
         state.fake_my_government_key = FakeKey(state.kek)
-    return state.fake_my_government_key  # type: ignore[no-any-return]
+    return state.fake_my_government_key
 
 
 @router.get(
