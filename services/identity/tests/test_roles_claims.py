@@ -8,7 +8,8 @@ from fastapi import FastAPI
 
 from identity.claims import party_claims
 from identity.roles.models import RoleAssignment
-from identity.roles.repository import live_role, live_roles, merchant_card_valid
+from identity.roles.repository import live_role, live_roles
+from identity.roles.service import merchant_card_valid
 from identity.testing import make_user
 from kit.clock import now_utc, today_tehran
 from kit.runtime import runtime_of

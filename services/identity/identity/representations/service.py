@@ -54,7 +54,8 @@ from identity.representations.exceptions import (
 )
 from identity.representations.models import Representation, RepresentationEvent
 from identity.roles.models import RoleAssignment
-from identity.roles.repository import live_role, merchant_card_valid
+from identity.roles.repository import live_role
+from identity.roles.service import merchant_card_valid
 from identity.signature_keys.service import verify_party_signature
 from identity.subjects import party_id_of, subject_of
 from kit.clock import now_utc, today_tehran

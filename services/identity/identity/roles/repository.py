@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +13,7 @@ from identity.roles.models import RoleAssignment
 
 async def live_role(session: AsyncSession, party_id: uuid.UUID, role: str) -> RoleAssignment | None:
     """The party's unrevoked assignment of ``role``, or None. (A merchant's card
-    may still have expired: see ``merchant_card_valid``.)"""
+    may still have expired: see ``identity.roles.service.merchant_card_valid``.)"""
     return await session.scalar(
         select(RoleAssignment).where(
             RoleAssignment.party_id == party_id,
@@ -32,13 +31,6 @@ async def live_roles(session: AsyncSession, party_id: uuid.UUID) -> list[RoleAss
         .order_by(RoleAssignment.created_at, RoleAssignment.id)
     )
     return list(rows)
-
-
-def merchant_card_valid(assignment: RoleAssignment, on: date) -> bool:
-    """Whether the commercial card of a merchant assignment is still valid on the
-    business date ``on`` (Asia/Tehran, ``kit.clock.today_tehran()``): it is valid
-    through its expiry date."""
-    return assignment.card_expires_on is not None and assignment.card_expires_on >= on
 
 
 async def parties_by_identifier(

@@ -34,6 +34,13 @@ from identity.roles.repository import live_role
 from kit.clock import now_utc, today_tehran
 
 
+def merchant_card_valid(assignment: RoleAssignment, on: date) -> bool:
+    """Whether the commercial card of a merchant assignment is still valid on the
+    business date ``on`` (Asia/Tehran, ``kit.clock.today_tehran()``): it is valid
+    through its expiry date."""
+    return assignment.card_expires_on is not None and assignment.card_expires_on >= on
+
+
 async def party_or_404(session: AsyncSession, party_id: uuid.UUID) -> Party:
     party = await accounts_repository.party(session, party_id)
     if party is None:

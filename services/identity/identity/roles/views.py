@@ -12,7 +12,7 @@ from identity_client.roles import (
 
 from identity.accounts.models import Party
 from identity.roles.models import RoleAssignment
-from identity.roles.repository import merchant_card_valid
+from identity.roles.service import merchant_card_valid
 from identity.subjects import subject_of
 
 
