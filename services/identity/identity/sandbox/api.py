@@ -19,8 +19,7 @@ from identity_client.accounts import (
     SandboxSmsList,
 )
 
-from identity.accounts import repository
-from identity.sandbox import models
+from identity.sandbox import models, repository
 from kit.db import SessionDep
 from kit.errors import PROBLEM_RESPONSES
 from kit.identifiers import IranianMobile, LegalNationalId
