@@ -19,8 +19,8 @@ from typing import Any
 import httpx
 import pyotp
 from cryptography.hazmat.primitives.asymmetric import ec
+from identity_testing.accounts import registration
 
-from identity.accounts_testing import registration
 from kit.access_levels import AccessLevel, may_act
 from kit.clock import today_tehran
 from kit.runtime import runtime_of

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.export_openapi import rendered_documents
+from openapi.export import rendered_documents
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "openapi" / "openapi-python-client.yaml"

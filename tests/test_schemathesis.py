@@ -15,43 +15,40 @@ from collections.abc import Iterator
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from kit_testing import serve_in_thread
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from kit.idempotency import KEY_PATTERN
-from kit.testing import SERVICES, serve_in_thread
-from rules.dates import INVALID_DATE
+from kit.jalali import INVALID_DATE
+from kit.registry import registry
 
 MAX_EXAMPLES = 30
 
 
 def _schema(service: str) -> schemathesis.BaseSchema:
-    app = importlib.import_module(f"{service}.main").create_app()
+    app = importlib.import_module(f"{registry()[service].package}.main").create_app()
     return schemathesis.openapi.from_dict(app.openapi())
 
 
-SCHEMAS = {service: _schema(service) for service in SERVICES}
+SCHEMAS = {service: _schema(service) for service in registry().names}
 
 
 @pytest.fixture(scope="module")
 def servers(settings_for) -> Iterator[dict[str, str]]:  # type: ignore[no-untyped-def]
-    """Every service over HTTP; identity first, the others verify tokens against it
-    and call rules, as deployed."""
+    """Every service over HTTP in the registry's start-up order: each verifies tokens
+    against the token service and calls its peers, as deployed."""
     import contextlib
 
     with contextlib.ExitStack() as stack:
-        urls = {"identity": stack.enter_context(serve_in_thread(_app("identity", settings_for("identity"))))}
-        urls["rules"] = stack.enter_context(serve_in_thread(_app("rules", settings_for("rules"))))
-        peers = {"identity_url": urls["identity"], "rules_url": urls["rules"]}
-        for service in SERVICES:
-            if service not in urls:
-                urls[service] = stack.enter_context(
-                    serve_in_thread(_app(service, settings_for(service, **peers)))
-                )
+        urls: dict[str, str] = {}
+        for service in registry().startup_order():
+            settings = settings_for(service.name, service_urls=dict(urls))
+            urls[service.name] = stack.enter_context(serve_in_thread(_app(service.name, settings)))
         yield urls
 
 
 def _app(service: str, settings: object) -> object:
-    return importlib.import_module(f"{service}.main").create_app(settings)
+    return importlib.import_module(f"{registry()[service].package}.main").create_app(settings)
 
 
 @pytest.fixture(scope="module")
@@ -77,9 +74,10 @@ def user_headers(servers: dict[str, str], settings_for) -> dict[str, str]:  # ty
     """A merchant's own token: the user endpoints then get past authentication."""
     import asyncio
 
+    from identity_testing.parties import make_user, token_for
+    from kit_testing import app_client
+
     from identity.main import create_app
-    from identity.testing import make_user, token_for
-    from kit.testing import app_client
 
     async def mint() -> str:
         app = create_app(settings_for("identity"))

@@ -1,7 +1,7 @@
 """The gateway application: ``create_app()`` for uvicorn (``--factory``) and the tests.
 
-``Gateway`` is the ASGI entry point. A path whose first segment names a
-service goes straight to the raw proxy; everything else (health, docs,
+``Gateway`` is the ASGI entry point. A path whose first segment is a
+service's prefix (kit.registry) goes straight to the raw proxy; everything else (health, docs,
 ``/openapi.json``, 404s) goes to a small FastAPI app, ``Gateway.site``.
 Metrics are on their own listener (``GATEWAY_METRICS_PORT``), and a service's
 ``/metrics`` is never forwarded.
@@ -28,6 +28,7 @@ from kit.edge import AllowedHosts, EdgePolicy
 from kit.http import create_http_client
 from kit.metrics_listener import metrics_listener
 from kit.observability import configure_logging
+from kit.registry import registry
 from kit.runtime import install as install_state
 
 
@@ -63,7 +64,7 @@ class Gateway:
                 keepalive_seconds=settings.upstream_keepalive_seconds,
                 max_idle=settings.upstream_max_idle_connections,
             )
-            for name, url in settings.upstream_urls.items()
+            for name, url in settings.service_urls.items()
         }
         verifier = TokenVerifier(
             fetch_jwks=http_jwks_fetcher(http, settings.jwks_url),
@@ -83,7 +84,7 @@ class Gateway:
             http=http,
             documents=ServiceDocuments(
                 http,
-                settings.upstream_urls,
+                settings.service_urls,
                 gateway=app.openapi(),
                 version=VERSION,
                 ttl=settings.openapi_cache_seconds,
@@ -101,8 +102,10 @@ class Gateway:
             hosts=hosts,
             max_body_bytes=settings.max_body_bytes,
         )
+        prefixes = {service.name: service.prefix for service in registry()}
         self._routes = {
-            name: Upstream.create(name, pool, settings.public_base_url) for name, pool in pools.items()
+            prefixes[name][1:]: Upstream.create(name, prefixes[name], pool, settings.public_base_url)
+            for name, pool in pools.items()
         }
         try:
             async with metrics_listener(settings.metrics_host, settings.metrics_port) as metrics_port:

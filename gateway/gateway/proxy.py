@@ -97,15 +97,15 @@ class Upstream:
     public: bytes
 
     @classmethod
-    def create(cls, name: str, pool: ConnectionPool, public_base_url: str = "") -> Upstream:
-        prefix = b"/" + name.encode()
+    def create(cls, name: str, prefix: str, pool: ConnectionPool, public_base_url: str = "") -> Upstream:
+        """The upstream of service ``name``, reached under ``prefix`` (``/orders``, from the registry)."""
         return cls(
             name=name,
-            prefix=prefix,
+            prefix=prefix.encode(),
             pool=pool,
-            route=f"/{name}/{{path}}",
+            route=f"{prefix}/{{path}}",
             origin=b"http://" + pool.host_header,
-            public=public_base_url.rstrip("/").encode() + prefix,
+            public=public_base_url.rstrip("/").encode() + prefix.encode(),
         )
 
     def public_location(self, location: bytes) -> bytes:

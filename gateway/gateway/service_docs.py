@@ -18,6 +18,7 @@ import httpx
 
 from gateway.openapi_merge import ApiSource, merge_openapi
 from gateway.proxy import INTERNAL_PATHS
+from kit.registry import registry
 
 logger = logging.getLogger("gateway.openapi")
 FETCH_TIMEOUT_SECONDS = 5.0  # a service that hangs must not hold /openapi.json for the upstream timeout
@@ -25,7 +26,7 @@ FETCH_TIMEOUT_SECONDS = 5.0  # a service that hangs must not hold /openapi.json 
 TITLE = "Panjereh API"
 DESCRIPTION = (
     "Every Panjereh service behind one gateway: a service's paths are under its name "
-    "(`/identity/v1/token`). Errors are RFC 9457 problem details (`application/problem+json`); "
+    f"(`{registry().token_service.token_endpoint}`). Errors are RFC 9457 problem details (`application/problem+json`); "
     "answers carry `X-Request-ID` and the `RateLimit-*` headers."
 )
 
@@ -35,7 +36,8 @@ def merged_document(
 ) -> dict[str, Any]:
     """The platform document: the gateway's own paths, then each service's under its prefix."""
     sources = [ApiSource("gateway", "", gateway)]
-    sources += [ApiSource(name, f"/{name}", _public(document)) for name, document in services.items()]
+    prefixes = {service.name: service.prefix for service in registry()}
+    sources += [ApiSource(name, prefixes[name], _public(document)) for name, document in services.items()]
     return merge_openapi(sources, title=TITLE, version=version, description=DESCRIPTION)
 
 

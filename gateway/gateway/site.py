@@ -17,7 +17,6 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gateway.config import SERVICES
 from gateway.docs import install_docs
 from gateway.health import GatewayHealth, check_services
 from gateway.responses import DateHeaderMiddleware
@@ -26,6 +25,7 @@ from kit.edge import EdgeMiddleware
 from kit.errors import PROBLEM_JSON, install_problem_handlers, problem_response
 from kit.observability import RequestContextMiddleware
 from kit.openapi import install_openapi
+from kit.registry import registry
 
 TITLE = "Panjereh gateway"
 VERSION = version("panjereh-gateway")
@@ -49,7 +49,7 @@ async def health(request: Request) -> Any:
     """Asks each service's `/health` in parallel. 200 when all answer, 503 naming those that do not."""
     state = gateway_state(request.app)
     statuses = await check_services(
-        state.http, state.settings.upstream_urls, state.settings.health_timeout_seconds
+        state.http, state.settings.service_urls, state.settings.health_timeout_seconds
     )
     down = [name for name, status in statuses.items() if status.status != "up"]
     if down:
@@ -78,7 +78,7 @@ async def _not_found(request: Request, exc: Exception) -> JSONResponse:
         title="No such service or route",
         title_fa="یافت نشد",
         detail=f"Nothing answers {request.method} {request.url.path}: a path starts with a service "
-        f"({', '.join(f'/{name}' for name in SERVICES)}) or is one of the gateway's own.",
+        f"({', '.join(service.prefix for service in registry())}) or is one of the gateway's own.",
         instance=request.url.path,
     )
 

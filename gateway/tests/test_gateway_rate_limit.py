@@ -7,9 +7,9 @@ import socket
 
 import httpx
 import pytest
+from kit_testing import Running
 
 from identity.cli import _create_client
-from kit.testing import Running
 
 
 async def _token(identity: Running, credentials: tuple[str, str]) -> str:

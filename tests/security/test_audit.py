@@ -10,13 +10,13 @@ from typing import Any
 
 import httpx
 import pytest
+from identity_testing.parties import make_user, token_for
+from identity_testing.representation import grant, grant_body
+from orders_testing import files as f
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from identity.representation_testing import grant, grant_body
-from identity.testing import make_user, token_for
 from kit.runtime import runtime_of
-from orders.files import testing as f
 from tests.conftest import Stack
 from tests.test_flow_representation import ACCESS_TOKEN, REPRESENTATION, TOKEN_EXCHANGE, bearer, ok, register
 

@@ -19,14 +19,14 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from identity_testing.accounts import registration as registration_body
+from identity_testing.parties import national_code
 from jose import jwt
+from orders_testing import files as f
 
-from identity.accounts_testing import registration as registration_body
 from identity.state import identity_state_of
-from identity.testing import national_code
 from identity.tokens import sign_access_token
 from kit.signatures import jwk_of
-from orders.files import testing as f
 from tests.conftest import Stack
 from tests.security.test_authz_matrix import ROWS
 from tests.security.world import World, accept, grant, idempotent, person, phone_card

@@ -17,12 +17,12 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+from identity_testing.accounts import registration
+from identity_testing.parties import national_id
 from sqlalchemy import update
 
 from identity.accounts.models import LegalManager, Party
-from identity.accounts_testing import registration
 from identity.models import VerificationCode
-from identity.testing import national_id
 from kit.clock import today_tehran
 from kit.runtime import runtime_of
 from tests.conftest import Stack

@@ -43,6 +43,7 @@ from identity.exceptions import (
 )
 from identity.models import VerificationCode
 from kit.clock import now_utc
+from kit.errors import field_error
 from kit.identifiers import normalise_digits
 
 HOUR = timedelta(hours=1)
@@ -171,7 +172,7 @@ async def check(ctx: Context, *, code_id: uuid.UUID, purpose: str, code: str) ->
     if not right:
         raise CodeWrong(
             f"The code is wrong; {attempts_left} attempt(s) left.",
-            errors=[{"pointer": "#/body/code", "detail": "wrong code", "type": "code_wrong"}],
+            errors=[field_error("#/body/code", "wrong code", "code_wrong")],
             attempts_left=attempts_left,
         )
     row = await ctx.session.get(VerificationCode, code_id, with_for_update=True, populate_existing=True)

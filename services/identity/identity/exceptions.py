@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kit.errors import ProblemError
+from kit.errors import ProblemError, field_error
 
 
 class OAuthError(ProblemError):
@@ -114,7 +114,7 @@ class FieldProblem(ProblemError):
     """A refusal about one field of the request: ``errors`` points at it."""
 
     def __init__(self, detail: str, *, pointer: str, **extra: Any) -> None:
-        super().__init__(detail, errors=[{"pointer": pointer, "detail": detail, "type": self.code}], **extra)
+        super().__init__(detail, errors=[field_error(pointer, detail, self.code)], **extra)
 
 
 class PasswordRejected(ProblemError):

@@ -7,13 +7,20 @@ import uuid
 import httpx
 import pytest
 from fastapi import FastAPI
+from identity_testing.accounts import caller
+from identity_testing.parties import (
+    bearer,
+    make_user,
+    national_code,
+    national_id,
+    register_company,
+    token_for,
+)
 from sqlalchemy import select
 
 from identity.accounts.models import Party
-from identity.accounts_testing import caller
 from identity.models import AuditEntry
 from identity.state import identity_state_of
-from identity.testing import bearer, make_user, national_code, national_id, register_company, token_for
 from identity.tokens import issue_access_token
 from kit.runtime import runtime_of
 

@@ -7,13 +7,13 @@ from datetime import date
 
 import httpx
 from fastapi import FastAPI
+from identity_testing.accounts import caller, sms_code
+from identity_testing.parties import bearer, make_user, mobile, national_code, token_for
 from sqlalchemy import select
 
 from identity.accounts.models import Party
-from identity.accounts_testing import caller, sms_code
 from identity.models import AuditEntry, VerificationCode
 from identity.state import identity_state_of
-from identity.testing import bearer, make_user, mobile, national_code, token_for
 from identity.tokens import issue_access_token
 from kit.runtime import runtime_of
 

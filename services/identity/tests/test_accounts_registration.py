@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 
 import httpx
 from fastapi import FastAPI
+from identity_testing.accounts import caller, register, registration, sms_code
+from identity_testing.parties import bearer, mobile, national_code, token_for
 from sqlalchemy import func, select, update
 
 from identity.accounts.models import Account, Party, RegistrationAttempt
-from identity.accounts_testing import caller, register, registration, sms_code
 from identity.models import AuditEntry, SmsMessage, VerificationCode
 from identity.roles.models import RoleAssignment
-from identity.testing import bearer, mobile, national_code, token_for
 from kit.clock import now_utc
 from kit.runtime import runtime_of
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import httpx
 import pytest
 from fastapi import FastAPI
+from identity_testing.accounts import caller
+from identity_testing.parties import mobile, national_code
 
-from identity.accounts_testing import caller
 from identity.adapters.sms import OutboxSms
 from identity.state import identity_state_of
-from identity.testing import mobile, national_code
 from kit.runtime import runtime_of
 
 

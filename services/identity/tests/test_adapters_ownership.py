@@ -9,19 +9,19 @@ import httpx
 import pytest
 import respx
 from fastapi import FastAPI
+from identity_testing.accounts import caller, registration
+from identity_testing.parties import mobile, national_code
+from kit_testing import app_client
 from pydantic import SecretStr
 from sqlalchemy import select
 
 from identity.accounts.models import RegistrationAttempt
-from identity.accounts_testing import caller, registration
 from identity.adapters import AdapterNotConfigured, ownership_inquiry
 from identity.adapters.exceptions import OwnershipInquiryUnavailable
 from identity.adapters.ownership import SandboxOwnership, ZohalShahkar
 from identity.main import create_app
 from identity.sandbox.models import SandboxMobileOwner
-from identity.testing import mobile, national_code
 from kit.runtime import runtime_of
-from kit.testing import app_client
 
 ZOHAL = "https://zohal.test/api/v0/services/inquiry/shahkar"
 

@@ -8,6 +8,7 @@ import httpx
 import pytest
 import respx
 from fastapi import FastAPI
+from identity_testing.parties import mobile
 from pydantic import SecretStr
 from sqlalchemy import select
 
@@ -15,7 +16,6 @@ from identity.adapters import AdapterNotConfigured, sms_sender
 from identity.adapters.exceptions import SmsUnavailable
 from identity.adapters.sms import KavenegarSms, OutboxSms
 from identity.models import SmsMessage
-from identity.testing import mobile
 from kit.runtime import runtime_of
 
 BASE = "https://kavenegar.test/v1"

@@ -10,12 +10,12 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from identity_testing.parties import bearer, make_user, token_for
+from identity_testing.representation import acting_for_token, exchange
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from identity.accounts.models import Party
-from identity.representation_testing import acting_for_token, exchange
-from identity.testing import bearer, make_user, token_for
 from kit.clock import today_tehran
 from kit.runtime import runtime_of
 

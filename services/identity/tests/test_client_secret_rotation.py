@@ -7,12 +7,12 @@ from datetime import timedelta
 import httpx
 import pytest
 from fastapi import FastAPI
+from identity_testing.parties import bearer, make_user, token_for
 from sqlalchemy import select, update
 
 from identity.cli import _create_client
 from identity.clients.models import MachineClient
 from identity.models import AuditEntry
-from identity.testing import bearer, make_user, token_for
 from kit.clock import now_utc
 from kit.runtime import runtime_of
 

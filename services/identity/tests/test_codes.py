@@ -11,21 +11,21 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from identity_testing.accounts import caller, registration
+from identity_testing.parties import mobile
+from kit_testing import app_client
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import codes
 from identity.accounts.models import Party
-from identity.accounts_testing import caller, registration
 from identity.context import Context
 from identity.exceptions import CodeNotFound, CodeSpent, SmsRateLimited
 from identity.main import create_app
 from identity.models import VerificationCode
 from identity.state import IdentityState, identity_state_of
-from identity.testing import mobile
 from kit.auth import Principal
 from kit.runtime import runtime_of
-from kit.testing import app_client
 
 
 @dataclass(frozen=True)

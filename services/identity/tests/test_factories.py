@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from identity_testing.parties import make_user, national_code, national_id, token_for
 
 from identity.subjects import party_id_of
-from identity.testing import make_user, national_code, national_id, token_for
 from kit.runtime import runtime_of
 
 

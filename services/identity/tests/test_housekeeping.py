@@ -6,6 +6,7 @@ import uuid
 from datetime import timedelta
 
 from fastapi import FastAPI
+from identity_testing.parties import make_user
 from sqlalchemy import select
 
 from identity.accounts.models import RegistrationAttempt
@@ -15,7 +16,6 @@ from identity.models import VerificationCode
 from identity.recovery.models import PasswordRecovery
 from identity.sso.models import SsoLogin
 from identity.state import identity_state_of
-from identity.testing import make_user
 from kit.clock import now_utc
 from kit.runtime import runtime_of
 

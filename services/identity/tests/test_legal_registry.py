@@ -12,11 +12,22 @@ import pytest
 import respx
 from fastapi import FastAPI
 from identity_client.representations import LEGAL_PERSON_TOKEN_TYPE
+from identity_testing.accounts import caller
+from identity_testing.parties import (
+    bearer,
+    make_legal,
+    make_user,
+    national_code,
+    national_id,
+    register_company,
+    token_for,
+)
+from identity_testing.representation import exchange, grant, grant_body, signing_key
+from kit_testing import app_client
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from identity.accounts.models import LegalManager, Party
-from identity.accounts_testing import caller
 from identity.adapters import AdapterNotConfigured, company_registry
 from identity.adapters.company_registry import (
     HttpCompanyRegistry,
@@ -26,18 +37,7 @@ from identity.adapters.company_registry import (
 from identity.adapters.exceptions import CompanyRegistryUnavailable
 from identity.main import create_app
 from identity.models import AuditEntry
-from identity.representation_testing import exchange, grant, grant_body, signing_key
-from identity.testing import (
-    bearer,
-    make_legal,
-    make_user,
-    national_code,
-    national_id,
-    register_company,
-    token_for,
-)
 from kit.runtime import runtime_of
-from kit.testing import app_client
 
 REGISTRY = "https://registry.test/v1/legal-persons"
 

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from identity_testing.parties import PASSWORD, make_user, national_code
 from sqlalchemy import select, update
 
 from identity import passwords
@@ -20,7 +21,6 @@ from identity.login import throttle as login_throttle
 from identity.login.models import LoginThrottle
 from identity.models import AuditEntry
 from identity.state import identity_state_of
-from identity.testing import PASSWORD, make_user, national_code
 from kit.clock import now_utc
 from kit.runtime import runtime_of
 

@@ -8,13 +8,13 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from identity_testing.parties import PASSWORD, make_user, national_code
 from jose import jwt
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 from identity import passwords
 from identity.accounts.models import Account, Party
-from identity.testing import PASSWORD, make_user, national_code
 from kit.runtime import runtime_of
 
 

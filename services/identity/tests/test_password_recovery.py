@@ -11,6 +11,8 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 from fastapi import FastAPI
+from identity_testing.parties import PASSWORD, make_user, mobile, national_code
+from kit_testing import serve
 from sqlalchemy import select
 
 from identity.accounts.models import Party
@@ -18,9 +20,8 @@ from identity.login.models import LoginThrottle
 from identity.main import create_app
 from identity.models import AuditEntry
 from identity.recovery.models import PasswordRecovery
-from identity.testing import PASSWORD, make_user, mobile, national_code
+from kit.processes import free_port
 from kit.runtime import runtime_of
-from kit.testing import free_port, serve
 
 NEW_PASSWORD = "Zagros-Peak-4410?"
 START = "/v1/password-recovery"
@@ -192,7 +193,9 @@ async def test_expired_recovery(app: FastAPI, client: httpx.AsyncClient) -> None
 async def served(settings_for) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:  # type: ignore[no-untyped-def]
     """identity served over real HTTP, so the fake My Government is reached like the real one."""
     port = free_port()
-    app = create_app(settings_for("identity", sandbox=True, identity_url=f"http://127.0.0.1:{port}"))
+    app = create_app(
+        settings_for("identity", sandbox=True, service_urls={"identity": f"http://127.0.0.1:{port}"})
+    )
     running = await serve(app, port=port)
     try:
         async with httpx.AsyncClient(base_url=running.url) as http:

@@ -12,10 +12,10 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from identity_testing.accounts import caller, registration, sms_code
 from sqlalchemy import func, select, update
 
 from identity.accounts.models import Account, Party, RegistrationAttempt
-from identity.accounts_testing import caller, registration, sms_code
 from identity.housekeeping import CODES_KEPT, GRACE, purge_expired
 from identity.models import VerificationCode
 from identity.state import identity_state_of

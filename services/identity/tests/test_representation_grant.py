@@ -11,13 +11,13 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
+from identity_testing.parties import bearer, make_legal, make_user, national_code, national_id, token_for
+from identity_testing.representation import GRANT_PATH, grant, grant_body, signing_key
 from sqlalchemy import func, select, update
 
 from identity.accounts.models import Party
-from identity.representation_testing import GRANT_PATH, grant, grant_body, signing_key
 from identity.representations.models import Representation, RepresentationEvent
 from identity.signature_keys.models import SignatureKey
-from identity.testing import bearer, make_legal, make_user, national_code, national_id, token_for
 from kit.clock import today_tehran
 from kit.runtime import runtime_of
 from kit.signatures import SIGNATURE_HEADER, jwk_of, sign_detached, thumbprint

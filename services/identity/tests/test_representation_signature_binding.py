@@ -9,14 +9,14 @@ from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
+from identity_testing.parties import bearer, make_user, token_for
+from identity_testing.representation import GRANT_PATH, grant_body, signing_key
 from sqlalchemy import func, select
 
 from identity.accounts.models import Party
 from identity.models import signature_jtis
-from identity.representation_testing import GRANT_PATH, grant_body, signing_key
 from identity.representations.models import Representation
 from identity.subjects import subject_of
-from identity.testing import bearer, make_user, token_for
 from kit.clock import today_tehran
 from kit.runtime import runtime_of
 from kit.signatures import SIGNATURE_HEADER, sign_detached

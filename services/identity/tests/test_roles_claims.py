@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fastapi import FastAPI
+from identity_testing.parties import make_user
 
 from identity.claims import party_claims
 from identity.roles.models import RoleAssignment
 from identity.roles.repository import live_role, live_roles
 from identity.roles.service import merchant_card_valid
-from identity.testing import make_user
 from kit.clock import now_utc, today_tehran
 from kit.runtime import runtime_of
 
@@ -43,7 +43,7 @@ async def test_claims_of_a_merchant_with_a_valid_card(app: FastAPI) -> None:
         claims = await party_claims(session, party)
     assert sorted(claims["roles"]) == ["base-natural", "merchant", "trader"]
     assert claims["commercial_card_expires"] == expires.isoformat()
-    assert claims["commercial_card_issued"] == "2025-01-01"  # identity.testing's card
+    assert claims["commercial_card_issued"] == "2025-01-01"  # identity_testing.parties's card
     assert "office" not in claims
 
 

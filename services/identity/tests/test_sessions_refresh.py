@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
+from identity_testing.parties import PASSWORD, bearer, make_user, token_for
 from jose import jwt
 from sqlalchemy import select, update
 
@@ -15,7 +16,6 @@ from identity.accounts.models import Party
 from identity.login import sessions
 from identity.login.models import RefreshToken
 from identity.models import AuditEntry
-from identity.testing import PASSWORD, bearer, make_user, token_for
 from kit.clock import now_utc
 from kit.runtime import runtime_of
 

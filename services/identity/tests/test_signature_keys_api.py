@@ -12,6 +12,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
+from identity_testing.parties import bearer, make_legal, make_user, token_for
 from sqlalchemy import select, update
 
 from identity.accounts.models import Party
@@ -19,7 +20,6 @@ from identity.models import AuditEntry, SmsMessage, VerificationCode
 from identity.signature_keys.models import SignatureKey
 from identity.signature_keys.service import MAX_LIVE_KEYS, verify_party_signature
 from identity.subjects import subject_of
-from identity.testing import bearer, make_legal, make_user, token_for
 from kit.errors import ProblemError
 from kit.runtime import runtime_of
 from kit.signatures import (

@@ -9,11 +9,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
+from identity_testing.parties import make_user
 
 from identity.accounts.models import Party
 from identity.signature_keys.models import SignatureKey
 from identity.signature_keys.service import verify_party_signature
-from identity.testing import make_user
 from kit.errors import ProblemError
 from kit.runtime import runtime_of
 from kit.signatures import (

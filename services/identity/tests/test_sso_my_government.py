@@ -14,7 +14,9 @@ import httpx
 import pytest
 import respx
 from fastapi import FastAPI
+from identity_testing.parties import make_user, national_code
 from jose import jwt
+from kit_testing import app_client, serve
 from sqlalchemy import update
 
 from identity.accounts.models import Party
@@ -23,10 +25,9 @@ from identity.sso import service as sso
 from identity.sso.fake import FakeKey
 from identity.sso.models import SsoLogin
 from identity.state import identity_state_of
-from identity.testing import make_user, national_code
 from kit.clock import now_utc
+from kit.processes import free_port
 from kit.runtime import runtime_of
-from kit.testing import app_client, free_port, serve
 
 START = "/v1/sso/my-government/start"
 CALLBACK = "/v1/sso/my-government/callback"
@@ -37,7 +38,9 @@ async def served(settings_for) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient
     """identity (sandbox) served over real HTTP: the callback's calls to the fake
     provider go through the network like calls to the real one."""
     port = free_port()
-    app = create_app(settings_for("identity", sandbox=True, identity_url=f"http://127.0.0.1:{port}"))
+    app = create_app(
+        settings_for("identity", sandbox=True, service_urls={"identity": f"http://127.0.0.1:{port}"})
+    )
     running = await serve(app, port=port)
     try:
         async with httpx.AsyncClient(base_url=running.url) as http:

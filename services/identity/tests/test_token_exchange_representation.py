@@ -17,13 +17,13 @@ from identity_client.representations import (
     TOKEN_EXCHANGE_GRANT,
     TRADER_SECTIONS,
 )
+from identity_testing.parties import bearer, make_legal, make_user, token_for
+from identity_testing.representation import acting_for_token, exchange, grant, grant_body, signing_key
 from sqlalchemy import update
 
 from identity.accounts.models import Party
-from identity.representation_testing import acting_for_token, exchange, grant, grant_body, signing_key
 from identity.representations.models import Representation
 from identity.roles.models import RoleAssignment
-from identity.testing import bearer, make_legal, make_user, token_for
 from kit.access_levels import ROLE_SCOPES, AccessLevel, ensure_may_act, may_act, visible_levels
 from kit.auth import Principal, TokenVerifier
 from kit.clock import today_tehran

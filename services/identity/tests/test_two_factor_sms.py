@@ -11,13 +11,13 @@ from datetime import timedelta
 import httpx
 import pytest
 from fastapi import FastAPI
+from identity_testing.parties import PASSWORD, bearer, make_user, token_for
 from jose import jwt
 from sqlalchemy import select
 
 from identity.accounts.models import Party
 from identity.login.models import LoginChallenge
 from identity.models import AuditEntry, VerificationCode
-from identity.testing import PASSWORD, bearer, make_user, token_for
 from kit.clock import now_utc
 from kit.runtime import runtime_of
 

@@ -12,6 +12,7 @@ import pyotp
 import pytest
 from cryptography.exceptions import InvalidTag
 from fastapi import FastAPI
+from identity_testing.parties import PASSWORD, bearer, make_user, token_for
 from jose import jwt
 
 from identity.accounts.models import Account, Party
@@ -19,7 +20,6 @@ from identity.login import throttle as login_throttle
 from identity.login import totp
 from identity.login.models import LoginThrottle
 from identity.state import identity_state_of
-from identity.testing import PASSWORD, bearer, make_user, token_for
 from kit.runtime import runtime_of
 
 

@@ -33,6 +33,7 @@ from jose.backends.base import Key
 from jose.exceptions import ExpiredSignatureError, JOSEError
 
 from kit.errors import Forbidden, TokenExpired, Unauthenticated
+from kit.registry import registry
 from kit.runtime import runtime
 
 ALGORITHM = "ES256"
@@ -233,14 +234,17 @@ def _expired(token: str) -> TokenExpired:
         else None
     )
     return TokenExpired(
-        f"The access token expired at {expired_at}. Get a new one: POST /identity/v1/token with "
+        f"The access token expired at {expired_at}. Get a new one: POST {_TOKENS.token_endpoint} with "
         "grant_type=refresh_token and your refresh token (or log in again).",
         expired_at=expired_at,
-        refresh_with="/identity/v1/token",
+        refresh_with=_TOKENS.token_endpoint,
     )
 
 
-_bearer = HTTPBearer(auto_error=False, description="An access token from identity's `POST /v1/token`.")
+_TOKENS = registry().token_service
+_bearer = HTTPBearer(
+    auto_error=False, description=f"An access token from {_TOKENS.name}'s `POST {_TOKENS.token_path}`."
+)
 
 
 async def _principal(

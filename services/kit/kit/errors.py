@@ -7,6 +7,7 @@ switch on ``code``, people read ``title``/``detail`` (and ``title_fa``).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
@@ -16,11 +17,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 from starlette.routing import Match
 
+from kit.registry import registry
 from kit.request_context import current_request_id
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://panjereh.ir/problems/"
 logger = logging.getLogger("kit.errors")
+
+
+def field_pointer(*loc: str | int) -> str:
+    """The JSON pointer (RFC 6901, as a URI fragment) of a field: ``field_pointer("body", "items", 0, "hs")``
+    or ``field_pointer(*error["loc"])`` -> ``#/body/items/0/hs``. The ``pointer`` of every ``errors`` entry."""
+    return "#/" + "/".join(str(part).replace("~", "~0").replace("/", "~1") for part in loc)
 
 
 def field_error(pointer: str, detail: str, type_: str) -> dict[str, str]:
@@ -138,12 +146,6 @@ def problem_response(
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
-def _pointer(loc: tuple[Any, ...] | list[Any]) -> str:
-    """``("body", "items", 0, "hs")`` -> ``#/body/items/0/hs`` (RFC 6901 escaped)."""
-    parts = [str(p).replace("~", "~0").replace("/", "~1") for p in loc]
-    return "#/" + "/".join(parts)
-
-
 async def _problem_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ProblemError)
     return problem_response(
@@ -161,11 +163,9 @@ async def _problem_error_handler(request: Request, exc: Exception) -> JSONRespon
 async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        {
-            "pointer": _pointer(err.get("loc", ())),
-            "detail": err.get("msg", "invalid"),
-            "type": err.get("type", "value_error"),
-        }
+        field_error(
+            field_pointer(*err.get("loc", ())), err.get("msg", "invalid"), err.get("type", "value_error")
+        )
         for err in exc.errors()
     ]
     fields = ", ".join(e["pointer"] for e in errors[:5])
@@ -258,17 +258,22 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DBAPIError, _data_exception_handler)
 
 
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {
+def problem_doc(description: str) -> dict[str, Any]:
+    """A documented problem response (an entry of a route's ``responses``), worded for the route."""
+    return {
         "description": description,
         "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
     }
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: problem_doc(description)
     for status, description in (
         (400, "Bad request"),
         (
             401,
             "Missing or invalid token (`unauthenticated`), or a valid token past its expiry "
-            "(`token-expired`, with `expired_at`: refresh it at `POST /identity/v1/token`)",
+            f"(`token-expired`, with `expired_at`: refresh it at `POST {registry().token_service.token_endpoint}`)",
         ),
         (403, "Not allowed"),
         (404, "Not found"),
@@ -282,6 +287,13 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The documented problem responses of a route, by status (``responses=problem_responses(404, 409)``)."""
-    return {status: PROBLEM_RESPONSES[status] for status in statuses}
+def problem_responses(
+    *statuses: int, worded: Mapping[int, str] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """The documented problem responses of a route, by status (``responses=problem_responses(404, 409)``);
+    ``worded`` gives some of them the route's own description (503: which service did not answer)."""
+    worded = worded or {}
+    return {
+        status: problem_doc(worded[status]) if status in worded else PROBLEM_RESPONSES[status]
+        for status in statuses
+    }

@@ -46,6 +46,7 @@ from kit.canonical_json import NotCanonicalisable, canonical, strict_loads
 from kit.clock import now_utc
 from kit.db import SessionDep
 from kit.errors import PROBLEM_JSON, ProblemError
+from kit.registry import registry
 from kit.runtime import ATTRIBUTE, ServiceState, runtime
 
 SIGNATURE_HEADER = "Panjereh-Signature"
@@ -75,7 +76,7 @@ captured on one request never signs another, nor the same one twice.
 * **Signer**: the user who acts: the `act.sub` of the access token when the
   token acts for someone (a representative), else its `sub`. The key must be
   one of the signer's *active* signature keys, registered with
-  `POST /v1/me/signature-keys` and confirmed by SMS; identity publishes them
+  `POST /v1/me/signature-keys` and confirmed by SMS; TOKEN_SERVICE publishes them
   at `GET /v1/parties/{subject}/signature-keys` (a JWKS). A revoked key is
   refused at once.
 * **Form**: a JWS with detached payload
@@ -93,9 +94,9 @@ captured on one request never signs another, nor the same one twice.
   * `alg`: `ES256` or `EdDSA`; `kid`: the key's RFC 7638 JWK thumbprint (SHA-256).
   * `htm`: the HTTP method, upper case (`POST`).
   * `htu`: the request path as you call it through the gateway, with the
-    service prefix and the object's ID, without query or host, e.g.
-    `/orders/v1/order-files/{id}/final-registration`. The gateway strips the
-    prefix (`/orders`) before forwarding, so each service accepts its own
+    service prefix and the object's ID, without query or host:
+    `/<service>/v1/<objects>/{id}/<act>`. The gateway strips the
+    prefix (`/<service>`) before forwarding, so each service accepts its own
     path in two spellings only: `/<service>` + its path (through the gateway)
     or its bare path (`/v1/...`, a direct call inside the cluster). Never a
     path of another object or another service.
@@ -161,13 +162,13 @@ def check(public_key: ec.EllipticCurvePublicKey, value: str, body: dict) -> dict
     public_key.verify(der, signing_input, ec.ECDSA(hashes.SHA256()))  # InvalidSignature
     return json.loads(base64.urlsafe_b64decode(protected + "=="))
 
-# The final registration of an order file: GET it first and keep its ETag.
-path = f"/orders/v1/order-files/{file_id}/final-registration"
+# An act on an existing object: GET the object first and keep its ETag.
+path = f"{service_prefix}/v1/{objects}/{object_id}/{act}"  # as the endpoint documents it
 body = {"validity_months": 6}
 headers = {"Panjereh-Signature": sign(key, kid, "POST", path, body, etag=etag)}
 httpx.post(gateway + path, content=json.dumps(body), headers={**headers, **auth})
 ```
-"""
+""".replace("TOKEN_SERVICE", registry().token_service.name)
 
 
 def signature_parameter(version: str | None = None) -> dict[str, Any]:
@@ -774,12 +775,12 @@ class SignatureVerifier:
     request is cheap next to them.)
     """
 
-    def __init__(self, http: httpx.AsyncClient, identity_url: str) -> None:
+    def __init__(self, http: httpx.AsyncClient, token_service_url: str) -> None:
         self._http = http
-        self._identity_url = identity_url.rstrip("/")
+        self._token_service_url = token_service_url.rstrip("/")
 
     def keys_url(self, subject: str) -> str:
-        return f"{self._identity_url}/v1/parties/{quote(subject, safe=':')}/signature-keys"
+        return f"{self._token_service_url}/v1/parties/{quote(subject, safe=':')}/signature-keys"
 
     async def active_keys(self, subject: str) -> dict[str, dict[str, Any]]:
         """``{kid: jwk}`` of ``subject``'s active signature keys (empty for an unknown subject)."""
@@ -791,7 +792,7 @@ class SignatureVerifier:
             return keys_from_jwks(response.json())
         except (httpx.HTTPError, ValueError) as exc:
             raise SignatureKeysUnavailable(
-                "The signer's signature keys cannot be fetched from identity; try again."
+                "The signer's signature keys cannot be fetched; try again."
             ) from exc
 
     async def verify(self, signer: str, header_value: str | None, raw_body: bytes, act: Act) -> SignedClaims:
@@ -811,7 +812,7 @@ class VerifiedSignature:
 def _verifier(request: Request) -> SignatureVerifier:
     state: ServiceState = getattr(request.app.state, ATTRIBUTE)
     rt = state.runtime
-    return state.signature_verifier or SignatureVerifier(rt.http, rt.settings.identity_url)
+    return state.signature_verifier or SignatureVerifier(rt.http, rt.settings.token_service_url)
 
 
 async def verify_signed_request(

@@ -13,13 +13,13 @@ from typing import Annotated, Any
 import httpx
 import pytest
 from fastapi import APIRouter, Depends, FastAPI, Request
+from kit_testing import app_client
+from kit_testing.tokens import new_es256_key, sign_access_token
 from pydantic import BaseModel, Field
 from sqlalchemy import DateTime, String, func, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from identity.crypto import new_es256_key
-from identity.tokens import sign_access_token
 from kit import audit
 from kit.app import ServiceSpec, create_service_app
 from kit.audit_api import audit_router
@@ -31,7 +31,6 @@ from kit.pagination import Page, PageParams, page_params, paginate
 from kit.runtime import Runtime, ServiceState, runtime_of
 from kit.settings import ServiceSettings, async_database_url
 from kit.signatures import signature_jti_table
-from kit.testing import app_client
 
 SCHEMA = "kit_test"
 ISSUER = "https://panjereh.ir/identity"

@@ -14,6 +14,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import APIRouter, FastAPI, Request
+from kit_testing import app_client
 from sqlalchemy import func, insert, select
 
 from kit.auth import PrincipalDep
@@ -33,7 +34,6 @@ from kit.signatures import (
     verify_signed_request,
     with_signature,
 )
-from kit.testing import app_client
 
 from .conftest import SCHEMA, SigningKeys, Teapot, Widget, WidgetIn, build_app, jtis_table
 

@@ -472,7 +472,7 @@ async def test_the_verifier_on_unknown_subject_and_identity_failures() -> None:
 def test_the_documented_example_signs_what_kit_verifies() -> None:
     """The snippet client developers copy from SIGNATURE_DOC works as written."""
     code = SIGNATURE_DOC.split("```python\n")[1].split("```")[0]
-    functions = code.split("# The final registration")[0]  # the call below it needs a live file
+    functions = code.split("# An act on an existing object")[0]  # the call below it needs a live object
     namespace: dict[str, Any] = {}
     exec(functions, namespace)  # noqa: S102 - our own documentation
     key = ec.generate_private_key(ec.SECP256R1())

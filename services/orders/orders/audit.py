@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kit import audit
 from kit.auth import Principal
 from kit.runtime import runtime
-from orders.models import audit_log
+from orders.db import audit_log
 
 
 async def record(

@@ -24,17 +24,14 @@ from identity_client.client import IdentityClient
 
 from kit.auth import Principal
 from kit.client import ServiceCallError
-from kit.errors import PROBLEM_JSON, Forbidden, Unauthenticated
+from kit.errors import Forbidden, Unauthenticated, problem_doc
 from kit.runtime import runtime
 from orders.cars.exceptions import PeerUnavailable
 
 LEGAL_PREFIX = "legal:"
 # The OpenAPI answer of a decision when identity cannot tell the officer's ties.
 IDENTITY_UNAVAILABLE: dict[int | str, dict] = {
-    503: {
-        "description": "identity did not answer the conflict-of-interest check; nothing was decided",
-        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
+    503: problem_doc("identity did not answer the conflict-of-interest check; nothing was decided")
 }
 
 
@@ -51,7 +48,7 @@ class ConflictOfInterest(Forbidden):
 
 async def _relations(request: Request, subject: str) -> list[str]:
     rt = runtime(request)
-    identity = IdentityClient(rt.settings.identity_url, rt.http)
+    identity = IdentityClient(rt.settings.url_of("identity"), rt.http)
     try:
         relation = await identity.my_relation(request.headers.get("Authorization", ""), subject)
     except ServiceCallError as exc:

@@ -12,9 +12,9 @@ from kit.signatures import jti_purger
 from orders import state
 from orders.cars import api as cars_api
 from orders.config import Settings
+from orders.db import audit_log, idempotency_keys, signature_jtis
 from orders.files import api as files_api
 from orders.files import expiry
-from orders.models import audit_log, idempotency_keys, signature_jtis
 from orders.products import api as products_api
 from orders.reference import api as reference_api
 

@@ -12,11 +12,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from orders_client.products import gs1_check_digit
+from orders_testing import files as f
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from kit.runtime import runtime_of
-from orders.files import testing as f
 
 
 @pytest.fixture(scope="module")

@@ -13,15 +13,15 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from identity_testing.app import client_token
+from identity_testing.parties import bearer, make_user, national_code, token_for
+from kit_testing import Running
 from sqlalchemy import select
 
-from identity.cli import _create_client
-from identity.testing import bearer, make_user, national_code, token_for
 from kit.runtime import runtime_of
-from kit.testing import Running
 from orders.cars import service
 from orders.cars.models import CaseInquiry
-from orders.models import outbox_events
+from orders.db import outbox_events
 
 PROBLEM = "application/problem+json"
 _serial = itertools.count(random.randrange(10**8))
@@ -46,15 +46,11 @@ def _vin() -> str:
 
 @pytest.fixture(scope="module")
 async def mikhak(settings_for, identity_server: Running) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    created = await _create_client(settings_for("identity"), "orders test mikhak", ["mikhak-feed"])
-    async with httpx.AsyncClient(base_url=identity_server.url) as http:
-        response = await http.post(
-            "/v1/token",
-            data={"grant_type": "client_credentials"},
-            auth=(created["client_id"], created["client_secret"]),
+    return bearer(
+        await client_token(
+            settings_for("identity"), identity_server.url, "orders test mikhak", ["mikhak-feed"]
         )
-    assert response.status_code == 200, response.text
-    return bearer(response.json()["access_token"])
+    )
 
 
 @pytest.fixture(scope="module")

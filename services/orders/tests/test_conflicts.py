@@ -12,6 +12,7 @@ import pytest
 from kit.auth import Principal
 from kit.errors import Forbidden, Unauthenticated
 from kit.runtime import ATTRIBUTE
+from kit.settings import ServiceSettings
 from orders.cars.exceptions import PeerUnavailable
 from orders.conflicts import ConflictOfInterest, ensure_independent
 
@@ -31,7 +32,7 @@ def _request(answer: Any) -> tuple[Any, list[str]]:
         return answer(subject)
 
     runtime = SimpleNamespace(
-        settings=SimpleNamespace(identity_url="http://identity"),
+        settings=ServiceSettings(service_urls={"identity": "http://identity"}),
         http=httpx.AsyncClient(transport=httpx.MockTransport(handle)),
     )
     state = SimpleNamespace(**{ATTRIBUTE: SimpleNamespace(runtime=runtime)})

@@ -10,12 +10,12 @@ import httpx
 import jdatetime
 import pytest
 from fastapi import FastAPI
+from orders_testing import files as f
 from sqlalchemy import func, select
 
 from kit.clock import today_tehran
 from kit.pagination import encode_cursor
 from kit.runtime import runtime_of
-from orders.files import testing as f
 from orders.files.charges import ExchangeRates
 from orders.files.models import OrderFile
 

@@ -8,14 +8,14 @@ import uuid
 import httpx
 import pytest
 from fastapi import FastAPI
+from orders_testing import files as f
 from sqlalchemy import func, select, update
 
 from kit.clock import today_tehran
 from kit.runtime import runtime_of
 from kit.signatures import SIGNATURE_HEADER, sign_detached
-from orders.files import testing as f
+from orders.db import signature_jtis
 from orders.files.models import OrderFile
-from orders.models import signature_jtis
 
 BODY = {"validity_months": 6}
 

@@ -10,16 +10,17 @@ import httpx
 import jdatetime
 import pytest
 from fastapi import FastAPI
+from orders_testing import files as f
 from sqlalchemy import select, update
 
 from kit.clock import today_tehran
+from kit.jalali import add_months
 from kit.runtime import runtime_of, state_of
 from kit.signatures import jwk_of, thumbprint
+from orders.db import outbox_events
 from orders.files import expiry, service
-from orders.files import testing as f
 from orders.files.models import OrderFee, OrderFile
 from orders.main import SPEC
-from orders.models import outbox_events
 
 
 @pytest.fixture
@@ -91,7 +92,7 @@ async def test_a_rules_failure_is_503_and_stores_nothing(
     created = await f.create(orders, owner.headers, fida)
     path = f"/v1/order-files/{created['id']}"
     await orders.post(f"{path}/lines", json=f.line_body(), headers=owner.headers)
-    monkeypatch.setattr(runtime_of(app).settings, "rules_url", "http://127.0.0.1:9")
+    monkeypatch.setitem(runtime_of(app).settings.service_urls, "rules", "http://127.0.0.1:9")
     response = await orders.post(f"{path}/submit", headers=owner.headers)
     assert response.status_code == 503
     assert response.json()["code"] == "rules-unavailable"
@@ -185,7 +186,7 @@ async def test_an_officer_approves_and_the_order_is_valid_for_the_months_chosen(
     today = today_tehran()
     assert body["status"] == "approved"
     assert body["approved_on"] == today.isoformat()
-    assert body["expires_on"] == service.add_months(today, 6).isoformat()
+    assert body["expires_on"] == add_months(today, 6).isoformat()
     # Six Jalali months on: the same day of the month (or the month's last), in the Jalali calendar.
     approved_j, expires_j = body["approved_on_jalali"], body["expires_on_jalali"]
     assert approved_j == jdatetime.date.fromgregorian(date=today).strftime("%Y-%m-%d")
@@ -233,8 +234,7 @@ async def test_extension_before_expiry_and_refusal_after(
     extended = await orders.post(f"{path}/extend", json={"months": 6}, headers=owner.headers)
     assert extended.status_code == 200
     assert (
-        extended.json()["expires_on"]
-        == service.add_months(dt.date.fromisoformat(file["expires_on"]), 6).isoformat()
+        extended.json()["expires_on"] == add_months(dt.date.fromisoformat(file["expires_on"]), 6).isoformat()
     )
     assert (await orders.post(f"{path}/extend", json={"months": 4}, headers=owner.headers)).status_code == 422
 

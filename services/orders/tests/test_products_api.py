@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from identity_testing.parties import bearer, make_user, token_for
+from identity_testing.representation import acting_for_token
 from orders_client.products import gs1_check_digit, vin_check_digit
 
-from identity.representation_testing import acting_for_token
-from identity.testing import bearer, make_user, token_for
 from kit.runtime import runtime_of
 from orders.products import codes
 from orders.products import repository as products_repository
@@ -683,7 +683,7 @@ async def test_issuing_is_audited_and_published_to_the_outbox(
 ) -> None:
     from sqlalchemy import select
 
-    from orders.models import outbox_events
+    from orders.db import outbox_events
     from orders.products.models import ProductRequestEvent
 
     grantor = await make_user(identity_app, roles=("base-natural", "merchant"))

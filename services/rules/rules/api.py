@@ -13,14 +13,15 @@ from fastapi import APIRouter, Depends, Query, Request
 from rules_client.models import CalculationResult, RulePage, RuleValue, Timeline
 
 from kit import json_body
-from kit.errors import PROBLEM_RESPONSES
+from kit.clock import today_tehran
+from kit.errors import field_error, field_pointer, problem_responses
+from kit.jalali import DATE_PATTERN, INVALID_DATE, Calendar, DateError, parse_date
 from kit.pagination import PageParams, decode_cursor, encode_cursor, page_params
 from kit.responses import JsonBytes
 from kit.urls import public_url
 from rules import presenting
 from rules.calculations import REGISTRY, Calculation
 from rules.catalogue import Catalogue
-from rules.dates import INVALID_DATE, Calendar, DateError, parse_date, today_tehran
 from rules.exceptions import InvalidDate
 from rules.law import Kind
 from rules.state import rules_state
@@ -40,7 +41,6 @@ def catalogue(request: Request) -> Catalogue:
     return rules_state(request).catalogue
 
 
-DATE_PATTERN = r"^[0-9۰-۹٠-٩]{4}[-/][0-9۰-۹٠-٩]{1,2}[-/][0-9۰-۹٠-٩]{1,2}$"
 DATE_HELP = (
     "ISO Gregorian (`2018-07-22`), or Jalali (`1397-04-31`, `1397/04/31`) with `calendar=jalali`; "
     "Persian digits are accepted. Default: today in Asia/Tehran."
@@ -54,7 +54,7 @@ def _day(at: str | None, calendar: Calendar) -> dt.date:
         return parse_date(at, calendar, refuse_jalali_looking=True)
     except DateError as exc:
         raise InvalidDate(
-            str(exc), errors=[{"pointer": "#/query/at", "detail": str(exc), "type": INVALID_DATE}]
+            str(exc), errors=[field_error(field_pointer("query", "at"), str(exc), INVALID_DATE)]
         ) from exc
 
 
@@ -95,7 +95,7 @@ async def list_rules(
     "/v1/rules/{rule_id}",
     summary="The value in force on a date, with its citation",
     response_model=RuleValue,
-    responses={404: PROBLEM_RESPONSES[404]},
+    responses=problem_responses(404),
 )
 async def rule_at(
     request: Request,
@@ -115,7 +115,7 @@ async def rule_at(
     "/v1/rules/{rule_id}/timeline",
     summary="Every period of a rule with its value and citation",
     response_model=Timeline,
-    responses={404: PROBLEM_RESPONSES[404]},
+    responses=problem_responses(404),
 )
 async def rule_timeline(request: Request, rule_id: str) -> Timeline:
     return presenting.timeline(catalogue(request).get(rule_id))
@@ -150,5 +150,5 @@ for _calc in REGISTRY.values():
         description=_calc.description,
         response_model=CalculationResult,
         openapi_extra=_body["openapi_extra"],
-        responses={404: PROBLEM_RESPONSES[404], **_body["responses"]},
+        responses={**problem_responses(404), **_body["responses"]},
     )

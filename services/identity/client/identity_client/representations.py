@@ -166,9 +166,9 @@ class RepresentationOut(BaseModel):
     scopes: list[str]
     access_level: AccessLevel
     starts_on: date
-    starts_on_jalali: str = Field(description="`starts_on` in the Jalali calendar (YYYY/MM/DD).")
+    starts_on_jalali: str = Field(description="`starts_on` in the Jalali calendar (YYYY-MM-DD).")
     ends_on: date
-    ends_on_jalali: str = Field(description="`ends_on` in the Jalali calendar (YYYY/MM/DD).")
+    ends_on_jalali: str = Field(description="`ends_on` in the Jalali calendar (YYYY-MM-DD).")
     status: RepresentationStatus
     signature_kid: str = Field(description="The grantor's signature key that signed the grant.")
     created_by: str = Field(description="The user who granted (a manager, for a legal grantor).")

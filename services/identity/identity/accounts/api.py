@@ -26,7 +26,7 @@ from identity.context import ContextDep
 from identity.dependencies import CurrentUser
 from identity.pages import creation_key
 from kit.db import SessionDep
-from kit.errors import PROBLEM_JSON, PROBLEM_RESPONSES
+from kit.errors import problem_doc, problem_responses
 from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, page_of, page_params
 from kit.urls import public_location
@@ -34,22 +34,15 @@ from kit.urls import public_location
 router = APIRouter(tags=["accounts"], route_class=IdempotentRoute)
 
 
-def _problem(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
-
-
-_EXTRA: dict[int, dict[str, Any]] = {
-    410: _problem("The code has expired"),
-    503: _problem("The SMS provider or the mobile-ownership inquiry cannot be reached"),
+_WORDED = {
+    410: "The code has expired",
+    503: "The SMS provider or the mobile-ownership inquiry cannot be reached",
 }
-_REGISTRY_503 = _problem("The companies registry cannot be asked now")
+_REGISTRY_503 = problem_doc("The companies registry cannot be asked now")
 
 
 def _responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    return {status: _EXTRA.get(status) or PROBLEM_RESPONSES[status] for status in statuses}
+    return problem_responses(*statuses, worded=_WORDED)
 
 
 @router.post(

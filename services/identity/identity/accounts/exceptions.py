@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kit.errors import NotFound, ProblemError
+from kit.errors import NotFound, ProblemError, field_error
 
 
 class MobileNotOwned(ProblemError):
@@ -14,9 +14,7 @@ class MobileNotOwned(ProblemError):
     title_fa = "شماره همراه به نام این کد ملی ثبت نشده است"
 
     def __init__(self, detail: str) -> None:
-        super().__init__(
-            detail, errors=[{"pointer": "#/body/mobile", "detail": detail, "type": "mobile_not_owned"}]
-        )
+        super().__init__(detail, errors=[field_error("#/body/mobile", detail, "mobile_not_owned")])
 
 
 class NationalCodeRegistered(ProblemError):
@@ -44,9 +42,7 @@ class _NationalIdProblem(ProblemError):
     type_ = "national_id"
 
     def __init__(self, detail: str) -> None:
-        super().__init__(
-            detail, errors=[{"pointer": "#/body/national_id", "detail": detail, "type": self.type_}]
-        )
+        super().__init__(detail, errors=[field_error("#/body/national_id", detail, self.type_)])
 
 
 class LegalPersonNotInRegistry(_NationalIdProblem):
@@ -72,9 +68,7 @@ class NotARegistryManager(ProblemError):
     title_fa = "این شخص در سامانه ثبت شرکت‌ها مدیر این شخص حقوقی نیست"
 
     def __init__(self, detail: str, *, pointer: str) -> None:
-        super().__init__(
-            detail, errors=[{"pointer": pointer, "detail": detail, "type": "not_a_registry_manager"}]
-        )
+        super().__init__(detail, errors=[field_error(pointer, detail, "not_a_registry_manager")])
 
 
 class LegalPersonNotVerified(ProblemError):
@@ -101,7 +95,7 @@ class ManagerNotRegistered(ProblemError):
     def __init__(self, detail: str) -> None:
         super().__init__(
             detail,
-            errors=[{"pointer": "#/body/national_code", "detail": detail, "type": "person_not_registered"}],
+            errors=[field_error("#/body/national_code", detail, "person_not_registered")],
         )
 
 
@@ -119,9 +113,7 @@ class MobileUnchanged(ProblemError):
     title_fa = "این شماره هم‌اکنون شماره همراه حساب است"
 
     def __init__(self, detail: str) -> None:
-        super().__init__(
-            detail, errors=[{"pointer": "#/body/mobile", "detail": detail, "type": "mobile_unchanged"}]
-        )
+        super().__init__(detail, errors=[field_error("#/body/mobile", detail, "mobile_unchanged")])
 
 
 class MobileChangeNotFound(NotFound):

@@ -54,6 +54,7 @@ from identity.roles.repository import live_roles
 from identity.roles.views import role_out
 from identity.subjects import NATURAL_PREFIX, subject_of
 from kit.clock import now_utc, today_tehran
+from kit.errors import field_error
 from kit.identifiers import mask_mobile
 
 REGISTER = "register"
@@ -77,13 +78,7 @@ def _registration(attempt: RegistrationAttempt, code_expires_at: object = None) 
 def _national_code_registered() -> NationalCodeRegistered:
     return NationalCodeRegistered(
         "An account with this national code already exists: log in instead.",
-        errors=[
-            {
-                "pointer": "#/body/national_code",
-                "detail": "already registered",
-                "type": "national_code_registered",
-            }
-        ],
+        errors=[field_error("#/body/national_code", "already registered", "national_code_registered")],
     )
 
 

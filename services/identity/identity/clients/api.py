@@ -32,7 +32,7 @@ from identity.exceptions import InvalidTokenRequest, UnsupportedGrantType
 from identity.pages import creation_key
 from kit.auth import Principal, require_scope
 from kit.db import SessionDep
-from kit.errors import PROBLEM_RESPONSES, ProblemError
+from kit.errors import PROBLEM_RESPONSES, ProblemError, problem_responses
 from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, page_of, page_params
 from kit.responses import no_store
@@ -216,7 +216,7 @@ async def get_client(client_id: str, session: SessionDep, _: AdminDep) -> Client
     return views.client_out(client)
 
 
-_ADMIN_REFUSALS = {status: PROBLEM_RESPONSES[status] for status in (401, 403, 404)}
+_ADMIN_REFUSALS = problem_responses(401, 403, 404)
 
 
 @clients_router.post(

@@ -29,7 +29,7 @@ from identity.sso.params import CALLBACK_RESPONSES, SsoCode, SsoError, SsoRedire
 from identity.subjects import subject_of
 from kit.auth import PrincipalDep
 from kit.db import SessionDep
-from kit.errors import PROBLEM_RESPONSES, problem_responses
+from kit.errors import problem_doc, problem_responses
 from kit.responses import no_store
 
 router = APIRouter(tags=["login"])
@@ -73,8 +73,7 @@ async def post_login(
     summary="Complete a login with the SMS or TOTP code",
     response_model=TokenResponse,
     response_model_exclude_none=True,
-    responses=problem_responses(403, 404, 409, 422, 429)
-    | {410: {**PROBLEM_RESPONSES[404], "description": "Expired"}},
+    responses=problem_responses(403, 404, 409, 422, 429) | {410: problem_doc("Expired")},
 )
 async def verify_login(
     challenge_id: uuid.UUID, data: LoginVerify, response: Response, ctx: ContextDep
@@ -201,8 +200,7 @@ async def send_sms_code(data: PasswordConfirm, user: CurrentUser, ctx: ContextDe
     "/v1/me/two-factor/sms/confirm",
     summary="Turn SMS on with the code sent",
     response_model=TwoFactorStatus,
-    responses=problem_responses(401, 403, 404, 409, 422, 429)
-    | {410: {**PROBLEM_RESPONSES[404], "description": "Expired"}},
+    responses=problem_responses(401, 403, 404, 409, 422, 429) | {410: problem_doc("Expired")},
 )
 async def confirm_sms(data: SecondFactorCodeConfirm, user: CurrentUser, ctx: ContextDep) -> TwoFactorStatus:
     """From now on every password login sends a code to the mobile."""
@@ -214,8 +212,7 @@ async def confirm_sms(data: SecondFactorCodeConfirm, user: CurrentUser, ctx: Con
     summary="Turn the second factor off",
     status_code=204,
     response_class=Response,
-    responses=problem_responses(401, 403, 404, 409, 422, 429)
-    | {410: {**PROBLEM_RESPONSES[404], "description": "Expired"}},
+    responses=problem_responses(401, 403, 404, 409, 422, 429) | {410: problem_doc("Expired")},
 )
 async def disable_two_factor(data: TwoFactorDisable, user: CurrentUser, ctx: ContextDep) -> Response:
     """Needs the password and a code of the current method: from the app

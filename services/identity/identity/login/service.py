@@ -46,6 +46,7 @@ from identity.login.exceptions import (
 from identity.login.models import LoginChallenge
 from identity.subjects import subject_of
 from kit.clock import now_utc
+from kit.errors import field_error
 
 LOGIN_CODE_PURPOSE = "login"
 AMR = {"sms": "sms", "totp": "otp"}  # RFC 8176 method references
@@ -152,7 +153,7 @@ async def verify(ctx: Context, challenge_id: uuid.UUID, code: str) -> TokenRespo
         await login_throttle.count_failure(ctx, attempt, object_id=party.id, reason="wrong-second-factor")
         raise CodeWrong(
             f"The code is wrong; {attempts_left} attempt(s) left.",
-            errors=[{"pointer": "#/body/code", "detail": "wrong code", "type": "code_wrong"}],
+            errors=[field_error("#/body/code", "wrong code", "code_wrong")],
             attempts_left=attempts_left,
         )
     challenge.completed_at = now_utc()

@@ -29,6 +29,7 @@ from identity.login import service as login
 from identity.login import totp
 from identity.login.exceptions import PasswordWrong, TwoFactorAlreadyOn, TwoFactorNothingPending, TwoFactorOff
 from identity.subjects import subject_of
+from kit.errors import field_error
 from kit.identifiers import mask_mobile
 
 SMS_CODE_PURPOSE = "two-factor"
@@ -54,7 +55,7 @@ def _audit(session: AsyncSession, party: Party, action: str, method: str) -> Non
 def _code_wrong() -> CodeWrong:
     return CodeWrong(
         "The code is wrong.",
-        errors=[{"pointer": "#/body/code", "detail": "wrong code", "type": "code_wrong"}],
+        errors=[field_error("#/body/code", "wrong code", "code_wrong")],
     )
 
 
@@ -68,7 +69,7 @@ async def _require_password(ctx: Context, party: Party, password: str) -> None:
     if not await login.password_confirmed(ctx, party, password):
         raise PasswordWrong(
             "The password is wrong.",
-            errors=[{"pointer": "#/body/password", "detail": "wrong password", "type": "password_wrong"}],
+            errors=[field_error("#/body/password", "wrong password", "password_wrong")],
         )
 
 

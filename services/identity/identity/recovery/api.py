@@ -11,7 +11,7 @@ from identity_client.recovery import Recovery, RecoveryCreate, RecoveryReset
 from identity.context import ContextDep
 from identity.recovery import service as recovery
 from identity.sso.params import CALLBACK_RESPONSES, SsoCode, SsoError, SsoRedirectUri, SsoState
-from kit.errors import PROBLEM_RESPONSES, problem_responses
+from kit.errors import problem_doc, problem_responses
 from kit.idempotency import IdempotentRoute
 from kit.responses import no_store
 
@@ -46,8 +46,7 @@ async def start_recovery(data: RecoveryCreate, response: Response, ctx: ContextD
     summary="Set a new password with the recovery's code",
     status_code=204,
     response_class=Response,
-    responses=problem_responses(404, 409, 422, 429)
-    | {410: {**PROBLEM_RESPONSES[404], "description": "Expired"}},
+    responses=problem_responses(404, 409, 422, 429) | {410: problem_doc("Expired")},
 )
 async def reset_password(recovery_id: uuid.UUID, data: RecoveryReset, ctx: ContextDep) -> Response:
     """`code` is the SMS code (recovery by SMS) or the `reset_code` of My

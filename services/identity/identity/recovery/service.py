@@ -79,6 +79,7 @@ from identity.sso import service as sso
 from identity.sso.exceptions import SsoAccountNotFound
 from identity.subjects import subject_of
 from kit.clock import now_utc
+from kit.errors import field_error
 
 CODE_PURPOSE = "password-recovery"
 HOUR = timedelta(hours=1)
@@ -219,7 +220,7 @@ async def reset(ctx: Context, recovery_id: uuid.UUID, data: RecoveryReset) -> No
     if not await _code_right(ctx, row, data.code):
         raise CodeWrong(
             f"The code is wrong; {attempts_left} attempt(s) left.",
-            errors=[{"pointer": "#/body/code", "detail": "wrong code", "type": "code_wrong"}],
+            errors=[field_error("#/body/code", "wrong code", "code_wrong")],
             attempts_left=attempts_left,
         )
     assert row.party_id is not None  # only a recovery of an account has a right code

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kit.errors import NotFound, ProblemError
+from kit.errors import NotFound, ProblemError, field_error
 
 
 class _RepresentationRefused(ProblemError):
@@ -12,9 +12,7 @@ class _RepresentationRefused(ProblemError):
     pointer = "#/body"
 
     def __init__(self, detail: str, *, pointer: str | None = None) -> None:
-        super().__init__(
-            detail, errors=[{"pointer": pointer or self.pointer, "detail": detail, "type": self.code}]
-        )
+        super().__init__(detail, errors=[field_error(pointer or self.pointer, detail, self.code)])
 
 
 class GrantorRoleNotHeld(_RepresentationRefused):

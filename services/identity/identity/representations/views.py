@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-import jdatetime
 from identity_client.representations import (
     GrantorRole,
     PartyRef,
@@ -18,6 +15,7 @@ from identity.representations.models import Representation
 from identity.representations.service import status_of
 from identity.subjects import subject_of
 from kit.clock import today_tehran
+from kit.jalali import jalali
 
 
 def party_ref(party: Party) -> PartyRef:
@@ -33,10 +31,6 @@ def party_ref(party: Party) -> PartyRef:
         national_id=party.national_id,
         name=name,
     )
-
-
-def jalali(day: date) -> str:
-    return jdatetime.date.fromgregorian(date=day).strftime("%Y/%m/%d")
 
 
 async def out(session: AsyncSession, grants: list[Representation]) -> list[RepresentationOut]:

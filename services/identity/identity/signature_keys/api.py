@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 from identity_client.signature_keys import (
@@ -20,7 +20,7 @@ from identity.pages import creation_key
 from identity.signature_keys import repository, views
 from identity.signature_keys import service as signature_keys
 from kit.db import SessionDep
-from kit.errors import PROBLEM_JSON, PROBLEM_RESPONSES
+from kit.errors import problem_responses
 from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, page_of, page_params
 from kit.signatures import SIGNATURE_DOC
@@ -43,14 +43,6 @@ Subject = Annotated[
         examples=["user:3f1c2d4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f"],
     ),
 ]
-_GONE = {
-    "description": "The code has expired",
-    "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-}
-
-
-def _responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    return {status: PROBLEM_RESPONSES[status] for status in statuses}
 
 
 @router.post(
@@ -58,7 +50,7 @@ def _responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     status_code=201,
     summary="Register a signature key",
     response_model=SignatureKeyRegistered,
-    responses=_responses(401, 403, 409, 422, 429),
+    responses=problem_responses(401, 403, 409, 422, 429),
 )
 async def register_key(
     data: SignatureKeyCreate, user: CurrentUser, ctx: ContextDep, request: Request, response: Response
@@ -84,7 +76,7 @@ async def register_key(
     "/v1/me/signature-keys/{kid}/confirm",
     summary="Confirm a signature key with the SMS code",
     response_model=SignatureKeyOut,
-    responses={**_responses(401, 403, 404, 409, 422, 429), 410: _GONE},
+    responses=problem_responses(401, 403, 404, 409, 410, 422, 429, worded={410: "The code has expired"}),
 )
 async def confirm_key(
     kid: Kid, data: SignatureKeyConfirm, user: CurrentUser, ctx: ContextDep
@@ -99,7 +91,7 @@ async def confirm_key(
     "/v1/me/signature-keys",
     summary="My signature keys",
     response_model=SignatureKeyPage,
-    responses=_responses(401, 403, 422),
+    responses=problem_responses(401, 403, 422),
 )
 async def list_keys(
     user: CurrentUser,
@@ -121,7 +113,7 @@ async def list_keys(
     "/v1/me/signature-keys/{kid}",
     summary="One of my signature keys",
     response_model=SignatureKeyOut,
-    responses=_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 403, 404, 422),
 )
 async def get_key(kid: Kid, user: CurrentUser, session: SessionDep) -> SignatureKeyOut:
     return views.key_out(await signature_keys.key_or_404(session, user, kid))
@@ -131,7 +123,7 @@ async def get_key(kid: Kid, user: CurrentUser, session: SessionDep) -> Signature
     "/v1/me/signature-keys/{kid}",
     summary="Revoke a signature key",
     response_model=SignatureKeyOut,
-    responses=_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 403, 404, 422),
 )
 async def revoke_key(kid: Kid, user: CurrentUser, session: SessionDep) -> SignatureKeyOut:
     """Revokes the key at once: every service refuses its signatures from now on
@@ -145,7 +137,7 @@ async def revoke_key(kid: Kid, user: CurrentUser, session: SessionDep) -> Signat
     summary="A signer's active public keys (JWKS)",
     response_model=SignatureJwkSet,
     response_model_exclude_none=True,
-    responses=_responses(422),
+    responses=problem_responses(422),
     description=(
         "The active signature keys of a user (`user:<id>`) or legal person (`legal:<id>`), as a "
         "JSON Web Key Set: what services verify `Panjereh-Signature` against. Public keys, so no "

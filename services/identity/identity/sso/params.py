@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import Query
 
-from kit.errors import PROBLEM_RESPONSES, problem_responses
+from kit.errors import problem_doc, problem_responses
 
 SsoRedirectUri = Annotated[
     str | None,
@@ -28,7 +28,7 @@ SsoError = Annotated[
 ]
 
 CALLBACK_RESPONSES: dict[int | str, dict[str, Any]] = problem_responses(400, 401, 403, 404, 409, 422) | {
-    410: {**PROBLEM_RESPONSES[404], "description": "Expired"},
-    502: {**PROBLEM_RESPONSES[500], "description": "My Government unreachable"},
-    503: {**PROBLEM_RESPONSES[500], "description": "Ownership inquiry unavailable"},
+    410: problem_doc("Expired"),
+    502: problem_doc("My Government unreachable"),
+    503: problem_doc("Ownership inquiry unavailable"),
 }

@@ -70,6 +70,7 @@ from identity.sso.exceptions import (
 from identity.sso.models import SsoLogin
 from identity.subjects import subject_of
 from kit.clock import now_utc
+from kit.errors import field_error
 from kit.identifiers import InvalidIdentifier, parse_mobile, parse_national_code
 
 PROVIDER = "my-government"
@@ -93,7 +94,7 @@ class Provider:
 
 
 def sandbox_issuer(settings: Settings) -> str:
-    return settings.sso_issuer or settings.identity_url.rstrip("/") + FAKE_PATH
+    return settings.sso_issuer or settings.url_of("identity") + FAKE_PATH
 
 
 def sandbox_client_secret(settings: Settings) -> str:
@@ -118,7 +119,7 @@ def provider(ctx: Context) -> Provider:
             "Login with My Government is not set up here: IDENTITY_SSO_ISSUER, _AUTHORIZATION_URL, "
             "_TOKEN_URL, _JWKS_URL, _CLIENT_ID and _CLIENT_SECRET are all needed."
         )
-    base = settings.identity_url.rstrip("/") + FAKE_PATH
+    base = settings.url_of("identity") + FAKE_PATH
     return Provider(
         issuer=sandbox_issuer(settings),
         # The browser goes there: identity's configured public address, never the request's Host.
@@ -132,7 +133,7 @@ def provider(ctx: Context) -> Provider:
 
 def public_base(settings: Settings) -> str:
     """identity's address as users' browsers reach it, from settings alone."""
-    return (settings.sso_public_url or settings.identity_url).rstrip("/")
+    return (settings.sso_public_url or settings.url_of("identity")).rstrip("/")
 
 
 def own_callback(settings: Settings, purpose: str = "login") -> str:
@@ -163,13 +164,7 @@ async def start(ctx: Context, redirect_uri: str | None, *, purpose: str = "login
         raise SsoRedirectUriNotAllowed(
             "The redirect URI must be one of identity's callbacks or a page registered in "
             "IDENTITY_SSO_REDIRECT_URIS.",
-            errors=[
-                {
-                    "pointer": "#/query/redirect_uri",
-                    "detail": "not registered",
-                    "type": "redirect_uri_not_allowed",
-                }
-            ],
+            errors=[field_error("#/query/redirect_uri", "not registered", "redirect_uri_not_allowed")],
         )
     ttl = ctx.settings.sso_login_ttl_seconds
     row = SsoLogin(
@@ -211,7 +206,7 @@ async def authenticate(
     if not code:
         raise SsoCodeRefused(
             "The callback carries no authorization code.",
-            errors=[{"pointer": "#/query/code", "detail": "missing", "type": "missing"}],
+            errors=[field_error("#/query/code", "missing", "missing")],
         )
     chosen = provider(ctx)
     id_token = await _exchange(ctx, chosen, pending, code)
@@ -250,7 +245,7 @@ async def _spend_state(ctx: Context, state: str, purpose: str) -> SsoLogin:
         if row is None or row.provider != PROVIDER or row.purpose != purpose:
             raise SsoStateUnknown(
                 "This state was not issued by identity; start the login again.",
-                errors=[{"pointer": "#/query/state", "detail": "unknown state", "type": "state_unknown"}],
+                errors=[field_error("#/query/state", "unknown state", "state_unknown")],
             )
         if row.used_at is not None:
             raise SsoStateUsed("This login was already used; start again.")

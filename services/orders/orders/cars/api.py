@@ -8,7 +8,7 @@ case permit has arrived; the car's product ID and the order registration follow.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response, status
 from orders_client.cars import (
@@ -23,7 +23,7 @@ from rules_client import RulesClient
 
 from kit.auth import Principal, PrincipalDep, require_scope
 from kit.db import SessionDep
-from kit.errors import PROBLEM_JSON, PROBLEM_RESPONSES, NotFound
+from kit.errors import NotFound, problem_responses
 from kit.runtime import RuntimeDep
 from kit.urls import public_location
 from orders.cars import service
@@ -36,17 +36,11 @@ MikhakFeedDep = Annotated[Principal, require_scope("mikhak-feed")]
 CaseIdPath = Annotated[
     str, Path(min_length=1, max_length=40, pattern=MIKHAK_CASE_ID_PATTERN, description="The Mikhak case ID.")
 ]
-_UNAVAILABLE = {
-    "description": "The rules or identity service did not answer; nothing was stored (Retry-After).",
-    "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-}
+_WORDED = {503: "The rules or identity service did not answer; nothing was stored (Retry-After)."}
 
 
-def _responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    out: dict[int | str, dict[str, Any]] = {s: PROBLEM_RESPONSES[s] for s in statuses if s != 503}
-    if 503 in statuses:
-        out[503] = _UNAVAILABLE
-    return out
+def _responses(*statuses: int) -> dict[int | str, dict]:
+    return problem_responses(*statuses, worded=_WORDED)
 
 
 # ------------------------------------------------------------------ the Mikhak feed
@@ -89,7 +83,7 @@ async def receive_case(
     Fields that do not fit together (a decision without its date, a birth date after the case
     was entered...) → 422 naming them. Every message is recorded in the case's `messages`."""
     service.ensure_mikhak_client(principal)
-    rules = RulesClient(rt.settings.rules_url, rt.http)
+    rules = RulesClient(rt.settings.url_of("rules"), rt.http)
     row, outcome = await service.receive_case(
         session, rt.sessionmaker, rules, data, principal, include_sandbox=bool(rt.settings.sandbox)
     )
@@ -172,7 +166,7 @@ async def inquire(
     recorded. The order that follows is registered "no currency transfer" until
     `registration_open_until` (1404/12/29)."""
     service.ensure_applicant(principal)
-    identity = IdentityMe(rt.settings.identity_url, rt.http)
+    identity = IdentityMe(rt.settings.url_of("identity"), rt.http)
     national_code = await identity.national_code(request.headers["authorization"])
     inquiry = await service.inquire(session, rt.sessionmaker, data, principal, national_code)
     response.headers["Location"] = public_location(request, f"/v1/car-case-permits/inquiries/{inquiry.id}")

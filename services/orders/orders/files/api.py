@@ -45,7 +45,7 @@ from kit.access_levels import visible_levels
 from kit.auth import PrincipalDep
 from kit.clock import today_tehran
 from kit.db import SessionDep, driver_connection, statement_connection
-from kit.errors import PROBLEM_JSON, PROBLEM_RESPONSES, InvalidCursor
+from kit.errors import InvalidCursor, problem_responses
 from kit.etags import IfMatch, check_if_match
 from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, decode_cursor, page_of, page_params
@@ -55,6 +55,7 @@ from kit.signatures import VerifiedSignature, verify_signed_request, with_signat
 from kit.urls import public_location
 from orders import audit
 from orders.conflicts import IDENTITY_UNAVAILABLE, ConflictOfInterest, ensure_independent
+from orders.db import signature_jtis
 from orders.files import attachments, charges, records, repository, service, views
 from orders.files.access import (
     FOREIGN_TRADE,
@@ -75,7 +76,6 @@ from orders.files.exceptions import (
 )
 from orders.files.models import OrderFile, OrderLine
 from orders.files.service import Context
-from orders.models import signature_jtis
 from orders.reference.service import Catalogue
 from orders.state import orders_state
 
@@ -91,16 +91,8 @@ _EXTRA = {
 
 
 def _responses(*statuses: int) -> dict[int | str, dict]:
-    out: dict[int | str, dict] = {}
-    for status in (401, 404, *statuses):
-        if status in _EXTRA:
-            out[status] = {
-                "description": _EXTRA[status],
-                "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-            }
-        else:
-            out[status] = PROBLEM_RESPONSES[status]
-    return out
+    """Every file route answers 401 and 404; the file's own wording of the statuses it words."""
+    return problem_responses(401, 404, *statuses, worded=_EXTRA)
 
 
 async def _context(request: Request, session: SessionDep, principal: PrincipalDep) -> Context:
@@ -110,7 +102,7 @@ async def _context(request: Request, session: SessionDep, principal: PrincipalDe
     return Context(
         session=session,
         principal=principal,
-        rules=RulesClient(settings.rules_url, state.runtime.http),
+        rules=RulesClient(settings.url_of("rules"), state.runtime.http),
         catalogue=state.reference_catalogue,
         rates=state.exchange_rates,
         sandbox=bool(settings.sandbox),

@@ -35,7 +35,7 @@ from orders_client.products import (
 
 from kit.auth import PrincipalDep
 from kit.db import SessionDep
-from kit.errors import PROBLEM_RESPONSES
+from kit.errors import problem_responses
 from kit.etags import IfMatch
 from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, page_params
@@ -48,10 +48,6 @@ from orders.products.models import Product, ProductRequest
 
 router = APIRouter(tags=["product IDs"], route_class=IdempotentRoute)
 PUBLIC_CACHE = "public, max-age=300"
-
-
-def _responses(*statuses: int) -> dict[int | str, dict]:
-    return {status: PROBLEM_RESPONSES[status] for status in statuses}
 
 
 PageDep = Annotated[PageParams, Depends(page_params)]
@@ -75,7 +71,7 @@ RequestIdPath = Annotated[uuid.UUID, Path(description="The request's id.")]
     "/v1/product-headings",
     summary="Search product headings (سرفصل)",
     response_model=HeadingPage,
-    responses=_responses(400, 422),
+    responses=problem_responses(400, 422),
 )
 async def search_headings(
     session: SessionDep,
@@ -107,7 +103,7 @@ async def search_headings(
     "/v1/product-headings/{heading_id}",
     summary="One product heading",
     response_model=HeadingOut,
-    responses=_responses(404, 422),
+    responses=problem_responses(404, 422),
 )
 async def get_heading(
     heading_id: Annotated[str, Path(pattern=SLUG_PATTERN, max_length=60, description="The heading's id.")],
@@ -145,7 +141,7 @@ _REGISTRATION_RESPONSES = {
         "model": ProductRequestOut,
         "description": "An identical card already has a product ID: it is returned (`reused`).",
     },
-    **_responses(400, 401, 403, 409, 422),
+    **problem_responses(400, 401, 403, 409, 422),
 }
 
 
@@ -204,7 +200,7 @@ async def create_product_request(
     "/v1/product-requests",
     summary="Product-ID requests: mine, or the supervision queue",
     response_model=ProductRequestPage,
-    responses=_responses(400, 401, 403, 422),
+    responses=problem_responses(400, 401, 403, 422),
 )
 async def list_product_requests(
     session: SessionDep,
@@ -232,7 +228,7 @@ async def list_product_requests(
     "/v1/product-requests/{request_id}",
     summary="One product-ID request",
     response_model=ProductRequestOut,
-    responses=_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 403, 404, 422),
 )
 async def get_product_request(
     request_id: RequestIdPath,
@@ -257,7 +253,7 @@ async def get_product_request(
     "/v1/product-requests/{request_id}",
     summary="Edit a draft request (its whole card)",
     response_model=ProductRequestOut,
-    responses=_responses(400, 401, 403, 404, 409, 412, 422, 428),
+    responses=problem_responses(400, 401, 403, 404, 409, 412, 422, 428),
 )
 async def edit_product_request(
     request_id: RequestIdPath,
@@ -282,7 +278,7 @@ async def edit_product_request(
     response_model=ProductRequestOut,
     responses={
         200: {"description": "Submitted: issued (or an identical product's ID reused) or under supervision."},
-        **_responses(400, 401, 403, 404, 409, 422),
+        **problem_responses(400, 401, 403, 404, 409, 422),
     },
 )
 async def submit_product_request(
@@ -302,7 +298,7 @@ async def submit_product_request(
     "/v1/product-requests/{request_id}/approve",
     summary="Approve a request under supervision (officer)",
     response_model=ProductRequestOut,
-    responses={**_responses(400, 401, 403, 404, 409, 422), **IDENTITY_UNAVAILABLE},
+    responses={**problem_responses(400, 401, 403, 404, 409, 422), **IDENTITY_UNAVAILABLE},
 )
 async def approve_product_request(
     request_id: RequestIdPath,
@@ -324,7 +320,7 @@ async def approve_product_request(
     "/v1/product-requests/{request_id}/reject",
     summary="Reject a request under supervision (officer)",
     response_model=ProductRequestOut,
-    responses={**_responses(400, 401, 403, 404, 409, 422), **IDENTITY_UNAVAILABLE},
+    responses={**problem_responses(400, 401, 403, 404, 409, 422), **IDENTITY_UNAVAILABLE},
 )
 async def reject_product_request(
     request_id: RequestIdPath,
@@ -347,7 +343,7 @@ async def reject_product_request(
     "/v1/products",
     summary="Search product IDs",
     response_model=ProductPage,
-    responses=_responses(400, 401, 422),
+    responses=problem_responses(400, 401, 422),
 )
 async def search_products(
     session: SessionDep,
@@ -386,7 +382,7 @@ async def _product(session: SessionDep, product_id: str) -> Product:
     "/v1/products/{product_id}",
     summary="A product's catalogue page",
     response_model=ProductOut,
-    responses=_responses(401, 404, 422),
+    responses=problem_responses(401, 404, 422),
 )
 async def get_product(
     product_id: ProductIdPath, session: SessionDep, principal: PrincipalDep, request: Request
@@ -404,7 +400,7 @@ _BINARY = {"schema": {"type": "string", "format": "binary"}}
     summary="The product ID's 2-D barcode, PNG",
     response_class=Response,
     responses={200: {"content": {"image/png": _BINARY}, "description": "A QR code of the product ID."},
-               **_responses(401, 404, 422)},
+               **problem_responses(401, 404, 422)},
 )  # fmt: skip
 async def barcode_png(product_id: ProductIdPath, session: SessionDep, principal: PrincipalDep) -> Response:
     """A QR code (segno, error correction M) holding the 13-digit product ID, to print on the product."""
@@ -421,7 +417,7 @@ async def barcode_png(product_id: ProductIdPath, session: SessionDep, principal:
     summary="The product ID's 2-D barcode, SVG",
     response_class=Response,
     responses={200: {"content": {"image/svg+xml": _BINARY}, "description": "A QR code of the product ID."},
-               **_responses(401, 404, 422)},
+               **problem_responses(401, 404, 422)},
 )  # fmt: skip
 async def barcode_svg(product_id: ProductIdPath, session: SessionDep, principal: PrincipalDep) -> Response:
     """The same QR code as SVG."""

@@ -11,8 +11,9 @@ from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 from rules_client.models import CalculationResult, TraceStep
 
+from kit.clock import today_tehran
+from kit.jalali import INVALID_DATE, Calendar, DateError, parse_date
 from rules.catalogue import Catalogue, InForce
-from rules.dates import INVALID_DATE, Calendar, DateError, parse_date, today_tehran
 from rules.presenting import citation, date_pair
 
 # Dates a calculation accepts: far wider than any rule's life, narrow enough that

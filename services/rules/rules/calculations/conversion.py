@@ -8,11 +8,12 @@ from typing import Any
 
 from pydantic import Field
 
+from kit.jalali import add_months, both
+from kit.money import Rials, decimal_string, rials
 from kit.types import fraction, non_negative_decimal
 from rules.calculations.base import CalculationInput, Outcome, Trace, calculation
-from rules.calculations.common import Rials, invalid, multiply, percent_of, rate_text, rials
+from rules.calculations.common import invalid, multiply, percent_of
 from rules.catalogue import Catalogue
-from rules.dates import add_months_jalali, both
 
 COMMERCIAL_PROFIT_TABLE = "caleb-87-conversion-commercial-profit"
 INCREMENT_PER_YEAR = "caleb-87-conversion-profit-increment-per-year"
@@ -49,7 +50,7 @@ class ConversionProfitInput(CalculationInput):
 def _full_years(start: dt.date, end: dt.date) -> int:
     """Full Jalali years from ``start`` to ``end``."""
     years = max((end - start).days // 366 - 1, 0)
-    while add_months_jalali(start, 12 * (years + 1)) <= end:
+    while add_months(start, 12 * (years + 1)) <= end:
         years += 1
     return years
 
@@ -144,9 +145,9 @@ def conversion_commercial_profit(catalogue: Catalogue, data: ConversionProfitInp
         rate = data.tariff_commercial_profit_rate + multiply(increment, years)
         trace.note(
             "rate",
-            f"The line's rate {rate_text(data.tariff_commercial_profit_rate)}% + {increment} points × {years} "
+            f"The line's rate {decimal_string(data.tariff_commercial_profit_rate)}% + {increment} points × {years} "
             "full year(s) since the temporary import.",
-            result=rate_text(rate),
+            result=decimal_string(rate),
             temporary_import_date=both(data.temporary_import_date),
             conversion_date=both(data.conversion_date),
             full_years=years,
@@ -155,10 +156,10 @@ def conversion_commercial_profit(catalogue: Catalogue, data: ConversionProfitInp
     profit = rials(percent_of(data.value, rate))
     trace.note(
         "profit",
-        f"{rate_text(rate)}% of the value at temporary import, rounded half up to a whole rial.",
+        f"{decimal_string(rate)}% of the value at temporary import, rounded half up to a whole rial.",
         result=profit,
         value=data.value,
-        rate_percent=rate_text(rate),
+        rate_percent=decimal_string(rate),
     )
     if data.exported_share > 0:
         assert data.import_duty_floor is not None
@@ -179,4 +180,4 @@ def conversion_commercial_profit(catalogue: Catalogue, data: ConversionProfitInp
             import_duty_floor=data.import_duty_floor,
         )
         profit = floored
-    return Outcome({"rate_percent": rate_text(rate), "profit": profit}, "IRR")
+    return Outcome({"rate_percent": decimal_string(rate), "profit": profit}, "IRR")

@@ -11,9 +11,10 @@ from typing import Any
 
 from pydantic import Field
 
+from kit.money import Rials, decimal_string, rials
 from kit.types import positive_decimal
 from rules.calculations.base import CalculationInput, Outcome, Trace, calculation, today
-from rules.calculations.common import Rials, invalid, multiply, percent_of, rate_text, rials
+from rules.calculations.common import invalid, multiply, percent_of
 from rules.catalogue import Catalogue
 from rules.exceptions import NotInForce
 
@@ -136,11 +137,11 @@ def temporary_import_guarantee(catalogue: Catalogue, data: GuaranteeInput, trace
     }
     trace.note(
         "guarantee",
-        f"The duties plus {rate_text(low)} to {rate_text(high)} times the value of the goods, as customs decides.",
+        f"The duties plus {decimal_string(low)} to {decimal_string(high)} times the value of the goods, as customs decides.",
         result=amount,
         duties=data.duties,
         goods_value=data.goods_value,
-        value_multiple={"min": rate_text(low), "max": rate_text(high)},
+        value_multiple={"min": decimal_string(low), "max": decimal_string(high)},
     )
     return Outcome(amount, "IRR")
 

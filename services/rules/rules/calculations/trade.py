@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
+from kit.money import decimal_string, rials
 from kit.types import positive_decimal
 from rules.calculations.base import CalculationInput, Outcome, Trace, calculation, today
 from rules.calculations.common import (
@@ -15,8 +16,6 @@ from rules.calculations.common import (
     invalid,
     multiply,
     percent_of,
-    rate_text,
-    rials,
 )
 from rules.catalogue import Catalogue
 
@@ -156,7 +155,7 @@ def order_registration_fee(catalogue: Catalogue, data: OrderRegistrationInput, t
     fee = rials(percent_of(in_rials, rate))
     trace.note(
         "fee",
-        f"{rate_text(rate)}% of {value} × {data.exchange_rate} IRR, rounded half up to a whole rial.",
+        f"{decimal_string(rate)}% of {value} × {data.exchange_rate} IRR, rounded half up to a whole rial.",
         result=fee,
         value_irr=str(in_rials),
         exchange_rate=str(data.exchange_rate),

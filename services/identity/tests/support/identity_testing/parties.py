@@ -2,7 +2,7 @@
 and tokens minted with the app's own signer.
 
 Use them to set up a test's world quickly; test the real flows (registration,
-login, grants) through the API.
+login, grants) through the API. ``Party`` is what ``make_user`` and ``make_legal`` answer.
 """
 
 from __future__ import annotations
@@ -25,6 +25,19 @@ from identity.subjects import subject_of
 from identity.tokens import issue_access_token
 from kit.clock import now_utc
 from kit.runtime import runtime_of
+
+__all__ = [
+    "PASSWORD",
+    "Party",
+    "bearer",
+    "make_legal",
+    "make_user",
+    "mobile",
+    "national_code",
+    "national_id",
+    "register_company",
+    "token_for",
+]
 
 PASSWORD = "Correct-Horse-9-Battery"
 _hasher = PasswordHash.recommended()

@@ -24,7 +24,7 @@ from identity_client.representations import (
 
 from identity.accounts.models import Party
 from identity.signature_keys.models import SignatureKey
-from identity.testing import bearer, token_for
+from identity_testing.parties import bearer, token_for
 from kit.clock import now_utc, today_tehran
 from kit.runtime import runtime_of
 from kit.signatures import SIGNATURE_HEADER, jwk_of, sign_detached, thumbprint

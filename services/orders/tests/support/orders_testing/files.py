@@ -11,10 +11,9 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from identity_testing.parties import Party, bearer, make_user, token_for
+from identity_testing.representation import acting_for_token, signing_key
 
-from identity.accounts.models import Party
-from identity.representation_testing import acting_for_token, signing_key
-from identity.testing import bearer, make_user, token_for
 from kit.clock import today_tehran
 from kit.signatures import SIGNATURE_HEADER, sign_detached
 

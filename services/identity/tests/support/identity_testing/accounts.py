@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from identity.testing import mobile, national_code
+from identity_testing.parties import mobile, national_code
 
 STRONG_PASSWORD = "Kavir-Lut-2041!"
 _addresses = itertools.count(random.randrange(1, 200) * 65536)

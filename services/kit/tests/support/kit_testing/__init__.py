@@ -1,9 +1,9 @@
-"""Helpers for tests: run an app in-process (lifespan and ASGI) or over real HTTP
-(``serve`` in the test's own event loop; ``serve_in_thread`` for synchronous
-callers such as schemathesis).
+"""Test support shared by kit and every service: run an app in-process (lifespan and
+ASGI) or over real HTTP (``serve`` in the test's own event loop; ``serve_in_thread``
+for synchronous callers such as schemathesis). ``kit_testing.tokens`` signs tokens
+kit's verifier accepts.
 
-Shipped in kit (as Safir does) so every service's tests and the cross-service
-tests share one way to start an app.
+Migrations (``kit.migrations``) and ports (``kit.processes.free_port``) are kit's own.
 """
 
 from __future__ import annotations
@@ -22,20 +22,9 @@ import uvicorn
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
-from kit.migrations import SERVICES, downgrade, migrate, service_dir
 from kit.processes import free_port
 
-__all__ = [
-    "SERVICES",
-    "Running",
-    "app_client",
-    "downgrade",
-    "free_port",
-    "migrate",
-    "serve",
-    "serve_in_thread",
-    "service_dir",
-]
+__all__ = ["Running", "app_client", "serve", "serve_in_thread"]
 
 
 @contextlib.asynccontextmanager

@@ -1,10 +1,16 @@
-"""``python -m gateway.export_openapi DIR``: write the OpenAPI documents the apps produce.
+"""``python openapi/export.py DIR``: write the OpenAPI documents the apps produce.
 
-Writes ``<service>.json`` for the five services, ``gateway.json`` (the
+Writes ``<service>.json`` for every service of the registry, ``gateway.json`` (the
 gateway's own operations) and ``panjereh.json`` (everything merged, as the
 gateway serves it at ``/openapi.json``). Built in-process from
 ``create_app().openapi()``: creating an app does not touch the database.
 Sorted keys and a trailing newline keep the diffs stable.
+
+It lives beside the documents it writes, outside every package: it builds every
+service's app, so it imports every server package, which no product may do (the
+gateway reaches services over HTTP only). ``deploy/`` is for running the system;
+this tool is for the published contract, which is what ``openapi/`` holds. The
+tests import it as ``openapi.export`` from the repository root.
 """
 
 from __future__ import annotations
@@ -15,10 +21,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from gateway.config import SERVICES
 from gateway.main import create_app
 from gateway.service_docs import merged_document
 from gateway.site import VERSION
+from kit.registry import registry
 
 
 def render(document: Any) -> str:
@@ -26,7 +32,10 @@ def render(document: Any) -> str:
 
 
 def service_documents() -> dict[str, dict[str, Any]]:
-    return {name: importlib.import_module(f"{name}.main").create_app().openapi() for name in SERVICES}
+    return {
+        service.name: importlib.import_module(f"{service.package}.main").create_app().openapi()
+        for service in registry()
+    }
 
 
 def rendered_documents() -> dict[str, str]:
@@ -40,9 +49,7 @@ def rendered_documents() -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m gateway.export_openapi", description=__doc__.split("\n\n")[0]
-    )
+    parser = argparse.ArgumentParser(prog="python openapi/export.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("directory", type=Path, help="where to write the files, e.g. openapi")
     args = parser.parse_args(argv)
     args.directory.mkdir(parents=True, exist_ok=True)
