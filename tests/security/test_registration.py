@@ -21,7 +21,8 @@ from identity_testing.accounts import registration
 from identity_testing.parties import national_id
 from sqlalchemy import update
 
-from identity.models import LegalManager, Party, VerificationCode
+from identity.accounts.models import LegalManager, Party
+from identity.models import VerificationCode
 from kit.clock import today_tehran
 from kit.runtime import runtime_of
 from tests.conftest import Stack

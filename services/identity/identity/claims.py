@@ -6,8 +6,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identity.models import Party
-from identity.roles import live_roles, merchant_card_valid
+from identity.accounts.models import Party
+from identity.roles.repository import live_roles
+from identity.roles.service import merchant_card_valid
 from kit.clock import today_tehran
 
 

@@ -19,11 +19,12 @@ from identity_client.models import ClientCreate
 from pydantic import ValidationError
 from sqlalchemy import update
 
-from identity import keys, repository, service
-from identity.client_secrets import hash_secret, new_secret
+from identity import keys
+from identity.clients import repository, service
+from identity.clients.models import MachineClient
+from identity.clients.secrets import hash_secret, new_secret
 from identity.config import Settings
 from identity.crypto import key_encryption_key
-from identity.models import MachineClient
 from kit.db import create_engine, create_sessionmaker
 from kit.errors import ProblemError
 

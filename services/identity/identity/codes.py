@@ -29,10 +29,10 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from fastapi import Request
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from identity.context import Context
 from identity.exceptions import (
     CodeAttemptsExhausted,
     CodeExpired,
@@ -42,7 +42,6 @@ from identity.exceptions import (
     SmsRateLimited,
 )
 from identity.models import VerificationCode
-from identity.state import identity_state
 from kit.clock import now_utc
 from kit.errors import field_error
 from panjereh_contract.identifiers import normalise_digits
@@ -56,15 +55,6 @@ def _digest(code_id: uuid.UUID, code: str) -> str:
     return hmac.new(code_id.bytes, code.encode(), hashlib.sha256).hexdigest()
 
 
-def requester_of(request: Request) -> str:
-    """Who asked for a code, for the per-client sending limit: the token's
-    subject or client when there is one, else the caller's address."""
-    principal = getattr(request.state, "principal", None)
-    if principal is not None:
-        return principal.rate_limit_key
-    return f"ip:{request.client.host if request.client else 'unknown'}"
-
-
 def _seconds_until(moment: datetime, now: datetime) -> int:
     return max(1, math.ceil((moment - now).total_seconds()))
 
@@ -75,22 +65,20 @@ async def _lock(session: AsyncSession, key: str) -> None:
     )
 
 
-async def enforce_sending_limits(
-    request: Request, session: AsyncSession, *, mobile: str, purpose: str
-) -> None:
+async def enforce_sending_limits(ctx: Context, *, mobile: str, purpose: str) -> None:
     """Raise ``SmsRateLimited`` if a code for ``purpose`` may not be sent to ``mobile`` now.
 
     Call it before any paid step (the ownership inquiry); ``issue`` calls it again.
     """
-    settings = identity_state(request).settings
-    requester = requester_of(request)
-    await _lock(session, "mobile:" + mobile)
-    await _lock(session, "requester:" + requester)
+    settings = ctx.settings
+    requester = ctx.requester
+    await _lock(ctx.session, "mobile:" + mobile)
+    await _lock(ctx.session, "requester:" + requester)
     now = now_utc()
     since = now - HOUR
     sent = VerificationCode.created_at
     last_for_purpose, count, oldest = (
-        await session.execute(
+        await ctx.session.execute(
             select(
                 func.max(sent).filter(VerificationCode.purpose == purpose),
                 func.count(),
@@ -113,7 +101,7 @@ async def enforce_sending_limits(
             limit="per-mobile-hourly",
         )
     count, oldest = (
-        await session.execute(
+        await ctx.session.execute(
             select(func.count(), func.min(sent)).where(VerificationCode.requester == requester, sent > since)
         )
     ).one()
@@ -126,8 +114,7 @@ async def enforce_sending_limits(
 
 
 async def issue(
-    request: Request,
-    session: AsyncSession,
+    ctx: Context,
     *,
     purpose: str,
     mobile: str,
@@ -138,8 +125,8 @@ async def issue(
 ) -> VerificationCode:
     """Create a code for ``purpose`` and send it to ``mobile`` with the app's SMS adapter,
     within the sending limits (``SmsRateLimited`` otherwise)."""
-    await enforce_sending_limits(request, session, mobile=mobile, purpose=purpose)
-    settings = identity_state(request).settings
+    await enforce_sending_limits(ctx, mobile=mobile, purpose=purpose)
+    settings = ctx.settings
     code = "".join(secrets.choice("0123456789") for _ in range(settings.sms_code_length))
     row = VerificationCode(
         id=uuid.uuid4(),
@@ -147,31 +134,29 @@ async def issue(
         mobile=mobile,
         party_id=party_id,
         registration_id=registration_id,
-        requester=requester_of(request),
+        requester=ctx.requester,
         data=data or {},
         expires_at=now_utc() + timedelta(seconds=settings.sms_code_ttl_seconds),
     )
     row.code_hash = _digest(row.id, code)
-    session.add(row)
-    await session.flush()
-    await identity_state(request).sms.send(
-        session, mobile=mobile, body=message.format(code=code), purpose=purpose, code=code
+    ctx.session.add(row)
+    await ctx.session.flush()
+    await ctx.state.sms.send(
+        ctx.session, mobile=mobile, body=message.format(code=code), purpose=purpose, code=code
     )
     return row
 
 
-async def check(
-    request: Request, session: AsyncSession, *, code_id: uuid.UUID, purpose: str, code: str
-) -> VerificationCode:
+async def check(ctx: Context, *, code_id: uuid.UUID, purpose: str, code: str) -> VerificationCode:
     """The code row when ``code`` is right; marks it spent in the caller's transaction.
 
     Every try is counted first, in its own committed transaction, so a wrong
     code still counts although the request fails and its transaction rolls back.
     Persian and Arabic digits in ``code`` are read as 0-9.
     """
-    settings = identity_state(request).settings
+    settings = ctx.settings
     code = normalise_digits(code)
-    async with identity_state(request).runtime.sessionmaker() as counter, counter.begin():
+    async with ctx.state.runtime.sessionmaker() as counter, counter.begin():
         tried = await counter.get(VerificationCode, code_id, with_for_update=True)
         if tried is None or tried.purpose != purpose:
             raise CodeNotFound("No such code for this step; ask for a new one.")
@@ -190,12 +175,12 @@ async def check(
             errors=[field_error("#/body/code", "wrong code", "code_wrong")],
             attempts_left=attempts_left,
         )
-    row = await session.get(VerificationCode, code_id, with_for_update=True, populate_existing=True)
+    row = await ctx.session.get(VerificationCode, code_id, with_for_update=True, populate_existing=True)
     assert row is not None
     if row.consumed_at is not None:  # a concurrent request won
         raise CodeSpent("This code was already used; ask for a new one.")
     row.consumed_at = now_utc()
-    await session.flush()
+    await ctx.session.flush()
     return row
 
 

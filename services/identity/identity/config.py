@@ -49,7 +49,7 @@ class Settings(ServiceSettings):
     company_registry_adapter: Literal["", "sandbox", "http"] = ""
     company_registry_url: str = ""
     company_registry_token: SecretStr = SecretStr("")
-    # Login back-off (identity.login_throttle), never a lock of the account itself: from the
+    # Login back-off (identity.login.throttle), never a lock of the account itself: from the
     # `login_lockout_threshold`-th failure for one national code from one source address,
     # that pair backs off 1, 2, 4 ... minutes, at most `login_lockout_max_minutes`; from the
     # `login_source_lockout_threshold`-th failure from one address (any national code), the

@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import Depends
 
+from identity.accounts import repository as accounts_repository
+from identity.accounts.models import Party
 from identity.exceptions import NotYourAccount
-from identity.models import Party
 from identity.subjects import NATURAL_PREFIX, party_id_of
 from kit.auth import Principal, PrincipalDep, require_scope
 from kit.db import SessionDep
@@ -24,7 +25,7 @@ async def _current_user(principal: PrincipalDep, session: SessionDep) -> Party:
     party_id = party_id_of(principal.subject)
     if principal.actor is not None or party_id is None or not principal.subject.startswith(NATURAL_PREFIX):
         raise NotYourAccount("This needs a user's own token (log in), not a machine or acting-for token.")
-    party = await session.get(Party, party_id)
+    party = await accounts_repository.party(session, party_id)
     if party is None or party.status != "active":
         raise NotYourAccount("The account of this token is not active.")
     return party

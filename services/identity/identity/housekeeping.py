@@ -12,16 +12,12 @@ from datetime import timedelta
 
 from sqlalchemy import and_, delete, exists, or_
 
-from identity.models import (
-    LoginChallenge,
-    LoginThrottle,
-    PasswordRecovery,
-    RefreshToken,
-    RegistrationAttempt,
-    SignatureKey,
-    SsoLogin,
-    VerificationCode,
-)
+from identity.accounts.models import RegistrationAttempt
+from identity.login.models import LoginChallenge, LoginThrottle, RefreshToken
+from identity.models import VerificationCode
+from identity.recovery.models import PasswordRecovery
+from identity.signature_keys.models import SignatureKey
+from identity.sso.models import SsoLogin
 from identity.state import IdentityState
 from kit.clock import now_utc
 

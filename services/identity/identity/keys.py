@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from identity import repository
+from identity.clients import repository
 from identity.crypto import decrypt, encrypt, new_es256_key
 from identity.models import SigningKey
 

@@ -6,21 +6,18 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from identity import (
-    accounts_api,
-    housekeeping,
-    login_api,
-    recovery_api,
-    representations_api,
-    roles_api,
-    sandbox_api,
-    signature_keys_api,
-    sso_fake,
-    state,
-)
-from identity.api import clients_router, router
+from identity import housekeeping, state
+from identity.accounts import api as accounts_api
+from identity.clients.api import clients_router, router
 from identity.config import Settings
+from identity.login import api as login_api
 from identity.models import audit_log, idempotency_keys, signature_jtis
+from identity.recovery import api as recovery_api
+from identity.representations import api as representations_api
+from identity.roles import api as roles_api
+from identity.sandbox import api as sandbox_api
+from identity.signature_keys import api as signature_keys_api
+from identity.sso import fake as sso_fake
 from kit.app import ServiceSpec, create_service_app
 from kit.audit_api import audit_router
 from kit.signatures import jti_purger

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from identity import adapters, keys
 from identity.adapters.company_registry import CompanyRegistry
@@ -16,6 +16,9 @@ from identity.config import Settings
 from identity.crypto import key_encryption_key
 from kit.auth import TokenVerifier
 from kit.runtime import Runtime, ServiceState, state_dependency, state_of
+
+if TYPE_CHECKING:
+    from identity.sso.fake import FakeKey
 
 
 @dataclass(kw_only=True)
@@ -27,7 +30,7 @@ class IdentityState(ServiceState):
     ownership: MobileOwnershipInquiry
     company_registry: CompanyRegistry
     # The sandbox's fake My Government: its signing key, made on first use, and the codes spent.
-    fake_my_government_key: Any = None
+    fake_my_government_key: FakeKey | None = None
     fake_my_government_spent: set[str] = field(default_factory=set)
 
     @property

@@ -1,6 +1,6 @@
 """How tokens name parties: ``user:<uuid>`` for natural persons, ``legal:<uuid>`` for legal ones.
 
-Machine clients are ``client:<client_id>`` (identity.api). Other services keep
+Machine clients are ``client:<client_id>`` (identity.clients). Other services keep
 these strings as owner IDs; they never see national codes in a token.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 
-from identity.models import Party
+from identity.accounts.models import Party
 
 NATURAL_PREFIX = "user:"
 LEGAL_PREFIX = "legal:"

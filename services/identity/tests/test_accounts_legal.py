@@ -18,7 +18,8 @@ from identity_testing.parties import (
 )
 from sqlalchemy import select
 
-from identity.models import AuditEntry, Party
+from identity.accounts.models import Party
+from identity.models import AuditEntry
 from identity.state import identity_state_of
 from identity.tokens import issue_access_token
 from kit.runtime import runtime_of

@@ -11,7 +11,8 @@ from identity_testing.accounts import caller, sms_code
 from identity_testing.parties import bearer, make_user, mobile, national_code, token_for
 from sqlalchemy import select
 
-from identity.models import AuditEntry, Party, VerificationCode
+from identity.accounts.models import Party
+from identity.models import AuditEntry, VerificationCode
 from identity.state import identity_state_of
 from identity.tokens import issue_access_token
 from kit.runtime import runtime_of

@@ -11,15 +11,9 @@ from identity_testing.accounts import caller, register, registration, sms_code
 from identity_testing.parties import bearer, mobile, national_code, token_for
 from sqlalchemy import func, select, update
 
-from identity.models import (
-    Account,
-    AuditEntry,
-    Party,
-    RegistrationAttempt,
-    RoleAssignment,
-    SmsMessage,
-    VerificationCode,
-)
+from identity.accounts.models import Account, Party, RegistrationAttempt
+from identity.models import AuditEntry, SmsMessage, VerificationCode
+from identity.roles.models import RoleAssignment
 from kit.clock import now_utc
 from kit.runtime import runtime_of
 

@@ -15,11 +15,12 @@ from kit_testing import app_client
 from pydantic import SecretStr
 from sqlalchemy import select
 
+from identity.accounts.models import RegistrationAttempt
 from identity.adapters import AdapterNotConfigured, ownership_inquiry
+from identity.adapters.exceptions import OwnershipInquiryUnavailable
 from identity.adapters.ownership import SandboxOwnership, ZohalShahkar
-from identity.exceptions import OwnershipInquiryUnavailable
 from identity.main import create_app
-from identity.models import RegistrationAttempt, SandboxMobileOwner
+from identity.sandbox.models import SandboxMobileOwner
 from kit.runtime import runtime_of
 
 ZOHAL = "https://zohal.test/api/v0/services/inquiry/shahkar"

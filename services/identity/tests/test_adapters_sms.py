@@ -13,8 +13,8 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from identity.adapters import AdapterNotConfigured, sms_sender
+from identity.adapters.exceptions import SmsUnavailable
 from identity.adapters.sms import KavenegarSms, OutboxSms
-from identity.exceptions import SmsUnavailable
 from identity.models import SmsMessage
 from kit.runtime import runtime_of
 

@@ -15,7 +15,7 @@ from identity_testing.representation import acting_for_token, exchange
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from identity.models import Party
+from identity.accounts.models import Party
 from kit.clock import today_tehran
 from kit.runtime import runtime_of
 

@@ -11,7 +11,8 @@ from identity_testing.parties import bearer, make_user, token_for
 from sqlalchemy import select, update
 
 from identity.cli import _create_client
-from identity.models import AuditEntry, MachineClient
+from identity.clients.models import MachineClient
+from identity.models import AuditEntry
 from kit.clock import now_utc
 from kit.runtime import runtime_of
 

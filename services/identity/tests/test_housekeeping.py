@@ -9,16 +9,12 @@ from fastapi import FastAPI
 from identity_testing.parties import make_user
 from sqlalchemy import select
 
+from identity.accounts.models import RegistrationAttempt
 from identity.housekeeping import CODES_KEPT, GRACE, purge_expired
-from identity.models import (
-    LoginChallenge,
-    LoginThrottle,
-    PasswordRecovery,
-    RefreshToken,
-    RegistrationAttempt,
-    SsoLogin,
-    VerificationCode,
-)
+from identity.login.models import LoginChallenge, LoginThrottle, RefreshToken
+from identity.models import VerificationCode
+from identity.recovery.models import PasswordRecovery
+from identity.sso.models import SsoLogin
 from identity.state import identity_state_of
 from kit.clock import now_utc
 from kit.runtime import runtime_of

@@ -27,15 +27,16 @@ from kit_testing import app_client
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
+from identity.accounts.models import LegalManager, Party
 from identity.adapters import AdapterNotConfigured, company_registry
 from identity.adapters.company_registry import (
     HttpCompanyRegistry,
     SandboxCompanyRegistry,
     UnconfiguredCompanyRegistry,
 )
-from identity.exceptions import CompanyRegistryUnavailable
+from identity.adapters.exceptions import CompanyRegistryUnavailable
 from identity.main import create_app
-from identity.models import AuditEntry, LegalManager, Party
+from identity.models import AuditEntry
 from kit.runtime import runtime_of
 
 REGISTRY = "https://registry.test/v1/legal-persons"

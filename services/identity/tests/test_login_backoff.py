@@ -15,8 +15,11 @@ from fastapi import FastAPI
 from identity_testing.parties import PASSWORD, make_user, national_code
 from sqlalchemy import select, update
 
-from identity import login_throttle, passwords
-from identity.models import AuditEntry, LoginThrottle, Party
+from identity import passwords
+from identity.accounts.models import Party
+from identity.login import throttle as login_throttle
+from identity.login.models import LoginThrottle
+from identity.models import AuditEntry
 from identity.state import identity_state_of
 from kit.clock import now_utc
 from kit.runtime import runtime_of

@@ -14,7 +14,7 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 from identity import passwords
-from identity.models import Account, Party
+from identity.accounts.models import Account, Party
 from kit.runtime import runtime_of
 
 

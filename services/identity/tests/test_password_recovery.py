@@ -15,8 +15,11 @@ from identity_testing.parties import PASSWORD, make_user, mobile, national_code
 from kit_testing import serve
 from sqlalchemy import select
 
+from identity.accounts.models import Party
+from identity.login.models import LoginThrottle
 from identity.main import create_app
-from identity.models import AuditEntry, LoginThrottle, Party, PasswordRecovery
+from identity.models import AuditEntry
+from identity.recovery.models import PasswordRecovery
 from kit.processes import free_port
 from kit.runtime import runtime_of
 

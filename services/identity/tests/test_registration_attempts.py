@@ -15,8 +15,9 @@ from fastapi import FastAPI
 from identity_testing.accounts import caller, registration, sms_code
 from sqlalchemy import func, select, update
 
+from identity.accounts.models import Account, Party, RegistrationAttempt
 from identity.housekeeping import CODES_KEPT, GRACE, purge_expired
-from identity.models import Account, Party, RegistrationAttempt, VerificationCode
+from identity.models import VerificationCode
 from identity.state import identity_state_of
 from kit.clock import now_utc
 from kit.runtime import runtime_of

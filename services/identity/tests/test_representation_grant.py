@@ -15,7 +15,9 @@ from identity_testing.parties import bearer, make_legal, make_user, national_cod
 from identity_testing.representation import GRANT_PATH, grant, grant_body, signing_key
 from sqlalchemy import func, select, update
 
-from identity.models import Party, Representation, RepresentationEvent, SignatureKey
+from identity.accounts.models import Party
+from identity.representations.models import Representation, RepresentationEvent
+from identity.signature_keys.models import SignatureKey
 from kit.clock import today_tehran
 from kit.runtime import runtime_of
 from kit.signatures import SIGNATURE_HEADER, jwk_of, sign_detached, thumbprint

@@ -12,8 +12,10 @@ from identity_testing.parties import bearer, make_legal, make_user, token_for
 from identity_testing.representation import grant, grant_body, signing_key
 from sqlalchemy import select, update
 
-from identity.models import Party, Representation, outbox_events
-from identity.representation import status_of
+from identity.accounts.models import Party
+from identity.models import outbox_events
+from identity.representations.models import Representation
+from identity.representations.service import status_of
 from kit.clock import today_tehran
 from kit.runtime import runtime_of
 

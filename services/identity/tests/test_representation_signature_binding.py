@@ -13,7 +13,9 @@ from identity_testing.parties import bearer, make_user, token_for
 from identity_testing.representation import GRANT_PATH, grant_body, signing_key
 from sqlalchemy import func, select
 
-from identity.models import Party, Representation, signature_jtis
+from identity.accounts.models import Party
+from identity.models import signature_jtis
+from identity.representations.models import Representation
 from identity.subjects import subject_of
 from kit.clock import today_tehran
 from kit.runtime import runtime_of

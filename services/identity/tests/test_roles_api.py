@@ -11,9 +11,10 @@ from fastapi import FastAPI
 from identity_testing.parties import bearer, make_legal, make_user, national_code, token_for
 from sqlalchemy import select
 
+from identity.accounts.models import Party
 from identity.claims import party_claims
 from identity.cli import _create_client
-from identity.models import AuditEntry, Party
+from identity.models import AuditEntry
 from identity.subjects import subject_of
 from kit.clock import today_tehran
 from kit.runtime import runtime_of

@@ -8,8 +8,9 @@ from fastapi import FastAPI
 from identity_testing.parties import make_user
 
 from identity.claims import party_claims
-from identity.models import RoleAssignment
-from identity.roles import live_role, live_roles, merchant_card_valid
+from identity.roles.models import RoleAssignment
+from identity.roles.repository import live_role, live_roles
+from identity.roles.service import merchant_card_valid
 from kit.clock import now_utc, today_tehran
 from kit.runtime import runtime_of
 

@@ -12,8 +12,10 @@ from identity_testing.parties import PASSWORD, bearer, make_user, token_for
 from jose import jwt
 from sqlalchemy import select, update
 
-from identity import sessions
-from identity.models import AuditEntry, Party, RefreshToken
+from identity.accounts.models import Party
+from identity.login import sessions
+from identity.login.models import RefreshToken
+from identity.models import AuditEntry
 from kit.clock import now_utc
 from kit.runtime import runtime_of
 

@@ -16,8 +16,10 @@ from identity_client.client import IdentityClient
 from identity_testing.parties import bearer, make_legal, make_user, token_for
 from sqlalchemy import select, update
 
-from identity.models import AuditEntry, Party, SignatureKey, SmsMessage, VerificationCode
-from identity.signature_keys import MAX_LIVE_KEYS, verify_party_signature
+from identity.accounts.models import Party
+from identity.models import AuditEntry, SmsMessage, VerificationCode
+from identity.signature_keys.models import SignatureKey
+from identity.signature_keys.service import MAX_LIVE_KEYS, verify_party_signature
 from identity.subjects import subject_of
 from kit.errors import ProblemError
 from kit.runtime import runtime_of

@@ -11,8 +11,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 from identity_testing.parties import make_user
 
-from identity.models import Party, SignatureKey
-from identity.signature_keys import verify_party_signature
+from identity.accounts.models import Party
+from identity.signature_keys.models import SignatureKey
+from identity.signature_keys.service import verify_party_signature
 from kit.errors import ProblemError
 from kit.runtime import runtime_of
 from kit.signatures import (

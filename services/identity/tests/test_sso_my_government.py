@@ -19,10 +19,11 @@ from jose import jwt
 from kit_testing import app_client, serve
 from sqlalchemy import update
 
-from identity import sso
+from identity.accounts.models import Party
 from identity.main import create_app
-from identity.models import Party, SsoLogin
-from identity.sso_fake import FakeKey
+from identity.sso import service as sso
+from identity.sso.fake import FakeKey
+from identity.sso.models import SsoLogin
 from identity.state import identity_state_of
 from kit.clock import now_utc
 from kit.processes import free_port

@@ -21,7 +21,9 @@ from identity_testing.parties import bearer, make_legal, make_user, token_for
 from identity_testing.representation import acting_for_token, exchange, grant, grant_body, signing_key
 from sqlalchemy import update
 
-from identity.models import Party, Representation, RoleAssignment
+from identity.accounts.models import Party
+from identity.representations.models import Representation
+from identity.roles.models import RoleAssignment
 from kit.access_levels import ROLE_SCOPES, ensure_may_act, may_act, visible_levels
 from kit.auth import Principal, TokenVerifier
 from kit.clock import today_tehran

@@ -15,7 +15,9 @@ from identity_testing.parties import PASSWORD, bearer, make_user, token_for
 from jose import jwt
 from sqlalchemy import select
 
-from identity.models import AuditEntry, LoginChallenge, Party, VerificationCode
+from identity.accounts.models import Party
+from identity.login.models import LoginChallenge
+from identity.models import AuditEntry, VerificationCode
 from kit.clock import now_utc
 from kit.runtime import runtime_of
 

@@ -15,8 +15,10 @@ from fastapi import FastAPI
 from identity_testing.parties import PASSWORD, bearer, make_user, token_for
 from jose import jwt
 
-from identity import login_throttle, totp
-from identity.models import Account, LoginThrottle, Party
+from identity.accounts.models import Account, Party
+from identity.login import throttle as login_throttle
+from identity.login import totp
+from identity.login.models import LoginThrottle
 from identity.state import identity_state_of
 from kit.runtime import runtime_of
 

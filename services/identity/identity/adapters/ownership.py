@@ -1,7 +1,7 @@
 """Mobile-ownership inquiry (Shahkar, شاهکار): is this mobile number registered to this national code?
 
 Registration, change of mobile and the government SSO ask it through
-``identity_state(request).ownership.owns(session, national_code=..., mobile=...)``.
+``ctx.state.ownership.owns(session, national_code=..., mobile=...)``.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Protocol
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identity.exceptions import OwnershipInquiryUnavailable
-from identity.models import SandboxMobileOwner
+from identity.adapters.exceptions import OwnershipInquiryUnavailable
+from identity.sandbox.models import SandboxMobileOwner
 
 logger = logging.getLogger("identity.ownership")
 

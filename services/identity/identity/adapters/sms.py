@@ -14,7 +14,7 @@ from urllib.parse import quote
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identity.exceptions import SmsUnavailable
+from identity.adapters.exceptions import SmsUnavailable
 from identity.models import SmsMessage
 
 logger = logging.getLogger("identity.sms")

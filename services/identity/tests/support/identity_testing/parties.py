@@ -16,8 +16,10 @@ from typing import Any
 from fastapi import FastAPI
 from pwdlib import PasswordHash
 
-from identity import accounts_repository
-from identity.models import Account, LegalManager, Party, RoleAssignment, SandboxCompany
+from identity.accounts.models import Account, LegalManager, Party
+from identity.roles.models import RoleAssignment
+from identity.sandbox import repository as sandbox_repository
+from identity.sandbox.models import SandboxCompany
 from identity.state import identity_state_of
 from identity.subjects import subject_of
 from identity.tokens import issue_access_token
@@ -105,7 +107,7 @@ async def register_company(
 ) -> None:
     """Make the sandbox companies registry know ``national_id`` with these managers' national codes."""
     async with runtime_of(app).sessionmaker() as session, session.begin():
-        await accounts_repository.set_sandbox_company(
+        await sandbox_repository.set_sandbox_company(
             session,
             SandboxCompany(
                 national_id=national_id,

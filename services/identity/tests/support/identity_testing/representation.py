@@ -22,7 +22,8 @@ from identity_client.representations import (
     TOKEN_EXCHANGE_GRANT,
 )
 
-from identity.models import Party, SignatureKey
+from identity.accounts.models import Party
+from identity.signature_keys.models import SignatureKey
 from identity_testing.parties import bearer, token_for
 from kit.clock import now_utc, today_tehran
 from kit.runtime import runtime_of

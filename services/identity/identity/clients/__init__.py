@@ -1,0 +1,1 @@
+"""Machine clients, their secrets, and the grant types of the token endpoint."""

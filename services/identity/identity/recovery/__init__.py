@@ -1,0 +1,1 @@
+"""Password recovery by an SMS code or through My Government."""

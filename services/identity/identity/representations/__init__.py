@@ -1,0 +1,1 @@
+"""Representation: grants of acting for another party, and who may act for whom."""

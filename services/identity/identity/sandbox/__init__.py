@@ -1,0 +1,1 @@
+"""Sandbox-only endpoints: the SMS outbox and what the fake inquiries answer."""

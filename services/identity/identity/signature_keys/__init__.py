@@ -1,0 +1,1 @@
+"""Users' signature keys and checking a signed request against them."""

@@ -1,0 +1,1 @@
+"""Login through "My Government" (OpenID Connect), and its sandbox fake."""
