@@ -16,7 +16,7 @@ from sqlalchemy import Table, select
 from kit.audit_models import AuditEvent, AuditEventPage, Outcome
 from kit.auth import Principal, require_scope
 from kit.db import SessionDep
-from kit.errors import PROBLEM_RESPONSES, InvalidCursor
+from kit.errors import Forbidden, InvalidCursor, problem_responses
 from kit.pagination import PageParams, decode_cursor, page_of, page_params
 from kit.types import SINGLE_LINE_PATTERN
 
@@ -52,7 +52,7 @@ def audit_router(table: Table, *, tags: list[str] | None = None) -> APIRouter:
         "/v1/audit-events",
         summary="Query the security audit log (admin)",
         response_model=AuditEventPage,
-        responses={status: PROBLEM_RESPONSES[status] for status in (400, 401, 403, 422)},
+        responses=problem_responses(401, 422, InvalidCursor, Forbidden),
     )
     async def audit_events(
         request: Request,
