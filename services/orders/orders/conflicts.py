@@ -24,17 +24,15 @@ from identity_client.client import IdentityClient
 
 from kit.auth import Principal
 from kit.client import ServiceCallError
-from kit.errors import PROBLEM_JSON, Forbidden, Unauthenticated
+from kit.errors import Forbidden, Unauthenticated, problem_responses
 from orders.cars.exceptions import PeerUnavailable
 
 LEGAL_PREFIX = "legal:"
 # The OpenAPI answer of a decision when identity cannot tell the officer's ties.
-IDENTITY_UNAVAILABLE: dict[int | str, dict] = {
-    503: {
-        "description": "identity did not answer the conflict-of-interest check; nothing was decided",
-        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
-}
+IDENTITY_UNAVAILABLE: dict[int | str, dict] = problem_responses(
+    PeerUnavailable,
+    described={503: "identity did not answer the conflict-of-interest check; nothing was decided"},
+)
 
 
 class ConflictOfInterest(Forbidden):

@@ -45,15 +45,28 @@ from kit.access_levels import visible_levels
 from kit.auth import PrincipalDep
 from kit.clock import today_tehran
 from kit.db import SessionDep, driver_connection, statement_connection
-from kit.errors import PROBLEM_JSON, PROBLEM_RESPONSES, InvalidCursor
-from kit.etags import IfMatch, check_if_match
+from kit.errors import (
+    Forbidden,
+    InvalidCursor,
+    NotFound,
+    Refusal,
+    problem_responses,
+)
+from kit.etags import IfMatch, PreconditionFailed, PreconditionRequired, check_if_match
 from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, decode_cursor, page_of, page_params
 from kit.request_context import current_request_id
 from kit.responses import JsonBytes
-from kit.signatures import VerifiedSignature, verify_signed_request, with_signature
+from kit.signatures import (
+    InvalidJwk,
+    SignatureKeysUnavailable,
+    VerifiedSignature,
+    verify_signed_request,
+    with_signature,
+)
 from kit.urls import public_location
 from orders import audit
+from orders.cars.exceptions import PeerUnavailable
 from orders.conflicts import IDENTITY_UNAVAILABLE, ConflictOfInterest, ensure_independent
 from orders.files import attachments, charges, records, repository, service, views
 from orders.files.access import (
@@ -67,11 +80,38 @@ from orders.files.access import (
     is_order_reviewer,
 )
 from orders.files.exceptions import (
+    AttachmentEmpty,
     AttachmentNotFound,
+    AttachmentTooLarge,
+    AttachmentTypeRefused,
+    CarProductRequired,
+    CasePermitInquiryMissing,
+    CommercialCardExpired,
+    CoreFieldChange,
+    CustomsOfficeUnknown,
+    ExchangeRateUnknown,
+    FirstYearCapExceeded,
+    GoodsProhibited,
+    InvalidField,
+    InvalidState,
+    LinesExceedTotal,
+    LineUnitMismatch,
+    MerchantRoleRequired,
+    NoLines,
+    NotPersonalCarGoods,
     OfficerRoleRequired,
+    OrderExpired,
     OrderFileNotFound,
     OrderLineNotFound,
+    OwnerOnly,
+    PersonalCarRoleRequired,
+    ProductHsCodeMismatch,
+    ProductUnknown,
+    ProformaExpired,
+    RulesUnavailable,
+    ScopeMissing,
     SellerUnknown,
+    TariffLineUnknown,
 )
 from orders.files.models import OrderFile, OrderLine
 from orders.files.service import Context
@@ -89,17 +129,9 @@ _EXTRA = {
 }
 
 
-def _responses(*statuses: int) -> dict[int | str, dict]:
-    out: dict[int | str, dict] = {}
-    for status in (401, 404, *statuses):
-        if status in _EXTRA:
-            out[status] = {
-                "description": _EXTRA[status],
-                "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-            }
-        else:
-            out[status] = PROBLEM_RESPONSES[status]
-    return out
+def _responses(*refusals: Refusal) -> dict[int | str, dict]:
+    """Every file route answers 401 and 404 (`order-file-not-found`, or `not-found` for a file hidden from you)."""
+    return problem_responses(401, 404, *refusals, described=_EXTRA)
 
 
 async def _context(request: Request, session: SessionDep, principal: PrincipalDep) -> Context:
@@ -163,7 +195,18 @@ async def _answer(ctx: Context, file: OrderFile) -> JsonBytes:
     status_code=201,
     summary="Create a draft order-registration file",
     response_model=OrderFileOut,
-    responses=_responses(403, 422),
+    responses=_responses(
+        CommercialCardExpired,
+        MerchantRoleRequired,
+        PersonalCarRoleRequired,
+        ScopeMissing,
+        CustomsOfficeUnknown,
+        ExchangeRateUnknown,
+        FirstYearCapExceeded,
+        InvalidField,
+        ProformaExpired,
+        SellerUnknown,
+    ),
 )
 async def create_file(data: OrderFileCreate, request: Request, principal: PrincipalDep) -> JsonBytes:
     """A draft for the token's principal: the merchant themselves, or the merchant a
@@ -212,7 +255,7 @@ def _after(cursor: str | None) -> tuple[dt.datetime, uuid.UUID] | None:
     "/v1/order-files",
     summary="List the order-registration files the caller may see",
     response_model=OrderFilePage,
-    responses=_responses(400, 422),
+    responses=_responses(422, InvalidCursor, ScopeMissing),
 )
 async def list_files(
     request: Request,
@@ -247,7 +290,7 @@ async def list_files(
     "/v1/order-reviews",
     summary="Files waiting for an officer's review",
     response_model=OrderFilePage,
-    responses=_responses(400, 403, 422),
+    responses=_responses(422, InvalidCursor, OfficerRoleRequired),
 )
 async def review_queue(
     ctx: ContextDep, request: Request, page: Annotated[PageParams, Depends(page_params)]
@@ -267,7 +310,7 @@ async def review_queue(
     "/v1/order-files/{file_id}",
     summary="Read an order-registration file",
     response_model=OrderFileOut,
-    responses=_responses(403, 422),
+    responses=_responses(422, Forbidden, ScopeMissing, NotFound, OrderFileNotFound),
 )
 async def read_file(file_id: FileId, request: Request, principal: PrincipalDep) -> JsonBytes:
     """The file with its lines (and the permits each requires), fees with their traces, signer
@@ -286,7 +329,29 @@ async def read_file(file_id: FileId, request: Request, principal: PrincipalDep) 
     "/v1/order-files/{file_id}",
     summary="Edit an order-registration file",
     response_model=OrderFileOut,
-    responses=_responses(403, 409, 412, 422, 428, 503),
+    responses=_responses(
+        CommercialCardExpired,
+        Forbidden,
+        MerchantRoleRequired,
+        OwnerOnly,
+        PersonalCarRoleRequired,
+        ScopeMissing,
+        NotFound,
+        OrderFileNotFound,
+        CoreFieldChange,
+        InvalidState,
+        LinesExceedTotal,
+        OrderExpired,
+        PreconditionFailed,
+        CustomsOfficeUnknown,
+        ExchangeRateUnknown,
+        FirstYearCapExceeded,
+        InvalidField,
+        ProformaExpired,
+        SellerUnknown,
+        PreconditionRequired,
+        RulesUnavailable,
+    ),
 )
 async def update_file(
     file_id: FileId, data: OrderFileUpdate, ctx: ContextDep, if_match: IfMatch = None
@@ -310,7 +375,26 @@ async def update_file(
     status_code=201,
     summary="Add a tariff line",
     response_model=LineOut,
-    responses=_responses(403, 409, 422),
+    responses=_responses(
+        CommercialCardExpired,
+        Forbidden,
+        MerchantRoleRequired,
+        OwnerOnly,
+        PersonalCarRoleRequired,
+        ScopeMissing,
+        NotFound,
+        OrderFileNotFound,
+        CasePermitInquiryMissing,
+        InvalidState,
+        OrderExpired,
+        CarProductRequired,
+        GoodsProhibited,
+        LineUnitMismatch,
+        NotPersonalCarGoods,
+        ProductHsCodeMismatch,
+        ProductUnknown,
+        TariffLineUnknown,
+    ),
 )
 async def add_line(file_id: FileId, data: LineCreate, ctx: ContextDep) -> LineOut:
     """A line on a draft. The answer lists the permits the code requires (standards, food and
@@ -328,7 +412,31 @@ async def add_line(file_id: FileId, data: LineCreate, ctx: ContextDep) -> LineOu
     "/v1/order-files/{file_id}/lines/{line_id}",
     summary="Edit a tariff line",
     response_model=LineOut,
-    responses=_responses(403, 409, 412, 422, 428),
+    responses=_responses(
+        CommercialCardExpired,
+        Forbidden,
+        MerchantRoleRequired,
+        OwnerOnly,
+        PersonalCarRoleRequired,
+        ScopeMissing,
+        NotFound,
+        OrderFileNotFound,
+        OrderLineNotFound,
+        CasePermitInquiryMissing,
+        CoreFieldChange,
+        InvalidState,
+        LinesExceedTotal,
+        OrderExpired,
+        PreconditionFailed,
+        CarProductRequired,
+        GoodsProhibited,
+        LineUnitMismatch,
+        NotPersonalCarGoods,
+        ProductHsCodeMismatch,
+        ProductUnknown,
+        TariffLineUnknown,
+        PreconditionRequired,
+    ),
 )
 async def update_line(
     file_id: FileId, line_id: LineId, data: LineUpdate, ctx: ContextDep, if_match: IfMatch = None
@@ -348,7 +456,20 @@ async def update_line(
     "/v1/order-files/{file_id}/lines/{line_id}",
     status_code=204,
     summary="Remove a tariff line",
-    responses=_responses(403, 409, 422),
+    responses=_responses(
+        422,
+        CommercialCardExpired,
+        Forbidden,
+        MerchantRoleRequired,
+        OwnerOnly,
+        PersonalCarRoleRequired,
+        ScopeMissing,
+        NotFound,
+        OrderFileNotFound,
+        OrderLineNotFound,
+        InvalidState,
+        OrderExpired,
+    ),
 )
 async def remove_line(file_id: FileId, line_id: LineId, ctx: ContextDep) -> Response:
     """Only from a draft."""
@@ -365,7 +486,29 @@ async def remove_line(file_id: FileId, line_id: LineId, ctx: ContextDep) -> Resp
     "/v1/order-files/{file_id}/submit",
     summary="Submit a draft (the fee is computed)",
     response_model=OrderFileOut,
-    responses=_responses(403, 409, 422, 503),
+    responses=_responses(
+        CommercialCardExpired,
+        Forbidden,
+        MerchantRoleRequired,
+        OwnerOnly,
+        PersonalCarRoleRequired,
+        ScopeMissing,
+        NotFound,
+        OrderFileNotFound,
+        CasePermitInquiryMissing,
+        InvalidState,
+        LinesExceedTotal,
+        NoLines,
+        OrderExpired,
+        CarProductRequired,
+        ExchangeRateUnknown,
+        FirstYearCapExceeded,
+        NotPersonalCarGoods,
+        ProductHsCodeMismatch,
+        ProductUnknown,
+        ProformaExpired,
+        RulesUnavailable,
+    ),
 )
 async def submit(file_id: FileId, ctx: ContextDep) -> JsonBytes:
     """Draft → submitted. The file needs lines worth no more than the proforma total and an
@@ -390,7 +533,26 @@ async def _verify_signature(request: Request, ctx: Context, file: OrderFile) -> 
     "/v1/order-files/{file_id}/final-registration",
     summary="Final registration, signed",
     response_model=OrderFileOut,
-    **with_signature({"responses": _responses(403, 409, 422)}, version="the file's `ETag` as read (`GET`)"),
+    **with_signature(
+        {
+            "responses": _responses(
+                CommercialCardExpired,
+                Forbidden,
+                MerchantRoleRequired,
+                OwnerOnly,
+                PersonalCarRoleRequired,
+                ScopeMissing,
+                NotFound,
+                OrderFileNotFound,
+                InvalidState,
+                OrderExpired,
+                InvalidJwk,
+                ProformaExpired,
+                SignatureKeysUnavailable,
+            )
+        },
+        version="the file's `ETag` as read (`GET`)",
+    ),
 )
 async def final_registration(
     file_id: FileId, data: FinalRegistration, ctx: ContextDep, request: Request
@@ -428,7 +590,20 @@ async def _ensure_independent(request: Request, ctx: Context, file: OrderFile, d
     "/v1/order-files/{file_id}/approve",
     summary="Approve a file under review (officer)",
     response_model=OrderFileOut,
-    responses={**_responses(403, 409), **IDENTITY_UNAVAILABLE},
+    responses={
+        **_responses(
+            ConflictOfInterest,
+            Forbidden,
+            OfficerRoleRequired,
+            ScopeMissing,
+            NotFound,
+            OrderFileNotFound,
+            InvalidState,
+            OrderExpired,
+            PeerUnavailable,
+        ),
+        **IDENTITY_UNAVAILABLE,
+    },
 )
 async def approve(file_id: FileId, ctx: ContextDep, request: Request) -> JsonBytes:
     """Under review → approved, by an officer of the Ministry of Industry, Mine and Trade who is
@@ -446,7 +621,21 @@ async def approve(file_id: FileId, ctx: ContextDep, request: Request) -> JsonByt
     "/v1/order-files/{file_id}/reject",
     summary="Reject a file under review (officer)",
     response_model=OrderFileOut,
-    responses={**_responses(403, 409, 422), **IDENTITY_UNAVAILABLE},
+    responses={
+        **_responses(
+            422,
+            ConflictOfInterest,
+            Forbidden,
+            OfficerRoleRequired,
+            ScopeMissing,
+            NotFound,
+            OrderFileNotFound,
+            InvalidState,
+            OrderExpired,
+            PeerUnavailable,
+        ),
+        **IDENTITY_UNAVAILABLE,
+    },
 )
 async def reject(file_id: FileId, data: Rejection, ctx: ContextDep, request: Request) -> JsonBytes:
     """Under review → rejected, by an officer not party to it (as for `approve`), with the
@@ -462,7 +651,19 @@ async def reject(file_id: FileId, data: Rejection, ctx: ContextDep, request: Req
     "/v1/order-files/{file_id}/extend",
     summary="Extend an approved order before it expires",
     response_model=OrderFileOut,
-    responses=_responses(403, 409, 422),
+    responses=_responses(
+        422,
+        CommercialCardExpired,
+        Forbidden,
+        MerchantRoleRequired,
+        OwnerOnly,
+        PersonalCarRoleRequired,
+        ScopeMissing,
+        NotFound,
+        OrderFileNotFound,
+        InvalidState,
+        OrderExpired,
+    ),
 )
 async def extend(file_id: FileId, data: Extension, ctx: ContextDep) -> JsonBytes:
     """3 or 6 more months (Jalali months), asked for before the expiry; after it: 409
@@ -477,7 +678,18 @@ async def extend(file_id: FileId, data: Extension, ctx: ContextDep) -> JsonBytes
     "/v1/order-files/{file_id}/cancel",
     summary="Cancel a file",
     response_model=OrderFileOut,
-    responses=_responses(403, 409),
+    responses=_responses(
+        CommercialCardExpired,
+        Forbidden,
+        MerchantRoleRequired,
+        OwnerOnly,
+        PersonalCarRoleRequired,
+        ScopeMissing,
+        NotFound,
+        OrderFileNotFound,
+        InvalidState,
+        OrderExpired,
+    ),
 )
 async def cancel(file_id: FileId, ctx: ContextDep) -> JsonBytes:
     """A draft, submitted, under-review or approved file is cancelled (an approved one publishes
@@ -495,7 +707,7 @@ async def cancel(file_id: FileId, ctx: ContextDep) -> JsonBytes:
     "/v1/order-files/{file_id}/access-level",
     summary="Set the file's access level (owner)",
     response_model=OrderFileOut,
-    responses=_responses(403, 422),
+    responses=_responses(422, Forbidden, OwnerOnly, ScopeMissing, NotFound, OrderFileNotFound),
 )
 async def set_access_level(file_id: FileId, data: AccessLevelChange, ctx: ContextDep) -> JsonBytes:
     """Only the owner, acting themselves: representatives holding a lower level stop seeing the
@@ -510,7 +722,7 @@ async def set_access_level(file_id: FileId, data: AccessLevelChange, ctx: Contex
     "/v1/order-files/{file_id}/access-level-history",
     summary="The file's access-level changes (owner)",
     response_model=AccessLevelHistory,
-    responses=_responses(403, 422),
+    responses=_responses(422, Forbidden, OwnerOnly, ScopeMissing, NotFound, OrderFileNotFound),
 )
 async def access_level_history(file_id: FileId, ctx: ContextDep) -> AccessLevelHistory:
     """Every level the file had, oldest first, with who set it and when. Owner only."""
@@ -524,7 +736,7 @@ async def access_level_history(file_id: FileId, ctx: ContextDep) -> AccessLevelH
     "/v1/order-files/{file_id}/history",
     summary="The file's history",
     response_model=HistoryList,
-    responses=_responses(403, 422),
+    responses=_responses(422, Forbidden, ScopeMissing, NotFound, OrderFileNotFound),
 )
 async def history(file_id: FileId, ctx: ContextDep) -> HistoryList:
     """Every change, oldest first: who did it (`actor`), for whom (`principal`), when, and the
@@ -538,7 +750,9 @@ async def history(file_id: FileId, ctx: ContextDep) -> HistoryList:
     "/v1/order-files/{file_id}/duties-estimate",
     summary="Estimate the import duties of the file's lines",
     response_model=DutiesEstimate,
-    responses=_responses(403, 422, 503),
+    responses=_responses(
+        Forbidden, ScopeMissing, NotFound, OrderFileNotFound, ExchangeRateUnknown, RulesUnavailable
+    ),
 )
 async def duties_estimate(file_id: FileId, ctx: ContextDep) -> DutiesEstimate:
     """Per line, from the rules service with its traces: the 1404 duty table (`import-duties-1404`:
@@ -565,7 +779,19 @@ ATTACHMENT_BODY_BYTES = attachments.MAX_BYTES + 64 * 1024
     status_code=201,
     summary="Attach a PDF or JPEG (at most 1 MB)",
     response_model=OrderAttachmentOut,
-    responses=_responses(403, 413, 415, 422),
+    responses=_responses(
+        CommercialCardExpired,
+        Forbidden,
+        MerchantRoleRequired,
+        OwnerOnly,
+        PersonalCarRoleRequired,
+        ScopeMissing,
+        NotFound,
+        OrderFileNotFound,
+        AttachmentTooLarge,
+        AttachmentTypeRefused,
+        AttachmentEmpty,
+    ),
 )
 async def add_attachment(
     file_id: FileId,
@@ -586,7 +812,7 @@ async def add_attachment(
     "/v1/order-files/{file_id}/attachments",
     summary="List the file's attachments",
     response_model=AttachmentList,
-    responses=_responses(403, 422),
+    responses=_responses(422, Forbidden, ScopeMissing, NotFound, OrderFileNotFound),
 )
 async def list_attachments(file_id: FileId, ctx: ContextDep) -> AttachmentList:
     file = await _file(ctx, file_id)
@@ -608,7 +834,7 @@ async def list_attachments(file_id: FileId, ctx: ContextDep) -> AttachmentList:
                 "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
             },
         },
-        **_responses(403, 422),
+        **_responses(422, Forbidden, ScopeMissing, AttachmentNotFound, NotFound, OrderFileNotFound),
     },
 )
 async def download_attachment(

@@ -42,14 +42,23 @@ from orders_client.reference import (
 from kit.auth import Principal, PrincipalDep, require_scope
 from kit.clock import today_tehran
 from kit.db import SessionDep
-from kit.errors import PROBLEM_RESPONSES
+from kit.errors import Forbidden, InvalidCursor, problem_responses
 from kit.idempotency import IdempotentRoute
 from kit.identifiers import FidaSellerId, HsCode
 from kit.pagination import PageParams, page_params
 from kit.types import SINGLE_LINE_PATTERN
 from kit.urls import public_location
 from orders.reference import iso, repository, service
-from orders.reference.exceptions import CustomsOfficeNotFound, InvalidDay, SellerNotFound, TariffLineNotFound
+from orders.reference.exceptions import (
+    CarBrandAlreadyListed,
+    CarBrandNotFound,
+    CarModelAlreadyListed,
+    CustomsOfficeNotFound,
+    InvalidDay,
+    SellerAlreadyRegistered,
+    SellerNotFound,
+    TariffLineNotFound,
+)
 from orders.reference.service import Catalogue
 from orders.reference.text import DAY_PATTERN, NotADay, jalali, parse_day
 
@@ -57,10 +66,6 @@ router = APIRouter(tags=["reference data"], route_class=IdempotentRoute)
 
 AdminDep = Annotated[Principal, require_scope("admin")]
 PUBLIC_CACHE = "public, max-age=300"
-
-
-def _responses(*statuses: int) -> dict[int | str, dict]:
-    return {status: PROBLEM_RESPONSES[status] for status in statuses}
 
 
 async def _catalogue(request: Request) -> Catalogue:
@@ -135,7 +140,7 @@ async def reference_data(
     "/v1/tariff-lines",
     summary="Search the tariff book",
     response_model=TariffLinePage,
-    responses=_responses(400, 422),
+    responses=problem_responses(InvalidCursor, InvalidDay),
 )
 async def search_tariff_lines(
     session: SessionDep,
@@ -172,7 +177,7 @@ async def search_tariff_lines(
     "/v1/tariff-lines/{hs_code}",
     summary="One tariff line: permits, prohibition, duty category",
     response_model=TariffLineOut,
-    responses=_responses(404, 422),
+    responses=problem_responses(TariffLineNotFound, InvalidDay),
 )
 async def get_tariff_line(
     hs_code: Annotated[HsCode, Path(description="The 8-digit national line, e.g. 10011910 or 1001 19 10.")],  # type: ignore[valid-type]
@@ -225,7 +230,7 @@ async def list_provinces(session: SessionDep, response: Response) -> ProvinceLis
     "/v1/customs-offices",
     summary="Customs offices and entry borders",
     response_model=CustomsOfficeList,
-    responses=_responses(422),
+    responses=problem_responses(422),
 )
 async def list_customs_offices(
     session: SessionDep,
@@ -260,7 +265,7 @@ async def list_customs_offices(
     "/v1/customs-offices/{office_id}",
     summary="One customs office",
     response_model=CustomsOfficeOut,
-    responses=_responses(404, 422),
+    responses=problem_responses(422, CustomsOfficeNotFound),
 )
 async def get_customs_office(
     office_id: Annotated[
@@ -324,7 +329,7 @@ async def list_currencies(response: Response) -> CurrencyList:
     "/v1/sellers/{fida_id}",
     summary="Resolve a FIDA seller ID to the seller",
     response_model=SellerOut,
-    responses=_responses(401, 404, 422),
+    responses=problem_responses(401, 422, SellerNotFound),
 )
 async def get_seller(
     fida_id: Annotated[FidaSellerId, Path(description="The seller's FIDA ID: 10 to 12 digits.")],  # type: ignore[valid-type]
@@ -346,7 +351,7 @@ async def get_seller(
     status_code=201,
     summary="Register a foreign seller (admin)",
     response_model=SellerOut,
-    responses=_responses(401, 403, 409, 422),
+    responses=problem_responses(401, 422, Forbidden, SellerAlreadyRegistered),
 )
 async def register_seller(
     data: Annotated[SellerCreate, Body()],
@@ -384,7 +389,7 @@ async def list_car_brands(session: SessionDep, sandbox: SandboxDep, response: Re
     status_code=201,
     summary="Add a car brand to the allowed list (admin)",
     response_model=CarBrandOut,
-    responses=_responses(401, 403, 409, 422),
+    responses=problem_responses(401, 422, Forbidden, CarBrandAlreadyListed),
 )
 async def add_car_brand(
     data: Annotated[CarBrandCreate, Body()],
@@ -405,7 +410,7 @@ async def add_car_brand(
     status_code=201,
     summary="Add a model of an allowed brand (admin)",
     response_model=CarModelOut,
-    responses=_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(401, 422, Forbidden, CarBrandNotFound, CarModelAlreadyListed),
 )
 async def add_car_model(
     brand_id: Annotated[str, Path(max_length=60, pattern=SLUG_PATTERN, description="The brand's id.")],
