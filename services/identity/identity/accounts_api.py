@@ -23,8 +23,34 @@ from identity_client.accounts import (
 from identity import accounts
 from identity import accounts_repository as repository
 from identity.dependencies import CurrentUser
+from identity.exceptions import (
+    AlreadyManager,
+    CodeAttemptsExhausted,
+    CodeExpired,
+    CodeNotFound,
+    CodeSpent,
+    CodeWrong,
+    CompanyRegistryUnavailable,
+    LegalPersonNotActiveInRegistry,
+    LegalPersonNotFound,
+    LegalPersonNotInRegistry,
+    LegalPersonNotVerified,
+    ManagerNotRegistered,
+    MobileChangeNotFound,
+    MobileNotOwned,
+    MobileUnchanged,
+    NationalCodeRegistered,
+    NotARegistryManager,
+    NotYourAccount,
+    OwnershipInquiryUnavailable,
+    PasswordRejected,
+    RegistrationNotFound,
+    RegistrationSuperseded,
+    SmsRateLimited,
+    SmsUnavailable,
+)
 from kit.db import SessionDep
-from kit.errors import PROBLEM_JSON, PROBLEM_RESPONSES
+from kit.errors import InvalidCursor, Refusal, problem_responses
 from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, page_params
 from kit.urls import public_location
@@ -32,22 +58,11 @@ from kit.urls import public_location
 router = APIRouter(tags=["accounts"], route_class=IdempotentRoute)
 
 
-def _problem(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
+_DESCRIBED = {410: "The code has expired"}
 
 
-_EXTRA: dict[int, dict[str, Any]] = {
-    410: _problem("The code has expired"),
-    503: _problem("The SMS provider or the mobile-ownership inquiry cannot be reached"),
-}
-_REGISTRY_503 = _problem("The companies registry cannot be asked now")
-
-
-def _responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    return {status: _EXTRA.get(status) or PROBLEM_RESPONSES[status] for status in statuses}
+def _responses(*refusals: Refusal) -> dict[int | str, dict[str, Any]]:
+    return problem_responses(*refusals, described=_DESCRIBED)
 
 
 @router.post(
@@ -55,7 +70,14 @@ def _responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     status_code=201,
     summary="Register a natural person",
     response_model=Registration,
-    responses=_responses(409, 422, 429, 503),
+    responses=_responses(
+        NationalCodeRegistered,
+        MobileNotOwned,
+        PasswordRejected,
+        SmsRateLimited,
+        SmsUnavailable,
+        OwnershipInquiryUnavailable,
+    ),
 )
 async def register(data: RegistrationCreate, request: Request, session: SessionDep) -> Registration:
     """Starts the registration of an Iranian natural person (seed 001) and sends a
@@ -84,7 +106,7 @@ async def register(data: RegistrationCreate, request: Request, session: SessionD
     "/v1/registrations/{registration_id}/code",
     summary="Send a new registration code",
     response_model=Registration,
-    responses=_responses(404, 422, 429, 503),
+    responses=_responses(422, RegistrationNotFound, SmsRateLimited, SmsUnavailable),
 )
 async def resend_registration_code(
     registration_id: uuid.UUID, request: Request, session: SessionDep
@@ -98,7 +120,15 @@ async def resend_registration_code(
     "/v1/registrations/{registration_id}/confirm",
     summary="Confirm a registration with the SMS code",
     response_model=Registration,
-    responses=_responses(404, 409, 410, 422, 429),
+    responses=_responses(
+        CodeNotFound,
+        RegistrationNotFound,
+        CodeSpent,
+        RegistrationSuperseded,
+        CodeExpired,
+        CodeWrong,
+        CodeAttemptsExhausted,
+    ),
 )
 async def confirm_registration(
     registration_id: uuid.UUID, data: SmsCodeConfirm, request: Request, session: SessionDep
@@ -116,7 +146,7 @@ async def confirm_registration(
     "/v1/me",
     summary="My profile",
     response_model=Me,
-    responses=_responses(401, 403),
+    responses=_responses(401, NotYourAccount),
 )
 async def get_me(user: CurrentUser, session: SessionDep) -> Me:
     """The logged-in person's profile, live roles and second-factor method. Needs
@@ -129,7 +159,15 @@ async def get_me(user: CurrentUser, session: SessionDep) -> Me:
     status_code=202,
     summary="Start changing my mobile number",
     response_model=MobileChange,
-    responses=_responses(401, 403, 422, 429, 503),
+    responses=_responses(
+        401,
+        NotYourAccount,
+        MobileNotOwned,
+        MobileUnchanged,
+        SmsRateLimited,
+        SmsUnavailable,
+        OwnershipInquiryUnavailable,
+    ),
 )
 async def start_mobile_change(
     data: MobileChangeCreate, user: CurrentUser, request: Request, session: SessionDep
@@ -144,7 +182,16 @@ async def start_mobile_change(
     "/v1/me/mobile-change/{change_id}/confirm",
     summary="Confirm my new mobile number with the SMS code",
     response_model=Me,
-    responses=_responses(401, 403, 404, 409, 410, 422, 429),
+    responses=_responses(
+        401,
+        NotYourAccount,
+        CodeNotFound,
+        MobileChangeNotFound,
+        CodeSpent,
+        CodeExpired,
+        CodeWrong,
+        CodeAttemptsExhausted,
+    ),
 )
 async def confirm_mobile_change(
     change_id: uuid.UUID, data: SmsCodeConfirm, user: CurrentUser, request: Request, session: SessionDep
@@ -160,9 +207,15 @@ async def confirm_mobile_change(
     summary="Register a legal person that I manage",
     response_model=LegalPerson,
     responses={
-        **_responses(401, 403, 422),
+        **_responses(
+            401,
+            NotYourAccount,
+            LegalPersonNotActiveInRegistry,
+            LegalPersonNotInRegistry,
+            NotARegistryManager,
+            CompanyRegistryUnavailable,
+        ),
         200: {"model": LegalPerson, "description": "It existed: verified again, and you manage it"},
-        503: _REGISTRY_503,
     },
 )
 async def create_legal_person(
@@ -194,7 +247,7 @@ async def create_legal_person(
     "/v1/legal-persons",
     summary="The legal persons I manage",
     response_model=LegalPersonPage,
-    responses=_responses(400, 401, 403, 422),
+    responses=_responses(401, 422, InvalidCursor, NotYourAccount),
 )
 async def list_legal_persons(
     user: CurrentUser,
@@ -211,7 +264,7 @@ async def list_legal_persons(
     "/v1/legal-persons/{legal_id}",
     summary="A legal person I manage",
     response_model=LegalPerson,
-    responses=_responses(401, 403, 404, 422),
+    responses=_responses(401, 422, NotYourAccount, LegalPersonNotFound),
 )
 async def get_legal_person(legal_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> LegalPerson:
     """With its managers and live roles. Anyone but a manager gets 404."""
@@ -223,7 +276,20 @@ async def get_legal_person(legal_id: uuid.UUID, user: CurrentUser, session: Sess
     status_code=201,
     summary="Add a manager to a legal person I manage",
     response_model=Manager,
-    responses={**_responses(401, 403, 404, 409, 422), 503: _REGISTRY_503},
+    responses={
+        **_responses(
+            401,
+            NotYourAccount,
+            LegalPersonNotFound,
+            AlreadyManager,
+            LegalPersonNotVerified,
+            LegalPersonNotActiveInRegistry,
+            LegalPersonNotInRegistry,
+            ManagerNotRegistered,
+            NotARegistryManager,
+            CompanyRegistryUnavailable,
+        ),
+    },
 )
 async def add_manager(
     legal_id: uuid.UUID, data: ManagerAdd, user: CurrentUser, request: Request, session: SessionDep

@@ -22,11 +22,33 @@ from identity_client.models import TokenResponse
 
 from identity import login, sessions, sso, two_factor
 from identity.dependencies import CurrentUser
+from identity.exceptions import (
+    AccountNotActive,
+    CodeAttemptsExhausted,
+    CodeExpired,
+    CodeNotFound,
+    CodeSpent,
+    CodeWrong,
+    LoginChallengeAttemptsExhausted,
+    LoginChallengeExpired,
+    LoginChallengeNotFound,
+    LoginChallengeSpent,
+    LoginFailed,
+    NotYourAccount,
+    PasswordWrong,
+    SmsRateLimited,
+    SmsUnavailable,
+    SsoNotConfigured,
+    SsoRedirectUriNotAllowed,
+    TwoFactorAlreadyOn,
+    TwoFactorNothingPending,
+    TwoFactorOff,
+)
 from identity.sso_params import CALLBACK_RESPONSES, SsoCode, SsoError, SsoRedirectUri, SsoState
 from identity.subjects import subject_of
 from kit.auth import PrincipalDep
 from kit.db import SessionDep
-from kit.errors import PROBLEM_RESPONSES, problem_responses
+from kit.errors import problem_responses
 from kit.responses import no_store
 
 router = APIRouter(tags=["login"])
@@ -37,7 +59,7 @@ router = APIRouter(tags=["login"])
     summary="Log in with national code and password",
     response_model=TokenResponse | LoginChallenge,
     response_model_exclude_none=True,
-    responses=problem_responses(401, 403, 422, 429),
+    responses=problem_responses(401, 422, LoginFailed, AccountNotActive, SmsRateLimited, SmsUnavailable),
 )
 async def post_login(
     data: LoginRequest, request: Request, response: Response, session: SessionDep
@@ -70,8 +92,18 @@ async def post_login(
     summary="Complete a login with the SMS or TOTP code",
     response_model=TokenResponse,
     response_model_exclude_none=True,
-    responses=problem_responses(403, 404, 409, 422, 429)
-    | {410: {**PROBLEM_RESPONSES[404], "description": "Expired"}},
+    responses=problem_responses(
+        AccountNotActive,
+        CodeNotFound,
+        LoginChallengeNotFound,
+        CodeSpent,
+        LoginChallengeSpent,
+        CodeExpired,
+        LoginChallengeExpired,
+        CodeWrong,
+        CodeAttemptsExhausted,
+        LoginChallengeAttemptsExhausted,
+    ),
 )
 async def verify_login(
     challenge_id: uuid.UUID, data: LoginVerify, request: Request, response: Response, session: SessionDep
@@ -90,7 +122,7 @@ async def verify_login(
     summary="Log out: end this login's session",
     status_code=204,
     response_class=Response,
-    responses=problem_responses(401, 403),
+    responses=problem_responses(401, NotYourAccount),
 )
 async def logout(user: CurrentUser, principal: PrincipalDep, session: SessionDep) -> Response:
     """Revokes every refresh token of the login the access token belongs to
@@ -137,7 +169,7 @@ async def revoke_token(
     "/v1/me/two-factor",
     summary="Which second factor is on",
     response_model=TwoFactorStatus,
-    responses=problem_responses(401, 403),
+    responses=problem_responses(401, NotYourAccount),
 )
 async def get_two_factor(user: CurrentUser, session: SessionDep) -> TwoFactorStatus:
     """`none`, `sms` or `totp`."""
@@ -148,7 +180,7 @@ async def get_two_factor(user: CurrentUser, session: SessionDep) -> TwoFactorSta
     "/v1/me/two-factor/totp",
     summary="Start setting up an authenticator app (TOTP), the stronger choice",
     response_model=TotpEnrolment,
-    responses=problem_responses(401, 403, 409, 422),
+    responses=problem_responses(401, NotYourAccount, TwoFactorAlreadyOn, PasswordWrong),
 )
 async def start_totp(
     data: PasswordConfirm, user: CurrentUser, request: Request, response: Response, session: SessionDep
@@ -171,7 +203,7 @@ async def start_totp(
     "/v1/me/two-factor/totp/confirm",
     summary="Turn TOTP on with a code from the app",
     response_model=TwoFactorStatus,
-    responses=problem_responses(401, 403, 409, 422),
+    responses=problem_responses(401, NotYourAccount, TwoFactorAlreadyOn, TwoFactorNothingPending, CodeWrong),
 )
 async def confirm_totp(
     data: SecondFactorCodeConfirm, user: CurrentUser, request: Request, session: SessionDep
@@ -184,7 +216,9 @@ async def confirm_totp(
     "/v1/me/two-factor/sms",
     summary="Send a code to your mobile (to turn SMS on, or off)",
     response_model=SmsCodeSent,
-    responses=problem_responses(401, 403, 409, 422, 429),
+    responses=problem_responses(
+        401, NotYourAccount, TwoFactorAlreadyOn, PasswordWrong, SmsRateLimited, SmsUnavailable
+    ),
 )
 async def send_sms_code(
     data: PasswordConfirm, user: CurrentUser, request: Request, session: SessionDep
@@ -202,8 +236,16 @@ async def send_sms_code(
     "/v1/me/two-factor/sms/confirm",
     summary="Turn SMS on with the code sent",
     response_model=TwoFactorStatus,
-    responses=problem_responses(401, 403, 404, 409, 422, 429)
-    | {410: {**PROBLEM_RESPONSES[404], "description": "Expired"}},
+    responses=problem_responses(
+        401,
+        NotYourAccount,
+        CodeNotFound,
+        CodeSpent,
+        TwoFactorAlreadyOn,
+        CodeExpired,
+        CodeWrong,
+        CodeAttemptsExhausted,
+    ),
 )
 async def confirm_sms(
     data: SecondFactorCodeConfirm, user: CurrentUser, request: Request, session: SessionDep
@@ -217,8 +259,17 @@ async def confirm_sms(
     summary="Turn the second factor off",
     status_code=204,
     response_class=Response,
-    responses=problem_responses(401, 403, 404, 409, 422, 429)
-    | {410: {**PROBLEM_RESPONSES[404], "description": "Expired"}},
+    responses=problem_responses(
+        401,
+        NotYourAccount,
+        CodeNotFound,
+        CodeSpent,
+        TwoFactorOff,
+        CodeExpired,
+        CodeWrong,
+        PasswordWrong,
+        CodeAttemptsExhausted,
+    ),
 )
 async def disable_two_factor(
     data: TwoFactorDisable, user: CurrentUser, request: Request, session: SessionDep
@@ -238,7 +289,7 @@ async def disable_two_factor(
     "/v1/sso/my-government/start",
     summary="Start a login through My Government (دولت من)",
     response_model=SsoStart,
-    responses=problem_responses(404, 422),
+    responses=problem_responses(SsoNotConfigured, SsoRedirectUriNotAllowed),
 )
 async def sso_start(
     request: Request,

@@ -9,9 +9,26 @@ from identity_client.login import SsoStart
 from identity_client.recovery import Recovery, RecoveryCreate, RecoveryReset
 
 from identity import recovery
+from identity.exceptions import (
+    CodeAttemptsExhausted,
+    CodeExpired,
+    CodeNotFound,
+    CodeSpent,
+    CodeWrong,
+    PasswordRejected,
+    RecoveryAttemptsExhausted,
+    RecoveryExpired,
+    RecoveryNotFound,
+    RecoveryRateLimited,
+    RecoverySpent,
+    SmsRateLimited,
+    SmsUnavailable,
+    SsoNotConfigured,
+    SsoRedirectUriNotAllowed,
+)
 from identity.sso_params import CALLBACK_RESPONSES, SsoCode, SsoError, SsoRedirectUri, SsoState
 from kit.db import SessionDep
-from kit.errors import PROBLEM_RESPONSES, problem_responses
+from kit.errors import problem_responses
 from kit.idempotency import IdempotentRoute
 from kit.responses import no_store
 
@@ -24,7 +41,7 @@ router = APIRouter(tags=["password recovery"], route_class=IdempotentRoute)
     status_code=202,
     response_model=Recovery,
     response_model_exclude_none=True,
-    responses=problem_responses(422, 429),
+    responses=problem_responses(422, RecoveryRateLimited, SmsRateLimited, SmsUnavailable),
 )
 async def start_recovery(
     data: RecoveryCreate, request: Request, response: Response, session: SessionDep
@@ -48,8 +65,18 @@ async def start_recovery(
     summary="Set a new password with the recovery's code",
     status_code=204,
     response_class=Response,
-    responses=problem_responses(404, 409, 422, 429)
-    | {410: {**PROBLEM_RESPONSES[404], "description": "Expired"}},
+    responses=problem_responses(
+        CodeNotFound,
+        RecoveryNotFound,
+        CodeSpent,
+        RecoverySpent,
+        CodeExpired,
+        RecoveryExpired,
+        CodeWrong,
+        PasswordRejected,
+        CodeAttemptsExhausted,
+        RecoveryAttemptsExhausted,
+    ),
 )
 async def reset_password(
     recovery_id: uuid.UUID, data: RecoveryReset, request: Request, session: SessionDep
@@ -69,7 +96,7 @@ async def reset_password(
     "/v1/password-recovery/my-government/start",
     summary="Forgot the password: prove who you are at My Government (دولت من)",
     response_model=SsoStart,
-    responses=problem_responses(404, 422),
+    responses=problem_responses(SsoNotConfigured, SsoRedirectUriNotAllowed),
 )
 async def start_sso_recovery(
     request: Request,

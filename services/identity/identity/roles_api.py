@@ -11,11 +11,21 @@ from identity_client.roles import AssignableRole, PartyLookup, PartySummary, Rol
 
 from identity import roles_service
 from identity.dependencies import AdminDep, CurrentUser
+from identity.exceptions import (
+    CommercialCardAlreadyExpired,
+    CommercialCardDatesInvalid,
+    LegalPersonNotVerified,
+    NotYourAccount,
+    PartyNotFound,
+    RoleAlreadyAssigned,
+    RoleNotAssigned,
+    RoleNotForPartyKind,
+)
 from identity.roles import live_roles, parties_by_identifier
 from identity.subjects import subject_of
 from kit.clock import today_tehran
 from kit.db import SessionDep
-from kit.errors import PROBLEM_RESPONSES
+from kit.errors import Forbidden, problem_responses
 from kit.idempotency import IdempotentRoute
 from kit.identifiers import LegalNationalId, NationalCode
 from kit.urls import public_location
@@ -23,16 +33,21 @@ from kit.urls import public_location
 router = APIRouter(tags=["roles"], route_class=IdempotentRoute)
 
 
-def _responses(*statuses: int) -> dict[int | str, dict]:
-    return {status: PROBLEM_RESPONSES[status] for status in statuses}
-
-
 @router.post(
     "/v1/parties/{party_id}/roles",
     status_code=201,
     summary="Assign a merchant, trader or officer role (admin)",
     response_model=RoleOut,
-    responses=_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(
+        401,
+        Forbidden,
+        PartyNotFound,
+        LegalPersonNotVerified,
+        RoleAlreadyAssigned,
+        CommercialCardAlreadyExpired,
+        CommercialCardDatesInvalid,
+        RoleNotForPartyKind,
+    ),
 )
 async def assign_role(
     party_id: uuid.UUID,
@@ -67,7 +82,7 @@ async def assign_role(
     "/v1/parties/{party_id}/roles",
     summary="A party's live roles (admin)",
     response_model=RoleList,
-    responses=_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 422, Forbidden, PartyNotFound),
 )
 async def party_roles(party_id: uuid.UUID, session: SessionDep, _: AdminDep) -> RoleList:
     """Every unrevoked role of the party, base roles included."""
@@ -82,7 +97,7 @@ async def party_roles(party_id: uuid.UUID, session: SessionDep, _: AdminDep) -> 
     "/v1/parties/{party_id}/roles/{role}",
     summary="Revoke a merchant, trader or officer role (admin)",
     response_model=RoleOut,
-    responses=_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 422, Forbidden, PartyNotFound, RoleNotAssigned),
 )
 async def revoke_role(
     party_id: uuid.UUID, role: AssignableRole, session: SessionDep, admin: AdminDep
@@ -98,7 +113,7 @@ async def revoke_role(
     "/v1/parties",
     summary="Find a party by national code or national ID (admin)",
     response_model=PartyLookup,
-    responses=_responses(401, 403, 422),
+    responses=problem_responses(401, 422, Forbidden),
 )
 async def find_party(
     session: SessionDep,
@@ -123,7 +138,7 @@ async def find_party(
     "/v1/me/roles",
     summary="My roles",
     response_model=RoleList,
-    responses=_responses(401, 403),
+    responses=problem_responses(401, NotYourAccount),
 )
 async def my_roles(user: CurrentUser, session: SessionDep) -> RoleList:
     """The logged-in user's live roles, with the commercial card (and whether it

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 from identity_client.signature_keys import (
@@ -17,11 +17,26 @@ from identity_client.signature_keys import (
 from identity import signature_keys
 from identity import signature_keys_repository as repository
 from identity.dependencies import CurrentUser
+from identity.exceptions import (
+    CodeAttemptsExhausted,
+    CodeExpired,
+    CodeNotFound,
+    CodeSpent,
+    CodeWrong,
+    MobileNotConfirmed,
+    NotYourAccount,
+    SignatureKeyExists,
+    SignatureKeyLimit,
+    SignatureKeyNotFound,
+    SignatureKeyNotPending,
+    SmsRateLimited,
+    SmsUnavailable,
+)
 from kit.db import SessionDep
-from kit.errors import PROBLEM_JSON, PROBLEM_RESPONSES
+from kit.errors import InvalidCursor, problem_responses
 from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, page_params
-from kit.signatures import SIGNATURE_DOC
+from kit.signatures import SIGNATURE_DOC, InvalidJwk
 from kit.urls import public_location
 
 router = APIRouter(tags=["signature keys"], route_class=IdempotentRoute)
@@ -41,14 +56,6 @@ Subject = Annotated[
         examples=["user:3f1c2d4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f"],
     ),
 ]
-_GONE = {
-    "description": "The code has expired",
-    "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-}
-
-
-def _responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    return {status: PROBLEM_RESPONSES[status] for status in statuses}
 
 
 @router.post(
@@ -56,7 +63,16 @@ def _responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     status_code=201,
     summary="Register a signature key",
     response_model=SignatureKeyRegistered,
-    responses=_responses(401, 403, 409, 422, 429),
+    responses=problem_responses(
+        401,
+        NotYourAccount,
+        MobileNotConfirmed,
+        SignatureKeyExists,
+        SignatureKeyLimit,
+        InvalidJwk,
+        SmsRateLimited,
+        SmsUnavailable,
+    ),
 )
 async def register_key(
     data: SignatureKeyCreate, user: CurrentUser, session: SessionDep, request: Request, response: Response
@@ -82,7 +98,19 @@ async def register_key(
     "/v1/me/signature-keys/{kid}/confirm",
     summary="Confirm a signature key with the SMS code",
     response_model=SignatureKeyOut,
-    responses={**_responses(401, 403, 404, 409, 422, 429), 410: _GONE},
+    responses={
+        **problem_responses(
+            401,
+            NotYourAccount,
+            CodeNotFound,
+            SignatureKeyNotFound,
+            CodeSpent,
+            SignatureKeyNotPending,
+            CodeExpired,
+            CodeWrong,
+            CodeAttemptsExhausted,
+        ),
+    },
 )
 async def confirm_key(
     kid: Kid, data: SignatureKeyConfirm, user: CurrentUser, session: SessionDep, request: Request
@@ -97,7 +125,7 @@ async def confirm_key(
     "/v1/me/signature-keys",
     summary="My signature keys",
     response_model=SignatureKeyPage,
-    responses=_responses(401, 403, 422),
+    responses=problem_responses(401, 422, InvalidCursor, NotYourAccount),
 )
 async def list_keys(
     user: CurrentUser,
@@ -114,7 +142,7 @@ async def list_keys(
     "/v1/me/signature-keys/{kid}",
     summary="One of my signature keys",
     response_model=SignatureKeyOut,
-    responses=_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 422, NotYourAccount, SignatureKeyNotFound),
 )
 async def get_key(kid: Kid, user: CurrentUser, session: SessionDep) -> SignatureKeyOut:
     return signature_keys.key_out(await signature_keys.key_or_404(session, user, kid))
@@ -124,7 +152,7 @@ async def get_key(kid: Kid, user: CurrentUser, session: SessionDep) -> Signature
     "/v1/me/signature-keys/{kid}",
     summary="Revoke a signature key",
     response_model=SignatureKeyOut,
-    responses=_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 422, NotYourAccount, SignatureKeyNotFound),
 )
 async def revoke_key(kid: Kid, user: CurrentUser, session: SessionDep) -> SignatureKeyOut:
     """Revokes the key at once: every service refuses its signatures from now on
@@ -138,7 +166,7 @@ async def revoke_key(kid: Kid, user: CurrentUser, session: SessionDep) -> Signat
     summary="A signer's active public keys (JWKS)",
     response_model=SignatureJwkSet,
     response_model_exclude_none=True,
-    responses=_responses(422),
+    responses=problem_responses(422),
     description=(
         "The active signature keys of a user (`user:<id>`) or legal person (`legal:<id>`), as a "
         "JSON Web Key Set: what services verify `Panjereh-Signature` against. Public keys, so no "
