@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from rules_client.models import CalculationResult, RulePage, RuleValue, Timeline
 
 from kit import json_body
-from kit.errors import PROBLEM_RESPONSES
+from kit.errors import InvalidCursor, merge_problem_responses, problem_responses
 from kit.pagination import PageParams, decode_cursor, encode_cursor, page_params
 from kit.responses import JsonBytes
 from kit.urls import public_url
@@ -21,7 +21,7 @@ from rules import presenting
 from rules.calculations import REGISTRY, Calculation
 from rules.catalogue import Catalogue
 from rules.dates import INVALID_DATE, Calendar, DateError, parse_date, today_tehran
-from rules.exceptions import InvalidDate
+from rules.exceptions import CalculationInputInvalid, InvalidDate, NotInForce, RuleNotFound
 from rules.law import Kind
 
 router = APIRouter(tags=["rules"])
@@ -57,7 +57,12 @@ def _day(at: str | None, calendar: Calendar) -> dt.date:
         ) from exc
 
 
-@router.get("/v1/rules", summary="Find rules by source, kind or text", response_model=RulePage)
+@router.get(
+    "/v1/rules",
+    summary="Find rules by source, kind or text",
+    response_model=RulePage,
+    responses=problem_responses(InvalidCursor),
+)
 async def list_rules(
     request: Request,
     params: Annotated[PageParams, Depends(page_params)],
@@ -94,7 +99,7 @@ async def list_rules(
     "/v1/rules/{rule_id}",
     summary="The value in force on a date, with its citation",
     response_model=RuleValue,
-    responses={404: PROBLEM_RESPONSES[404]},
+    responses=problem_responses(InvalidDate, RuleNotFound, NotInForce),
 )
 async def rule_at(
     request: Request,
@@ -114,7 +119,7 @@ async def rule_at(
     "/v1/rules/{rule_id}/timeline",
     summary="Every period of a rule with its value and citation",
     response_model=Timeline,
-    responses={404: PROBLEM_RESPONSES[404]},
+    responses=problem_responses(RuleNotFound),
 )
 async def rule_timeline(request: Request, rule_id: str) -> Timeline:
     return presenting.timeline(catalogue(request).get(rule_id))
@@ -149,5 +154,7 @@ for _calc in REGISTRY.values():
         description=_calc.description,
         response_model=CalculationResult,
         openapi_extra=_body["openapi_extra"],
-        responses={404: PROBLEM_RESPONSES[404], **_body["responses"]},
+        responses=merge_problem_responses(
+            problem_responses(RuleNotFound, NotInForce, CalculationInputInvalid), _body["responses"]
+        ),
     )
