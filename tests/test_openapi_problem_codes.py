@@ -1,0 +1,148 @@
+"""Every endpoint lists the problem ``code``s it can answer, and the lists hold.
+
+Each documented refusal status carries ``x-problem-codes`` (code -> title). What a
+route's code can raise (``problem_codes.route_refusals``, read from the source) must
+be documented under its status; every documented code must be some
+``ProblemError``'s; every ``ProblemError`` must be documented somewhere.
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+
+from kit.errors import (
+    CODES_KEY,
+    COMMON_422,
+    Forbidden,
+    NotFound,
+    ProblemError,
+    Unauthenticated,
+    merge_problem_responses,
+    problem_responses,
+)
+from tests.problem_codes import problem_classes, route_refusals
+
+SERVICES = ("identity", "orders", "rules")
+METHODS = {"get", "put", "post", "patch", "delete"}
+# Codes no route of these services answers: the base class's own, and the refusals of
+# the My Government stand-in (a test double served only in the sandbox).
+UNDOCUMENTED = {"bad-request", "oauth-error", "sandbox-sso-authorize-refused"}
+
+
+@cache
+def app(name: str) -> FastAPI:
+    return importlib.import_module(f"{name}.main").create_app()
+
+
+@cache
+def document(name: str) -> dict[str, Any]:
+    return app(name).openapi()
+
+
+def operations(name: str) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (method, path, operation)
+        for path, item in document(name)["paths"].items()
+        for method, operation in item.items()
+        if method in METHODS
+    ]
+
+
+def test_problem_responses_group_classes_by_status() -> None:
+    class Taken(ProblemError):
+        status = 409
+        code = "name-taken"
+        title = "The name is taken"
+
+    responses = problem_responses(401, Taken, NotFound, Forbidden)
+    assert set(responses) == {401, 403, 404, 409}
+    assert CODES_KEY not in responses[401]
+    assert responses[409][CODES_KEY] == {"name-taken": "The name is taken"}
+    assert "| `name-taken` | The name is taken |" in responses[409]["description"]
+    merged = merge_problem_responses(responses, problem_responses(Unauthenticated, Taken, NotFound))
+    assert merged[404][CODES_KEY] == {"not-found": NotFound.title}
+    assert merged[401][CODES_KEY] == {"unauthenticated": Unauthenticated.title}
+    assert merged[409]["description"].count("name-taken") == 1
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_every_refusal_lists_its_codes(name: str) -> None:
+    missing = [
+        f"{method.upper()} {path} {status}"
+        for method, path, operation in operations(name)
+        for status in ("403", "409", "422")
+        if status in operation["responses"] and not operation["responses"][status].get(CODES_KEY)
+    ]
+    assert not missing, f"refusals documented without their codes: {missing}"
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_every_422_lists_the_validation_codes(name: str) -> None:
+    common = {cls.code for cls in COMMON_422}
+    lacking = [
+        f"{method.upper()} {path}"
+        for method, path, operation in operations(name)
+        if "422" in operation["responses"] and not common <= set(operation["responses"]["422"][CODES_KEY])
+    ]
+    assert not lacking
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_documented_codes_cover_what_the_code_raises(name: str) -> None:
+    """A refusal a route's code can raise is documented under its status (the generic
+    401 of authentication aside: its description names both its codes)."""
+    documented = {(method, path): operation["responses"] for method, path, operation in operations(name)}
+    undocumented: list[str] = []
+    for (method, path), classes in route_refusals(app(name)).items():
+        responses = documented[(method, path)]
+        for cls in classes:
+            if issubclass(cls, Unauthenticated):
+                assert "401" in responses, f"{method.upper()} {path} does not document 401"
+                continue
+            codes = responses.get(str(cls.status), {}).get(CODES_KEY, {})
+            if cls.code not in codes:
+                undocumented.append(f"{method.upper()} {path}: {cls.status} {cls.code} ({cls.__name__})")
+    assert not undocumented, "raised but not documented:\n" + "\n".join(sorted(undocumented))
+
+
+def _documented_codes() -> dict[str, set[int]]:
+    codes: dict[str, set[int]] = {}
+    for name in SERVICES:
+        for _, _, operation in operations(name):
+            for status, response in operation["responses"].items():
+                for code in response.get(CODES_KEY, {}):
+                    codes.setdefault(code, set()).add(int(status))
+    return codes
+
+
+def test_every_documented_code_is_a_problem_class() -> None:
+    for name in SERVICES:
+        app(name)
+    known = {(cls.code, cls.status) for cls in problem_classes()}
+    unknown = sorted(
+        f"{status} {code}"
+        for code, statuses in _documented_codes().items()
+        for status in statuses
+        if (code, status) not in known
+    )
+    assert not unknown, f"documented codes no ProblemError answers: {unknown}"
+
+
+def test_every_problem_class_is_documented_on_a_route() -> None:
+    for name in SERVICES:
+        app(name)
+    documented = _documented_codes()
+    ours = [cls for cls in problem_classes() if cls.__module__.split(".")[0] in ("kit", *SERVICES)]
+    never = sorted(
+        f"{cls.__module__}.{cls.__name__} ({cls.status} {cls.code})"
+        for cls in ours
+        if cls.code not in documented
+        and cls.code not in UNDOCUMENTED
+        and not issubclass(cls, Unauthenticated)
+    )
+    assert not never, "refusals no route documents:\n" + "\n".join(never)
