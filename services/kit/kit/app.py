@@ -30,7 +30,7 @@ from kit.db import (
     migration_head,
 )
 from kit.edge import EdgeMiddleware, EdgePolicy
-from kit.errors import install_problem_handlers, problem_response
+from kit.errors import REFUSALS_MARKDOWN, install_problem_handlers, problem_response
 from kit.http import create_http_client
 from kit.idempotency import purge_expired
 from kit.metrics_listener import metrics_listener
@@ -153,7 +153,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
 
     app = FastAPI(
         title=spec.title,
-        description=spec.description,
+        description=f"{spec.description}\n\n{REFUSALS_MARKDOWN}",
         version=spec.version,
         openapi_tags=[*spec.tags, {"name": "operations", "description": "Health and readiness."}],
         lifespan=lifespan,

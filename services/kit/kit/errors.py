@@ -278,7 +278,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 
 # The order every endpoint checks a request in, so that the first refusal a client meets
-# does not depend on the endpoint. The services' API descriptions repeat it.
+# does not depend on the endpoint; the API descriptions show it (``REFUSALS_MARKDOWN``).
 CHECK_ORDER: tuple[tuple[str, str], ...] = (
     (
         "400, 409, 422",
@@ -286,20 +286,52 @@ CHECK_ORDER: tuple[tuple[str, str], ...] = (
         "retry still running (`idempotency-request-in-flight`) or the key used for another request "
         "(`idempotency-key-reused`); a finished retry is replayed before anything else runs",
     ),
-    ("401", "authenticate: a missing, invalid or expired access token"),
-    ("400, 422", "validate the input: the schema (`validation-failed`), then the endpoint's own rules"),
-    ("404", "find the object; one the caller may not see answers 404 as well, never 403"),
     (
-        "403, 400, 428",
-        "check access: role, scope and the representation's access level, then on a signed act "
-        "the `Panjereh-Signature` (present, well formed, its key, its binding to this request)",
+        "401, 403",
+        "authenticate: a missing, invalid or expired access token (401); an endpoint for one kind of "
+        "caller only (a person's own token, an administrator, a feed client) refuses the others (403)",
     ),
-    ("409", "check the object's state (and a signature's `jti` used once)"),
-    ("428, 412", "check the version: `If-Match` absent (428) or stale (412)"),
+    (
+        "422",
+        "the request's form against its schema (`validation-failed`; a body that is not JSON at all "
+        "is refused even before step 2)",
+    ),
+    (
+        "403",
+        "the caller's role for this act, where it needs no object (a merchant to register, an officer to review)",
+    ),
+    (
+        "404",
+        "find the object: one the caller may not see, or above the access level of their grant, "
+        "answers 404 as well, never 403",
+    ),
+    (
+        "403",
+        "access to this object: the owner only, the grant's scope, a conflict of interest, a role that "
+        "depends on the object",
+    ),
+    (
+        "428, 412, 400, 403, 409",
+        "the version: `If-Match` absent (428) or stale (412); on a signed act the `Panjereh-Signature`, "
+        "which binds the version: absent (428), malformed (400), its key, binding or validity refused "
+        "(403), its `jti` already used (409)",
+    ),
+    ("409", "the object's state"),
+    (
+        "422, 400, 503",
+        "the content against the endpoint's rules (its own codes; a list's paging cursor, "
+        "`invalid-cursor`), then the services it asks (503)",
+    ),
 )
-CHECK_ORDER_MARKDOWN = "\n".join(
-    f"{n}. {step} ({statuses})" for n, (statuses, step) in enumerate(CHECK_ORDER, start=1)
+REFUSALS_MARKDOWN = (
+    "## Refusals\n\n"
+    "Every error is an RFC 9457 problem (`application/problem+json`) with a stable `code`: switch on "
+    "`code`, show `title`/`title_fa` and `detail`. Each response of each operation lists the codes it "
+    "can carry (in its description and in `x-problem-codes`). A request is checked in this order, the "
+    "same on every endpoint, and the first check that fails answers:\n\n"
+    + "\n".join(f"{n}. **{statuses}**: {step}" for n, (statuses, step) in enumerate(CHECK_ORDER, start=1))
 )
+
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {
