@@ -18,6 +18,8 @@ import httpx
 
 from gateway.openapi_merge import ApiSource, merge_openapi
 from gateway.proxy import INTERNAL_PATHS
+from kit.access_levels import access_markdown
+from kit.errors import REFUSALS_MARKDOWN
 
 logger = logging.getLogger("gateway.openapi")
 FETCH_TIMEOUT_SECONDS = 5.0  # a service that hangs must not hold /openapi.json for the upstream timeout
@@ -26,7 +28,8 @@ TITLE = "Panjereh API"
 DESCRIPTION = (
     "Every Panjereh service behind one gateway: a service's paths are under its name "
     "(`/identity/v1/token`). Errors are RFC 9457 problem details (`application/problem+json`); "
-    "answers carry `X-Request-ID` and the `RateLimit-*` headers."
+    "answers carry `X-Request-ID` and the `RateLimit-*` headers.\n\n"
+    f"{REFUSALS_MARKDOWN}\n\n{access_markdown()}"
 )
 
 

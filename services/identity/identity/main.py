@@ -24,6 +24,7 @@ from identity.api import clients_router, router
 from identity.config import Settings
 from identity.crypto import key_encryption_key
 from identity.models import audit_log, idempotency_keys, signature_jtis
+from kit.access_levels import access_markdown
 from kit.app import ServiceSpec, create_service_app
 from kit.audit_api import audit_router
 from kit.auth import TokenVerifier
@@ -61,7 +62,7 @@ SPEC = ServiceSpec(
     description=(
         "Who is calling, and for whom they may act. Issues ES256 access tokens "
         "(`POST /v1/token`) and publishes the keys that verify them "
-        "(`/.well-known/jwks.json`); registers machine clients."
+        "(`/.well-known/jwks.json`); registers machine clients.\n\n" + access_markdown()
     ),
     version="0.1.0",
     service_dir=SERVICE_DIR,
