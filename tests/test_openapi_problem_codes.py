@@ -9,15 +9,18 @@ be documented under its status; every documented code must be some
 from __future__ import annotations
 
 import importlib
+import re
 from functools import cache
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 
+from kit.access_levels import ROLE_SCOPES, AccessLevel
 from kit.errors import (
     CODES_KEY,
     COMMON_422,
+    REFUSALS_MARKDOWN,
     Forbidden,
     NotFound,
     ProblemError,
@@ -146,3 +149,50 @@ def test_every_problem_class_is_documented_on_a_route() -> None:
         and not issubclass(cls, Unauthenticated)
     )
     assert not never, "refusals no route documents:\n" + "\n".join(never)
+
+
+# ``Enum.MEMBER``, ``A_CONSTANT`` (settings' environment variables aside), ``a_function()``.
+PYTHON_NAME = re.compile(
+    r"\b[A-Z][A-Za-z]+\.[A-Z][A-Z_]+\b|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b|\b[a-z]+_[a-z_]+\(\)"
+)
+ENVIRONMENT = re.compile(r"^(PANJEREH|IDENTITY|ORDERS|RULES)_")
+
+
+def _texts(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        return [
+            text
+            for key, value in node.items()
+            for text in (
+                [value] if key in ("description", "summary") and isinstance(value, str) else _texts(value)
+            )
+        ]
+    if isinstance(node, list):
+        return [text for value in node for text in _texts(value)]
+    return []
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_descriptions_speak_to_clients_not_in_python_names(name: str) -> None:
+    names = {
+        match
+        for text in _texts(document(name))
+        for match in PYTHON_NAME.findall(text)
+        if not ENVIRONMENT.match(match)
+    }
+    assert not names, f"Python names in {name}'s descriptions: {sorted(names)}"
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_the_description_states_the_order_of_checks(name: str) -> None:
+    assert REFUSALS_MARKDOWN in document(name)["info"]["description"]
+
+
+@pytest.mark.parametrize("name", ["identity", "orders"])
+def test_the_description_tables_access_levels_and_scopes_by_role(name: str) -> None:
+    description = document(name)["info"]["description"]
+    for level in AccessLevel:
+        assert f"| `{level}` |" in description
+    for role, scopes in ROLE_SCOPES.items():
+        row = next(line for line in description.splitlines() if line.startswith(f"| `{role}` |"))
+        assert all(f"`{scope}`" in row.split("|")[2] for scope in scopes), row
