@@ -1,12 +1,13 @@
 """Which problem ``code``s each route can answer, read from the code.
 
-From a route's endpoint and its dependencies, follow every call that resolves
-to a function, method or class of ours (module attributes, ``self`` methods,
-dependency classes) and collect each ``ProblemError`` subclass constructed or
-raised on the way. Calls through objects whose type the source does not name
-(a peer service's client) are not followed, and a ``try``/``except`` that turns
-one refusal into another is not seen: the result is what a route can answer,
-never less than what its own code raises.
+From a route's endpoint and its dependencies, follow every call that resolves to a
+function, method or class of ours (module attributes, ``self`` and typed parameters,
+defaults, dispatch tables, dependency classes) and collect each ``ProblemError``
+subclass constructed or raised on the way; a ``try`` whose handler catches one and
+does not re-raise it stops it there. Names in decorators (a route's documented
+responses), annotations, ``except`` clauses and ``isinstance`` tests do not count.
+Calls through objects whose type the source does not name (the adapters an app
+starts with, a peer service's client) are not followed.
 """
 
 from __future__ import annotations
@@ -214,10 +215,12 @@ def _tree(func: Callable[..., Any]) -> ast.AST | None:
 
 
 def _caught(tree: ast.AST) -> set[int]:
-    """Ids of the nodes naming a class in an ``except`` clause, an ``isinstance`` test or
-    an annotation: places that name a refusal without raising it."""
+    """Ids of the nodes naming a class in an ``except`` clause, an ``isinstance`` test, an
+    annotation or a decorator: places that name a refusal without raising it."""
     ids: set[int] = set()
     for node in ast.walk(tree):
+        for decorator in getattr(node, "decorator_list", ()):  # a route's documented responses
+            ids.update(id(n) for n in ast.walk(decorator))
         annotation = getattr(node, "annotation", None) or getattr(node, "returns", None)
         if isinstance(annotation, ast.AST):
             ids.update(id(n) for n in ast.walk(annotation))
@@ -230,28 +233,65 @@ def _caught(tree: ast.AST) -> set[int]:
 
 def raised_by(callables: list[Any]) -> set[type[ProblemError]]:
     """Every ``ProblemError`` subclass the callables (and what they call) construct or raise."""
+    memo: dict[Any, frozenset[type[ProblemError]]] = {}
+    return {cls for c in callables for func, owner in _functions(c) for cls in _raises(func, owner, memo)}
+
+
+def _raises(
+    func: Callable[..., Any], owner: Any, memo: dict[Any, frozenset[type[ProblemError]]]
+) -> frozenset:
+    key = (func, owner if owner is None or inspect.isclass(owner) else id(owner))
+    if key in memo:  # done, or in progress (a recursive call adds nothing new)
+        return memo[key]
+    memo[key] = frozenset()
+    tree = _tree(func)
+    if tree is None:
+        return memo[key]
+    scope = _scope(func, tree)
+    skip = _caught(tree)
+    parents = {id(child): node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     found: set[type[ProblemError]] = set()
-    seen: set[Any] = set()
-    queue: list[tuple[Callable[..., Any], Any]] = [f for c in callables for f in _functions(c)]
-    while queue:
-        func, owner = queue.pop()
-        if func in seen:
+    for node in ast.walk(tree):
+        if id(node) in skip or not isinstance(node, ast.Name | ast.Attribute):
             continue
-        seen.add(func)
-        tree = _tree(func)
-        if tree is None:
-            continue
-        scope = _scope(func, tree)
-        skip = _caught(tree)
-        for node in ast.walk(tree):
-            if id(node) in skip or not isinstance(node, ast.Name | ast.Attribute):
-                continue
-            target = _resolve(node, scope, owner)
-            if _is_problem(target):
-                found.add(target)
-            elif target is not None and not isinstance(target, _Instance):
-                queue.extend(_functions(target))
-    return found
+        target = _resolve(node, scope, owner)
+        if _is_problem(target):
+            found.add(target)
+        elif target is not None and not isinstance(target, _Instance):
+            called = {cls for f, o in _functions(target) for cls in _raises(f, o, memo)}
+            found.update(_escaping(called, node, parents, scope, owner))
+    memo[key] = frozenset(found)
+    return memo[key]
+
+
+def _escaping(
+    raised: set[type[ProblemError]],
+    node: ast.AST,
+    parents: dict[int, ast.AST],
+    scope: dict[str, Any],
+    owner: Any,
+) -> set[type[ProblemError]]:
+    """The refusals raised at ``node`` that leave the function: an enclosing ``try`` whose
+    handler catches one and does not re-raise it (a bare ``raise``) turns it into whatever
+    the handler raises, or into nothing."""
+    child, parent = node, parents.get(id(node))
+    while parent is not None and raised:
+        if isinstance(parent, ast.Try) and any(child is statement for statement in parent.body):
+            for handler in parent.handlers:
+                reraises = any(isinstance(n, ast.Raise) and n.exc is None for n in ast.walk(handler))
+                caught = _handled_classes(handler, scope, owner)
+                if not reraises:
+                    raised = {cls for cls in raised if not issubclass(cls, caught)}
+        child, parent = parent, parents.get(id(parent))
+    return raised
+
+
+def _handled_classes(handler: ast.ExceptHandler, scope: dict[str, Any], owner: Any) -> tuple[type, ...]:
+    if handler.type is None:
+        return (BaseException,)
+    names = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    classes = tuple(c for c in (_resolve(n, scope, owner) for n in names) if inspect.isclass(c))
+    return classes
 
 
 def _dependency_calls(dependant: Dependant) -> Iterator[Any]:

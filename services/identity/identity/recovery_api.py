@@ -21,7 +21,6 @@ from identity.exceptions import (
     RecoveryNotFound,
     RecoveryRateLimited,
     RecoverySpent,
-    SmsRateLimited,
     SmsUnavailable,
     SsoNotConfigured,
     SsoRedirectUriNotAllowed,
@@ -41,7 +40,7 @@ router = APIRouter(tags=["password recovery"], route_class=IdempotentRoute)
     status_code=202,
     response_model=Recovery,
     response_model_exclude_none=True,
-    responses=problem_responses(422, RecoveryRateLimited, SmsRateLimited, SmsUnavailable),
+    responses=problem_responses(422, RecoveryRateLimited, SmsUnavailable),
 )
 async def start_recovery(
     data: RecoveryCreate, request: Request, response: Response, session: SessionDep

@@ -48,7 +48,7 @@ from kit.db import SessionDep
 from kit.errors import InvalidCursor, problem_responses
 from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, page_params
-from kit.signatures import SIGNATURE_HEADER, InvalidJwk, act_of, with_signature
+from kit.signatures import SIGNATURE_HEADER, act_of, with_signature
 from kit.urls import public_location
 
 router = APIRouter(tags=["representation"], route_class=IdempotentRoute)
@@ -66,7 +66,6 @@ router = APIRouter(tags=["representation"], route_class=IdempotentRoute)
                 NotYourAccount,
                 GrantorNotVerified,
                 GrantorRoleNotHeld,
-                InvalidJwk,
                 MerchantCardExpired,
                 NotALegalManager,
                 RepresentationEndsBeforeStart,

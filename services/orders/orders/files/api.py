@@ -48,7 +48,6 @@ from kit.db import SessionDep, driver_connection, statement_connection
 from kit.errors import (
     Forbidden,
     InvalidCursor,
-    NotFound,
     Refusal,
     problem_responses,
 )
@@ -58,7 +57,6 @@ from kit.pagination import PageParams, decode_cursor, page_of, page_params
 from kit.request_context import current_request_id
 from kit.responses import JsonBytes
 from kit.signatures import (
-    InvalidJwk,
     SignatureKeysUnavailable,
     VerifiedSignature,
     verify_signed_request,
@@ -310,7 +308,7 @@ async def review_queue(
     "/v1/order-files/{file_id}",
     summary="Read an order-registration file",
     response_model=OrderFileOut,
-    responses=_responses(422, Forbidden, ScopeMissing, NotFound, OrderFileNotFound),
+    responses=_responses(422, Forbidden, ScopeMissing, OrderFileNotFound),
 )
 async def read_file(file_id: FileId, request: Request, principal: PrincipalDep) -> JsonBytes:
     """The file with its lines (and the permits each requires), fees with their traces, signer
@@ -336,7 +334,6 @@ async def read_file(file_id: FileId, request: Request, principal: PrincipalDep) 
         OwnerOnly,
         PersonalCarRoleRequired,
         ScopeMissing,
-        NotFound,
         OrderFileNotFound,
         CoreFieldChange,
         InvalidState,
@@ -382,7 +379,6 @@ async def update_file(
         OwnerOnly,
         PersonalCarRoleRequired,
         ScopeMissing,
-        NotFound,
         OrderFileNotFound,
         CasePermitInquiryMissing,
         InvalidState,
@@ -419,7 +415,6 @@ async def add_line(file_id: FileId, data: LineCreate, ctx: ContextDep) -> LineOu
         OwnerOnly,
         PersonalCarRoleRequired,
         ScopeMissing,
-        NotFound,
         OrderFileNotFound,
         OrderLineNotFound,
         CasePermitInquiryMissing,
@@ -464,7 +459,6 @@ async def update_line(
         OwnerOnly,
         PersonalCarRoleRequired,
         ScopeMissing,
-        NotFound,
         OrderFileNotFound,
         OrderLineNotFound,
         InvalidState,
@@ -493,7 +487,6 @@ async def remove_line(file_id: FileId, line_id: LineId, ctx: ContextDep) -> Resp
         OwnerOnly,
         PersonalCarRoleRequired,
         ScopeMissing,
-        NotFound,
         OrderFileNotFound,
         CasePermitInquiryMissing,
         InvalidState,
@@ -542,11 +535,9 @@ async def _verify_signature(request: Request, ctx: Context, file: OrderFile) -> 
                 OwnerOnly,
                 PersonalCarRoleRequired,
                 ScopeMissing,
-                NotFound,
                 OrderFileNotFound,
                 InvalidState,
                 OrderExpired,
-                InvalidJwk,
                 ProformaExpired,
                 SignatureKeysUnavailable,
             )
@@ -596,7 +587,6 @@ async def _ensure_independent(request: Request, ctx: Context, file: OrderFile, d
             Forbidden,
             OfficerRoleRequired,
             ScopeMissing,
-            NotFound,
             OrderFileNotFound,
             InvalidState,
             OrderExpired,
@@ -628,7 +618,6 @@ async def approve(file_id: FileId, ctx: ContextDep, request: Request) -> JsonByt
             Forbidden,
             OfficerRoleRequired,
             ScopeMissing,
-            NotFound,
             OrderFileNotFound,
             InvalidState,
             OrderExpired,
@@ -659,7 +648,6 @@ async def reject(file_id: FileId, data: Rejection, ctx: ContextDep, request: Req
         OwnerOnly,
         PersonalCarRoleRequired,
         ScopeMissing,
-        NotFound,
         OrderFileNotFound,
         InvalidState,
         OrderExpired,
@@ -685,7 +673,6 @@ async def extend(file_id: FileId, data: Extension, ctx: ContextDep) -> JsonBytes
         OwnerOnly,
         PersonalCarRoleRequired,
         ScopeMissing,
-        NotFound,
         OrderFileNotFound,
         InvalidState,
         OrderExpired,
@@ -707,7 +694,7 @@ async def cancel(file_id: FileId, ctx: ContextDep) -> JsonBytes:
     "/v1/order-files/{file_id}/access-level",
     summary="Set the file's access level (owner)",
     response_model=OrderFileOut,
-    responses=_responses(422, Forbidden, OwnerOnly, ScopeMissing, NotFound, OrderFileNotFound),
+    responses=_responses(422, Forbidden, OwnerOnly, ScopeMissing, OrderFileNotFound),
 )
 async def set_access_level(file_id: FileId, data: AccessLevelChange, ctx: ContextDep) -> JsonBytes:
     """Only the owner, acting themselves: representatives holding a lower level stop seeing the
@@ -722,7 +709,7 @@ async def set_access_level(file_id: FileId, data: AccessLevelChange, ctx: Contex
     "/v1/order-files/{file_id}/access-level-history",
     summary="The file's access-level changes (owner)",
     response_model=AccessLevelHistory,
-    responses=_responses(422, Forbidden, OwnerOnly, ScopeMissing, NotFound, OrderFileNotFound),
+    responses=_responses(422, Forbidden, OwnerOnly, ScopeMissing, OrderFileNotFound),
 )
 async def access_level_history(file_id: FileId, ctx: ContextDep) -> AccessLevelHistory:
     """Every level the file had, oldest first, with who set it and when. Owner only."""
@@ -736,7 +723,7 @@ async def access_level_history(file_id: FileId, ctx: ContextDep) -> AccessLevelH
     "/v1/order-files/{file_id}/history",
     summary="The file's history",
     response_model=HistoryList,
-    responses=_responses(422, Forbidden, ScopeMissing, NotFound, OrderFileNotFound),
+    responses=_responses(422, Forbidden, ScopeMissing, OrderFileNotFound),
 )
 async def history(file_id: FileId, ctx: ContextDep) -> HistoryList:
     """Every change, oldest first: who did it (`actor`), for whom (`principal`), when, and the
@@ -750,9 +737,7 @@ async def history(file_id: FileId, ctx: ContextDep) -> HistoryList:
     "/v1/order-files/{file_id}/duties-estimate",
     summary="Estimate the import duties of the file's lines",
     response_model=DutiesEstimate,
-    responses=_responses(
-        Forbidden, ScopeMissing, NotFound, OrderFileNotFound, ExchangeRateUnknown, RulesUnavailable
-    ),
+    responses=_responses(Forbidden, ScopeMissing, OrderFileNotFound, ExchangeRateUnknown, RulesUnavailable),
 )
 async def duties_estimate(file_id: FileId, ctx: ContextDep) -> DutiesEstimate:
     """Per line, from the rules service with its traces: the 1404 duty table (`import-duties-1404`:
@@ -786,7 +771,6 @@ ATTACHMENT_BODY_BYTES = attachments.MAX_BYTES + 64 * 1024
         OwnerOnly,
         PersonalCarRoleRequired,
         ScopeMissing,
-        NotFound,
         OrderFileNotFound,
         AttachmentTooLarge,
         AttachmentTypeRefused,
@@ -812,7 +796,7 @@ async def add_attachment(
     "/v1/order-files/{file_id}/attachments",
     summary="List the file's attachments",
     response_model=AttachmentList,
-    responses=_responses(422, Forbidden, ScopeMissing, NotFound, OrderFileNotFound),
+    responses=_responses(422, Forbidden, ScopeMissing, OrderFileNotFound),
 )
 async def list_attachments(file_id: FileId, ctx: ContextDep) -> AttachmentList:
     file = await _file(ctx, file_id)
@@ -834,7 +818,7 @@ async def list_attachments(file_id: FileId, ctx: ContextDep) -> AttachmentList:
                 "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
             },
         },
-        **_responses(422, Forbidden, ScopeMissing, AttachmentNotFound, NotFound, OrderFileNotFound),
+        **_responses(422, Forbidden, ScopeMissing, AttachmentNotFound, OrderFileNotFound),
     },
 )
 async def download_attachment(

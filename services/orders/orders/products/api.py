@@ -35,7 +35,7 @@ from orders_client.products import (
 
 from kit.auth import PrincipalDep
 from kit.db import SessionDep
-from kit.errors import Forbidden, InvalidCursor, NotFound, problem_responses
+from kit.errors import Forbidden, InvalidCursor, problem_responses
 from kit.etags import IfMatch, PreconditionFailed, PreconditionRequired
 from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, page_params
@@ -238,7 +238,7 @@ async def list_product_requests(
     "/v1/product-requests/{request_id}",
     summary="One product-ID request",
     response_model=ProductRequestOut,
-    responses=problem_responses(401, 422, Forbidden, NotAMerchant, NotFound, ProductRequestNotFound),
+    responses=problem_responses(401, 422, Forbidden, NotAMerchant, ProductRequestNotFound),
 )
 async def get_product_request(
     request_id: RequestIdPath,
@@ -268,7 +268,6 @@ async def get_product_request(
         401,
         Forbidden,
         NotAMerchant,
-        NotFound,
         ProductRequestNotFound,
         RequestNotDraft,
         PreconditionFailed,
@@ -304,7 +303,6 @@ async def edit_product_request(
             401,
             Forbidden,
             NotAMerchant,
-            NotFound,
             ProductRequestNotFound,
             RequestNotDraft,
             ProductCardInvalid,
@@ -336,7 +334,6 @@ async def submit_product_request(
             Forbidden,
             NotAMerchant,
             NotAnOfficer,
-            NotFound,
             ProductRequestNotFound,
             RequestNotUnderSupervision,
             ProductCardInvalid,
@@ -374,7 +371,6 @@ async def approve_product_request(
             Forbidden,
             NotAMerchant,
             NotAnOfficer,
-            NotFound,
             ProductRequestNotFound,
             RequestNotUnderSupervision,
             PeerUnavailable,
