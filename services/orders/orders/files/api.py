@@ -308,7 +308,7 @@ async def review_queue(
     "/v1/order-files/{file_id}",
     summary="Read an order-registration file",
     response_model=OrderFileOut,
-    responses=_responses(422, Forbidden, ScopeMissing, OrderFileNotFound),
+    responses=_responses(422, ScopeMissing, OrderFileNotFound),
 )
 async def read_file(file_id: FileId, request: Request, principal: PrincipalDep) -> JsonBytes:
     """The file with its lines (and the permits each requires), fees with their traces, signer
@@ -329,7 +329,6 @@ async def read_file(file_id: FileId, request: Request, principal: PrincipalDep) 
     response_model=OrderFileOut,
     responses=_responses(
         CommercialCardExpired,
-        Forbidden,
         MerchantRoleRequired,
         OwnerOnly,
         PersonalCarRoleRequired,
@@ -374,7 +373,6 @@ async def update_file(
     response_model=LineOut,
     responses=_responses(
         CommercialCardExpired,
-        Forbidden,
         MerchantRoleRequired,
         OwnerOnly,
         PersonalCarRoleRequired,
@@ -410,7 +408,6 @@ async def add_line(file_id: FileId, data: LineCreate, ctx: ContextDep) -> LineOu
     response_model=LineOut,
     responses=_responses(
         CommercialCardExpired,
-        Forbidden,
         MerchantRoleRequired,
         OwnerOnly,
         PersonalCarRoleRequired,
@@ -454,7 +451,6 @@ async def update_line(
     responses=_responses(
         422,
         CommercialCardExpired,
-        Forbidden,
         MerchantRoleRequired,
         OwnerOnly,
         PersonalCarRoleRequired,
@@ -482,7 +478,6 @@ async def remove_line(file_id: FileId, line_id: LineId, ctx: ContextDep) -> Resp
     response_model=OrderFileOut,
     responses=_responses(
         CommercialCardExpired,
-        Forbidden,
         MerchantRoleRequired,
         OwnerOnly,
         PersonalCarRoleRequired,
@@ -530,7 +525,6 @@ async def _verify_signature(request: Request, ctx: Context, file: OrderFile) -> 
         {
             "responses": _responses(
                 CommercialCardExpired,
-                Forbidden,
                 MerchantRoleRequired,
                 OwnerOnly,
                 PersonalCarRoleRequired,
@@ -643,7 +637,6 @@ async def reject(file_id: FileId, data: Rejection, ctx: ContextDep, request: Req
     responses=_responses(
         422,
         CommercialCardExpired,
-        Forbidden,
         MerchantRoleRequired,
         OwnerOnly,
         PersonalCarRoleRequired,
@@ -668,7 +661,6 @@ async def extend(file_id: FileId, data: Extension, ctx: ContextDep) -> JsonBytes
     response_model=OrderFileOut,
     responses=_responses(
         CommercialCardExpired,
-        Forbidden,
         MerchantRoleRequired,
         OwnerOnly,
         PersonalCarRoleRequired,
@@ -694,7 +686,7 @@ async def cancel(file_id: FileId, ctx: ContextDep) -> JsonBytes:
     "/v1/order-files/{file_id}/access-level",
     summary="Set the file's access level (owner)",
     response_model=OrderFileOut,
-    responses=_responses(422, Forbidden, OwnerOnly, ScopeMissing, OrderFileNotFound),
+    responses=_responses(422, OwnerOnly, ScopeMissing, OrderFileNotFound),
 )
 async def set_access_level(file_id: FileId, data: AccessLevelChange, ctx: ContextDep) -> JsonBytes:
     """Only the owner, acting themselves: representatives holding a lower level stop seeing the
@@ -709,7 +701,7 @@ async def set_access_level(file_id: FileId, data: AccessLevelChange, ctx: Contex
     "/v1/order-files/{file_id}/access-level-history",
     summary="The file's access-level changes (owner)",
     response_model=AccessLevelHistory,
-    responses=_responses(422, Forbidden, OwnerOnly, ScopeMissing, OrderFileNotFound),
+    responses=_responses(422, OwnerOnly, ScopeMissing, OrderFileNotFound),
 )
 async def access_level_history(file_id: FileId, ctx: ContextDep) -> AccessLevelHistory:
     """Every level the file had, oldest first, with who set it and when. Owner only."""
@@ -723,7 +715,7 @@ async def access_level_history(file_id: FileId, ctx: ContextDep) -> AccessLevelH
     "/v1/order-files/{file_id}/history",
     summary="The file's history",
     response_model=HistoryList,
-    responses=_responses(422, Forbidden, ScopeMissing, OrderFileNotFound),
+    responses=_responses(422, ScopeMissing, OrderFileNotFound),
 )
 async def history(file_id: FileId, ctx: ContextDep) -> HistoryList:
     """Every change, oldest first: who did it (`actor`), for whom (`principal`), when, and the
@@ -737,7 +729,7 @@ async def history(file_id: FileId, ctx: ContextDep) -> HistoryList:
     "/v1/order-files/{file_id}/duties-estimate",
     summary="Estimate the import duties of the file's lines",
     response_model=DutiesEstimate,
-    responses=_responses(Forbidden, ScopeMissing, OrderFileNotFound, ExchangeRateUnknown, RulesUnavailable),
+    responses=_responses(ScopeMissing, OrderFileNotFound, ExchangeRateUnknown, RulesUnavailable),
 )
 async def duties_estimate(file_id: FileId, ctx: ContextDep) -> DutiesEstimate:
     """Per line, from the rules service with its traces: the 1404 duty table (`import-duties-1404`:
@@ -766,7 +758,6 @@ ATTACHMENT_BODY_BYTES = attachments.MAX_BYTES + 64 * 1024
     response_model=OrderAttachmentOut,
     responses=_responses(
         CommercialCardExpired,
-        Forbidden,
         MerchantRoleRequired,
         OwnerOnly,
         PersonalCarRoleRequired,
@@ -796,7 +787,7 @@ async def add_attachment(
     "/v1/order-files/{file_id}/attachments",
     summary="List the file's attachments",
     response_model=AttachmentList,
-    responses=_responses(422, Forbidden, ScopeMissing, OrderFileNotFound),
+    responses=_responses(422, ScopeMissing, OrderFileNotFound),
 )
 async def list_attachments(file_id: FileId, ctx: ContextDep) -> AttachmentList:
     file = await _file(ctx, file_id)
@@ -818,7 +809,7 @@ async def list_attachments(file_id: FileId, ctx: ContextDep) -> AttachmentList:
                 "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
             },
         },
-        **_responses(422, Forbidden, ScopeMissing, AttachmentNotFound, OrderFileNotFound),
+        **_responses(422, ScopeMissing, AttachmentNotFound, OrderFileNotFound),
     },
 )
 async def download_attachment(

@@ -238,7 +238,7 @@ async def list_product_requests(
     "/v1/product-requests/{request_id}",
     summary="One product-ID request",
     response_model=ProductRequestOut,
-    responses=problem_responses(401, 422, Forbidden, NotAMerchant, ProductRequestNotFound),
+    responses=problem_responses(401, 422, NotAMerchant, ProductRequestNotFound),
 )
 async def get_product_request(
     request_id: RequestIdPath,
@@ -266,7 +266,6 @@ async def get_product_request(
     responses=problem_responses(
         400,
         401,
-        Forbidden,
         NotAMerchant,
         ProductRequestNotFound,
         RequestNotDraft,
@@ -301,7 +300,6 @@ async def edit_product_request(
         **problem_responses(
             400,
             401,
-            Forbidden,
             NotAMerchant,
             ProductRequestNotFound,
             RequestNotDraft,

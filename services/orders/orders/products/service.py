@@ -44,10 +44,9 @@ from orders_client.products import (
 from pydantic_core import PydanticCustomError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kit.access_levels import AccessLevel, covers, ensure_may_act
+from kit.access_levels import AccessLevel, covers, may_act
 from kit.auth import Principal
 from kit.clock import now_utc, today_tehran
-from kit.errors import NotFound
 from kit.etags import check_if_match
 from kit.identifiers import normalise_digits
 from kit.outbox import publish
@@ -124,10 +123,8 @@ def ensure_may_see(principal: Principal, request: ProductRequest) -> None:
     access level: product requests carry none), in every state; a supervisor once it is sent.
     Anyone else, and a supervisor asking for a draft: 404."""
     if principal.subject == request.requested_for:
-        try:
-            ensure_may_act(principal, request.requested_for, AccessLevel.VERY_LIMITED)
-        except NotFound:
-            raise ProductRequestNotFound() from None
+        if not may_act(principal, request.requested_for, AccessLevel.VERY_LIMITED):
+            raise ProductRequestNotFound()
         ensure_covers_product_ids(principal)
         return
     if is_supervisor(principal) and request.state != DRAFT:
