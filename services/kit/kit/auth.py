@@ -239,7 +239,12 @@ def _expired(token: str) -> TokenExpired:
     )
 
 
-_bearer = HTTPBearer(auto_error=False, description="An access token from identity's `POST /v1/token`.")
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="An access token from identity's `POST /v1/token`: a person's or a machine client's own, "
+    "or a representative's acting-for token, which carries the grant's role, scopes and access level "
+    "(see *Access levels and scopes* in the API description).",
+)
 
 
 async def _principal(
