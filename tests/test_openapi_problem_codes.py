@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from identity_client.representations import SCOPES_BY_ROLE
 
 from kit.access_levels import ROLE_SCOPES, AccessLevel
 from kit.errors import (
@@ -229,3 +230,9 @@ def test_the_description_tables_access_levels_and_scopes_by_role(name: str) -> N
     for role, scopes in ROLE_SCOPES.items():
         row = next(line for line in description.splitlines() if line.startswith(f"| `{role}` |"))
         assert all(f"`{scope}`" in row.split("|")[2] for scope in scopes), row
+
+
+def test_the_scopes_field_names_what_each_role_may_grant() -> None:
+    """The words on a grant's `scopes` and the rule access checks apply are one list."""
+    for role, text in SCOPES_BY_ROLE.items():
+        assert set(re.findall(r"`\[?\"?([a-z-]+)\"?\]?`", text)) == ROLE_SCOPES[role], role
