@@ -460,6 +460,8 @@ async def add_manager(
         raise ManagerNotRegistered(
             "No active Panjereh account has this national code; they must register first."
         )
+    if await repository.managed_legal_person(session, legal_id=legal.id, manager_id=person.id) is not None:
+        raise AlreadyManager("This person already manages the legal person.")
     assert legal.national_id is not None
     record = await _registry_record(request, session, legal.national_id)
     if national_code not in record.manager_national_codes:
@@ -469,7 +471,7 @@ async def add_manager(
         )
     now = now_utc()
     actor = subject_of(user)
-    if not await repository.add_manager(
+    if not await repository.add_manager(  # a concurrent request added them meanwhile
         session, legal_id=legal.id, manager_id=person.id, added_by=actor, at=now
     ):
         raise AlreadyManager("This person already manages the legal person.")
