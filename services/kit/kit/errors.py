@@ -395,8 +395,8 @@ def problem_responses(
 def merge_problem_responses(
     first: dict[int | str, dict[str, Any]], second: dict[int | str, dict[str, Any]]
 ) -> dict[int | str, dict[str, Any]]:
-    """Both routes' documented responses; a status in both lists the codes of both
-    (the description of ``first`` kept)."""
+    """Two sets of documented responses as one: a status in both lists the codes of both,
+    under the description of ``first``."""
     out = {**second, **first}
     for status in first.keys() & second.keys():
         a, b = first[status], second[status]
