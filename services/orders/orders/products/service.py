@@ -602,11 +602,11 @@ async def edit_draft(
     """A draft's card replaced as a whole, attachments included; checked as on creation (the
     heading and attachments now, the rest when it is submitted). ``If-Match`` must carry the
     request's ETag: a merchant and their representative may edit the same draft."""
-    ensure_registrant(principal)
     request = await repository.product_request(session, request_id, lock=True)
     if request is None:
         raise ProductRequestNotFound()
     ensure_may_see(principal, request)
+    ensure_registrant(principal)
     check_if_match(etag(request), if_match)
     if request.state != "not-sent":
         raise RequestNotDraft(request.state, "edited")
@@ -628,11 +628,11 @@ async def edit_draft(
 async def submit_request(
     session: AsyncSession, principal: Principal, request_id: uuid.UUID
 ) -> ProductRequest:
-    ensure_registrant(principal)
     request = await repository.product_request(session, request_id, lock=True)
     if request is None:
         raise ProductRequestNotFound()
     ensure_may_see(principal, request)
+    ensure_registrant(principal)
     if request.state != "not-sent":
         raise RequestNotDraft(request.state)
     heading, values = await _heading(session, request.heading_id)
