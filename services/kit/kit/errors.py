@@ -298,7 +298,8 @@ CHECK_ORDER: tuple[tuple[str, str], ...] = (
     ),
     (
         "403",
-        "the caller's role for this act, where it needs no object (a merchant to register, an officer to review)",
+        "an act only one role performs, refused to every other caller before any object is looked up "
+        "(a merchant to register, an officer to decide)",
     ),
     (
         "404",
@@ -307,8 +308,8 @@ CHECK_ORDER: tuple[tuple[str, str], ...] = (
     ),
     (
         "403",
-        "access to this object: the owner only, the grant's scope, a conflict of interest, a role that "
-        "depends on the object",
+        "access to this object: the owner only, the grant's scope, the role the owner's act needs, "
+        "a conflict of interest",
     ),
     (
         "428, 412, 400, 403, 409",
