@@ -3,14 +3,23 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-SERVICES := identity orders permits transit rules
-EDITABLES := -e 'services/kit[embedded]' $(foreach s,$(SERVICES),-e services/$(s)/client -e services/$(s)) -e gateway
+# The services are declared once, in services.toml (kit.registry reads it; stdlib only, so it
+# runs before anything is installed). A service's test support, services/<name>/tests/support,
+# is installed when it has a pyproject.toml.
+SERVICES := $(shell cd services/kit && $(PYTHON) -m kit.registry names)
+ifeq ($(strip $(SERVICES)),)
+$(error services.toml lists no service, or $(PYTHON) cannot read it (Python 3.11+ needed))
+endif
+TEST_SUPPORT := $(foreach s,$(SERVICES),$(if $(wildcard services/$(s)/tests/support/pyproject.toml),services/$(s)/tests/support))
+EDITABLES := -e services/contract -e 'services/kit[embedded]' $(foreach s,$(SERVICES),-e services/$(s)/client -e services/$(s)) \
+	$(foreach d,$(TEST_SUPPORT),-e $(d)) -e gateway
 STAMP := $(VENV)/.installed
-INSTALL_INPUTS := requirements-dev.txt constraints.txt services/kit/pyproject.toml gateway/pyproject.toml \
-	$(foreach s,$(SERVICES),services/$(s)/pyproject.toml services/$(s)/client/pyproject.toml)
+INSTALL_INPUTS := services.toml requirements-dev.txt constraints.txt services/contract/pyproject.toml services/kit/pyproject.toml gateway/pyproject.toml \
+	$(foreach s,$(SERVICES),services/$(s)/pyproject.toml services/$(s)/client/pyproject.toml) \
+	$(foreach d,$(TEST_SUPPORT),$(d)/pyproject.toml)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format openapi migrate bench bench-quick clean
+.PHONY: help install run test lint format openapi migrate bench bench-quick clean print-%
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -20,10 +29,10 @@ install: $(STAMP) ## Create .venv and install every package and the dev tools
 $(STAMP): $(INSTALL_INPUTS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt $(EDITABLES) -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt $(EDITABLES) $(TEST_SUPPORT) -r requirements-dev.txt
 	@touch $(STAMP)
 
-run: install ## Start embedded PostgreSQL, migrate, seed, and run the 5 services and the gateway
+run: install ## Start embedded PostgreSQL, migrate, seed, and run every service and the gateway
 	PANJEREH_SANDBOX=$${PANJEREH_SANDBOX:-1} $(BIN)/python deploy/local/run.py
 
 test: install ## Run the whole test suite against a real PostgreSQL
@@ -38,7 +47,7 @@ format: install ## Apply ruff's fixes and formatting
 	$(BIN)/ruff format .
 
 openapi: install ## Write openapi/<service>.json and openapi/panjereh.json from the apps
-	$(BIN)/python -m gateway.export_openapi openapi
+	$(BIN)/python openapi/export.py openapi
 
 migrate: install ## Migrate every service to head (DATABASE_URL, else the .data/ embedded server)
 	$(BIN)/python deploy/local/run.py --migrate-only
@@ -48,6 +57,10 @@ bench: install ## Run every benchmark under bench/ (prints ratios against its ba
 
 bench-quick: install ## Every benchmark, 2 s a target, targets not judged: does each still run?
 	$(BIN)/python bench/run_all.py --quick
+
+print-%: # make print-SERVICES: a variable's value (tests/test_service_registry.py reads them)
+	$(info $($*))
+	@:
 
 clean: ## Remove the virtualenv and local data
 	rm -rf $(VENV) .data .pytest_cache .ruff_cache

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from kit.embedded_pg import create_database, drop_database, embedded_server, fresh_database_name
-from kit.testing import migrate
+from kit.migrations import migrate
 
 
 @pytest.fixture(scope="session")

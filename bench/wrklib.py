@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from kit.embedded_pg import create_database, drop_database, embedded_server, fresh_database_name
+from kit.migrations import migrate
 from kit.processes import ProcessStartError, wait_healthy
-from kit.testing import migrate
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent

@@ -1,4 +1,4 @@
-"""The whole system for cross-service flows: the five services over real HTTP
+"""The whole system for cross-service flows: every service of the registry over real HTTP
 (identity in the sandbox, so its SMS can be read back) behind a real gateway."""
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from dataclasses import dataclass
 import httpx
 import pytest
 from fastapi import FastAPI
+from kit_testing import Running, serve
 
 from gateway.config import GatewaySettings
 from gateway.main import create_app as create_gateway
 from gateway.server import uvicorn_options
 from identity.cli import _create_client
-from kit.migrations import SERVICES
-from kit.testing import Running, serve
+from kit.registry import registry
 
 
 @dataclass
@@ -32,27 +32,16 @@ async def stack(settings_for) -> AsyncIterator[Stack]:  # type: ignore[no-untype
     apps: dict[str, FastAPI] = {}
     running: list[Running] = []
     try:
-        apps["identity"] = importlib.import_module("identity.main").create_app(
-            settings_for("identity", sandbox=True)
-        )
-        identity = await serve(apps["identity"])
-        running.append(identity)
-        apps["rules"] = importlib.import_module("rules.main").create_app(settings_for("rules"))
-        rules = await serve(apps["rules"])
-        running.append(rules)
-        peers = {"identity_url": identity.url, "rules_url": rules.url}
-        others = [name for name in SERVICES if name not in apps]
-        for name in others:
-            apps[name] = importlib.import_module(f"{name}.main").create_app(settings_for(name, **peers))
-        started = await asyncio.gather(*(serve(apps[name]) for name in others))
-        running.extend(started)
-        urls = {
-            "identity": identity.url,
-            "rules": rules.url,
-            **{name: r.url for name, r in zip(others, started, strict=True)},
-        }
+        urls: dict[str, str] = {}
+        for service in registry().startup_order():  # each after the services it calls
+            extra = {"sandbox": True} if service.name == "identity" else {}
+            apps[service.name] = importlib.import_module(f"{service.package}.main").create_app(
+                settings_for(service.name, service_urls=dict(urls), **extra)
+            )
+            running.append(await serve(apps[service.name]))
+            urls[service.name] = running[-1].url
         settings = GatewaySettings(
-            **{f"{name}_url": url for name, url in urls.items()},
+            service_urls=urls,
             log_level="WARNING",
             rate_limit="100000/minute",
         )

@@ -20,10 +20,10 @@ from typing import Any
 
 import httpx
 import pytest
+from identity_testing.parties import bearer, make_user, token_for
+from orders_testing import files as f
 
 from identity.cli import _create_client
-from identity.testing import bearer, make_user, token_for
-from orders.files import testing as f
 from tests.conftest import Stack
 
 NO_TRANSFER = {

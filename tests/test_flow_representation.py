@@ -19,11 +19,13 @@ from typing import Any
 import httpx
 import pyotp
 from cryptography.hazmat.primitives.asymmetric import ec
+from identity_testing.accounts import registration
 
-from identity.accounts_testing import registration
-from kit.access_levels import AccessLevel, may_act
+from kit.access_levels import may_act
 from kit.clock import today_tehran
+from kit.runtime import runtime_of
 from kit.signatures import SIGNATURE_HEADER, jwk_of, sign_detached
+from panjereh_contract.access_levels import AccessLevel
 from tests.conftest import Stack
 
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
@@ -200,7 +202,7 @@ async def test_merchant_grants_an_agent_who_acts_for_them_until_revoked(
     acting = ok(await exchange(http, created["id"], agent_token))
 
     # Another service's kit accepts it: orders verifies it against identity's JWKS.
-    principal = await stack.apps["orders"].state.token_verifier.verify(acting["access_token"])
+    principal = await runtime_of(stack.apps["orders"]).token_verifier.verify(acting["access_token"])
     assert principal.subject == merchant["subject"]
     assert principal.actor == agent["subject"]
     assert principal.access_level == "medium"

@@ -9,13 +9,15 @@ import importlib
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from kit_testing import app_client
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from kit.db import DatabaseNotAtHead, migration_head
 from kit.embedded_pg import create_database, drop_database, fresh_database_name
+from kit.migrations import downgrade, migrate, service_dir
+from kit.registry import registry
 from kit.settings import async_database_url
-from kit.testing import SERVICES, app_client, downgrade, migrate, service_dir
 
 
 async def _tables(url: str, schema: str) -> set[str]:
@@ -32,7 +34,7 @@ async def _tables(url: str, schema: str) -> set[str]:
 
 
 async def _diff(url: str, service: str) -> list:
-    metadata = importlib.import_module(f"{service}.models").metadata
+    metadata = importlib.import_module(f"{registry()[service].package}.models").metadata
     engine = create_async_engine(async_database_url(url))
 
     def compare(conn):  # type: ignore[no-untyped-def]
@@ -54,7 +56,7 @@ async def _diff(url: str, service: str) -> list:
         await engine.dispose()
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", registry().names)
 async def test_upgrade_to_head_then_downgrade_to_base(empty_database_url: str, service: str) -> None:
     await asyncio.to_thread(migrate, empty_database_url, [service])
     tables = await _tables(empty_database_url, service)
@@ -79,9 +81,9 @@ async def test_service_refuses_to_start_when_not_at_head(pg_server_url: str, set
         await drop_database(pg_server_url, name)
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", registry().names)
 async def test_ready_reports_the_head(settings_for, service: str) -> None:  # type: ignore[no-untyped-def]
-    app = importlib.import_module(f"{service}.main").create_app(settings_for(service))
+    app = importlib.import_module(f"{registry()[service].package}.main").create_app(settings_for(service))
     async with app_client(app) as client:
         health = await client.get("/health")
         ready = await client.get("/ready")

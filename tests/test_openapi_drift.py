@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gateway.export_openapi import rendered_documents
+from openapi.export import rendered_documents
 
 OPENAPI_DIR = Path(__file__).resolve().parents[1] / "openapi"
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from gateway.export_openapi import rendered_documents
+from openapi.export import rendered_documents
 
 MAX_REPEAT = 10_000  # well under a few MB compiled
 _COUNT = re.compile(r"(?<!\\)\{(\d+)(?:,(\d*))?\}")

@@ -18,7 +18,7 @@ import pytest
 from fastapi import FastAPI
 from identity_client.representations import SCOPES_BY_ROLE
 
-from kit.access_levels import ROLE_SCOPES, AccessLevel
+from kit.access_levels import ROLE_SCOPES
 from kit.errors import (
     CODES_KEY,
     COMMON_422,
@@ -32,6 +32,7 @@ from kit.errors import (
 )
 from kit.idempotency import IdempotencyKeyInvalid, IdempotencyKeyReused, IdempotencyRequestInFlight
 from kit.signatures import SIGNATURE_RESPONSES
+from panjereh_contract.access_levels import AccessLevel
 from tests.problem_codes import problem_classes, route_refusals
 
 SERVICES = ("identity", "orders", "rules")
@@ -120,7 +121,7 @@ def test_documented_codes_cover_what_the_code_raises(name: str) -> None:
 
 # Documented beyond what the reading of the source finds (code -> the paths it may be on), and why.
 NOT_SEEN_BY_READING = {
-    # Raised by the adapters an app starts with (``request.app.state.sms`` ...), chosen at start-up.
+    # Raised by the adapters a service's state holds (its SMS sender...), chosen at start-up.
     "sms-unavailable": "/v1/",
     "ownership-inquiry-unavailable": "/v1/",
     "company-registry-unavailable": "/v1/",

@@ -88,7 +88,7 @@ def measure(
         wait_until_ok("identity", f"{identity_url}/health", identity, identity_log)
         gateway_env = {
             **env,
-            "GATEWAY_IDENTITY_URL": identity_url,
+            "IDENTITY_URL": identity_url,
             "GATEWAY_RATE_LIMIT": "1000000000/minute",
         }
         gateway, gateway_log = start(

@@ -57,6 +57,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for wrklib
 
+from identity_testing.parties import make_user, token_for
+from kit_testing import app_client
+from orders_testing.files import fida_id, file_body
 from wrklib import (
     REPO,
     SMOKE_SECONDS,
@@ -79,11 +82,9 @@ from identity.cli import _create_client
 from identity.config import Settings as IdentitySettings
 from identity.main import create_app as create_identity_app
 from identity.subjects import subject_of
-from identity.testing import make_user, token_for
 from kit.embedded_pg import create_database, drop_database, embedded_server, fresh_database_name
+from kit.migrations import migrate
 from kit.processes import free_port
-from kit.testing import app_client, migrate
-from orders.files.testing import fida_id, file_body
 
 HERE = Path(__file__).resolve().parent
 READ_MIN_RATIO = 0.5

@@ -3,7 +3,7 @@
 # (--build-arg SERVICE=...); PORT overrides the service's usual port.
 #
 #   serve            (default) run the process:
-#                      uvicorn --factory <service>.main:create_app   (the five services)
+#                      uvicorn --factory <package>.main:create_app   (a service)
 #                      python -m gateway --host 0.0.0.0 --port 8000 (the gateway)
 #   migrate [rev]    alembic upgrade head (or rev) for this service's schema.
 #                    kit.migrations serialises concurrent runs itself (an advisory
@@ -19,15 +19,13 @@
 set -eu
 
 service="${PANJEREH_SERVICE:?PANJEREH_SERVICE is not set (build with --build-arg SERVICE=...)}"
-case "$service" in
-  gateway)  default_port=8000 ;;
-  identity) default_port=8001 ;;
-  orders)   default_port=8002 ;;
-  permits)  default_port=8003 ;;
-  transit)  default_port=8004 ;;
-  rules)    default_port=8005 ;;
-  *) echo "unknown PANJEREH_SERVICE: $service" >&2; exit 64 ;;
-esac
+if [ "$service" = gateway ]; then
+  default_port=8000
+elif ! default_port="$(python -m kit.registry port "$service")"; then
+  # kit.registry reads services.toml (PANJEREH_SERVICES_FILE): the service's port.
+  echo "unknown PANJEREH_SERVICE: $service (not in services.toml)" >&2
+  exit 64
+fi
 port="${PORT:-$default_port}"
 
 cmd="${1:-serve}"
@@ -47,7 +45,7 @@ case "$cmd" in
     # X-Forwarded-For is believed from FORWARDED_ALLOW_IPS only (settings.env:
     # the gateway's pods), so a requester's address is the caller's, not the
     # gateway's; uvicorn's own default, 127.0.0.1, suits one machine.
-    exec uvicorn --factory "${service}.main:create_app" \
+    exec uvicorn --factory "$(python -m kit.registry package "$service").main:create_app" \
       --host "${HOST:-0.0.0.0}" --port "$port" \
       --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" \
       --no-access-log --no-server-header \

@@ -1,8 +1,8 @@
 """``make run``: the whole of Panjereh on one machine.
 
 Starts PostgreSQL (embedded, data under .data/, unless DATABASE_URL is set),
-migrates every service, seeds reference data, starts the five services and
-the gateway with uvicorn, prints the URLs, and on Ctrl-C or SIGTERM stops
+migrates every service, seeds reference data, starts every service of the
+registry (services.toml, on its port) and the gateway with uvicorn, prints the URLs, and on Ctrl-C or SIGTERM stops
 everything: the children first, then PostgreSQL. ``--migrate-only`` stops
 after migrating (``make migrate``).
 """
@@ -23,16 +23,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from kit.embedded_pg import create_database, embedded_server
-from kit.migrations import SERVICES, migrate
+from kit.migrations import migrate
 from kit.processes import ProcessStartError, wait_healthy
-from kit.settings import DEFAULT_SERVICE_PORTS
+from kit.registry import Service, registry
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = ROOT / ".data" / "pg"
 DATABASE_NAME = "panjereh"
 GATEWAY_PORT = 8000
 # Prometheus metrics are on a port of their own, never on the API port: 9000 for the gateway,
-# 9001-9005 beside the services' 8001-8005.
+# 9000 + n beside a service's 8000 + n.
 GATEWAY_METRICS_PORT = 9000
 PR_SET_PDEATHSIG = 1
 
@@ -68,18 +68,22 @@ def start(name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[b
 def seed(database_url: str) -> list[str]:
     """Run each service's ``<service>.seed.seed(settings)`` where there is one."""
     lines: list[str] = []
-    for name in SERVICES:
+    for service in registry():
         try:
-            module = importlib.import_module(f"{name}.seed")
+            module = importlib.import_module(f"{service.package}.seed")
         except ModuleNotFoundError:
             continue
-        settings = importlib.import_module(f"{name}.config").Settings(database_url=database_url)
+        settings = importlib.import_module(f"{service.package}.config").Settings(database_url=database_url)
         lines.extend(asyncio.run(module.seed(settings)))
     return lines
 
 
 def metrics_port(service_port: int) -> int:
     return GATEWAY_METRICS_PORT + service_port - GATEWAY_PORT
+
+
+def _service_line(service: Service) -> str:
+    return f"{service.name:<8} {service.local_url}  (via the gateway: {service.prefix}/...; {service.description})"
 
 
 def stop_all(processes: dict[str, subprocess.Popen[bytes]]) -> None:
@@ -100,8 +104,8 @@ def run_services(database_url: str) -> int:
     env = {**os.environ, "DATABASE_URL": database_url}
     env.setdefault("PANJEREH_SANDBOX", "1")
     env.setdefault("GATEWAY_METRICS_PORT", str(GATEWAY_METRICS_PORT))
-    for name, port in DEFAULT_SERVICE_PORTS.items():
-        env.setdefault(f"{name.upper()}_METRICS_PORT", str(metrics_port(port)))
+    for service in registry():
+        env.setdefault(f"{service.name.upper()}_METRICS_PORT", str(metrics_port(service.port)))
     processes: dict[str, subprocess.Popen[bytes]] = {}
     stopping = False
 
@@ -112,19 +116,18 @@ def run_services(database_url: str) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     try:
-        for name in SERVICES:
-            port = DEFAULT_SERVICE_PORTS[name]
-            processes[name] = start(
-                name,
+        for service in registry().startup_order():
+            processes[service.name] = start(
+                service.name,
                 [
                     "-m",
                     "uvicorn",
                     "--factory",
-                    f"{name}.main:create_app",
+                    f"{service.package}.main:create_app",
                     "--host",
                     "127.0.0.1",
                     "--port",
-                    str(port),
+                    str(service.port),
                     "--no-access-log",
                     "--no-server-header",
                     "--loop",
@@ -134,17 +137,15 @@ def run_services(database_url: str) -> int:
                 ],
                 env,
             )
-        for name in SERVICES:
-            wait_healthy(name, f"http://127.0.0.1:{DEFAULT_SERVICE_PORTS[name]}/health", processes[name])
+        for service in registry().startup_order():
+            wait_healthy(service.name, f"{service.local_url}/health", processes[service.name])
         processes["gateway"] = start("gateway", ["-m", "gateway"], env)
         wait_healthy("gateway", f"http://127.0.0.1:{GATEWAY_PORT}/health", processes["gateway"])
         say(f"gateway  http://127.0.0.1:{GATEWAY_PORT}")
         say(f"docs     http://127.0.0.1:{GATEWAY_PORT}/docs  (ReDoc: /redoc, OpenAPI: /openapi.json)")
-        for name in SERVICES:
-            say(f"{name:<8} http://127.0.0.1:{DEFAULT_SERVICE_PORTS[name]}  (via the gateway: /{name}/...)")
-        say(
-            f"metrics  http://127.0.0.1:{env['GATEWAY_METRICS_PORT']}/metrics (gateway), 9001-9005 (services)"
-        )
+        for service in registry():
+            say(_service_line(service))
+        say(f"metrics  http://127.0.0.1:{env['GATEWAY_METRICS_PORT']}/metrics (gateway), 9000 + n (services)")
         say("running; Ctrl-C stops everything")
         while not stopping:
             for name, process in processes.items():
@@ -166,7 +167,7 @@ def main() -> int:
     parser.add_argument("--migrate-only", action="store_true", help="migrate every service, then stop")
     args = parser.parse_args()
     with database() as database_url:
-        say("migrating " + ", ".join(SERVICES))
+        say("migrating " + ", ".join(registry().names))
         migrate(database_url)
         if args.migrate_only:
             return 0

@@ -9,13 +9,8 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kit.edge import DEFAULT_ALLOWED_HOSTS, DEFAULT_MAX_BODY_BYTES
-from kit.settings import DEFAULT_PUBLIC_BASE_URL, DEFAULT_SERVICE_PORTS, public_base_url
-
-SERVICES = tuple(DEFAULT_SERVICE_PORTS)
-
-
-def _default_url(service: str) -> str:
-    return f"http://127.0.0.1:{DEFAULT_SERVICE_PORTS[service]}"
+from kit.registry import JWKS_PATH, registry
+from kit.settings import DEFAULT_PUBLIC_BASE_URL, public_base_url
 
 
 def _shared(field: str, variable: str) -> AliasChoices:
@@ -49,11 +44,9 @@ class GatewaySettings(BaseSettings):
     metrics_port: int | None = None
     metrics_host: str = "127.0.0.1"
 
-    identity_url: str = _default_url("identity")
-    orders_url: str = _default_url("orders")
-    permits_url: str = _default_url("permits")
-    transit_url: str = _default_url("transit")
-    rules_url: str = _default_url("rules")
+    # The upstream of each service in the registry (kit.registry), by name: given here, else
+    # ``<NAME>_URL`` (shared with the services), else its port on this machine.
+    service_urls: dict[str, str] = Field(default_factory=dict, validate_default=True)
 
     upstream_timeout_seconds: float = 10.0
     upstream_connect_timeout_seconds: float = 2.0
@@ -64,12 +57,14 @@ class GatewaySettings(BaseSettings):
     rate_limit: str = "600/minute"
     rate_limit_strategy: Literal["fixed-window", "moving-window", "sliding-window-counter"] = "fixed-window"
     redis_url: str | None = Field(default=None, validation_alias=_shared("redis_url", "REDIS_URL"))
+    # Names the counters in Redis, so deployments (or test runs) sharing one Redis keep apart.
+    rate_limit_key_prefix: str = "panjereh"
 
     health_timeout_seconds: float = 1.0
     openapi_cache_seconds: float = 300.0
 
     token_issuer: str = Field(
-        default="https://panjereh.ir/identity",
+        default=f"https://panjereh.ir{registry().token_service.prefix}",
         validation_alias=_shared("token_issuer", "PANJEREH_TOKEN_ISSUER"),
     )
     token_audience: str = Field(
@@ -81,15 +76,21 @@ class GatewaySettings(BaseSettings):
     )
     log_level: str = Field(default="INFO", validation_alias=_shared("log_level", "LOG_LEVEL"))
 
-    @field_validator("identity_url", "orders_url", "permits_url", "transit_url", "rules_url")
+    @field_validator("service_urls")
     @classmethod
-    def _plain_http(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme != "http" or not parts.hostname:
-            raise ValueError("an upstream URL must be http://host[:port] (the gateway speaks plain HTTP/1.1)")
-        if parts.path.strip("/"):
-            raise ValueError("an upstream URL must not carry a path")
-        return value
+    def _plain_http(cls, value: dict[str, str]) -> dict[str, str]:
+        urls = {**registry().service_urls(), **value}
+        for name, url in urls.items():
+            parts = urlsplit(url)
+            if name not in registry().names:
+                raise ValueError(f"{name} is not a service of the registry")
+            if parts.scheme != "http" or not parts.hostname:
+                raise ValueError(
+                    f"{name}: an upstream URL must be http://host[:port] (the gateway speaks plain HTTP/1.1)"
+                )
+            if parts.path.strip("/"):
+                raise ValueError(f"{name}: an upstream URL must not carry a path")
+        return urls
 
     @field_validator("public_base_url")
     @classmethod
@@ -101,9 +102,5 @@ class GatewaySettings(BaseSettings):
         return [*self.allowed_hosts.split(","), urlsplit(self.public_base_url).hostname or ""]
 
     @property
-    def upstream_urls(self) -> dict[str, str]:
-        return {service: getattr(self, f"{service}_url") for service in SERVICES}
-
-    @property
     def jwks_url(self) -> str:
-        return self.identity_url.rstrip("/") + "/.well-known/jwks.json"
+        return self.service_urls[registry().token_service.name].rstrip("/") + JWKS_PATH

@@ -1,7 +1,7 @@
 """The gateway application: ``create_app()`` for uvicorn (``--factory``) and the tests.
 
-``Gateway`` is the ASGI entry point. A path whose first segment names a
-service goes straight to the raw proxy; everything else (health, docs,
+``Gateway`` is the ASGI entry point. A path whose first segment is a
+service's prefix (kit.registry) goes straight to the raw proxy; everything else (health, docs,
 ``/openapi.json``, 404s) goes to a small FastAPI app, ``Gateway.site``.
 Metrics are on their own listener (``GATEWAY_METRICS_PORT``), and a service's
 ``/metrics`` is never forwarded.
@@ -22,11 +22,14 @@ from gateway.proxy import Proxy, Upstream, internal_path
 from gateway.rate_limit import ClientKeys, RateLimiter
 from gateway.service_docs import ServiceDocuments
 from gateway.site import VERSION, create_site
+from gateway.state import GatewayState
 from kit.auth import TokenVerifier, http_jwks_fetcher
 from kit.edge import AllowedHosts, EdgePolicy
 from kit.http import create_http_client
 from kit.metrics_listener import metrics_listener
 from kit.observability import configure_logging
+from kit.registry import registry
+from kit.runtime import install as install_state
 
 
 class Gateway:
@@ -61,7 +64,7 @@ class Gateway:
                 keepalive_seconds=settings.upstream_keepalive_seconds,
                 max_idle=settings.upstream_max_idle_connections,
             )
-            for name, url in settings.upstream_urls.items()
+            for name, url in settings.service_urls.items()
         }
         verifier = TokenVerifier(
             fetch_jwks=http_jwks_fetcher(http, settings.jwks_url),
@@ -70,19 +73,25 @@ class Gateway:
             min_refresh_seconds=settings.jwks_min_refresh_seconds,
         )
         limiter = RateLimiter(
-            settings.rate_limit, strategy=settings.rate_limit_strategy, redis_url=settings.redis_url
-        )
-        app.state.settings = settings
-        app.state.http = http
-        app.state.documents = ServiceDocuments(
-            http,
-            settings.upstream_urls,
-            gateway=app.openapi(),
-            version=VERSION,
-            ttl=settings.openapi_cache_seconds,
+            settings.rate_limit,
+            strategy=settings.rate_limit_strategy,
+            redis_url=settings.redis_url,
+            key_prefix=settings.rate_limit_key_prefix,
         )
         hosts = AllowedHosts(settings.allowed_host_names)
-        app.state.edge_policy = EdgePolicy(hosts, settings.max_body_bytes)  # the site's own routes
+        state = GatewayState(
+            settings=settings,
+            http=http,
+            documents=ServiceDocuments(
+                http,
+                settings.service_urls,
+                gateway=app.openapi(),
+                version=VERSION,
+                ttl=settings.openapi_cache_seconds,
+            ),
+            edge_policy=EdgePolicy(hosts, settings.max_body_bytes),
+        )
+        install_state(app, state)
         access = AccessLog()
         access.start()
         self._proxy = Proxy(
@@ -93,14 +102,17 @@ class Gateway:
             hosts=hosts,
             max_body_bytes=settings.max_body_bytes,
         )
+        prefixes = {service.name: service.prefix for service in registry()}
         self._routes = {
-            name: Upstream.create(name, pool, settings.public_base_url) for name, pool in pools.items()
+            prefixes[name][1:]: Upstream.create(name, prefixes[name], pool, settings.public_base_url)
+            for name, pool in pools.items()
         }
         try:
             async with metrics_listener(settings.metrics_host, settings.metrics_port) as metrics_port:
-                app.state.metrics_port = metrics_port
+                state.metrics_port = metrics_port
                 yield
         finally:
+            install_state(app, None)
             self._routes = {}
             self._proxy = None
             access.stop()

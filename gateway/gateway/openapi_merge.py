@@ -2,7 +2,8 @@
 
 * Paths go under the service's prefix (``/v1/token`` -> ``/identity/v1/token``).
 * operationIds and tags are namespaced by the service (they repeat across
-  services: every one has ``health_health_get`` and the ``operations`` tag);
+  services: every one has ``health`` and the ``operations`` tag), giving
+  ``orders_create_file`` (kit.openapi names an operation after its function);
   ``x-tagGroups`` groups the tags by service for ReDoc.
 * Components (schemas, security schemes, ...) with the same name and the same
   definition in several services are kept once. When the definitions differ,

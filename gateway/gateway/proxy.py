@@ -75,6 +75,7 @@ _HOP_BY_HOP = frozenset(
 )
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 _CHUNK_END = b"0\r\n\r\n"
+RETRY_AFTER_SECONDS = 5  # on 503: an unreachable service is usually back once restarted
 
 # Service paths kept inside the cluster: Prometheus scrapes each pod's metrics port directly.
 INTERNAL_PATHS = frozenset({"/metrics"})
@@ -97,15 +98,15 @@ class Upstream:
     public: bytes
 
     @classmethod
-    def create(cls, name: str, pool: ConnectionPool, public_base_url: str = "") -> Upstream:
-        prefix = b"/" + name.encode()
+    def create(cls, name: str, prefix: str, pool: ConnectionPool, public_base_url: str = "") -> Upstream:
+        """The upstream of service ``name``, reached under ``prefix`` (``/orders``, from the registry)."""
         return cls(
             name=name,
-            prefix=prefix,
+            prefix=prefix.encode(),
             pool=pool,
-            route=f"/{name}/{{path}}",
+            route=f"{prefix}/{{path}}",
             origin=b"http://" + pool.host_header,
-            public=public_base_url.rstrip("/").encode() + prefix,
+            public=public_base_url.rstrip("/").encode() + prefix.encode(),
         )
 
     def public_location(self, location: bytes) -> bytes:
@@ -468,6 +469,7 @@ class Proxy:
             status, code, title = 503, "service-unavailable", "Service unavailable"
             title_fa = "سرویس در دسترس نیست"
             detail = f"The {name} service is not reachable ({exc}); try again shortly."
+            extra = [*extra, (b"retry-after", b"%d" % RETRY_AFTER_SECONDS)]
         elif isinstance(exc, UpstreamTimeout):
             status, code, title = 504, "upstream-timeout", "The service did not answer in time"
             title_fa = "پاسخ سرویس به موقع نرسید"

@@ -47,11 +47,11 @@ class Decision:
         ]
 
 
-def _storage(redis_url: str | None) -> Storage:
+def _storage(redis_url: str | None, key_prefix: str) -> Storage:
     if not redis_url:
         return MemoryStorage()
     uri = redis_url if redis_url.startswith("async+") else "async+" + redis_url
-    storage = storage_from_string(uri, wrap_exceptions=True)
+    storage = storage_from_string(uri, wrap_exceptions=True, key_prefix=key_prefix)
     assert isinstance(storage, Storage)
     return storage
 
@@ -59,9 +59,16 @@ def _storage(redis_url: str | None) -> Storage:
 class RateLimiter:
     """One limit (e.g. ``600/minute``) applied to each key separately."""
 
-    def __init__(self, limit: str, *, strategy: str = "fixed-window", redis_url: str | None = None) -> None:
+    def __init__(
+        self,
+        limit: str,
+        *,
+        strategy: str = "fixed-window",
+        redis_url: str | None = None,
+        key_prefix: str = "panjereh",
+    ) -> None:
         self.item = limits.parse(limit)
-        self._strategy = STRATEGIES[strategy](_storage(redis_url))
+        self._strategy = STRATEGIES[strategy](_storage(redis_url, key_prefix))
 
     async def hit(self, key: str) -> Decision | None:
         """Count one request against ``key``; ``None`` when the limiter fails: the request goes through,

@@ -17,9 +17,12 @@ from typing import Any
 import httpx
 
 from gateway.openapi_merge import ApiSource, merge_openapi
+from gateway.openapi_public import path_templates, public_document
 from gateway.proxy import INTERNAL_PATHS
 from kit.access_levels import access_markdown
 from kit.errors import REFUSALS_MARKDOWN
+from kit.metrics_listener import METRICS_CONTENT_TYPE
+from kit.registry import registry
 
 logger = logging.getLogger("gateway.openapi")
 FETCH_TIMEOUT_SECONDS = 5.0  # a service that hangs must not hold /openapi.json for the upstream timeout
@@ -27,8 +30,11 @@ FETCH_TIMEOUT_SECONDS = 5.0  # a service that hangs must not hold /openapi.json 
 TITLE = "Panjereh API"
 DESCRIPTION = (
     "Every Panjereh service behind one gateway: a service's paths are under its name "
-    "(`/identity/v1/token`). Errors are RFC 9457 problem details (`application/problem+json`); "
+    f"(`{registry().token_service.token_endpoint}`). Errors are RFC 9457 problem details (`application/problem+json`); "
     "answers carry `X-Request-ID` and the `RateLimit-*` headers.\n\n"
+    "Metrics are not part of this API: each process (the gateway, each service) serves them at "
+    f"`GET /metrics` on a port of its own, in the Prometheus text format (`{METRICS_CONTENT_TYPE}`), "
+    "for the cluster's Prometheus only.\n\n"
     f"{REFUSALS_MARKDOWN}\n\n{access_markdown()}"
 )
 
@@ -37,15 +43,14 @@ def merged_document(
     services: Mapping[str, Mapping[str, Any]], gateway: Mapping[str, Any], version: str
 ) -> dict[str, Any]:
     """The platform document: the gateway's own paths, then each service's under its prefix."""
+    templates = path_templates(services)
     sources = [ApiSource("gateway", "", gateway)]
-    sources += [ApiSource(name, f"/{name}", _public(document)) for name, document in services.items()]
+    prefixes = {service.name: service.prefix for service in registry()}
+    sources += [
+        ApiSource(name, prefixes[name], public_document(name, document, templates, INTERNAL_PATHS))
+        for name, document in services.items()
+    ]
     return merge_openapi(sources, title=TITLE, version=version, description=DESCRIPTION)
-
-
-def _public(document: Mapping[str, Any]) -> dict[str, Any]:
-    """The service's document without the paths the gateway does not expose."""
-    paths = {path: item for path, item in document.get("paths", {}).items() if path not in INTERNAL_PATHS}
-    return {**document, "paths": paths}
 
 
 class ServiceDocuments:

@@ -17,14 +17,15 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gateway.config import SERVICES
 from gateway.docs import install_docs
 from gateway.health import GatewayHealth, check_services
 from gateway.responses import DateHeaderMiddleware
+from gateway.state import edge_policy_of, gateway_state
 from kit.edge import EdgeMiddleware
 from kit.errors import PROBLEM_JSON, install_problem_handlers, problem_response
 from kit.observability import RequestContextMiddleware
 from kit.openapi import install_openapi
+from kit.registry import registry
 
 TITLE = "Panjereh gateway"
 VERSION = version("panjereh-gateway")
@@ -46,9 +47,9 @@ router = APIRouter(tags=["operations"])
 )
 async def health(request: Request) -> Any:
     """Asks each service's `/health` in parallel. 200 when all answer, 503 naming those that do not."""
-    settings = request.app.state.settings
+    state = gateway_state(request.app)
     statuses = await check_services(
-        request.app.state.http, settings.upstream_urls, settings.health_timeout_seconds
+        state.http, state.settings.service_urls, state.settings.health_timeout_seconds
     )
     down = [name for name, status in statuses.items() if status.status != "up"]
     if down:
@@ -66,7 +67,7 @@ async def health(request: Request) -> Any:
 
 @router.get("/openapi.json", include_in_schema=False)
 async def openapi(request: Request) -> JSONResponse:
-    return JSONResponse(await request.app.state.documents.merged())
+    return JSONResponse(await gateway_state(request.app).documents.merged())
 
 
 async def _not_found(request: Request, exc: Exception) -> JSONResponse:
@@ -77,7 +78,7 @@ async def _not_found(request: Request, exc: Exception) -> JSONResponse:
         title="No such service or route",
         title_fa="یافت نشد",
         detail=f"Nothing answers {request.method} {request.url.path}: a path starts with a service "
-        f"({', '.join(f'/{name}' for name in SERVICES)}) or is one of the gateway's own.",
+        f"({', '.join(service.prefix for service in registry())}) or is one of the gateway's own.",
         instance=request.url.path,
     )
 
@@ -96,7 +97,7 @@ def create_site(lifespan: Lifespan) -> FastAPI:
     install_problem_handlers(app)
     app.add_exception_handler(404, _not_found)
     install_openapi(app)
-    app.add_middleware(EdgeMiddleware)  # Host and body size, from app.state.edge_policy
+    app.add_middleware(EdgeMiddleware, policy_of=edge_policy_of)  # Host and body size
     app.add_middleware(DateHeaderMiddleware)
     app.add_middleware(RequestContextMiddleware, service="gateway")
     app.include_router(router)

@@ -1,6 +1,6 @@
 """Real HTTP for the gateway tests: uvicorn servers on free 127.0.0.1 ports, in the test loop.
 
-The five services run their real apps on the migrated test database; a probe
+Every service of the registry runs its real app on the migrated test database; a probe
 app stands in for a service where a test needs to see or shape what the
 upstream does (echo headers, stream, stall). Each gateway is a real
 ``create_app()`` behind uvicorn with the options ``python -m gateway`` uses.
@@ -18,13 +18,14 @@ from urllib.parse import parse_qsl
 
 import httpx
 import pytest
+from kit_testing import Running, serve
 from starlette.types import Receive, Scope, Send
 
-from gateway.config import SERVICES, GatewaySettings
+from gateway.config import GatewaySettings
 from gateway.main import create_app
 from gateway.server import uvicorn_options
 from identity.cli import _create_client
-from kit.testing import Running, serve
+from kit.registry import registry
 
 SLOW_SECONDS = 1.0
 
@@ -110,23 +111,16 @@ async def _send_whole(send: Send, status: int, body: bytes, headers: list[tuple[
 
 @pytest.fixture(scope="session")
 async def services(settings_for) -> AsyncIterator[dict[str, Running]]:  # type: ignore[no-untyped-def]
-    """The five services' real apps; identity first, the others verify tokens against it."""
+    """Every service's real app, in the registry's start-up order: each one told where the
+    services started before it are (the token service first, then those it calls)."""
     running: dict[str, Running] = {}
     try:
-        identity = importlib.import_module("identity.main").create_app(settings_for("identity"))
-        running["identity"] = await serve(identity)
-        others = [name for name in SERVICES if name != "identity"]
-        started = await asyncio.gather(
-            *(
-                serve(
-                    importlib.import_module(f"{name}.main").create_app(
-                        settings_for(name, identity_url=running["identity"].url)
-                    )
-                )
-                for name in others
+        for service in registry().startup_order():
+            peers = {name: server.url for name, server in running.items()}
+            app = importlib.import_module(f"{service.package}.main").create_app(
+                settings_for(service.name, service_urls=peers)
             )
-        )
-        running.update(zip(others, started, strict=True))
+            running[service.name] = await serve(app)
         yield running
     finally:
         await asyncio.gather(*(server.stop() for server in running.values()))
@@ -137,13 +131,14 @@ GatewayFactory = Callable[..., Awaitable[Running]]
 
 @pytest.fixture(scope="session")
 async def start_gateway(services: dict[str, Running]) -> AsyncIterator[GatewayFactory]:
-    """``await start_gateway(rate_limit="3/minute", rules_url=...)``: a gateway in front of the services."""
+    """``await start_gateway(rate_limit="3/minute", service_urls={"rules": ...})``: a gateway in front
+    of the services (a service not in ``service_urls`` is the running one)."""
     started: list[Running] = []
 
     async def start(**overrides: Any) -> Running:
-        values: dict[str, Any] = {f"{name}_url": server.url for name, server in services.items()}
-        values.update(log_level="WARNING", rate_limit="100000/minute")
-        values.update(overrides)
+        urls = {name: server.url for name, server in services.items()}
+        values: dict[str, Any] = {"log_level": "WARNING", "rate_limit": "100000/minute", **overrides}
+        values["service_urls"] = {**urls, **overrides.get("service_urls", {})}
         settings = GatewaySettings(**values)
         options = uvicorn_options(settings)
         options.pop("loop")  # the test loop is already running

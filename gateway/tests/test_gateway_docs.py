@@ -6,8 +6,7 @@ import re
 
 import httpx
 import pytest
-
-from kit.testing import Running
+from kit_testing import Running
 
 _ASSET = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']""")
 

@@ -8,8 +8,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-
-from kit.testing import Running
+from kit_testing import Running
 
 LIMIT = 256 * 1024
 CHUNK = 64 * 1024
@@ -29,7 +28,7 @@ async def _raw(gateway: Running, request: bytes) -> bytes:
 
 async def test_a_declared_40_mb_body_is_refused_before_it_is_sent(start_gateway, probe) -> None:
     app, upstream = probe
-    gateway: Running = await start_gateway(orders_url=upstream.url, max_body_bytes=LIMIT)
+    gateway: Running = await start_gateway(service_urls={"orders": upstream.url}, max_body_bytes=LIMIT)
     before = app.sunk
     # Only the head goes out: a gateway that waited for the body would never answer.
     head = await _raw(
@@ -46,7 +45,7 @@ async def test_a_chunked_body_is_cut_off_at_the_limit(
     start_gateway, probe, client: httpx.AsyncClient
 ) -> None:
     app, upstream = probe
-    gateway: Running = await start_gateway(orders_url=upstream.url, max_body_bytes=LIMIT)
+    gateway: Running = await start_gateway(service_urls={"orders": upstream.url}, max_body_bytes=LIMIT)
     sent = 0
 
     async def body() -> AsyncIterator[bytes]:
@@ -66,7 +65,7 @@ async def test_a_chunked_body_is_cut_off_at_the_limit(
 
 async def test_a_body_within_the_limit_goes_through(start_gateway, probe, client: httpx.AsyncClient) -> None:
     _, upstream = probe
-    gateway: Running = await start_gateway(orders_url=upstream.url, max_body_bytes=LIMIT)
+    gateway: Running = await start_gateway(service_urls={"orders": upstream.url}, max_body_bytes=LIMIT)
 
     async def body() -> AsyncIterator[bytes]:
         for _ in range(LIMIT // CHUNK):
@@ -113,7 +112,9 @@ async def test_an_upstream_redirect_points_at_the_public_base_url(
     start_gateway, probe, client: httpx.AsyncClient, to: str, seen: str
 ) -> None:
     _, upstream = probe
-    gateway = await start_gateway(orders_url=upstream.url, public_base_url="https://api.panjereh.example")
+    gateway = await start_gateway(
+        service_urls={"orders": upstream.url}, public_base_url="https://api.panjereh.example"
+    )
     response = await client.get(f"{gateway.url}/orders/redirect?to={quote(to)}", follow_redirects=False)
     assert response.status_code == 307
     assert response.headers["location"] == seen

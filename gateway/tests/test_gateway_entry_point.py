@@ -7,15 +7,17 @@ import os
 import sys
 
 import httpx
+from kit_testing import Running
 
-from kit.testing import Running, free_port
+from kit.processes import free_port
+from kit.registry import registry
 
 
 async def test_python_m_gateway_serves_the_services(services: dict[str, Running]) -> None:
     url = f"http://127.0.0.1:{free_port()}"
     env = {
         **os.environ,
-        **{f"GATEWAY_{name.upper()}_URL": server.url for name, server in services.items()},
+        **{registry()[name].url_variable: server.url for name, server in services.items()},
         "LOG_LEVEL": "WARNING",
     }
     process = await asyncio.create_subprocess_exec(
@@ -39,7 +41,9 @@ async def test_python_m_gateway_serves_the_services(services: dict[str, Running]
                     await asyncio.sleep(0.1)
             assert health.status_code == 200, health.text
             for name in services:
-                response = await client.get(f"{url}/{name}/health", headers={"X-Request-ID": f"entry-{name}"})
+                response = await client.get(
+                    f"{url}{registry()[name].prefix}/health", headers={"X-Request-ID": f"entry-{name}"}
+                )
                 assert response.status_code == 200
                 assert response.headers["x-request-id"] == f"entry-{name}"
                 assert len(response.headers.get_list("date")) == 1  # the service's, not a second one

@@ -9,9 +9,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 import pytest
+from kit_testing import Running, serve
 
 from gateway.pool import ConnectionPool
-from kit.testing import Running, free_port, serve
+from kit.processes import free_port
 from rules.main import create_app as create_rules
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
@@ -50,8 +51,10 @@ def assert_problem(response: httpx.Response, status: int, code: str) -> dict:
 async def test_a_stopped_service_is_a_503_naming_it(
     start_gateway, settings_for, services: dict[str, Running], client: httpx.AsyncClient
 ) -> None:
-    rules = await serve(create_rules(settings_for("rules", identity_url=services["identity"].url)))
-    gateway: Running = await start_gateway(rules_url=rules.url)
+    rules = await serve(
+        create_rules(settings_for("rules", service_urls={"identity": services["identity"].url}))
+    )
+    gateway: Running = await start_gateway(service_urls={"rules": rules.url})
     assert (await client.get(f"{gateway.url}/rules/health")).status_code == 200  # pools a connection
 
     await rules.stop()
@@ -68,7 +71,7 @@ async def test_a_stopped_service_is_a_503_naming_it(
 
 
 async def test_a_service_that_never_listened_is_a_503(start_gateway, client: httpx.AsyncClient) -> None:
-    gateway: Running = await start_gateway(transit_url=f"http://127.0.0.1:{free_port()}")
+    gateway: Running = await start_gateway(service_urls={"transit": f"http://127.0.0.1:{free_port()}"})
     problem = assert_problem(
         await client.post(f"{gateway.url}/transit/v1/anything", content=b"{}"), 503, "service-unavailable"
     )
@@ -77,7 +80,9 @@ async def test_a_service_that_never_listened_is_a_503(start_gateway, client: htt
 
 async def test_a_slow_service_is_a_504(start_gateway, probe, client: httpx.AsyncClient) -> None:
     _, upstream = probe
-    gateway: Running = await start_gateway(transit_url=upstream.url, upstream_timeout_seconds=0.2)
+    gateway: Running = await start_gateway(
+        service_urls={"transit": upstream.url}, upstream_timeout_seconds=0.2
+    )
     started = time.perf_counter()
     response = await client.get(f"{gateway.url}/transit/slow")
     assert time.perf_counter() - started < 0.9
@@ -88,7 +93,7 @@ async def test_a_slow_service_is_a_504(start_gateway, probe, client: httpx.Async
 
 async def test_an_answer_that_is_not_http_is_a_502(start_gateway, client: httpx.AsyncClient) -> None:
     async with raw_upstream(answering(b"SMTP READY\r\n\r\n")) as url:
-        gateway: Running = await start_gateway(permits_url=url)
+        gateway: Running = await start_gateway(service_urls={"permits": url})
         assert_problem(await client.get(f"{gateway.url}/permits/x"), 502, "bad-gateway")
 
 
@@ -96,7 +101,7 @@ async def test_a_connection_closed_before_answering_is_a_502(
     start_gateway, client: httpx.AsyncClient
 ) -> None:
     async with raw_upstream(answering(b"")) as url:
-        gateway: Running = await start_gateway(permits_url=url)
+        gateway: Running = await start_gateway(service_urls={"permits": url})
         assert_problem(await client.get(f"{gateway.url}/permits/x"), 502, "bad-gateway")
 
 
@@ -105,7 +110,7 @@ async def test_a_body_cut_short_is_not_passed_off_as_complete(
 ) -> None:
     raw = b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nonly part"
     async with raw_upstream(answering(raw)) as url:
-        gateway: Running = await start_gateway(permits_url=url)
+        gateway: Running = await start_gateway(service_urls={"permits": url})
         with pytest.raises(httpx.RemoteProtocolError):
             await client.get(f"{gateway.url}/permits/x")
 
@@ -114,14 +119,16 @@ async def test_openapi_without_a_service_says_so_and_recovers(
     start_gateway, settings_for, services: dict[str, Running], client: httpx.AsyncClient
 ) -> None:
     url = f"http://127.0.0.1:{free_port()}"
-    gateway: Running = await start_gateway(rules_url=url)
+    gateway: Running = await start_gateway(service_urls={"rules": url})
     document = (await client.get(f"{gateway.url}/openapi.json")).json()
     assert document["x-unavailable-services"] == ["rules"]
     assert "/rules/health" not in document["paths"]
     assert "/identity/v1/token" in document["paths"]
 
     port = int(url.rsplit(":", 1)[1])
-    rules = await serve(create_rules(settings_for("rules", identity_url=services["identity"].url)), port=port)
+    rules = await serve(
+        create_rules(settings_for("rules", service_urls={"identity": services["identity"].url})), port=port
+    )
     try:
         document = (await client.get(f"{gateway.url}/openapi.json")).json()
     finally:

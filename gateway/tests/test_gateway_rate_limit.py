@@ -7,9 +7,9 @@ import socket
 
 import httpx
 import pytest
+from kit_testing import Running
 
 from identity.cli import _create_client
-from kit.testing import Running
 
 
 async def _token(identity: Running, credentials: tuple[str, str]) -> str:
@@ -110,7 +110,12 @@ def _redis_up() -> bool:
 
 @pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
 async def test_limits_kept_in_redis(start_gateway, client: httpx.AsyncClient) -> None:
-    gateway: Running = await start_gateway(rate_limit="2/minute", redis_url="redis://127.0.0.1:6379/0")
+    # Its own counters: the machine's Redis is shared with other runs.
+    gateway: Running = await start_gateway(
+        rate_limit="2/minute",
+        redis_url="redis://127.0.0.1:6379/0",
+        rate_limit_key_prefix=f"panjereh-test-{secrets.token_hex(4)}",
+    )
     url = f"{gateway.url}/identity/v1/token"
     statuses = [(await client.post(url, data={}, auth=("any", "x"))).status_code for _ in range(3)]
     assert statuses[-1] == 429

@@ -5,15 +5,14 @@ from __future__ import annotations
 import re
 
 import httpx
-
-from kit.testing import Running
+from kit_testing import Running
 
 
 async def _through_probe(
     start_gateway, probe, client: httpx.AsyncClient, headers: dict[str, str]
 ) -> tuple[httpx.Response, dict[str, str]]:
     _, upstream = probe
-    gateway: Running = await start_gateway(orders_url=upstream.url)
+    gateway: Running = await start_gateway(service_urls={"orders": upstream.url})
     response = await client.get(f"{gateway.url}/orders/headers", headers=headers)
     assert response.status_code == 200
     seen = dict(response.json()["headers"])

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from kit_testing import Running
 
-from gateway.config import SERVICES
+from gateway.state import gateway_state
 from identity.cli import _create_client
+from kit.registry import Service, registry
 from kit.settings import DEFAULT_PUBLIC_BASE_URL
-from kit.testing import Running
+
+EACH_SERVICE = pytest.mark.parametrize("service", registry().services, ids=registry().names)
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@EACH_SERVICE
 async def test_each_service_answers_under_its_prefix(
-    gateway: Running, client: httpx.AsyncClient, service: str
+    gateway: Running, client: httpx.AsyncClient, service: Service
 ) -> None:
-    response = await client.get(f"{gateway.url}/{service}/health")
+    response = await client.get(f"{gateway.url}{service.prefix}/health")
     assert response.status_code == 200, response.text
-    assert response.json() == {"status": "ok", "service": service}
+    assert response.json() == {"status": "ok", "service": service.name}
 
 
 async def test_token_then_a_token_verified_read_end_to_end(
@@ -70,7 +73,7 @@ async def test_path_query_and_headers_reach_the_upstream(
     start_gateway, probe, client: httpx.AsyncClient
 ) -> None:
     _, upstream = probe
-    gateway = await start_gateway(orders_url=upstream.url)
+    gateway = await start_gateway(service_urls={"orders": upstream.url})
     response = await client.get(
         f"{gateway.url}/orders/headers?q=%D8%B3%D9%84%D8%A7%D9%85&a=1&a=2",
         headers={
@@ -105,7 +108,7 @@ async def test_hop_by_hop_response_headers_are_dropped(
     start_gateway, probe, client: httpx.AsyncClient
 ) -> None:
     _, upstream = probe
-    gateway = await start_gateway(permits_url=upstream.url)
+    gateway = await start_gateway(service_urls={"permits": upstream.url})
     response = await client.get(f"{gateway.url}/permits/hop-by-hop")
     assert response.status_code == 200
     assert response.headers["x-kept"] == "1"
@@ -115,7 +118,7 @@ async def test_hop_by_hop_response_headers_are_dropped(
 
 async def test_head_request(start_gateway, probe, client: httpx.AsyncClient) -> None:
     _, upstream = probe
-    gateway = await start_gateway(permits_url=upstream.url)
+    gateway = await start_gateway(service_urls={"permits": upstream.url})
     head = await client.head(f"{gateway.url}/permits/headers")
     assert head.status_code == 200
     assert head.content == b""
@@ -140,14 +143,14 @@ async def test_gateway_health_lists_every_service(gateway: Running, client: http
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["status"] == "ok"
-    assert set(body["services"]) == set(SERVICES)
+    assert set(body["services"]) == set(registry().names)
     assert all(s["status"] == "up" for s in body["services"].values())
     assert "date" in response.headers
 
 
 async def test_gateway_metrics_are_on_their_own_port_only(start_gateway, client: httpx.AsyncClient) -> None:
     gateway = await start_gateway(metrics_port=0)
-    port = gateway.server.config.app.site.state.metrics_port
+    port = gateway_state(gateway.server.config.app.site).metrics_port
     await client.get(f"{gateway.url}/orders/health")
     response = await client.get(f"http://127.0.0.1:{port}/metrics")
     assert response.status_code == 200
@@ -157,15 +160,15 @@ async def test_gateway_metrics_are_on_their_own_port_only(start_gateway, client:
     assert public.headers["content-type"] == "application/problem+json"
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@EACH_SERVICE
 @pytest.mark.parametrize("path", ["metrics", "metrics/", "metrics//", "/metrics"])
 async def test_service_metrics_stay_inside(
-    gateway: Running, client: httpx.AsyncClient, service: str, path: str
+    gateway: Running, client: httpx.AsyncClient, service: Service, path: str
 ) -> None:
-    response = await client.get(f"{gateway.url}/{service}/{path}", follow_redirects=False)
+    response = await client.get(f"{gateway.url}{service.prefix}/{path}", follow_redirects=False)
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/problem+json")
     assert "location" not in response.headers
     document = (await client.get(f"{gateway.url}/openapi.json")).json()
-    assert f"/{service}/metrics" not in document["paths"]
-    assert f"/{service}/health" in document["paths"]
+    assert f"{service.prefix}/metrics" not in document["paths"]
+    assert f"{service.prefix}/health" in document["paths"]

@@ -8,8 +8,7 @@ import os
 from collections.abc import AsyncIterator
 
 import httpx
-
-from kit.testing import Running
+from kit_testing import Running
 
 CHUNK = 64 * 1024
 LARGE = 32 * 1024 * 1024  # a body limit these streaming tests stay under
@@ -17,7 +16,7 @@ LARGE = 32 * 1024 * 1024  # a body limit these streaming tests stay under
 
 async def test_a_large_body_goes_up_and_comes_back(start_gateway, probe, client: httpx.AsyncClient) -> None:
     _, upstream = probe
-    gateway: Running = await start_gateway(rules_url=upstream.url, max_body_bytes=LARGE)
+    gateway: Running = await start_gateway(service_urls={"rules": upstream.url}, max_body_bytes=LARGE)
     payload = os.urandom(16 * 1024 * 1024)
     response = await client.post(f"{gateway.url}/rules/echo", content=payload)
     assert response.status_code == 200
@@ -30,7 +29,7 @@ async def test_the_request_body_reaches_the_upstream_while_the_client_still_send
 ) -> None:
     app, upstream = probe
     app.first_chunk_seen.clear()
-    gateway: Running = await start_gateway(rules_url=upstream.url, max_body_bytes=LARGE)
+    gateway: Running = await start_gateway(service_urls={"rules": upstream.url}, max_body_bytes=LARGE)
     sent = hashlib.sha256()
 
     async def body() -> AsyncIterator[bytes]:
@@ -54,7 +53,7 @@ async def test_the_answer_reaches_the_client_while_the_upstream_still_sends(
 ) -> None:
     app, upstream = probe
     app.gate.clear()
-    gateway: Running = await start_gateway(rules_url=upstream.url)
+    gateway: Running = await start_gateway(service_urls={"rules": upstream.url})
     async with client.stream("GET", f"{gateway.url}/rules/gated") as response:
         assert response.status_code == 200
         chunks = response.aiter_raw()

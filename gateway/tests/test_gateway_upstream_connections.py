@@ -7,8 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 import httpx
-
-from kit.testing import Running
+from kit_testing import Running
 
 
 class StaleAfterOne:
@@ -50,7 +49,7 @@ async def raw_server(handler: StaleAfterOne) -> AsyncIterator[str]:
 
 async def test_connections_are_kept_alive_and_reused(start_gateway, probe, client: httpx.AsyncClient) -> None:
     app, upstream = probe
-    gateway: Running = await start_gateway(orders_url=upstream.url)
+    gateway: Running = await start_gateway(service_urls={"orders": upstream.url})
     before = len(app.clients)
     for _ in range(3):
         assert (await client.get(f"{gateway.url}/orders/headers")).status_code == 200
@@ -62,7 +61,7 @@ async def test_a_stale_pooled_connection_is_retried_once_for_a_get(
 ) -> None:
     upstream = StaleAfterOne()
     async with raw_server(upstream) as url:
-        gateway: Running = await start_gateway(orders_url=url)
+        gateway: Running = await start_gateway(service_urls={"orders": url})
         assert (await client.get(f"{gateway.url}/orders/a")).status_code == 200
         response = await client.get(f"{gateway.url}/orders/b")
     assert response.status_code == 200
@@ -73,7 +72,7 @@ async def test_a_stale_pooled_connection_is_retried_once_for_a_get(
 async def test_a_post_is_never_sent_twice(start_gateway, client: httpx.AsyncClient) -> None:
     upstream = StaleAfterOne()
     async with raw_server(upstream) as url:
-        gateway: Running = await start_gateway(orders_url=url)
+        gateway: Running = await start_gateway(service_urls={"orders": url})
         assert (await client.post(f"{gateway.url}/orders/a", content=b"{}")).status_code == 200
         response = await client.post(f"{gateway.url}/orders/b", content=b"{}")
     assert response.status_code == 502
@@ -91,7 +90,7 @@ async def _one_answer(raw: bytes, start_gateway, client: httpx.AsyncClient) -> h
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
     try:
         gateway: Running = await start_gateway(
-            orders_url=f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+            service_urls={"orders": f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"}
         )
         return await client.get(f"{gateway.url}/orders/x")
     finally:

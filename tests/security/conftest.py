@@ -8,11 +8,12 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from kit_testing import Running, serve
 
 from gateway.config import GatewaySettings
 from gateway.main import create_app as create_gateway
 from gateway.server import uvicorn_options
-from kit.testing import Running, serve
+from kit.runtime import runtime_of
 from tests.conftest import Stack
 from tests.security.world import World, build_world
 
@@ -51,9 +52,9 @@ async def world(stack: Stack) -> World:
 async def proxied(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
     """A gateway in front of the stack's identity behind a trusted proxy (the test), so that
     the attacker and the owner can call from two addresses."""
-    identity_url = stack.apps["orders"].state.settings.identity_url
+    identity_url = runtime_of(stack.apps["orders"]).settings.url_of("identity")
     settings = GatewaySettings(
-        identity_url=identity_url,
+        service_urls={"identity": identity_url},
         rate_limit="100000/minute",
         forwarded_allow_ips="127.0.0.1",
         log_level="WARNING",

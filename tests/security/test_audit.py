@@ -10,12 +10,13 @@ from typing import Any
 
 import httpx
 import pytest
+from identity_testing.parties import make_user, token_for
+from identity_testing.representation import grant, grant_body
+from orders_testing import files as f
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from identity.representation_testing import grant, grant_body
-from identity.testing import make_user, token_for
-from orders.files import testing as f
+from kit.runtime import runtime_of
 from tests.conftest import Stack
 from tests.test_flow_representation import ACCESS_TOKEN, REPRESENTATION, TOKEN_EXCHANGE, bearer, ok, register
 
@@ -157,7 +158,7 @@ async def test_nothing_alters_the_log(
             answer = await http.request(method, path, headers=admin, json={"actor": "user:nobody"})
             assert answer.status_code in (404, 405), (method, path, answer.status_code)
     # Nor can the service's own database role.
-    async with stack.apps[service].state.sessionmaker() as session:
+    async with runtime_of(stack.apps[service]).sessionmaker() as session:
         for statement in (
             f"UPDATE {service}.audit_log SET actor = 'user:nobody'",
             f"DELETE FROM {service}.audit_log",

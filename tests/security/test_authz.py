@@ -19,10 +19,10 @@ from typing import Any
 
 import httpx
 import pytest
+from identity_testing.parties import bearer, make_user, token_for
+from identity_testing.representation import acting_for_token, signing_key
+from orders_testing import files as f
 
-from identity.representation_testing import acting_for_token, signing_key
-from identity.testing import bearer, make_user, token_for
-from orders.files import testing as f
 from tests.conftest import Stack
 
 MIMT = {"kind": "issuing-authority", "code": "mimt", "name": "Ministry of Industry, Mine and Trade"}

@@ -35,8 +35,8 @@ from typing import Any
 
 import httpx
 import pytest
+from orders_testing import files as f
 
-from orders.files import testing as f
 from tests.security.world import CALLERS, PDF, REPRESENTATIVES, World, phone_card, signed_request
 
 ALLOWED = "allowed"

@@ -9,13 +9,14 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from kit_testing import Running, serve
 
 from gateway.config import GatewaySettings
 from gateway.main import create_app as create_gateway
 from gateway.server import uvicorn_options
 from kit.edge import DEFAULT_MAX_BODY_BYTES
+from kit.runtime import runtime_of
 from kit.settings import DEFAULT_PUBLIC_BASE_URL
-from kit.testing import Running, serve
 from tests.conftest import Stack
 from tests.test_flow_representation import bearer, ok
 
@@ -124,9 +125,12 @@ async def test_links_use_the_configured_base_url_whatever_host_the_caller_names(
 async def limited_gateway(stack: Stack) -> AsyncIterator[str]:
     """A gateway with a small budget in front of the stack's identity, behind a trusted proxy
     (the test) so that two callers can have two addresses."""
-    identity_url = stack.apps["orders"].state.settings.identity_url
+    identity_url = runtime_of(stack.apps["orders"]).settings.url_of("identity")
     settings = GatewaySettings(
-        identity_url=identity_url, rate_limit="3/minute", forwarded_allow_ips="127.0.0.1", log_level="WARNING"
+        service_urls={"identity": identity_url},
+        rate_limit="3/minute",
+        forwarded_allow_ips="127.0.0.1",
+        log_level="WARNING",
     )
     options = uvicorn_options(settings)
     options.pop("loop")
@@ -178,7 +182,7 @@ async def test_a_services_metrics_are_not_forwarded(http: httpx.AsyncClient, pat
 
 
 async def test_a_service_redirect_names_no_upstream_address(http: httpx.AsyncClient, stack: Stack) -> None:
-    identity_url = stack.apps["orders"].state.settings.identity_url
+    identity_url = runtime_of(stack.apps["orders"]).settings.url_of("identity")
     response = await http.get("/identity/health/", follow_redirects=False)
     assert response.status_code in (307, 308)
     assert response.headers["location"] == f"{DEFAULT_PUBLIC_BASE_URL}/identity/health"

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from identity_testing.parties import national_code
 
-from identity.testing import national_code
 from tests.conftest import Stack
 from tests.test_flow_representation import bearer, ok
 

@@ -19,13 +19,14 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from identity_testing.accounts import registration as registration_body
+from identity_testing.parties import national_code
 from jose import jwt
+from orders_testing import files as f
 
-from identity.accounts_testing import registration as registration_body
-from identity.testing import national_code
+from identity.state import identity_state_of
 from identity.tokens import sign_access_token
 from kit.signatures import jwk_of
-from orders.files import testing as f
 from tests.conftest import Stack
 from tests.security.test_authz_matrix import ROWS
 from tests.security.world import World, accept, grant, idempotent, person, phone_card
@@ -122,7 +123,7 @@ async def _forgeries(world: World, gateway: httpx.AsyncClient) -> dict[str, str]
 
 async def _expired(stack: Stack, world: World) -> str:
     """A's token signed by identity's own key, expired two minutes ago."""
-    state = stack.apps["identity"].state
+    state = identity_state_of(stack.apps["identity"])
     kid, pem = await state.signer.current()
     claims = _unb64(world.merchant_a.token.split(".")[1])
     extra = {

@@ -7,8 +7,8 @@ import uuid
 from typing import Any
 
 import httpx
+from identity_testing.parties import national_code
 
-from identity.testing import national_code
 from tests.test_flow_representation import bearer, log_in, ok, register, sms_code
 
 WRONG = "Wrong-Password-123"

@@ -17,12 +17,13 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+from identity_testing.accounts import registration
+from identity_testing.parties import national_id
 from sqlalchemy import update
 
-from identity.accounts_testing import registration
 from identity.models import LegalManager, Party, VerificationCode
-from identity.testing import national_id
 from kit.clock import today_tehran
+from kit.runtime import runtime_of
 from tests.conftest import Stack
 from tests.test_flow_representation import bearer, log_in, ok, register, sms_code
 
@@ -33,7 +34,7 @@ TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 
 async def _a_minute_later(stack: Stack, mobile: str) -> None:
     """As if a minute had passed since the last code to ``mobile`` (the per-number interval)."""
-    async with stack.apps["identity"].state.sessionmaker() as session, session.begin():
+    async with runtime_of(stack.apps["identity"]).sessionmaker() as session, session.begin():
         await session.execute(
             update(VerificationCode)
             .where(VerificationCode.mobile == mobile)
@@ -165,7 +166,7 @@ async def test_row_2_a_company_squatted_before_the_fix_holds_no_rights_until_ver
     squatter, manager = await register(http), await register(http)
     squatter_token = (await log_in(http, squatter))["access_token"]
     company, legal_id = national_id(), uuid.uuid4()
-    async with stack.apps["identity"].state.sessionmaker() as session, session.begin():
+    async with runtime_of(stack.apps["identity"]).sessionmaker() as session, session.begin():
         session.add(Party(id=legal_id, kind="legal", national_id=company, name="Squatted", status="pending"))
         await session.flush()
         session.add(

@@ -13,12 +13,12 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from identity_testing.parties import bearer, make_user, token_for
+from identity_testing.representation import GRANT_PATH, grant_body, signing_key
+from orders_testing import files as f
 
-from identity.representation_testing import GRANT_PATH, grant_body, signing_key
-from identity.testing import bearer, make_user, token_for
 from kit.clock import today_tehran
 from kit.signatures import SIGNATURE_HEADER, sign_detached
-from orders.files import testing as f
 from tests.conftest import Stack
 from tests.test_flow_representation import ok
 

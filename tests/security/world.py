@@ -35,12 +35,12 @@ from typing import Any
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric import ec
+from identity_testing.parties import mobile
+from orders_testing import files as f
 
-from identity.testing import mobile
 from kit.clock import today_tehran
-from kit.identifiers import legal_national_id_check_digit
 from kit.signatures import SIGNATURE_HEADER, jwk_of, sign_detached
-from orders.files import testing as f
+from panjereh_contract.identifiers import legal_national_id_check_digit
 from tests.test_flow_representation import bearer, exchange, log_in, ok, register, sms_code
 
 LEVELS = ("very-limited", "limited", "medium", "full")

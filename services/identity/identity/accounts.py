@@ -49,9 +49,11 @@ from identity.exceptions import (
 from identity.models import Account, Party, RegistrationAttempt, RoleAssignment, VerificationCode
 from identity.roles import live_roles
 from identity.roles_service import role_out
+from identity.state import identity_state
 from identity.subjects import NATURAL_PREFIX, subject_of
 from kit.clock import now_utc, today_tehran
-from kit.identifiers import mask_mobile
+from kit.errors import field_error
+from panjereh_contract.identifiers import mask_mobile
 
 REGISTER = "register"
 MOBILE_CHANGE = "mobile-change"
@@ -74,13 +76,7 @@ def _registration(attempt: RegistrationAttempt, code_expires_at: object = None) 
 def _national_code_registered() -> NationalCodeRegistered:
     return NationalCodeRegistered(
         "An account with this national code already exists: log in instead.",
-        errors=[
-            {
-                "pointer": "#/body/national_code",
-                "detail": "already registered",
-                "type": "national_code_registered",
-            }
-        ],
+        errors=[field_error("#/body/national_code", "already registered", "national_code_registered")],
     )
 
 
@@ -95,7 +91,7 @@ async def register(request: Request, session: AsyncSession, data: RegistrationCr
     if await repository.party_by_national_code(session, data.national_code) is not None:
         raise _national_code_registered()
     await codes.enforce_sending_limits(request, session, mobile=data.mobile, purpose=REGISTER)
-    if not await request.app.state.ownership.owns(
+    if not await identity_state(request).ownership.owns(
         session, national_code=data.national_code, mobile=data.mobile
     ):
         raise MobileNotOwned(
@@ -258,7 +254,9 @@ async def start_mobile_change(
     if mobile == user.mobile:
         raise MobileUnchanged("This is already your mobile number.")
     await codes.enforce_sending_limits(request, session, mobile=mobile, purpose=MOBILE_CHANGE)
-    if not await request.app.state.ownership.owns(session, national_code=user.national_code, mobile=mobile):
+    if not await identity_state(request).ownership.owns(
+        session, national_code=user.national_code, mobile=mobile
+    ):
         raise MobileNotOwned(
             "The mobile-ownership inquiry (Shahkar) says this number is not registered to your national code."
         )
@@ -302,7 +300,7 @@ async def confirm_mobile_change(
         details={"from": mask_mobile(old) if old else None, "to": mask_mobile(new)},
     )
     if old and old != new:
-        await request.app.state.sms.send(
+        await identity_state(request).sms.send(
             session,
             mobile=old,
             body=f"Your Panjereh mobile number was changed to {mask_mobile(new)}. "
@@ -353,7 +351,7 @@ async def legal_person_out(session: AsyncSession, party: Party) -> LegalPerson:
 
 async def _registry_record(request: Request, session: AsyncSession, national_id: str) -> CompanyRecord:
     """The companies registry's record of an active legal person with ``national_id``."""
-    record = await request.app.state.company_registry.lookup(session, national_id)
+    record = await identity_state(request).company_registry.lookup(session, national_id)
     if record is None:
         raise LegalPersonNotInRegistry("The companies registry has no legal person with this national ID.")
     if not record.active:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -58,11 +59,17 @@ from kit.urls import public_location
 router = APIRouter(tags=["accounts"], route_class=IdempotentRoute)
 
 
-_DESCRIBED = {410: "The code has expired"}
+_DESCRIBED = {
+    410: "The code has expired",
+    503: "The SMS provider or the mobile-ownership inquiry cannot be reached",
+}
+_REGISTRY_DESCRIBED = {**_DESCRIBED, 503: "The companies registry cannot be asked now"}
 
 
-def _responses(*refusals: Refusal) -> dict[int | str, dict[str, Any]]:
-    return problem_responses(*refusals, described=_DESCRIBED)
+def _responses(
+    *refusals: Refusal, described: Mapping[int, str] = _DESCRIBED
+) -> dict[int | str, dict[str, Any]]:
+    return problem_responses(*refusals, described=described)
 
 
 @router.post(
@@ -214,6 +221,7 @@ async def confirm_mobile_change(
             LegalPersonNotInRegistry,
             NotARegistryManager,
             CompanyRegistryUnavailable,
+            described=_REGISTRY_DESCRIBED,
         ),
         200: {"model": LegalPerson, "description": "It existed: verified again, and you manage it"},
     },
@@ -288,6 +296,7 @@ async def get_legal_person(legal_id: uuid.UUID, user: CurrentUser, session: Sess
             ManagerNotRegistered,
             NotARegistryManager,
             CompanyRegistryUnavailable,
+            described=_REGISTRY_DESCRIBED,
         ),
     },
 )

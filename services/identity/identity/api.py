@@ -47,6 +47,7 @@ GRANT_TYPES = list(GRANTS)
 _TEXT = {"type": "string", "minLength": 1}
 FORM_SCHEMAS: dict[str, dict[str, Any]] = {
     "client_credentials": {
+        "title": "ClientCredentialsGrant",
         "required": ["grant_type"],
         "properties": {
             "scope": {
@@ -58,10 +59,12 @@ FORM_SCHEMAS: dict[str, dict[str, Any]] = {
         },
     },
     "refresh_token": {
+        "title": "RefreshTokenGrant",
         "required": ["grant_type", "refresh_token"],
         "properties": {"refresh_token": {**_TEXT, "description": "The refresh token last issued."}},
     },
     token_exchange.GRANT_TYPE: {
+        "title": "TokenExchangeGrant",
         "required": ["grant_type", "subject_token", "subject_token_type", "actor_token", "actor_token_type"],
         "properties": {
             "subject_token": {
@@ -79,7 +82,8 @@ FORM_SCHEMAS: dict[str, dict[str, Any]] = {
     },
 }
 FORM_FIELDS = {"grant_type", *(name for schema in FORM_SCHEMAS.values() for name in schema["properties"])}
-# Documented precisely here, one schema per grant type; parsed leniently below so
+# Documented precisely here, one schema per grant type (each a component named by its
+# title: kit.openapi lifts titled oneOf members); parsed leniently below so
 # that a bad request gets OAuth's 400 ``invalid_request`` (RFC 6749 §5.2), not a 422.
 TOKEN_REQUEST_BODY = {
     "required": True,
@@ -89,7 +93,7 @@ TOKEN_REQUEST_BODY = {
                 "oneOf": [
                     {
                         "type": "object",
-                        "title": grant,
+                        "title": schema["title"],
                         "required": schema["required"],
                         "properties": {"grant_type": {"const": grant}, **schema["properties"]},
                     }

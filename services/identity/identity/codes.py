@@ -42,8 +42,10 @@ from identity.exceptions import (
     SmsRateLimited,
 )
 from identity.models import VerificationCode
+from identity.state import identity_state
 from kit.clock import now_utc
-from kit.identifiers import normalise_digits
+from kit.errors import field_error
+from panjereh_contract.identifiers import normalise_digits
 
 HOUR = timedelta(hours=1)
 # Namespace of the two-key advisory locks taken while counting (pg_advisory_xact_lock(int, int)).
@@ -80,7 +82,7 @@ async def enforce_sending_limits(
 
     Call it before any paid step (the ownership inquiry); ``issue`` calls it again.
     """
-    settings = request.app.state.settings
+    settings = identity_state(request).settings
     requester = requester_of(request)
     await _lock(session, "mobile:" + mobile)
     await _lock(session, "requester:" + requester)
@@ -137,7 +139,7 @@ async def issue(
     """Create a code for ``purpose`` and send it to ``mobile`` with the app's SMS adapter,
     within the sending limits (``SmsRateLimited`` otherwise)."""
     await enforce_sending_limits(request, session, mobile=mobile, purpose=purpose)
-    settings = request.app.state.settings
+    settings = identity_state(request).settings
     code = "".join(secrets.choice("0123456789") for _ in range(settings.sms_code_length))
     row = VerificationCode(
         id=uuid.uuid4(),
@@ -152,7 +154,7 @@ async def issue(
     row.code_hash = _digest(row.id, code)
     session.add(row)
     await session.flush()
-    await request.app.state.sms.send(
+    await identity_state(request).sms.send(
         session, mobile=mobile, body=message.format(code=code), purpose=purpose, code=code
     )
     return row
@@ -167,9 +169,9 @@ async def check(
     code still counts although the request fails and its transaction rolls back.
     Persian and Arabic digits in ``code`` are read as 0-9.
     """
-    settings = request.app.state.settings
+    settings = identity_state(request).settings
     code = normalise_digits(code)
-    async with request.app.state.sessionmaker() as counter, counter.begin():
+    async with identity_state(request).runtime.sessionmaker() as counter, counter.begin():
         tried = await counter.get(VerificationCode, code_id, with_for_update=True)
         if tried is None or tried.purpose != purpose:
             raise CodeNotFound("No such code for this step; ask for a new one.")
@@ -185,7 +187,7 @@ async def check(
     if not right:
         raise CodeWrong(
             f"The code is wrong; {attempts_left} attempt(s) left.",
-            errors=[{"pointer": "#/body/code", "detail": "wrong code", "type": "code_wrong"}],
+            errors=[field_error("#/body/code", "wrong code", "code_wrong")],
             attempts_left=attempts_left,
         )
     row = await session.get(VerificationCode, code_id, with_for_update=True, populate_existing=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kit.errors import NotFound, ProblemError
+from kit.errors import NotFound, ProblemError, field_error
 
 
 class OAuthError(ProblemError):
@@ -124,9 +124,7 @@ class _RepresentationRefused(ProblemError):
     pointer = "#/body"
 
     def __init__(self, detail: str, *, pointer: str | None = None) -> None:
-        super().__init__(
-            detail, errors=[{"pointer": pointer or self.pointer, "detail": detail, "type": self.code}]
-        )
+        super().__init__(detail, errors=[field_error(pointer or self.pointer, detail, self.code)])
 
 
 class GrantorRoleNotHeld(_RepresentationRefused):
@@ -390,7 +388,7 @@ class _FieldProblem(ProblemError):
     """A refusal about one field of the request: ``errors`` points at it."""
 
     def __init__(self, detail: str, *, pointer: str, **extra: Any) -> None:
-        super().__init__(detail, errors=[{"pointer": pointer, "detail": detail, "type": self.code}], **extra)
+        super().__init__(detail, errors=[field_error(pointer, detail, self.code)], **extra)
 
 
 class PartyNotFound(NotFound):
@@ -510,9 +508,7 @@ class MobileNotOwned(ProblemError):
     title_fa = "شماره همراه به نام این کد ملی ثبت نشده است"
 
     def __init__(self, detail: str) -> None:
-        super().__init__(
-            detail, errors=[{"pointer": "#/body/mobile", "detail": detail, "type": "mobile_not_owned"}]
-        )
+        super().__init__(detail, errors=[field_error("#/body/mobile", detail, "mobile_not_owned")])
 
 
 class OwnershipInquiryUnavailable(ProblemError):
@@ -561,9 +557,7 @@ class _NationalIdProblem(ProblemError):
     type_ = "national_id"
 
     def __init__(self, detail: str) -> None:
-        super().__init__(
-            detail, errors=[{"pointer": "#/body/national_id", "detail": detail, "type": self.type_}]
-        )
+        super().__init__(detail, errors=[field_error("#/body/national_id", detail, self.type_)])
 
 
 class LegalPersonNotInRegistry(_NationalIdProblem):
@@ -589,9 +583,7 @@ class NotARegistryManager(ProblemError):
     title_fa = "این شخص در سامانه ثبت شرکت‌ها مدیر این شخص حقوقی نیست"
 
     def __init__(self, detail: str, *, pointer: str) -> None:
-        super().__init__(
-            detail, errors=[{"pointer": pointer, "detail": detail, "type": "not_a_registry_manager"}]
-        )
+        super().__init__(detail, errors=[field_error(pointer, detail, "not_a_registry_manager")])
 
 
 class LegalPersonNotVerified(ProblemError):
@@ -618,7 +610,7 @@ class ManagerNotRegistered(ProblemError):
     def __init__(self, detail: str) -> None:
         super().__init__(
             detail,
-            errors=[{"pointer": "#/body/national_code", "detail": detail, "type": "person_not_registered"}],
+            errors=[field_error("#/body/national_code", detail, "person_not_registered")],
         )
 
 
@@ -636,9 +628,7 @@ class MobileUnchanged(ProblemError):
     title_fa = "این شماره هم‌اکنون شماره همراه حساب است"
 
     def __init__(self, detail: str) -> None:
-        super().__init__(
-            detail, errors=[{"pointer": "#/body/mobile", "detail": detail, "type": "mobile_unchanged"}]
-        )
+        super().__init__(detail, errors=[field_error("#/body/mobile", detail, "mobile_unchanged")])
 
 
 class MobileChangeNotFound(NotFound):

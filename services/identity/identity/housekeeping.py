@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import FastAPI
 from sqlalchemy import and_, delete, exists, or_
 
 from identity.models import (
@@ -23,6 +22,7 @@ from identity.models import (
     SsoLogin,
     VerificationCode,
 )
+from identity.state import IdentityState
 from kit.clock import now_utc
 
 # Past their expiry, rows are kept this long for support questions, then deleted.
@@ -31,11 +31,11 @@ GRACE = timedelta(days=1)
 CODES_KEPT = timedelta(days=30)
 
 
-async def purge_expired(app: FastAPI) -> dict[str, int]:
+async def purge_expired(state: IdentityState) -> dict[str, int]:
     """Delete expired SSO logins, login challenges, password recoveries, forgotten login
     failures, old codes and dead refresh tokens; answers how many rows of each went."""
     now = now_utc()
-    forgotten = now - timedelta(minutes=app.state.settings.login_failure_window_minutes)
+    forgotten = now - timedelta(minutes=state.settings.login_failure_window_minutes)
     statements = {
         "sso_logins": delete(SsoLogin).where(SsoLogin.expires_at < now - GRACE),
         "login_challenges": delete(LoginChallenge).where(LoginChallenge.expires_at < now - GRACE),
@@ -70,7 +70,7 @@ async def purge_expired(app: FastAPI) -> dict[str, int]:
         ),
     }
     deleted: dict[str, int] = {}
-    async with app.state.sessionmaker() as session, session.begin():
+    async with state.runtime.sessionmaker() as session, session.begin():
         for name, statement in statements.items():
             result = await session.execute(statement)
             deleted[name] = int(getattr(result, "rowcount", 0) or 0)

@@ -40,8 +40,10 @@ from identity.exceptions import (
     LoginFailed,
 )
 from identity.models import Account, LoginChallenge, Party
+from identity.state import identity_state
 from identity.subjects import subject_of
 from kit.clock import now_utc
+from kit.errors import field_error
 
 LOGIN_CODE_PURPOSE = "login"
 AMR = {"sms": "sms", "totp": "otp"}  # RFC 8176 method references
@@ -110,7 +112,7 @@ async def login(
 async def _open_challenge(
     request: Request, session: AsyncSession, party: Party, *, method: str
 ) -> LoginChallengeOut:
-    settings = request.app.state.settings
+    settings = identity_state(request).settings
     expires_at = now_utc() + timedelta(seconds=settings.login_challenge_ttl_seconds)
     challenge = LoginChallenge(id=uuid.uuid4(), party_id=party.id, method=method, expires_at=expires_at)
     if method == "sms":
@@ -155,7 +157,7 @@ async def verify(
         await login_throttle.count_failure(request, attempt, object_id=party.id, reason="wrong-second-factor")
         raise CodeWrong(
             f"The code is wrong; {attempts_left} attempt(s) left.",
-            errors=[{"pointer": "#/body/code", "detail": "wrong code", "type": "code_wrong"}],
+            errors=[field_error("#/body/code", "wrong code", "code_wrong")],
             attempts_left=attempts_left,
         )
     challenge.completed_at = now_utc()
@@ -164,8 +166,8 @@ async def verify(
 
 async def _count_attempt(request: Request, challenge_id: uuid.UUID) -> int:
     """Check the challenge is open and count this try, committed; the tries left."""
-    max_attempts = request.app.state.settings.login_challenge_max_attempts
-    async with request.app.state.sessionmaker() as own, own.begin():
+    max_attempts = identity_state(request).settings.login_challenge_max_attempts
+    async with identity_state(request).runtime.sessionmaker() as own, own.begin():
         challenge = await login_repository.challenge(own, challenge_id, lock=True)
         if challenge is None:
             raise LoginChallengeNotFound("No login in progress with this ID; log in again.")
@@ -202,7 +204,7 @@ async def check_totp(request: Request, session: AsyncSession, account: Account, 
     """Whether ``code`` is the account's current TOTP code, not used before."""
     if account.totp_secret_encrypted is None:
         return False
-    secret = totp.decrypt_secret(request.app.state.kek, account.party_id, account.totp_secret_encrypted)
+    secret = totp.decrypt_secret(identity_state(request).kek, account.party_id, account.totp_secret_encrypted)
     step = totp.matching_step(secret, code)
     return step is not None and await login_repository.claim_totp_step(session, account.party_id, step)
 

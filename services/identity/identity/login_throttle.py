@@ -61,6 +61,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from identity import audit
 from identity.config import Settings
 from identity.models import LoginThrottle
+from identity.state import identity_state
 from kit.clock import now_utc
 
 Kind = Literal["pair", "source", "account"]
@@ -99,7 +100,7 @@ def source_of(request: Request) -> str:
 
 
 def attempt_of(request: Request, national_code: str) -> Attempt:
-    return Attempt(account_ref(request.app.state.kek, national_code), source_of(request))
+    return Attempt(account_ref(identity_state(request).kek, national_code), source_of(request))
 
 
 def back_off_minutes(failures: int, threshold: int, cap: int) -> int:
@@ -120,7 +121,7 @@ def _rule(settings: Settings, kind: Kind) -> tuple[int, int]:
 
 async def verdict(request: Request, session: AsyncSession, attempt: Attempt) -> Verdict:
     """Whether this attempt is refused outright, or needs a second factor when the password is right."""
-    settings: Settings = request.app.state.settings
+    settings: Settings = identity_state(request).settings
     now = now_utc()
     window = timedelta(minutes=settings.login_failure_window_minutes)
     keys = attempt.keys
@@ -145,10 +146,10 @@ async def verdict(request: Request, session: AsyncSession, attempt: Attempt) -> 
 
 async def count_failure(request: Request, attempt: Attempt, *, object_id: object, reason: str) -> None:
     """Count a failure under every key, in a transaction of its own; audit it and any back-off it starts."""
-    settings: Settings = request.app.state.settings
+    settings: Settings = identity_state(request).settings
     now = now_utc()
     forgotten = now - timedelta(minutes=settings.login_failure_window_minutes)
-    async with request.app.state.sessionmaker() as own, own.begin():
+    async with identity_state(request).runtime.sessionmaker() as own, own.begin():
         started: dict[str, int] = {}
         for kind, key in attempt.keys.items():
             statement = insert(LoginThrottle).values(

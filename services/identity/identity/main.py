@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
 
 from identity import (
     accounts_api,
-    adapters,
     housekeeping,
-    keys,
     login_api,
     recovery_api,
     representations_api,
@@ -19,41 +16,17 @@ from identity import (
     sandbox_api,
     signature_keys_api,
     sso_fake,
+    state,
 )
 from identity.api import clients_router, router
 from identity.config import Settings
-from identity.crypto import key_encryption_key
 from identity.models import audit_log, idempotency_keys, signature_jtis
 from kit.access_levels import access_markdown
 from kit.app import ServiceSpec, create_service_app
 from kit.audit_api import audit_router
-from kit.auth import TokenVerifier
 from kit.signatures import jti_purger
 
 SERVICE_DIR = Path(__file__).resolve().parent.parent
-
-
-async def _startup(app: FastAPI) -> None:
-    settings: Settings = app.state.settings
-    kek = key_encryption_key(settings.key_encryption_key, settings.sandbox)
-    ttl = timedelta(seconds=settings.access_token_ttl_seconds)
-    async with app.state.sessionmaker() as session, session.begin():
-        await keys.ensure_current(session, kek, ttl, timedelta(days=settings.signing_key_max_age_days))
-    app.state.signer = keys.Signer(app.state.sessionmaker, kek)
-    app.state.kek = kek
-    await adapters.install(app)
-
-    async def own_jwks() -> dict:
-        async with app.state.sessionmaker() as session:
-            return await keys.jwks(session)
-
-    # identity verifies tokens against its own key table, not over HTTP.
-    app.state.token_verifier = TokenVerifier(
-        fetch_jwks=own_jwks,
-        issuer=settings.token_issuer,
-        audience=settings.token_audience,
-        min_refresh_seconds=settings.jwks_min_refresh_seconds,
-    )
 
 
 SPEC = ServiceSpec(
@@ -95,7 +68,7 @@ SPEC = ServiceSpec(
         },
         {"name": "sandbox", "description": "Only with `PANJEREH_SANDBOX=1`: SMS sent, fake providers."},
     ],
-    on_startup=[_startup],
+    state=state.build,
     periodic=[housekeeping.purge_expired, jti_purger(signature_jtis)],
 )
 

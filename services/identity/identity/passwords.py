@@ -34,7 +34,8 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 from identity.exceptions import PasswordRejected
-from kit.identifiers import normalise_digits
+from kit.errors import field_error
+from panjereh_contract.identifiers import normalise_digits
 
 _CONTROL = "[\x00-\x1f\x7f-\x9f]"
 _COMMON_FILE = Path(__file__).parent / "data" / "common-passwords.txt"
@@ -105,7 +106,7 @@ def problems(
         found.append(("password_contains_national_code", "The password may not contain your national code."))
     if mobile and mobile[1:] in digits:
         found.append(("password_contains_mobile", "The password may not contain your mobile number."))
-    return [{"pointer": "#/body/password", "detail": detail, "type": type_} for type_, detail in found]
+    return [field_error("#/body/password", detail, type_) for type_, detail in found]
 
 
 def check(password: str, *, national_code: str | None = None, mobile: str | None = None) -> None:

@@ -69,8 +69,10 @@ from identity.exceptions import (
     SsoAccountNotFound,
 )
 from identity.models import Party, PasswordRecovery
+from identity.state import identity_state
 from identity.subjects import subject_of
 from kit.clock import now_utc
+from kit.errors import field_error
 
 CODE_PURPOSE = "password-recovery"
 HOUR = timedelta(hours=1)
@@ -90,7 +92,7 @@ async def _enforce_limits(
     request: Request, session: AsyncSession, national_code: str, requester: str
 ) -> None:
     """Refuse (429) past the hourly limits, counted alike for registered and unknown codes."""
-    settings: Settings = request.app.state.settings
+    settings: Settings = identity_state(request).settings
     for key in ("national-code:" + national_code, "requester:" + requester):
         await session.execute(
             text("SELECT pg_advisory_xact_lock(:ns, hashtext(:key))"), {"ns": _LOCK_NAMESPACE, "key": key}
@@ -126,14 +128,14 @@ def _audit(
         actor=codes.requester_of(request),
         action=action,
         object_type="account",
-        object_id=row.party_id or login_throttle.account_ref(request.app.state.kek, row.national_code),
+        object_id=row.party_id or login_throttle.account_ref(identity_state(request).kek, row.national_code),
         details={"recovery_id": str(row.id), "method": row.method, **details},
     )
 
 
 async def start_sms(request: Request, session: AsyncSession, national_code: str) -> Recovery:
     """Open a recovery and, when the account's mobile is confirmed as its own, text it a code."""
-    settings: Settings = request.app.state.settings
+    settings: Settings = identity_state(request).settings
     requester = codes.requester_of(request)
     await _enforce_limits(request, session, national_code, requester)
     row = PasswordRecovery(
@@ -161,7 +163,7 @@ async def _send_code(request: Request, session: AsyncSession, row: PasswordRecov
         return "account-not-active"
     try:
         await codes.enforce_sending_limits(request, session, mobile=party.mobile, purpose=CODE_PURPOSE)
-        if not await request.app.state.ownership.owns(
+        if not await identity_state(request).ownership.owns(
             session, national_code=row.national_code, mobile=party.mobile
         ):
             return "mobile-not-owned"
@@ -206,7 +208,7 @@ async def complete_sso(
         party_id=party.id,
         requester=codes.requester_of(request),
         reset_code_hash=_hash(reset_code),
-        expires_at=now_utc() + timedelta(seconds=request.app.state.settings.recovery_ttl_seconds),
+        expires_at=now_utc() + timedelta(seconds=identity_state(request).settings.recovery_ttl_seconds),
     )
     session.add(row)
     await session.flush()
@@ -226,7 +228,7 @@ async def reset(request: Request, session: AsyncSession, recovery_id: uuid.UUID,
     if not await _code_right(request, session, row, data.code):
         raise CodeWrong(
             f"The code is wrong; {attempts_left} attempt(s) left.",
-            errors=[{"pointer": "#/body/code", "detail": "wrong code", "type": "code_wrong"}],
+            errors=[field_error("#/body/code", "wrong code", "code_wrong")],
             attempts_left=attempts_left,
         )
     assert row.party_id is not None  # only a recovery of an account has a right code
@@ -241,7 +243,7 @@ async def reset(request: Request, session: AsyncSession, recovery_id: uuid.UUID,
     row.completed_at = now
     actor = subject_of(party)
     await sessions.revoke_all(session, party.id, actor=actor, reason="password-reset")
-    cleared = await login_throttle.clear_account(session, request.app.state.kek, row.national_code)
+    cleared = await login_throttle.clear_account(session, identity_state(request).kek, row.national_code)
     audit.record(
         session,
         actor=actor,
@@ -255,8 +257,8 @@ async def reset(request: Request, session: AsyncSession, recovery_id: uuid.UUID,
 
 async def _count_attempt(request: Request, recovery_id: uuid.UUID) -> int:
     """Check the recovery is open and count this try, committed; the tries left."""
-    max_attempts = request.app.state.settings.recovery_max_attempts
-    async with request.app.state.sessionmaker() as own, own.begin():
+    max_attempts = identity_state(request).settings.recovery_max_attempts
+    async with identity_state(request).runtime.sessionmaker() as own, own.begin():
         row = await own.get(PasswordRecovery, recovery_id, with_for_update=True)
         if row is None:
             raise RecoveryNotFound("No password recovery with this ID; start again.")

@@ -19,7 +19,6 @@ import uuid
 from datetime import date
 from typing import Any
 
-import jdatetime
 from identity_client.representations import (
     MERCHANT_SCOPES,
     TRADER_SECTIONS,
@@ -65,6 +64,8 @@ from identity.roles import live_role, merchant_card_valid
 from identity.signature_keys import verify_party_signature
 from identity.subjects import party_id_of, subject_of
 from kit.clock import now_utc, today_tehran
+from kit.errors import field_pointer
+from kit.jalali import jalali
 from kit.outbox import publish
 from kit.request_context import current_request_id
 from kit.signatures import Act, remember_jti
@@ -108,7 +109,7 @@ def _check_scopes(role: GrantorRole, scopes: list[RepresentationScope]) -> list[
     for index, scope in enumerate(scopes):
         if scope in seen:
             raise RepresentationScopesNotAllowed(
-                f"{scope.value!r} is given twice.", pointer=f"#/body/scopes/{index}"
+                f"{scope.value!r} is given twice.", pointer=field_pointer("body", "scopes", index)
             )
         seen.add(scope)
     if role is GrantorRole.MERCHANT:
@@ -128,7 +129,7 @@ def _check_scopes(role: GrantorRole, scopes: list[RepresentationScope]) -> list[
         if scope not in allowed:
             raise RepresentationScopesNotAllowed(
                 f"{scope.value!r} cannot be granted in the role {role.value!r}: {rule}.",
-                pointer=f"#/body/scopes/{index}",
+                pointer=field_pointer("body", "scopes", index),
             )
     return [s.value for s in scopes]
 
@@ -143,7 +144,7 @@ async def _representative(session: AsyncSession, data: RepresentationCreate) -> 
         field = "national_code" if national_code is not None else "national_id"
         raise RepresentativeNotRegistered(
             f"No registered, active person has this {field.replace('_', ' ')}.",
-            pointer=f"#/body/representative/{field}",
+            pointer=field_pointer("body", "representative", field),
         )
     return party
 
@@ -433,10 +434,6 @@ def _event_payload(grant: Representation, parties: dict[uuid.UUID, Party], at: s
 
 
 # --- Answers -------------------------------------------------------------------------------------
-
-
-def jalali(day: date) -> str:
-    return jdatetime.date.fromgregorian(date=day).strftime("%Y/%m/%d")
 
 
 def party_ref(party: Party) -> PartyRef:

@@ -27,8 +27,8 @@ from kit.clock import today_tehran
 from kit.db import SessionDep
 from kit.errors import Forbidden, problem_responses
 from kit.idempotency import IdempotentRoute
-from kit.identifiers import LegalNationalId, NationalCode
 from kit.urls import public_location
+from panjereh_contract.identifiers import LegalNationalId, NationalCode
 
 router = APIRouter(tags=["roles"], route_class=IdempotentRoute)
 

@@ -23,7 +23,7 @@ from identity import accounts_repository as repository
 from identity import models
 from kit.db import SessionDep
 from kit.errors import PROBLEM_RESPONSES
-from kit.identifiers import IranianMobile, LegalNationalId
+from panjereh_contract.identifiers import IranianMobile, LegalNationalId
 
 router = APIRouter(tags=["sandbox"])
 

@@ -27,6 +27,7 @@ from identity import audit, login_repository
 from identity.claims import party_claims
 from identity.exceptions import InvalidGrant
 from identity.models import Party, RefreshToken
+from identity.state import identity_state
 from identity.subjects import subject_of
 from identity.tokens import issue_access_token
 from kit.clock import now_utc
@@ -127,7 +128,7 @@ async def _revoke_reused_family(request: Request, spent: RefreshToken) -> None:
     The spent row stays locked by the request's session, so it is left out;
     being spent, it can never be used anyway.
     """
-    async with request.app.state.sessionmaker() as own, own.begin():
+    async with identity_state(request).runtime.sessionmaker() as own, own.begin():
         await login_repository.revoke_family(own, spent.family_id, now_utc(), except_id=spent.id)
         audit.record(
             own,
@@ -149,7 +150,7 @@ async def _issue(
     auth_time: datetime,
     now: datetime,
 ) -> TokenResponse:
-    settings = request.app.state.settings
+    settings = identity_state(request).settings
     raw = secrets.token_urlsafe(REFRESH_TOKEN_BYTES)
     session.add(
         RefreshToken(
@@ -168,5 +169,5 @@ async def _issue(
     await session.flush()
     claims = await party_claims(session, party)
     claims.update(amr=amr, auth_time=int(auth_time.timestamp()), sid=str(family_id))
-    access, ttl = await issue_access_token(request.app.state, subject=subject_of(party), claims=claims)
+    access, ttl = await issue_access_token(identity_state(request), subject=subject_of(party), claims=claims)
     return TokenResponse(access_token=access, expires_in=ttl, refresh_token=raw)

@@ -32,7 +32,6 @@ from identity.exceptions import (
 from identity.models import Party, SignatureKey, VerificationCode
 from identity.subjects import LEGAL_PREFIX, party_id_of, subject_of
 from kit.clock import now_utc
-from kit.identifiers import normalise_digits
 from kit.signatures import (
     Act,
     SignedClaims,
@@ -42,6 +41,7 @@ from kit.signatures import (
     thumbprint,
     verify_detached,
 )
+from panjereh_contract.identifiers import normalise_digits
 
 CODE_PURPOSE = "signature-key"
 MAX_LIVE_KEYS = 10

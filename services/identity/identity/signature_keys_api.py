@@ -109,6 +109,7 @@ async def register_key(
             CodeExpired,
             CodeWrong,
             CodeAttemptsExhausted,
+            described={410: "The code has expired"},
         ),
     },
 )

@@ -67,9 +67,11 @@ from identity.exceptions import (
     SsoStateUsed,
 )
 from identity.models import SsoLogin
+from identity.state import identity_state
 from identity.subjects import subject_of
 from kit.clock import now_utc
-from kit.identifiers import InvalidIdentifier, parse_mobile, parse_national_code
+from kit.errors import field_error
+from panjereh_contract.identifiers import InvalidIdentifier, parse_mobile, parse_national_code
 
 PROVIDER = "my-government"
 CALLBACK_PATH = "/v1/sso/my-government/callback"
@@ -92,7 +94,7 @@ class Provider:
 
 
 def sandbox_issuer(settings: Settings) -> str:
-    return settings.sso_issuer or settings.identity_url.rstrip("/") + FAKE_PATH
+    return settings.sso_issuer or settings.url_of("identity") + FAKE_PATH
 
 
 def sandbox_client_secret(settings: Settings) -> str:
@@ -101,7 +103,7 @@ def sandbox_client_secret(settings: Settings) -> str:
 
 def provider(request: Request) -> Provider:
     """The configured provider; in the sandbox, by default, the fake one on identity itself."""
-    settings: Settings = request.app.state.settings
+    settings: Settings = identity_state(request).settings
     configured = Provider(
         issuer=settings.sso_issuer,
         authorization_url=settings.sso_authorization_url,
@@ -117,7 +119,7 @@ def provider(request: Request) -> Provider:
             "Login with My Government is not set up here: IDENTITY_SSO_ISSUER, _AUTHORIZATION_URL, "
             "_TOKEN_URL, _JWKS_URL, _CLIENT_ID and _CLIENT_SECRET are all needed."
         )
-    base = settings.identity_url.rstrip("/") + FAKE_PATH
+    base = settings.url_of("identity") + FAKE_PATH
     return Provider(
         issuer=sandbox_issuer(settings),
         # The browser goes there: identity's configured public address, never the request's Host.
@@ -131,7 +133,7 @@ def provider(request: Request) -> Provider:
 
 def public_base(settings: Settings) -> str:
     """identity's address as users' browsers reach it, from settings alone."""
-    return (settings.sso_public_url or settings.identity_url).rstrip("/")
+    return (settings.sso_public_url or settings.url_of("identity")).rstrip("/")
 
 
 def own_callback(settings: Settings, purpose: str = "login") -> str:
@@ -157,22 +159,16 @@ async def start(
 ) -> SsoStart:
     """A fresh login (or recovery) at My Government: the URL to send the browser to."""
     chosen = provider(request)
-    settings: Settings = request.app.state.settings
+    settings: Settings = identity_state(request).settings
     if redirect_uri is None:
         redirect_uri = own_callback(settings, purpose)
     elif not redirect_uri_allowed(settings, redirect_uri):
         raise SsoRedirectUriNotAllowed(
             "The redirect URI must be one of identity's callbacks or a page registered in "
             "IDENTITY_SSO_REDIRECT_URIS.",
-            errors=[
-                {
-                    "pointer": "#/query/redirect_uri",
-                    "detail": "not registered",
-                    "type": "redirect_uri_not_allowed",
-                }
-            ],
+            errors=[field_error("#/query/redirect_uri", "not registered", "redirect_uri_not_allowed")],
         )
-    ttl = request.app.state.settings.sso_login_ttl_seconds
+    ttl = identity_state(request).settings.sso_login_ttl_seconds
     row = SsoLogin(
         state=secrets.token_urlsafe(32),
         provider=PROVIDER,
@@ -212,13 +208,13 @@ async def authenticate(
     if not code:
         raise SsoCodeRefused(
             "The callback carries no authorization code.",
-            errors=[{"pointer": "#/query/code", "detail": "missing", "type": "missing"}],
+            errors=[field_error("#/query/code", "missing", "missing")],
         )
     chosen = provider(request)
     id_token = await _exchange(request, chosen, pending, code)
     claims = await _verify_id_token(request, chosen, id_token, nonce=pending.nonce)
     national_code, mobile = _identity_of(claims)
-    if not await request.app.state.ownership.owns(session, national_code=national_code, mobile=mobile):
+    if not await identity_state(request).ownership.owns(session, national_code=national_code, mobile=mobile):
         raise SsoMobileNotOwned(
             "My Government's mobile number is not registered to this national code (ownership inquiry)."
         )
@@ -250,12 +246,12 @@ async def complete(
 
 async def _spend_state(request: Request, state: str, purpose: str) -> SsoLogin:
     """Mark the state used, committed at once: a state works once, even if this login fails."""
-    async with request.app.state.sessionmaker() as own, own.begin():
+    async with identity_state(request).runtime.sessionmaker() as own, own.begin():
         row = await login_repository.sso_login_for_update(own, state)
         if row is None or row.provider != PROVIDER or row.purpose != purpose:
             raise SsoStateUnknown(
                 "This state was not issued by identity; start the login again.",
-                errors=[{"pointer": "#/query/state", "detail": "unknown state", "type": "state_unknown"}],
+                errors=[field_error("#/query/state", "unknown state", "state_unknown")],
             )
         if row.used_at is not None:
             raise SsoStateUsed("This login was already used; start again.")
@@ -267,7 +263,7 @@ async def _spend_state(request: Request, state: str, purpose: str) -> SsoLogin:
 
 async def _exchange(request: Request, chosen: Provider, pending: SsoLogin, code: str) -> str:
     """The id_token for ``code``, from the provider's token endpoint (client secret + PKCE)."""
-    http: httpx.AsyncClient = request.app.state.http
+    http: httpx.AsyncClient = identity_state(request).runtime.http
     try:
         response = await http.post(
             chosen.token_url,
@@ -275,7 +271,7 @@ async def _exchange(request: Request, chosen: Provider, pending: SsoLogin, code:
                 "grant_type": "authorization_code",
                 "code": code,
                 "redirect_uri": pending.redirect_uri
-                or own_callback(request.app.state.settings, pending.purpose),
+                or own_callback(identity_state(request).settings, pending.purpose),
                 "code_verifier": pending.code_verifier,
             },
             auth=(chosen.client_id, chosen.client_secret),
@@ -311,7 +307,7 @@ def _oauth_error(response: httpx.Response) -> str:
 
 
 async def _provider_key(request: Request, chosen: Provider, kid: str) -> Any:
-    http: httpx.AsyncClient = request.app.state.http
+    http: httpx.AsyncClient = identity_state(request).runtime.http
     try:
         response = await http.get(chosen.jwks_url, headers={"Accept": "application/json"})
         response.raise_for_status()

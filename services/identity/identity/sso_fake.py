@@ -36,6 +36,7 @@ from pydantic import BaseModel
 from identity import crypto, sso
 from identity.config import Settings
 from identity.exceptions import InvalidClient, InvalidGrant, InvalidTokenRequest
+from identity.state import identity_state
 from kit.errors import PROBLEM_RESPONSES, ProblemError
 
 router = APIRouter(tags=["sandbox"])
@@ -86,10 +87,9 @@ def _unb64(text: str) -> bytes:
 
 
 def fake_key(request: Request) -> FakeKey:
-    state = request.app.state
-    if getattr(state, "fake_my_government_key", None) is None:
+    state = identity_state(request)
+    if state.fake_my_government_key is None:
         state.fake_my_government_key = FakeKey(state.kek)
-        state.fake_my_government_spent = set()
     return state.fake_my_government_key  # type: ignore[no-any-return]
 
 
@@ -122,7 +122,7 @@ async def authorize(
 ) -> RedirectResponse:
     """OIDC authorization endpoint. No login page: `national_code` and `mobile`
     say who logs in. Answers 302 to `redirect_uri` with `code` and `state`."""
-    settings: Settings = request.app.state.settings
+    settings: Settings = identity_state(request).settings
     if client_id != settings.sso_client_id:
         raise FakeAuthorizeRefused("Unknown client_id.")
     if not sso.redirect_uri_allowed(settings, redirect_uri):
@@ -153,7 +153,7 @@ class FakeTokenResponse(BaseModel):
 
 
 def _client(request: Request, client_id: str | None, client_secret: str | None) -> str:
-    settings: Settings = request.app.state.settings
+    settings: Settings = identity_state(request).settings
     header = request.headers.get("authorization", "")
     if header[:6].lower() == "basic ":
         try:
@@ -197,12 +197,12 @@ async def token(
     """OIDC token endpoint: client credentials (HTTP Basic or form), the code,
     the same `redirect_uri` and the PKCE verifier. The id_token carries
     `national_code` and `mobile`."""
-    settings: Settings = request.app.state.settings
+    settings: Settings = identity_state(request).settings
     authenticated = _client(request, client_id, client_secret)
     if grant_type != "authorization_code":
         raise InvalidTokenRequest("Only grant_type=authorization_code is supported.")
     record = _unseal(request, code)
-    spent: set[str] = request.app.state.fake_my_government_spent
+    spent: set[str] = identity_state(request).fake_my_government_spent
     if record["exp"] <= time.time() or record["jti"] in spent:
         raise InvalidGrant("The code has expired or was already used.")
     if record["client_id"] != authenticated or record["redirect_uri"] != redirect_uri:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jose import jwt
 
 from kit.auth import ACCESS_TOKEN_TYP, ALGORITHM
+
+if TYPE_CHECKING:
+    from identity.state import IdentityState
 
 
 def sign_access_token(
@@ -38,11 +41,10 @@ def sign_access_token(
     )
 
 
-async def issue_access_token(state: Any, *, subject: str, claims: dict[str, Any]) -> tuple[str, int]:
-    """Sign an access token with the service's current key; returns ``(token, ttl_seconds)``.
-
-    ``state`` is the app's ``state`` (``request.app.state``): its settings and signer.
-    """
+async def issue_access_token(
+    state: IdentityState, *, subject: str, claims: dict[str, Any]
+) -> tuple[str, int]:
+    """Sign an access token with the service's current key; returns ``(token, ttl_seconds)``."""
     settings = state.settings
     kid, pem = await state.signer.current()
     ttl = settings.access_token_ttl_seconds

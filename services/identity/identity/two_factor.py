@@ -31,8 +31,10 @@ from identity.exceptions import (
     TwoFactorOff,
 )
 from identity.models import Account, Party
+from identity.state import identity_state
 from identity.subjects import subject_of
-from kit.identifiers import mask_mobile
+from kit.errors import field_error
+from panjereh_contract.identifiers import mask_mobile
 
 SMS_CODE_PURPOSE = "two-factor"
 
@@ -57,7 +59,7 @@ def _audit(session: AsyncSession, party: Party, action: str, method: str) -> Non
 def _code_wrong() -> CodeWrong:
     return CodeWrong(
         "The code is wrong.",
-        errors=[{"pointer": "#/body/code", "detail": "wrong code", "type": "code_wrong"}],
+        errors=[field_error("#/body/code", "wrong code", "code_wrong")],
     )
 
 
@@ -71,7 +73,7 @@ async def _require_password(request: Request, session: AsyncSession, party: Part
     if not await login.password_confirmed(request, session, party, password):
         raise PasswordWrong(
             "The password is wrong.",
-            errors=[{"pointer": "#/body/password", "detail": "wrong password", "type": "password_wrong"}],
+            errors=[field_error("#/body/password", "wrong password", "password_wrong")],
         )
 
 
@@ -82,7 +84,7 @@ async def start_totp(request: Request, session: AsyncSession, party: Party, pass
     if account.two_factor != "none":
         raise TwoFactorAlreadyOn(f"The second factor is {account.two_factor}; turn it off first.")
     secret = totp.new_secret()
-    account.totp_pending_secret_encrypted = totp.encrypt_secret(request.app.state.kek, party.id, secret)
+    account.totp_pending_secret_encrypted = totp.encrypt_secret(identity_state(request).kek, party.id, secret)
     _audit(session, party, "two-factor.totp-started", "totp")
     await session.flush()
     assert party.national_code is not None
@@ -104,7 +106,7 @@ async def confirm_totp(request: Request, session: AsyncSession, party: Party, co
         raise TwoFactorAlreadyOn(f"The second factor is {account.two_factor}; turn it off first.")
     if account.totp_pending_secret_encrypted is None:
         raise TwoFactorNothingPending("Start with POST /v1/me/two-factor/totp.")
-    kek = request.app.state.kek
+    kek = identity_state(request).kek
     secret = totp.decrypt_secret(kek, party.id, account.totp_pending_secret_encrypted)
     step = totp.matching_step(secret, code)
     if step is None:

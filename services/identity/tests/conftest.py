@@ -5,10 +5,10 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from fastapi import FastAPI
+from kit_testing import app_client
 
 from identity.cli import _create_client
 from identity.main import create_app
-from kit.testing import app_client
 
 
 @pytest.fixture(scope="session")

@@ -7,12 +7,21 @@ import uuid
 import httpx
 import pytest
 from fastapi import FastAPI
+from identity_testing.accounts import caller
+from identity_testing.parties import (
+    bearer,
+    make_user,
+    national_code,
+    national_id,
+    register_company,
+    token_for,
+)
 from sqlalchemy import select
 
-from identity.accounts_testing import caller
 from identity.models import AuditEntry, Party
-from identity.testing import bearer, make_user, national_code, national_id, register_company, token_for
+from identity.state import identity_state_of
 from identity.tokens import issue_access_token
+from kit.runtime import runtime_of
 
 
 async def _headers(app: FastAPI, party: Party) -> dict[str, str]:
@@ -50,7 +59,7 @@ async def test_register_a_legal_person(app: FastAPI) -> None:
     assert [m["subject"] for m in legal["managers"]] == [f"user:{user.id}"]
     assert legal["managers"][0]["added_by"] == f"user:{user.id}"
     assert [r["role"] for r in legal["roles"]] == ["base-legal"]
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         entry = await session.scalar(select(AuditEntry).where(AuditEntry.object_id == legal["id"]))
     assert entry is not None
     assert (entry.actor, entry.action) == (f"user:{user.id}", "legal-person.registered")
@@ -72,7 +81,7 @@ async def test_bad_national_ids_are_refused(app: FastAPI) -> None:
         }
     ]
     assert short.json()["errors"][0]["type"] == "legal_national_id_invalid"
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         assert await session.scalar(select(Party).where(Party.national_id == wrong)) is None
 
 
@@ -153,7 +162,7 @@ async def test_a_manager_adds_another(app: FastAPI) -> None:
             path, json={"national_code": stranger.national_code}, headers=await _headers(app, stranger)
         )
         assert intruder.status_code == 404
-        async with app.state.sessionmaker() as session:
+        async with runtime_of(app).sessionmaker() as session:
             actions = (
                 await session.scalars(select(AuditEntry.action).where(AuditEntry.object_id == legal["id"]))
             ).all()
@@ -175,7 +184,9 @@ async def test_only_a_user_acting_for_themselves(app: FastAPI, method: str, path
     if path.endswith("managers"):
         body = {"national_code": agent.national_code}
     machine, _ = await issue_access_token(
-        app.state, subject="client:test-admin", claims={"scope": "admin", "client_id": "test-admin"}
+        identity_state_of(app),
+        subject="client:test-admin",
+        claims={"scope": "admin", "client_id": "test-admin"},
     )
     acting_for = await token_for(app, user, act={"sub": f"user:{agent.id}"}, access_level="full")
     async with caller(app) as client:

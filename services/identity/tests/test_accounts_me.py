@@ -7,12 +7,14 @@ from datetime import date
 
 import httpx
 from fastapi import FastAPI
+from identity_testing.accounts import caller, sms_code
+from identity_testing.parties import bearer, make_user, mobile, national_code, token_for
 from sqlalchemy import select
 
-from identity.accounts_testing import caller, sms_code
 from identity.models import AuditEntry, Party, VerificationCode
-from identity.testing import bearer, make_user, mobile, national_code, token_for
+from identity.state import identity_state_of
 from identity.tokens import issue_access_token
+from kit.runtime import runtime_of
 
 
 async def _headers(app: FastAPI, party: Party) -> dict[str, str]:
@@ -20,7 +22,7 @@ async def _headers(app: FastAPI, party: Party) -> dict[str, str]:
 
 
 async def _mobile_of(app: FastAPI, party: Party) -> str | None:
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         return await session.scalar(select(Party.mobile).where(Party.id == party.id))
 
 
@@ -52,7 +54,7 @@ async def test_my_profile(app: FastAPI) -> None:
 async def test_my_profile_needs_my_own_token(app: FastAPI) -> None:
     user, agent = await make_user(app), await make_user(app)
     machine, _ = await issue_access_token(
-        app.state, subject="client:test", claims={"scope": "admin", "client_id": "test"}
+        identity_state_of(app), subject="client:test", claims={"scope": "admin", "client_id": "test"}
     )
     async with caller(app) as client:
         anonymous = await client.get("/v1/me")
@@ -98,7 +100,7 @@ async def test_change_of_mobile(app: FastAPI) -> None:
         )
         assert again.status_code == 409
         assert again.json()["code"] == "code-spent"
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         actions = (
             await session.scalars(
                 select(AuditEntry.action).where(AuditEntry.object_id == str(user.id)).order_by(AuditEntry.id)
@@ -145,7 +147,7 @@ async def test_only_i_can_confirm_my_change(app: FastAPI) -> None:
             )
             assert stolen.status_code == 404
             assert stolen.json()["code"] == "mobile-change-not-found"
-        async with app.state.sessionmaker() as session:
+        async with runtime_of(app).sessionmaker() as session:
             tried = await session.get(VerificationCode, uuid.UUID(change["id"]))
         assert tried is not None
         assert tried.attempts == 0  # the other user's tries never reached the code

@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 
 import httpx
 from fastapi import FastAPI
+from identity_testing.accounts import caller, register, registration, sms_code
+from identity_testing.parties import bearer, mobile, national_code, token_for
 from sqlalchemy import func, select, update
 
-from identity.accounts_testing import caller, register, registration, sms_code
 from identity.models import (
     Account,
     AuditEntry,
@@ -19,18 +20,18 @@ from identity.models import (
     SmsMessage,
     VerificationCode,
 )
-from identity.testing import bearer, mobile, national_code, token_for
 from kit.clock import now_utc
+from kit.runtime import runtime_of
 
 
 async def _party(app: FastAPI, code: str) -> Party | None:
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         return await session.scalar(select(Party).where(Party.national_code == code))
 
 
 async def _nothing_for(app: FastAPI, body: dict) -> None:
     """No person, account, code or SMS exists for this registration body."""
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         assert await session.scalar(select(Party).where(Party.national_code == body["national_code"])) is None
         assert (
             await session.scalar(
@@ -50,7 +51,7 @@ async def _nothing_for(app: FastAPI, body: dict) -> None:
 
 async def _age_codes(app: FastAPI, to: str, seconds: int) -> None:
     """Move the codes sent to ``to`` into the past, as if ``seconds`` had gone by."""
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         await session.execute(
             update(VerificationCode)
             .where(VerificationCode.mobile == to)
@@ -62,7 +63,7 @@ async def _age_codes(app: FastAPI, to: str, seconds: int) -> None:
 
 
 async def _attempt(app: FastAPI, attempt_id: str) -> RegistrationAttempt:
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         attempt = await session.get(RegistrationAttempt, uuid.UUID(attempt_id))
     assert attempt is not None
     return attempt
@@ -114,7 +115,7 @@ async def test_register_confirm_and_use_the_account(app: FastAPI) -> None:
         assert confirmed.json()["subject"] == f"user:{party.id}"
         assert (await _attempt(app, out["id"])).party_id == party.id
 
-        async with app.state.sessionmaker() as session:
+        async with runtime_of(app).sessionmaker() as session:
             assert party.status == "active"
             assert (party.first_name, party.last_name, party.postal_code) == ("مریم", "احمدی", "1136913141")
             account = await session.get(Account, party.id)
@@ -152,7 +153,7 @@ async def test_an_active_national_code_cannot_register_again(app: FastAPI) -> No
         assert response.status_code == 409, response.text
         assert response.json()["code"] == "national-code-registered"
         assert _field_errors(response) == {"#/body/national_code": "national_code_registered"}
-        async with app.state.sessionmaker() as session:
+        async with runtime_of(app).sessionmaker() as session:
             assert (
                 await session.scalar(
                     select(func.count())
@@ -258,7 +259,7 @@ async def test_five_wrong_codes_then_refused_even_the_right_one(app: FastAPI) ->
             assert response.json()["attempts_left"] == left
             assert _field_errors(response) == {"#/body/code": "code_wrong"}
         # Each wrong try was counted although its request failed and rolled back.
-        async with app.state.sessionmaker() as session:
+        async with runtime_of(app).sessionmaker() as session:
             attempts = await session.scalar(
                 select(VerificationCode.attempts).where(VerificationCode.mobile == body["mobile"])
             )

@@ -5,10 +5,12 @@ from __future__ import annotations
 import httpx
 import pytest
 from fastapi import FastAPI
+from identity_testing.accounts import caller
+from identity_testing.parties import mobile, national_code
 
-from identity.accounts_testing import caller
 from identity.adapters.sms import OutboxSms
-from identity.testing import mobile, national_code
+from identity.state import identity_state_of
+from kit.runtime import runtime_of
 
 
 @pytest.mark.parametrize(
@@ -32,7 +34,7 @@ async def test_no_sandbox_endpoints_without_the_sandbox(
 
 async def test_the_outbox_newest_first_with_the_number_in_any_form(app: FastAPI) -> None:
     to = mobile()
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         for n in range(3):
             await OutboxSms().send(session, mobile=to, body=f"message {n}", purpose=f"p{n}")
     async with caller(app) as client:
@@ -65,12 +67,14 @@ async def test_setting_and_clearing_who_owns_a_number(app: FastAPI) -> None:
             f"/v1/sandbox/mobile-owners/{number}", json={"national_code": national_code()}
         )
         assert changed.json()["national_code"] != owner
-        async with app.state.sessionmaker() as session:
-            assert not await app.state.ownership.owns(session, national_code=owner, mobile=number)
+        async with runtime_of(app).sessionmaker() as session:
+            assert not await identity_state_of(app).ownership.owns(
+                session, national_code=owner, mobile=number
+            )
         assert (await client.delete(f"/v1/sandbox/mobile-owners/{number}")).status_code == 204
         assert (await client.delete(f"/v1/sandbox/mobile-owners/{number}")).status_code == 204
-        async with app.state.sessionmaker() as session:
-            assert await app.state.ownership.owns(session, national_code=owner, mobile=number)
+        async with runtime_of(app).sessionmaker() as session:
+            assert await identity_state_of(app).ownership.owns(session, national_code=owner, mobile=number)
 
         bad = await client.put(f"/v1/sandbox/mobile-owners/{number}", json={"national_code": "0084575949"})
         assert bad.status_code == 422

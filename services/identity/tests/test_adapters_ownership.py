@@ -9,17 +9,18 @@ import httpx
 import pytest
 import respx
 from fastapi import FastAPI
+from identity_testing.accounts import caller, registration
+from identity_testing.parties import mobile, national_code
+from kit_testing import app_client
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from identity.accounts_testing import caller, registration
 from identity.adapters import AdapterNotConfigured, ownership_inquiry
 from identity.adapters.ownership import SandboxOwnership, ZohalShahkar
 from identity.exceptions import OwnershipInquiryUnavailable
 from identity.main import create_app
 from identity.models import RegistrationAttempt, SandboxMobileOwner
-from identity.testing import mobile, national_code
-from kit.testing import app_client
+from kit.runtime import runtime_of
 
 ZOHAL = "https://zohal.test/api/v0/services/inquiry/shahkar"
 
@@ -31,11 +32,11 @@ def _answer(matched: bool) -> dict:
 async def test_sandbox_ownership_answers_from_its_table(app: FastAPI) -> None:
     number, owner, other = mobile(), national_code(), national_code()
     inquiry = SandboxOwnership()
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         assert await inquiry.owns(session, national_code=other, mobile=number)  # no row: whoever asks
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         session.add(SandboxMobileOwner(mobile=number, national_code=owner))
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         assert await inquiry.owns(session, national_code=owner, mobile=number)
         assert not await inquiry.owns(session, national_code=other, mobile=number)
 
@@ -50,7 +51,7 @@ async def zohal() -> AsyncIterator[ZohalShahkar]:
 @respx.mock
 async def test_zohal_asks_shahkar(app: FastAPI, zohal: ZohalShahkar, matched: bool) -> None:
     route = respx.post(ZOHAL).mock(return_value=httpx.Response(200, json=_answer(matched)))
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         assert await zohal.owns(session, national_code="0084575948", mobile="09121234567") is matched
     request = route.calls.last.request
     assert request.headers["authorization"] == "Bearer secret-token"
@@ -79,7 +80,7 @@ async def test_zohal_failures_are_503(app: FastAPI, zohal: ZohalShahkar, answer:
         route.mock(side_effect=answer)
     else:
         route.mock(return_value=answer)
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         with pytest.raises(OwnershipInquiryUnavailable) as caught:
             await zohal.owns(session, national_code="0084575948", mobile="09121234567")
     assert caught.value.status == 503
@@ -87,7 +88,7 @@ async def test_zohal_failures_are_503(app: FastAPI, zohal: ZohalShahkar, answer:
 
 def test_selection_and_refusal_to_start(app: FastAPI) -> None:
     http = httpx.AsyncClient()
-    sandbox = app.state.settings.model_copy(update={"ownership_adapter": ""})
+    sandbox = runtime_of(app).settings.model_copy(update={"ownership_adapter": ""})
     assert sandbox.sandbox
     assert isinstance(ownership_inquiry(sandbox, http), SandboxOwnership)
     production = sandbox.model_copy(update={"sandbox": False, "ownership_adapter": ""})
@@ -137,7 +138,7 @@ async def test_registration_through_zohal(zohal_app: FastAPI) -> None:
         respx.post(ZOHAL).mock(return_value=httpx.Response(200, json=_answer(True)))
         assert (await client.post("/v1/registrations", json=theirs)).status_code == 201
 
-    async with zohal_app.state.sessionmaker() as session:
+    async with runtime_of(zohal_app).sessionmaker() as session:
         created = set(
             (
                 await session.scalars(

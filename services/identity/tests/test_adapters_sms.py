@@ -8,6 +8,7 @@ import httpx
 import pytest
 import respx
 from fastapi import FastAPI
+from identity_testing.parties import mobile
 from pydantic import SecretStr
 from sqlalchemy import select
 
@@ -15,7 +16,7 @@ from identity.adapters import AdapterNotConfigured, sms_sender
 from identity.adapters.sms import KavenegarSms, OutboxSms
 from identity.exceptions import SmsUnavailable
 from identity.models import SmsMessage
-from identity.testing import mobile
+from kit.runtime import runtime_of
 
 BASE = "https://kavenegar.test/v1"
 LOOKUP = f"{BASE}/the-key/verify/lookup.json"
@@ -47,7 +48,7 @@ async def kavenegar() -> AsyncIterator[KavenegarSms]:
 
 
 async def _stored(app: FastAPI, to: str) -> list[SmsMessage]:
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         return list((await session.scalars(select(SmsMessage).where(SmsMessage.mobile == to))).all())
 
 
@@ -57,7 +58,7 @@ async def test_kavenegar_sends_a_code_through_its_template_and_records_it_masked
 ) -> None:
     route = respx.post(LOOKUP).mock(return_value=httpx.Response(200, json=_accepted()))
     to = mobile()
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         await kavenegar.send(session, mobile=to, body="Panjereh code: 4821", purpose="register", code="4821")
     sent = dict(httpx.QueryParams(route.calls.last.request.content.decode()))
     assert sent == {"receptor": to, "token": "4821", "template": "panjereh-verify"}
@@ -72,7 +73,7 @@ async def test_kavenegar_sends_a_plain_message_without_a_template(
 ) -> None:
     route = respx.post(SEND).mock(return_value=httpx.Response(200, json=_accepted(17)))
     to = mobile()
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         await kavenegar.send(session, mobile=to, body="Your number was changed.", purpose="notice")
     assert dict(httpx.QueryParams(route.calls.last.request.content.decode())) == {
         "receptor": to,
@@ -106,7 +107,7 @@ async def test_kavenegar_failures_are_503(app: FastAPI, kavenegar: KavenegarSms,
         route.mock(return_value=answer)
     to = mobile()
     with pytest.raises(SmsUnavailable) as caught:
-        async with app.state.sessionmaker() as session, session.begin():
+        async with runtime_of(app).sessionmaker() as session, session.begin():
             await kavenegar.send(
                 session, mobile=to, body="Panjereh code: 1111", purpose="register", code="1111"
             )
@@ -117,7 +118,7 @@ async def test_kavenegar_failures_are_503(app: FastAPI, kavenegar: KavenegarSms,
 
 async def test_outbox_records_the_message_as_sent(app: FastAPI) -> None:
     to = mobile()
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         await OutboxSms().send(
             session, mobile=to, body="Panjereh code: 1234", purpose="register", code="1234"
         )
@@ -127,7 +128,7 @@ async def test_outbox_records_the_message_as_sent(app: FastAPI) -> None:
 
 def test_selection_by_settings(app: FastAPI) -> None:
     http = httpx.AsyncClient()
-    settings = app.state.settings
+    settings = runtime_of(app).settings
     assert isinstance(sms_sender(settings, http), OutboxSms)
     chosen = sms_sender(
         settings.model_copy(update={"sms_adapter": "kavenegar", "kavenegar_api_key": SecretStr("k")}), http

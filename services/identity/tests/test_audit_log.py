@@ -10,13 +10,14 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from identity_testing.parties import bearer, make_user, token_for
+from identity_testing.representation import acting_for_token, exchange
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from identity.models import Party
-from identity.representation_testing import acting_for_token, exchange
-from identity.testing import bearer, make_user, token_for
 from kit.clock import today_tehran
+from kit.runtime import runtime_of
 
 
 @pytest.fixture
@@ -160,7 +161,7 @@ async def test_only_admins_query(app: FastAPI, client: httpx.AsyncClient) -> Non
 
 
 async def test_the_log_cannot_be_altered(app: FastAPI) -> None:
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         for statement in (
             "UPDATE identity.audit_log SET actor = 'user:nobody'",
             "DELETE FROM identity.audit_log",

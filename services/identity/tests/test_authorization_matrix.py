@@ -28,9 +28,7 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
-
-from identity.representation_testing import GRANT_PATH, acting_for_token, grant, grant_body, signing_key
-from identity.testing import (
+from identity_testing.parties import (
     PASSWORD,
     bearer,
     make_legal,
@@ -40,6 +38,8 @@ from identity.testing import (
     register_company,
     token_for,
 )
+from identity_testing.representation import GRANT_PATH, acting_for_token, grant, grant_body, signing_key
+
 from kit.clock import today_tehran
 from kit.signatures import SIGNATURE_HEADER, jwk_of, sign_detached, thumbprint
 

@@ -7,12 +7,13 @@ from datetime import timedelta
 import httpx
 import pytest
 from fastapi import FastAPI
+from identity_testing.parties import bearer, make_user, token_for
 from sqlalchemy import select, update
 
 from identity.cli import _create_client
 from identity.models import AuditEntry, MachineClient
-from identity.testing import bearer, make_user, token_for
 from kit.clock import now_utc
+from kit.runtime import runtime_of
 
 
 @pytest.fixture
@@ -61,7 +62,7 @@ async def test_grace_keeps_the_old_secret_until_it_ends(
     assert await _token_status(client, client_id, new) == 200
     assert await _token_status(client, client_id, old) == 200
 
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         row = await session.scalar(select(MachineClient).where(MachineClient.client_id == client_id))
         assert row is not None
         assert timedelta(seconds=3590) < row.previous_secret_valid_until - before < timedelta(seconds=3610)
@@ -125,7 +126,7 @@ async def test_disabled_client_gets_no_token_and_cannot_rotate(
         "disabled"
     ] is True
 
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         actions = (
             await session.scalars(
                 select(AuditEntry.action)

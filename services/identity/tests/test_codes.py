@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -11,16 +12,18 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI, Request
+from identity_testing.accounts import caller, registration
+from identity_testing.parties import mobile
+from kit_testing import app_client
 from sqlalchemy import func, select, update
 
 from identity import codes
-from identity.accounts_testing import caller, registration
 from identity.exceptions import CodeNotFound, CodeSpent, SmsRateLimited
 from identity.main import create_app
 from identity.models import Party, VerificationCode
-from identity.testing import mobile
+from identity.state import identity_state_of
 from kit.auth import Principal
-from kit.testing import app_client
+from kit.runtime import ATTRIBUTE, runtime_of
 
 
 def _request(app: Any, address: str = "10.250.0.1", principal: Principal | None = None) -> Request:
@@ -32,21 +35,18 @@ def _request(app: Any, address: str = "10.250.0.1", principal: Principal | None 
 
 def _limited_app(app: FastAPI, **limits: int) -> SimpleNamespace:
     """``app`` seen by ``codes`` with other limits (the shared app's settings stay as they are)."""
-    state = SimpleNamespace(
-        settings=app.state.settings.model_copy(update=limits),
-        sms=app.state.sms,
-        sessionmaker=app.state.sessionmaker,
-    )
-    return SimpleNamespace(state=state)
+    state = identity_state_of(app)
+    runtime = dataclasses.replace(state.runtime, settings=state.settings.model_copy(update=limits))
+    return SimpleNamespace(state=SimpleNamespace(**{ATTRIBUTE: dataclasses.replace(state, runtime=runtime)}))
 
 
 async def _issue(request: Request, to: str, purpose: str = "register") -> VerificationCode:
-    async with request.app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(request.app).sessionmaker() as session, session.begin():
         return await codes.issue(request, session, purpose=purpose, mobile=to)
 
 
 async def _age(app: FastAPI, to: str, seconds: int) -> None:
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         await session.execute(
             update(VerificationCode)
             .where(VerificationCode.mobile == to)
@@ -102,7 +102,7 @@ async def test_concurrent_requests_cannot_both_pass_the_limit(app: FastAPI) -> N
         return_exceptions=True,
     )
     assert sorted(type(r).__name__ for r in results) == ["SmsRateLimited", "VerificationCode"]
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         sent = await session.scalar(
             select(func.count()).select_from(VerificationCode).where(VerificationCode.mobile == to)
         )
@@ -115,14 +115,14 @@ async def test_check_reads_persian_digits_and_binds_the_purpose(app: FastAPI) ->
     async with caller(app) as client:
         body = (await client.get("/v1/sandbox/sms", params={"mobile": to})).json()["items"][0]["body"]
     code = body.rsplit(" ", 1)[-1]
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         with pytest.raises(CodeNotFound):
             await codes.check(request, session, code_id=row.id, purpose="mobile-change", code=code)
     persian = code.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         checked = await codes.check(request, session, code_id=row.id, purpose="register", code=persian)
         assert checked.consumed_at is not None
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         with pytest.raises(CodeSpent):
             await codes.check(request, session, code_id=row.id, purpose="register", code=code)
 
@@ -143,7 +143,7 @@ async def strict_app(settings_for) -> AsyncIterator[FastAPI]:  # type: ignore[no
     """A sandbox identity that sends at most 3 codes an hour per requester."""
     app = create_app(settings_for("identity", sandbox=True, sms_max_per_requester_per_hour=3))
     async with app_client(app):
-        app.state.ownership = _CountingOwnership(app.state.ownership)
+        identity_state_of(app).ownership = _CountingOwnership(identity_state_of(app).ownership)
         yield app
 
 
@@ -153,7 +153,7 @@ async def test_registrations_beyond_the_requester_limit_are_refused_before_any_p
     async with caller(strict_app) as client:
         for _ in range(3):
             assert (await client.post("/v1/registrations", json=registration())).status_code == 201
-        asked = strict_app.state.ownership.asked
+        asked = identity_state_of(strict_app).ownership.asked
         body = registration()
         refused = await client.post("/v1/registrations", json=body)
         assert refused.status_code == 429, refused.text
@@ -161,8 +161,8 @@ async def test_registrations_beyond_the_requester_limit_are_refused_before_any_p
         assert refused.json()["code"] == "sms-rate-limited"
         assert refused.json()["limit"] == "per-requester-hourly"
         assert int(refused.headers["retry-after"]) > 3500
-        assert strict_app.state.ownership.asked == asked  # no ownership inquiry was paid for
-        async with strict_app.state.sessionmaker() as session:
+        assert identity_state_of(strict_app).ownership.asked == asked  # no ownership inquiry was paid for
+        async with runtime_of(strict_app).sessionmaker() as session:
             assert (
                 await session.scalar(select(Party).where(Party.national_code == body["national_code"]))
                 is None

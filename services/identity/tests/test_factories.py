@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from identity_testing.parties import make_user, national_code, national_id, token_for
 
 from identity.subjects import party_id_of
-from identity.testing import make_user, national_code, national_id, token_for
+from kit.runtime import runtime_of
 
 
 def test_identifiers_are_fresh() -> None:
@@ -17,6 +18,6 @@ def test_identifiers_are_fresh() -> None:
 
 async def test_token_for_a_made_user_verifies(app: FastAPI) -> None:
     party = await make_user(app, roles=("base-natural", "merchant"))
-    principal = await app.state.token_verifier.verify(await token_for(app, party, roles=["merchant"]))
+    principal = await runtime_of(app).token_verifier.verify(await token_for(app, party, roles=["merchant"]))
     assert party_id_of(principal.subject) == party.id
     assert principal.roles == {"merchant"}

@@ -6,6 +6,7 @@ import uuid
 from datetime import timedelta
 
 from fastapi import FastAPI
+from identity_testing.parties import make_user
 from sqlalchemy import select
 
 from identity.housekeeping import CODES_KEPT, GRACE, purge_expired
@@ -18,8 +19,9 @@ from identity.models import (
     SsoLogin,
     VerificationCode,
 )
-from identity.testing import make_user
+from identity.state import identity_state_of
 from kit.clock import now_utc
+from kit.runtime import runtime_of
 
 
 async def test_old_rows_go_and_live_rows_stay(app: FastAPI) -> None:
@@ -28,7 +30,7 @@ async def test_old_rows_go_and_live_rows_stay(app: FastAPI) -> None:
     long_ago = now - GRACE - timedelta(minutes=1)
     ids = {name: (uuid.uuid4(), uuid.uuid4()) for name in ("sso", "challenge", "code", "refresh", "recovery")}
     throttles = (f"pair:old:{uuid.uuid4()}", f"pair:live:{uuid.uuid4()}")
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         for state, expires in (
             (ids["sso"][0].hex, long_ago),
             (ids["sso"][1].hex, now + timedelta(minutes=5)),
@@ -96,10 +98,10 @@ async def test_old_rows_go_and_live_rows_stay(app: FastAPI) -> None:
             )
         )
 
-    deleted = await purge_expired(app)
+    deleted = await purge_expired(identity_state_of(app))
 
     assert all(count >= 1 for count in deleted.values()), deleted
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         assert await session.scalar(select(SsoLogin).where(SsoLogin.state == ids["sso"][0].hex)) is None
         assert await session.scalar(select(SsoLogin).where(SsoLogin.state == ids["sso"][1].hex)) is not None
         for model, (old, live) in (

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from kit_testing import app_client
 from sqlalchemy import select, update
 
 from identity import keys
@@ -19,7 +20,7 @@ from identity.models import SigningKey
 from kit.auth import TokenVerifier
 from kit.db import create_engine, create_sessionmaker
 from kit.embedded_pg import create_database, drop_database, fresh_database_name
-from kit.testing import app_client, migrate
+from kit.migrations import migrate
 
 TTL = timedelta(minutes=10)
 

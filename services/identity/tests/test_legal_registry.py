@@ -12,10 +12,21 @@ import pytest
 import respx
 from fastapi import FastAPI
 from identity_client.representations import LEGAL_PERSON_TOKEN_TYPE
+from identity_testing.accounts import caller
+from identity_testing.parties import (
+    bearer,
+    make_legal,
+    make_user,
+    national_code,
+    national_id,
+    register_company,
+    token_for,
+)
+from identity_testing.representation import exchange, grant, grant_body, signing_key
+from kit_testing import app_client
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
-from identity.accounts_testing import caller
 from identity.adapters import AdapterNotConfigured, company_registry
 from identity.adapters.company_registry import (
     HttpCompanyRegistry,
@@ -25,17 +36,7 @@ from identity.adapters.company_registry import (
 from identity.exceptions import CompanyRegistryUnavailable
 from identity.main import create_app
 from identity.models import AuditEntry, LegalManager, Party
-from identity.representation_testing import exchange, grant, grant_body, signing_key
-from identity.testing import (
-    bearer,
-    make_legal,
-    make_user,
-    national_code,
-    national_id,
-    register_company,
-    token_for,
-)
-from kit.testing import app_client
+from kit.runtime import runtime_of
 
 REGISTRY = "https://registry.test/v1/legal-persons"
 
@@ -47,7 +48,7 @@ async def _post(client: httpx.AsyncClient, app: FastAPI, user: Party, nid: str) 
 
 
 async def _parties_with(app: FastAPI, nid: str) -> int:
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         return int(
             await session.scalar(select(func.count()).select_from(Party).where(Party.national_id == nid)) or 0
         )
@@ -162,7 +163,7 @@ async def test_a_real_manager_verifies_a_pending_legal_person_and_the_squatter_g
         "/v1/parties", params={"national_id": legal.national_id}, headers=bearer(admin_token)
     )
     assert [p["id"] for p in found.json()["items"]] == [str(legal.id)]
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         actions = (
             await session.scalars(
                 select(AuditEntry.action).where(AuditEntry.object_id == str(legal.id)).order_by(AuditEntry.id)
@@ -191,18 +192,18 @@ async def test_concurrent_registrations_of_one_national_id_make_one_party(app: F
 async def test_the_sandbox_registry_answers_from_its_table(app: FastAPI, client: httpx.AsyncClient) -> None:
     nid, manager = national_id(), national_code()
     registry = SandboxCompanyRegistry()
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         assert await registry.lookup(session, nid) is None
     body = {"name": "پارس", "registration_number": "4711", "managers": [manager]}
     put = await client.put(f"/v1/sandbox/companies/{nid}", json=body)
     assert put.status_code == 200, put.text
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         record = await registry.lookup(session, nid)
     assert record is not None
     assert (record.name, record.registration_number, record.active) == ("پارس", "4711", True)
     assert record.manager_national_codes == {manager}
     assert (await client.delete(f"/v1/sandbox/companies/{nid}")).status_code == 204
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         assert await registry.lookup(session, nid) is None
 
 
@@ -227,7 +228,7 @@ def _record(nid: str, **change: object) -> dict[str, object]:
 async def test_the_http_registry_reads_the_record(app: FastAPI, http_registry: HttpCompanyRegistry) -> None:
     nid = national_id()
     route = respx.get(f"{REGISTRY}/{nid}").mock(return_value=httpx.Response(200, json=_record(nid)))
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         record = await http_registry.lookup(session, nid)
     assert record is not None
     assert (record.name, record.registration_number, record.active) == ("شرکت پارس", "12345", True)
@@ -240,7 +241,7 @@ async def test_the_http_registry_reads_the_record(app: FastAPI, http_registry: H
 async def test_the_http_registry_not_found_is_none(app: FastAPI, http_registry: HttpCompanyRegistry) -> None:
     nid = national_id()
     respx.get(f"{REGISTRY}/{nid}").mock(return_value=httpx.Response(404, json={"detail": "no such"}))
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         assert await http_registry.lookup(session, nid) is None
 
 
@@ -279,14 +280,14 @@ async def test_the_http_registry_out_of_contract_is_503(
         route.mock(side_effect=answer)
     else:
         route.mock(return_value=answer)
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         with pytest.raises(CompanyRegistryUnavailable):
             await http_registry.lookup(session, nid)
 
 
 def test_the_registry_adapter_is_chosen_by_settings(app: FastAPI) -> None:
     http = httpx.AsyncClient()
-    sandbox = app.state.settings.model_copy(update={"company_registry_adapter": ""})
+    sandbox = runtime_of(app).settings.model_copy(update={"company_registry_adapter": ""})
     assert isinstance(company_registry(sandbox, http), SandboxCompanyRegistry)
     production = sandbox.model_copy(update={"sandbox": False})
     assert isinstance(company_registry(production, http), UnconfiguredCompanyRegistry)

@@ -12,12 +12,14 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from identity_testing.parties import PASSWORD, make_user, national_code
 from sqlalchemy import select, update
 
 from identity import login_throttle, passwords
 from identity.models import AuditEntry, LoginThrottle, Party
-from identity.testing import PASSWORD, make_user, national_code
+from identity.state import identity_state_of
 from kit.clock import now_utc
+from kit.runtime import runtime_of
 
 WRONG = "Wrong-Password-123"
 _sources = iter(range(1, 1_000_000))
@@ -45,7 +47,7 @@ def _problem(response: httpx.Response) -> tuple[int, dict[str, Any]]:
 
 
 async def _audit(app: FastAPI, party: Party, action: str) -> list[dict[str, Any]]:
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         return list(
             (
                 await session.scalars(
@@ -103,9 +105,9 @@ async def test_unknown_national_codes_back_off_alike(app: FastAPI) -> None:
             answers[code] = [_problem(await _login(attacker, code, WRONG)) for _ in range(5)]
             answers[code].append(_problem(await _login(attacker, code)))
         assert answers[str(party.national_code)] == answers[unknown]
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         for code in (str(party.national_code), unknown):
-            ref = login_throttle.account_ref(app.state.kek, code)
+            ref = login_throttle.account_ref(identity_state_of(app).kek, code)
             rows = (
                 await session.scalars(select(LoginThrottle).where(LoginThrottle.account_ref == ref))
             ).all()
@@ -119,7 +121,7 @@ async def test_a_back_off_runs_out_and_a_success_clears_it(app: FastAPI) -> None
         for _ in range(5):
             await _login(caller, party.national_code, WRONG)
         assert (await _login(caller, party.national_code)).status_code == 401
-        async with app.state.sessionmaker() as session, session.begin():
+        async with runtime_of(app).sessionmaker() as session, session.begin():
             await session.execute(
                 update(LoginThrottle)
                 .where(LoginThrottle.key.startswith("pair:"), LoginThrottle.blocked_until.is_not(None))
@@ -137,8 +139,8 @@ async def test_old_failures_are_forgotten(app: FastAPI) -> None:
     async with _from(app) as caller:
         for _ in range(4):
             await _login(caller, party.national_code, WRONG)
-        async with app.state.sessionmaker() as session, session.begin():
-            ref = login_throttle.account_ref(app.state.kek, str(party.national_code))
+        async with runtime_of(app).sessionmaker() as session, session.begin():
+            ref = login_throttle.account_ref(identity_state_of(app).kek, str(party.national_code))
             await session.execute(
                 update(LoginThrottle)
                 .where(LoginThrottle.account_ref == ref)
@@ -151,7 +153,7 @@ async def test_old_failures_are_forgotten(app: FastAPI) -> None:
 async def test_one_source_spraying_many_accounts_backs_off(
     app: FastAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(app.state.settings, "login_source_lockout_threshold", 3)
+    monkeypatch.setattr(runtime_of(app).settings, "login_source_lockout_threshold", 3)
     victims = [await make_user(app) for _ in range(4)]
     async with _from(app) as sprayer, _from(app) as elsewhere:
         for victim in victims[:3]:
@@ -167,7 +169,7 @@ async def test_many_sources_against_one_account_need_an_sms_code(
     app: FastAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A botnet cannot lock the account either; a right password then also needs a code by SMS."""
-    monkeypatch.setattr(app.state.settings, "login_account_step_up_threshold", 3)
+    monkeypatch.setattr(runtime_of(app).settings, "login_account_step_up_threshold", 3)
     party = await make_user(app)
     assert party.mobile is not None
     for _ in range(3):

@@ -8,13 +8,14 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from identity_testing.parties import PASSWORD, make_user, national_code
 from jose import jwt
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 from identity import passwords
 from identity.models import Account, Party
-from identity.testing import PASSWORD, make_user, national_code
+from kit.runtime import runtime_of
 
 
 async def _login(client: httpx.AsyncClient, party: Party | str, password: str = PASSWORD) -> httpx.Response:
@@ -23,14 +24,14 @@ async def _login(client: httpx.AsyncClient, party: Party | str, password: str = 
 
 
 async def _account(app: FastAPI, party: Party) -> Account:
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         account = await session.get(Account, party.id)
         assert account is not None
         return account
 
 
 async def _set_account(app: FastAPI, party: Party, **values: Any) -> None:
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         account = await session.get(Account, party.id)
         assert account is not None
         for name, value in values.items():

@@ -7,9 +7,9 @@ import uuid
 
 import httpx
 from fastapi import FastAPI
+from identity_testing.parties import bearer, make_legal, make_user, token_for
+from identity_testing.representation import acting_for_token, grant, grant_body, signing_key
 
-from identity.representation_testing import acting_for_token, grant, grant_body, signing_key
-from identity.testing import bearer, make_legal, make_user, token_for
 from kit.clock import today_tehran
 
 

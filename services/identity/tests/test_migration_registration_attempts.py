@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+from identity_testing.parties import mobile, national_code, national_id
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from identity.testing import mobile, national_code, national_id
 from kit.embedded_pg import create_database, drop_database, fresh_database_name
 from kit.migrations import downgrade, migrate
 from kit.settings import async_database_url

@@ -11,12 +11,14 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 from fastapi import FastAPI
+from identity_testing.parties import PASSWORD, make_user, mobile, national_code
+from kit_testing import serve
 from sqlalchemy import select
 
 from identity.main import create_app
 from identity.models import AuditEntry, LoginThrottle, Party, PasswordRecovery
-from identity.testing import PASSWORD, make_user, mobile, national_code
-from kit.testing import free_port, serve
+from kit.processes import free_port
+from kit.runtime import runtime_of
 
 NEW_PASSWORD = "Zagros-Peak-4410?"
 START = "/v1/password-recovery"
@@ -49,7 +51,7 @@ def _shape(response: httpx.Response) -> tuple[int, set[str], Any]:
 
 
 async def _audit(app: FastAPI, action: str, object_id: str) -> list[dict[str, Any]]:
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         rows = await session.scalars(
             select(AuditEntry.details)
             .where(AuditEntry.action == action, AuditEntry.object_id == object_id)
@@ -90,7 +92,7 @@ async def test_recovery_by_sms_end_to_end(app: FastAPI, client: httpx.AsyncClien
     assert refreshed.status_code == 400
     assert (await _login(client, party, PASSWORD)).status_code == 401
     assert (await _login(client, party, NEW_PASSWORD)).status_code == 200
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         left = (
             await session.scalars(select(LoginThrottle.key).where(LoginThrottle.key.like("pair:%")))
         ).all()
@@ -152,7 +154,7 @@ async def test_starting_is_limited_per_national_code_alike(app: FastAPI, client:
 async def test_starting_is_limited_per_requester(
     app: FastAPI, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(app.state.settings, "recovery_max_per_requester_per_hour", 2)
+    monkeypatch.setattr(runtime_of(app).settings, "recovery_max_per_requester_per_hour", 2)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=("10.8.0.1", 4000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as caller:
         statuses = [
@@ -174,7 +176,7 @@ async def test_unknown_recovery_and_malformed_input(client: httpx.AsyncClient) -
 
 async def test_expired_recovery(app: FastAPI, client: httpx.AsyncClient) -> None:
     started = (await client.post(START, json={"national_code": national_code()})).json()
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         row = await session.get(PasswordRecovery, started["recovery_id"])
         assert row is not None
         row.expires_at = row.created_at
@@ -188,7 +190,9 @@ async def test_expired_recovery(app: FastAPI, client: httpx.AsyncClient) -> None
 async def served(settings_for) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:  # type: ignore[no-untyped-def]
     """identity served over real HTTP, so the fake My Government is reached like the real one."""
     port = free_port()
-    app = create_app(settings_for("identity", sandbox=True, identity_url=f"http://127.0.0.1:{port}"))
+    app = create_app(
+        settings_for("identity", sandbox=True, service_urls={"identity": f"http://127.0.0.1:{port}"})
+    )
     running = await serve(app, port=port)
     try:
         async with httpx.AsyncClient(base_url=running.url) as http:

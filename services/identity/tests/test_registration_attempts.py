@@ -12,17 +12,19 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from identity_testing.accounts import caller, registration, sms_code
 from sqlalchemy import func, select, update
 
-from identity.accounts_testing import caller, registration, sms_code
 from identity.housekeeping import CODES_KEPT, GRACE, purge_expired
 from identity.models import Account, Party, RegistrationAttempt, VerificationCode
+from identity.state import identity_state_of
 from kit.clock import now_utc
+from kit.runtime import runtime_of
 
 
 async def _age_codes(app: FastAPI, to: str, seconds: int = 61) -> None:
     """As if ``seconds`` had gone by since the codes sent to ``to`` (past the per-number interval)."""
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         await session.execute(
             update(VerificationCode)
             .where(VerificationCode.mobile == to)
@@ -58,7 +60,7 @@ async def _log_in(client: httpx.AsyncClient, body: dict[str, Any]) -> int:
 
 
 async def _accounts_of(app: FastAPI, national_code: str) -> int:
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         return int(
             await session.scalar(
                 select(func.count())
@@ -71,7 +73,7 @@ async def _accounts_of(app: FastAPI, national_code: str) -> int:
 
 
 async def _status(app: FastAPI, attempt_id: str) -> str:
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         attempt = await session.get(RegistrationAttempt, uuid.UUID(attempt_id))
     assert attempt is not None
     return attempt.status
@@ -80,7 +82,7 @@ async def _status(app: FastAPI, attempt_id: str) -> str:
 async def test_a_second_registration_is_an_attempt_of_its_own(app: FastAPI) -> None:
     victim, attacker, victim_id, victim_code, attacker_id, attacker_code = await _victim_and_attacker(app)
     assert attacker_id != victim_id
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         first = await session.get(RegistrationAttempt, uuid.UUID(victim_id))
         second = await session.get(RegistrationAttempt, uuid.UUID(attacker_id))
     assert first is not None
@@ -99,7 +101,7 @@ async def test_a_second_registration_is_an_attempt_of_its_own(app: FastAPI) -> N
         # The person's password logs in, the attacker's does not.
         assert await _log_in(client, victim) == 200
         assert await _log_in(client, attacker) == 401
-        async with app.state.sessionmaker() as session:
+        async with runtime_of(app).sessionmaker() as session:
             party = await session.scalar(select(Party).where(Party.national_code == victim["national_code"]))
         assert party is not None
         assert party.first_name == victim["first_name"]
@@ -211,7 +213,7 @@ async def test_decided_attempts_keep_no_password_hash_and_old_attempts_are_purge
     fresh_pending = registration()
     async with caller(app) as client:
         fresh_id, _ = await _start(client, fresh_pending)
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         session.add(stale)
         hashes = {
             a.id: a.password_hash
@@ -228,9 +230,9 @@ async def test_decided_attempts_keep_no_password_hash_and_old_attempts_are_purge
             .where(RegistrationAttempt.id.in_(hashes))
             .values(decided_at=now_utc() - GRACE - timedelta(minutes=1))
         )
-    deleted = await purge_expired(app)
+    deleted = await purge_expired(identity_state_of(app))
     assert deleted["registration_attempts"] >= 3
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         left = set(
             await session.scalars(
                 select(RegistrationAttempt.id).where(

@@ -11,12 +11,13 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
+from identity_testing.parties import bearer, make_legal, make_user, national_code, national_id, token_for
+from identity_testing.representation import GRANT_PATH, grant, grant_body, signing_key
 from sqlalchemy import func, select, update
 
 from identity.models import Party, Representation, RepresentationEvent, SignatureKey
-from identity.representation_testing import GRANT_PATH, grant, grant_body, signing_key
-from identity.testing import bearer, make_legal, make_user, national_code, national_id, token_for
 from kit.clock import today_tehran
+from kit.runtime import runtime_of
 from kit.signatures import SIGNATURE_HEADER, jwk_of, sign_detached, thumbprint
 
 TODAY = today_tehran()
@@ -33,7 +34,7 @@ async def _merchant(app: FastAPI) -> tuple[Party, str, ec.EllipticCurvePrivateKe
 
 
 async def _grants_of(app: FastAPI, grantor: Party) -> int:
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         return int(
             await session.scalar(
                 select(func.count())
@@ -86,7 +87,7 @@ async def test_a_signed_merchant_grant_is_stored_pending(app: FastAPI, client: h
     assert out["starts_on_jalali"].startswith("14")
     assert out["signature_kid"] == thumbprint(jwk_of(key))
     assert out["created_by"] == f"user:{merchant.id}"
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         stored = await session.get(Representation, uuid.UUID(out["id"]))
         assert stored is not None
         assert stored.signed_body == raw
@@ -129,7 +130,7 @@ async def test_signature_refusals_store_nothing(app: FastAPI, client: httpx.Asyn
     _refusal(await grant(client, token, await signing_key(app, other), body), 403, "signature-key-unknown")
 
     # A revoked key is refused at once.
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         await session.execute(
             update(SignatureKey).where(SignatureKey.party_id == merchant.id).values(status="revoked")
         )

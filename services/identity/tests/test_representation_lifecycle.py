@@ -8,13 +8,14 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from identity_testing.parties import bearer, make_legal, make_user, token_for
+from identity_testing.representation import grant, grant_body, signing_key
 from sqlalchemy import select, update
 
 from identity.models import Party, Representation, outbox_events
 from identity.representation import status_of
-from identity.representation_testing import grant, grant_body, signing_key
-from identity.testing import bearer, make_legal, make_user, token_for
 from kit.clock import today_tehran
+from kit.runtime import runtime_of
 
 TODAY = today_tehran()
 CARD_EXPIRES = TODAY + timedelta(days=365)
@@ -56,7 +57,7 @@ async def _world(app: FastAPI, client: httpx.AsyncClient) -> World:
 
 
 async def _events(app: FastAPI, grant_id: str) -> list[Any]:
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         rows = await session.execute(
             select(outbox_events).where(outbox_events.c.subject == grant_id).order_by(outbox_events.c.id)
         )
@@ -64,7 +65,7 @@ async def _events(app: FastAPI, grant_id: str) -> list[Any]:
 
 
 async def _set_dates(app: FastAPI, grant_id: str, starts_on: date, ends_on: date) -> None:
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         await session.execute(
             update(Representation)
             .where(Representation.id == uuid.UUID(grant_id))
@@ -333,7 +334,7 @@ async def test_acting_for_and_machine_tokens_cannot_manage_grants(
         assert listed.status_code == 403
     anonymous = await client.post(f"/v1/representations/{grant_id}/accept")
     assert anonymous.status_code == 401
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         stored = await session.get(Representation, uuid.UUID(grant_id))
         assert stored is not None
         assert stored.state == "pending"

@@ -9,13 +9,14 @@ from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
+from identity_testing.parties import bearer, make_user, token_for
+from identity_testing.representation import GRANT_PATH, grant_body, signing_key
 from sqlalchemy import func, select
 
 from identity.models import Party, Representation, signature_jtis
-from identity.representation_testing import GRANT_PATH, grant_body, signing_key
 from identity.subjects import subject_of
-from identity.testing import bearer, make_user, token_for
 from kit.clock import today_tehran
+from kit.runtime import runtime_of
 from kit.signatures import SIGNATURE_HEADER, sign_detached
 
 TODAY = today_tehran()
@@ -30,7 +31,7 @@ async def _merchant(app: FastAPI) -> tuple[Party, dict[str, str], object]:
 
 
 async def _count(app: FastAPI, model: object, *where: object) -> int:
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         return int(await session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 
 

@@ -8,14 +8,15 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from identity_testing.parties import bearer, make_legal, make_user, national_code, token_for
 from sqlalchemy import select
 
 from identity.claims import party_claims
 from identity.cli import _create_client
 from identity.models import AuditEntry, Party
 from identity.subjects import subject_of
-from identity.testing import bearer, make_legal, make_user, national_code, token_for
 from kit.clock import today_tehran
+from kit.runtime import runtime_of
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +47,7 @@ OFFICER = {"role": "officer", "office": {"kind": "customs-office", "code": "1030
 
 
 async def _claims(app: FastAPI, party: Party) -> dict[str, Any]:
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         return await party_claims(session, party)
 
 
@@ -85,7 +86,7 @@ async def test_assign_merchant_then_revoke(app: FastAPI, client: httpx.AsyncClie
     assert gone.json()["code"] == "role-not-assigned"
     assert (await client.post(url, json=_merchant(), headers=admin)).status_code == 201
 
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         actions = (
             await session.scalars(
                 select(AuditEntry.action)

@@ -8,13 +8,14 @@ from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
+from identity_testing.parties import PASSWORD, bearer, make_user, token_for
 from jose import jwt
 from sqlalchemy import select, update
 
 from identity import sessions
 from identity.models import AuditEntry, Party, RefreshToken
-from identity.testing import PASSWORD, bearer, make_user, token_for
 from kit.clock import now_utc
+from kit.runtime import runtime_of
 
 
 async def _login(client: httpx.AsyncClient, party: Party) -> dict:
@@ -57,7 +58,7 @@ async def test_rotation_issues_a_new_pair_in_the_same_session(
 async def test_only_the_hash_is_stored(app: FastAPI, client: httpx.AsyncClient) -> None:
     party = await make_user(app)
     raw = (await _login(client, party))["refresh_token"]
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         rows = (await session.scalars(select(RefreshToken).where(RefreshToken.party_id == party.id))).all()
     assert [r.token_hash for r in rows] == [sessions.token_hash(raw)]
     assert raw not in rows[0].token_hash
@@ -77,7 +78,7 @@ async def test_reuse_of_a_spent_token_revokes_the_family(app: FastAPI, client: h
     _invalid_grant(await _refresh(client, second["refresh_token"]))
     # the revocation was committed although the request failed
     sid = uuid.UUID(jwt.get_unverified_claims(first["access_token"])["sid"])
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         live = await session.scalar(
             select(RefreshToken.id).where(
                 RefreshToken.family_id == sid,
@@ -111,7 +112,7 @@ async def test_two_simultaneous_uses_do_not_both_succeed(app: FastAPI, client: h
 async def test_expired_and_unknown_tokens(app: FastAPI, client: httpx.AsyncClient) -> None:
     party = await make_user(app)
     token = (await _login(client, party))["refresh_token"]
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         await session.execute(
             update(RefreshToken)
             .where(RefreshToken.token_hash == sessions.token_hash(token))
@@ -130,14 +131,14 @@ async def test_the_family_ends_at_the_absolute_limit(app: FastAPI, client: httpx
     party = await make_user(app)
     token = (await _login(client, party))["refresh_token"]
     long_ago = now_utc() - timedelta(days=29, hours=23)
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         await session.execute(
             update(RefreshToken)
             .where(RefreshToken.token_hash == sessions.token_hash(token))
             .values(auth_time=long_ago)
         )
     next_token = (await _refresh(client, token)).json()["refresh_token"]
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         row = await session.scalar(
             select(RefreshToken).where(RefreshToken.token_hash == sessions.token_hash(next_token))
         )
@@ -149,7 +150,7 @@ async def test_the_family_ends_at_the_absolute_limit(app: FastAPI, client: httpx
 async def test_a_disabled_account_cannot_refresh(app: FastAPI, client: httpx.AsyncClient) -> None:
     party = await make_user(app)
     token = (await _login(client, party))["refresh_token"]
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         row = await session.get(Party, party.id)
         assert row is not None
         row.status = "disabled"

@@ -12,13 +12,15 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
+from identity_client.client import IdentityClient
+from identity_testing.parties import bearer, make_legal, make_user, token_for
 from sqlalchemy import select, update
 
 from identity.models import AuditEntry, Party, SignatureKey, SmsMessage, VerificationCode
 from identity.signature_keys import MAX_LIVE_KEYS, verify_party_signature
 from identity.subjects import subject_of
-from identity.testing import bearer, make_legal, make_user, token_for
 from kit.errors import ProblemError
+from kit.runtime import runtime_of
 from kit.signatures import (
     Act,
     SignatureKeyUnknown,
@@ -44,7 +46,7 @@ async def _headers(app: FastAPI, user: Party) -> dict[str, str]:
 
 
 async def _last_code(app: FastAPI, user: Party) -> str:
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         message = await session.scalar(
             select(SmsMessage)
             .where(SmsMessage.mobile == user.mobile, SmsMessage.purpose == "signature-key")
@@ -76,7 +78,7 @@ async def _active_key(app: FastAPI, client: httpx.AsyncClient, user: Party, key:
 
 
 async def _verify(app: FastAPI, user: Party, header: str) -> str:
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         return (await verify_party_signature(session, user.id, header, BODY, ACT)).kid
 
 
@@ -127,7 +129,7 @@ async def test_register_confirm_and_sign(
     ]
     assert (await client.get(f"{KEYS}/{kid}", headers=headers)).json()["jwk"] == jwk_of(key)
 
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         actions = (
             await session.scalars(
                 select(AuditEntry.action).where(
@@ -141,7 +143,7 @@ async def test_register_confirm_and_sign(
 async def test_the_code_goes_to_the_user_s_own_mobile(app: FastAPI, client: httpx.AsyncClient) -> None:
     user = await make_user(app)
     assert (await _register(client, await _headers(app, user), _es256())).status_code == 201
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         sent = (
             await session.scalars(
                 select(SmsMessage).where(
@@ -160,7 +162,8 @@ async def test_revoked_key_is_refused_here_and_by_the_kit_verifier(
     key = Ed25519PrivateKey.generate()
     kid = await _active_key(app, client, user, key)
     signature = sign_detached(key, BODY, path=PATH)
-    verifier = SignatureVerifier(client, str(client.base_url))  # another service, over HTTP
+    # Another service, over HTTP, through identity's client package.
+    verifier = SignatureVerifier(IdentityClient(str(client.base_url), client).signer_keys)
     assert (await verifier.verify(subject_of(user), signature, BODY, ACT)).kid == kid
 
     revoked = await client.delete(f"{KEYS}/{kid}", headers=headers)
@@ -186,7 +189,7 @@ async def test_a_tampered_body_is_refused(app: FastAPI, client: httpx.AsyncClien
     user = await make_user(app)
     key = _es256()
     await _active_key(app, client, user, key)
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         with pytest.raises(ProblemError) as caught:
             await verify_party_signature(
                 session, user.id, sign_detached(key, BODY, path=PATH), BODY.replace(b"123", b"124"), ACT
@@ -238,7 +241,7 @@ async def test_registering_a_pending_key_again_sends_a_new_code(
     old_code = await _last_code(app, user)
     too_soon = await _register(client, headers, key, name="renamed")
     assert too_soon.status_code == 429  # identity.codes' sending limit per number
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         await session.execute(
             update(VerificationCode)
             .where(VerificationCode.mobile == user.mobile)
@@ -274,7 +277,7 @@ async def test_a_key_another_account_registered_is_refused(app: FastAPI, client:
 
 async def test_at_most_ten_live_keys(app: FastAPI, client: httpx.AsyncClient) -> None:
     user = await make_user(app)
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         for _ in range(MAX_LIVE_KEYS):
             jwk = jwk_of(Ed25519PrivateKey.generate())
             session.add(

@@ -9,11 +9,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
+from identity_testing.parties import make_user
 
 from identity.models import Party, SignatureKey
 from identity.signature_keys import verify_party_signature
-from identity.testing import make_user
 from kit.errors import ProblemError
+from kit.runtime import runtime_of
 from kit.signatures import (
     Act,
     SignatureInvalid,
@@ -32,7 +33,7 @@ BODY = json.dumps({"representative": "0012345679", "access_level": "medium"}).en
 async def _store(app: FastAPI, party: Party, key: Any, status: str) -> str:
     jwk = jwk_of(key)
     kid = thumbprint(jwk)
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         session.add(
             SignatureKey(
                 party_id=party.id,
@@ -47,7 +48,7 @@ async def _store(app: FastAPI, party: Party, key: Any, status: str) -> str:
 
 
 async def _verify(app: FastAPI, party: Party, header: str | None, body: bytes = BODY) -> str:
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         return (await verify_party_signature(session, party.id, header, body, ACT)).kid
 
 

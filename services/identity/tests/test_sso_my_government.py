@@ -14,16 +14,19 @@ import httpx
 import pytest
 import respx
 from fastapi import FastAPI
+from identity_testing.parties import make_user, national_code
 from jose import jwt
+from kit_testing import app_client, serve
 from sqlalchemy import update
 
 from identity import sso
 from identity.main import create_app
 from identity.models import Party, SsoLogin
 from identity.sso_fake import FakeKey
-from identity.testing import make_user, national_code
+from identity.state import identity_state_of
 from kit.clock import now_utc
-from kit.testing import app_client, free_port, serve
+from kit.processes import free_port
+from kit.runtime import runtime_of
 
 START = "/v1/sso/my-government/start"
 CALLBACK = "/v1/sso/my-government/callback"
@@ -34,7 +37,9 @@ async def served(settings_for) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient
     """identity (sandbox) served over real HTTP: the callback's calls to the fake
     provider go through the network like calls to the real one."""
     port = free_port()
-    app = create_app(settings_for("identity", sandbox=True, identity_url=f"http://127.0.0.1:{port}"))
+    app = create_app(
+        settings_for("identity", sandbox=True, service_urls={"identity": f"http://127.0.0.1:{port}"})
+    )
     running = await serve(app, port=port)
     try:
         async with httpx.AsyncClient(base_url=running.url) as http:
@@ -142,7 +147,7 @@ async def test_unknown_and_expired_states(served: tuple[FastAPI, httpx.AsyncClie
     assert missing.status_code == 422
     redirect = await _authorize(http, party.national_code, party.mobile)
     state = parse_qs(urlsplit(redirect.headers["location"]).query)["state"][0]
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         await session.execute(
             update(SsoLogin)
             .where(SsoLogin.state == state)
@@ -236,7 +241,7 @@ async def test_fake_provider_checks_pkce_client_and_single_use(
         "redirect_uri": str(http.base_url).rstrip("/") + CALLBACK,
         "code_verifier": "w" * 64,
     }
-    client_auth = (app.state.settings.sso_client_id, sso.SANDBOX_CLIENT_SECRET)
+    client_auth = (runtime_of(app).settings.sso_client_id, sso.SANDBOX_CLIENT_SECRET)
     wrong_verifier = await http.post(token_url, data=form, auth=client_auth)
     assert wrong_verifier.status_code == 400
     assert wrong_verifier.json()["error"] == "invalid_grant"
@@ -246,7 +251,7 @@ async def test_fake_provider_checks_pkce_client_and_single_use(
     assert (await http.get(redirect.headers["location"])).status_code == 200
     # and then the code is spent at the provider, even with the right verifier
     state = parse_qs(urlsplit(redirect.headers["location"]).query)["state"][0]
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         pending = await session.get(SsoLogin, state)
     assert pending is not None
     again = await http.post(
@@ -262,9 +267,9 @@ async def test_fake_provider_checks_pkce_client_and_single_use(
 def _id_token(app: FastAPI, party: Party, expected_nonce: str, **overrides: Any) -> str:
     now = int(time.time())
     claims = {
-        "iss": sso.sandbox_issuer(app.state.settings),
+        "iss": sso.sandbox_issuer(runtime_of(app).settings),
         "sub": "someone",
-        "aud": app.state.settings.sso_client_id,
+        "aud": runtime_of(app).settings.sso_client_id,
         "iat": now,
         "exp": now + 300,
         "nonce": expected_nonce,
@@ -272,7 +277,7 @@ def _id_token(app: FastAPI, party: Party, expected_nonce: str, **overrides: Any)
         "mobile": party.mobile,
         **overrides,
     }
-    return FakeKey(app.state.kek).sign({k: v for k, v in claims.items() if v is not None})
+    return FakeKey(identity_state_of(app).kek).sign({k: v for k, v in claims.items() if v is not None})
 
 
 async def _callback_with(
@@ -281,10 +286,12 @@ async def _callback_with(
     """Start in-process, have the provider (mocked) answer ``make_token(nonce)``, call back."""
     start = (await client.get(START)).json()
     nonce = parse_qs(urlsplit(start["authorization_url"]).query)["nonce"][0]
-    provider = sso.sandbox_issuer(app.state.settings)
+    provider = sso.sandbox_issuer(runtime_of(app).settings)
     with respx.mock(assert_all_called=False) as mock:
         mock.post(provider + "/token").respond(token_status, json={"id_token": make_token(nonce)})
-        mock.get(provider + "/jwks.json").respond(200, json={"keys": [FakeKey(app.state.kek).jwk]})
+        mock.get(provider + "/jwks.json").respond(
+            200, json={"keys": [FakeKey(identity_state_of(app).kek).jwk]}
+        )
         return await client.get(CALLBACK, params={"state": start["state"], "code": "any"})
 
 
@@ -333,7 +340,7 @@ async def test_provider_failures(app: FastAPI, client: httpx.AsyncClient) -> Non
     assert down.status_code == 502
     start = (await client.get(START)).json()
     with respx.mock() as mock:
-        mock.post(sso.sandbox_issuer(app.state.settings) + "/token").mock(
+        mock.post(sso.sandbox_issuer(runtime_of(app).settings) + "/token").mock(
             side_effect=httpx.ConnectError("down")
         )
         unreachable = await client.get(CALLBACK, params={"state": start["state"], "code": "any"})

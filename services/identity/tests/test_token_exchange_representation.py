@@ -17,15 +17,17 @@ from identity_client.representations import (
     TOKEN_EXCHANGE_GRANT,
     TRADER_SECTIONS,
 )
+from identity_testing.parties import bearer, make_legal, make_user, token_for
+from identity_testing.representation import acting_for_token, exchange, grant, grant_body, signing_key
 from sqlalchemy import update
 
 from identity.models import Party, Representation, RoleAssignment
-from identity.representation_testing import acting_for_token, exchange, grant, grant_body, signing_key
-from identity.testing import bearer, make_legal, make_user, token_for
-from kit.access_levels import ROLE_SCOPES, AccessLevel, ensure_may_act, may_act, visible_levels
+from kit.access_levels import ROLE_SCOPES, ensure_may_act, may_act, visible_levels
 from kit.auth import Principal, TokenVerifier
 from kit.clock import today_tehran
 from kit.errors import Forbidden, NotFound
+from kit.runtime import runtime_of
+from panjereh_contract.access_levels import AccessLevel
 
 TODAY = today_tehran()
 CARD_EXPIRES = TODAY + timedelta(days=365)
@@ -43,7 +45,7 @@ async def _service_verifier(app: FastAPI, client: httpx.AsyncClient) -> TokenVer
         response.raise_for_status()
         return dict(response.json())
 
-    settings = app.state.settings
+    settings = runtime_of(app).settings
     return TokenVerifier(fetch_jwks=fetch, issuer=settings.token_issuer, audience=settings.token_audience)
 
 
@@ -143,7 +145,7 @@ async def test_no_token_after_the_end_date(app: FastAPI, client: httpx.AsyncClie
     merchant, agent = await _merchant(app), await make_user(app)
     grant_id = await _granted(app, client, merchant, agent)
     await _accept(app, client, grant_id, agent)
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         await session.execute(
             update(Representation)
             .where(Representation.id == uuid.UUID(grant_id))
@@ -162,11 +164,11 @@ async def test_no_token_once_the_grantors_role_lapses(app: FastAPI, client: http
     card = update(RoleAssignment).where(
         RoleAssignment.party_id == merchant.id, RoleAssignment.role == "merchant"
     )
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         await session.execute(card.values(card_expires_on=TODAY - timedelta(days=1)))
     assert "card" in _invalid(await exchange(client, grant_id, agent_token))
 
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         await session.execute(card.values(card_expires_on=CARD_EXPIRES, revoked_at=TODAY))
     assert "role" in _invalid(await exchange(client, grant_id, agent_token))
 

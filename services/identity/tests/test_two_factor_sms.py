@@ -11,12 +11,13 @@ from datetime import timedelta
 import httpx
 import pytest
 from fastapi import FastAPI
+from identity_testing.parties import PASSWORD, bearer, make_user, token_for
 from jose import jwt
 from sqlalchemy import select
 
 from identity.models import AuditEntry, LoginChallenge, Party, VerificationCode
-from identity.testing import PASSWORD, bearer, make_user, token_for
 from kit.clock import now_utc
+from kit.runtime import runtime_of
 
 PASSWORD_BODY = {"password": PASSWORD}
 
@@ -76,7 +77,7 @@ async def test_turn_sms_on_then_log_in_with_it(app: FastAPI, client: httpx.Async
     confirmed = await client.post("/v1/me/two-factor/sms/confirm", json={"code": code}, headers=headers)
     assert confirmed.status_code == 200, confirmed.text
     assert confirmed.json() == {"method": "sms"}
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         actions = (
             await session.scalars(select(AuditEntry.action).where(AuditEntry.object_id == str(party.id)))
         ).all()
@@ -137,7 +138,7 @@ async def test_expired_and_unknown_challenges(app: FastAPI, client: httpx.AsyncC
     assert party.mobile is not None
     challenge = await _challenge(client, party)
     code = await _last_code(client, party.mobile)
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         row = await session.get(LoginChallenge, uuid.UUID(challenge["challenge_id"]))
         assert row is not None
         # an SMS challenge lives as long as its code: 2 minutes
@@ -165,7 +166,7 @@ async def test_wrong_codes_count_toward_the_login_back_off(app: FastAPI, client:
     code = await _last_code(client, party.mobile)
     for _ in range(2):
         assert (await _verify(client, challenge["challenge_id"], _other(code))).status_code == 422
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         failures = (
             await session.scalars(
                 select(AuditEntry.details).where(
@@ -186,7 +187,7 @@ async def test_changes_need_the_password_not_a_token_alone(app: FastAPI, client:
     wrong = await client.post("/v1/me/two-factor/sms", json={"password": "Wrong-Password-1"}, headers=headers)
     assert wrong.status_code == 422
     assert wrong.json()["code"] == "password-wrong"
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         sent = await session.scalar(select(VerificationCode).where(VerificationCode.party_id == party.id))
     assert sent is None  # no code went out
 

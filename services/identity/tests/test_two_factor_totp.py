@@ -12,15 +12,17 @@ import pyotp
 import pytest
 from cryptography.exceptions import InvalidTag
 from fastapi import FastAPI
+from identity_testing.parties import PASSWORD, bearer, make_user, token_for
 from jose import jwt
 
 from identity import login_throttle, totp
 from identity.models import Account, LoginThrottle, Party
-from identity.testing import PASSWORD, bearer, make_user, token_for
+from identity.state import identity_state_of
+from kit.runtime import runtime_of
 
 
 async def _account(app: FastAPI, party: Party) -> Account:
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         account = await session.get(Account, party.id)
         assert account is not None
         return account
@@ -73,9 +75,9 @@ async def test_enrolment_gives_a_secret_stored_encrypted(app: FastAPI, client: h
     stored = account.totp_pending_secret_encrypted
     assert stored is not None
     assert secret.encode() not in stored
-    assert totp.decrypt_secret(app.state.kek, party.id, stored) == secret
+    assert totp.decrypt_secret(identity_state_of(app).kek, party.id, stored) == secret
     with pytest.raises(InvalidTag):  # bound to its party
-        totp.decrypt_secret(app.state.kek, uuid.uuid4(), stored)
+        totp.decrypt_secret(identity_state_of(app).kek, uuid.uuid4(), stored)
 
 
 async def test_confirm_turns_it_on_and_login_asks_for_a_code(app: FastAPI, client: httpx.AsyncClient) -> None:
@@ -194,8 +196,8 @@ async def test_turn_totp_off(app: FastAPI, client: httpx.AsyncClient) -> None:
         "DELETE", "/v1/me/two-factor", json={"password": "Wrong-Password-1", "code": code}, headers=headers
     )
     assert wrong_password.status_code == 422
-    async with app.state.sessionmaker() as session:  # counted like a failed login
-        ref = login_throttle.account_ref(app.state.kek, str(party.national_code))
+    async with runtime_of(app).sessionmaker() as session:  # counted like a failed login
+        ref = login_throttle.account_ref(identity_state_of(app).kek, str(party.national_code))
         counted = await session.get(LoginThrottle, f"account:{ref}")
     assert counted is not None
     assert counted.failures == 1

@@ -1,8 +1,7 @@
-"""Document access levels, and whether a principal may act on an object owned by someone.
+"""Whether a principal may act on an object owned by someone, at the object's access level.
 
-Four levels (seed 001): very limited < limited < medium < full (خیلی محدود،
-محدود، متوسط، کامل). An object (an order-registration file) carries a level,
-full by default; a representative's acting-for token carries the level of their
+The levels and their order are the contract's (``panjereh_contract.access_levels``).
+An object (an order-registration file) carries a level, full by default; a representative's acting-for token carries the level of their
 grant (``access_level``) and its scopes (``scope``).
 
 The rule (SPEC §1, "Reading adopted here"):
@@ -31,11 +30,12 @@ What callers answer when the rule says no (``ensure_may_act``):
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
-from kit.auth import ACCESS_LEVELS, Principal
+from kit.auth import Principal
 from kit.errors import Forbidden, NotFound
+from kit.registry import registry
+from panjereh_contract.access_levels import ACCESS_LEVELS, AccessLevel
 
 FULL_SCOPE = "full"
 BASE_SCOPE = "base"
@@ -58,51 +58,6 @@ _WHOLE_ROLE: dict[str, tuple[str, ...]] = {
     "base-natural": (BASE_SCOPE,),
     "base-legal": (BASE_SCOPE,),
 }
-
-
-class AccessLevel(StrEnum):
-    """A document access level, lowest first: very-limited < limited < medium < full."""
-
-    # Compares by rank (VERY_LIMITED < FULL), not alphabetically; equality with its string
-    # value still holds (AccessLevel.FULL == "full"). The docstring above is the schema's
-    # description: it is written for a client developer.
-
-    VERY_LIMITED = "very-limited"
-    LIMITED = "limited"
-    MEDIUM = "medium"
-    FULL = "full"
-
-    @property
-    def rank(self) -> int:
-        return ACCESS_LEVELS.index(self.value)
-
-    @classmethod
-    def parse(cls, value: str) -> AccessLevel:
-        """The level named ``value``; ``ValueError`` naming the four levels otherwise."""
-        try:
-            return cls(value)
-        except ValueError:
-            raise ValueError(
-                f"{value!r} is not an access level; use one of: {', '.join(ACCESS_LEVELS)}"
-            ) from None
-
-    def _rank_of(self, other: Any) -> int:
-        # Never fall back to str's alphabetical order ("full" < "limited").
-        if not isinstance(other, str) or other not in ACCESS_LEVELS:
-            raise TypeError(f"an access level compares only with access levels, not {other!r}")
-        return ACCESS_LEVELS.index(other)
-
-    def __lt__(self, other: Any) -> bool:  # type: ignore[override]
-        return self.rank < self._rank_of(other)
-
-    def __le__(self, other: Any) -> bool:  # type: ignore[override]
-        return self.rank <= self._rank_of(other)
-
-    def __gt__(self, other: Any) -> bool:  # type: ignore[override]
-        return self.rank > self._rank_of(other)
-
-    def __ge__(self, other: Any) -> bool:  # type: ignore[override]
-        return self.rank >= self._rank_of(other)
 
 
 def _held_level(principal: Principal) -> AccessLevel | None:
@@ -207,7 +162,7 @@ def access_markdown() -> str:
         "## Access levels and scopes\n\n"
         "The owner of an object (an order-registration file, a product-ID request) acting with their own "
         "token may always act on it. A representative acts with an acting-for token (token exchange at "
-        "`POST /identity/v1/token`): its `sub` is the owner, `act.sub` the representative, and it carries "
+        f"`POST {registry().token_service.token_endpoint}`): its `sub` is the owner, `act.sub` the representative, and it carries "
         "the grant's role (`roles`), scopes (`scope`) and access level (`access_level`). Anyone else is "
         "answered 404, as if the object did not exist.\n\n"
         "**Access levels**, lowest first. Each object carries one (`full` unless its owner chose another). "

@@ -31,12 +31,15 @@ from kit.db import (
 )
 from kit.edge import EdgeMiddleware, EdgePolicy
 from kit.errors import REFUSALS_MARKDOWN, install_problem_handlers, problem_response
+from kit.forwarded import caller_path
 from kit.http import create_http_client
 from kit.idempotency import purge_expired
 from kit.metrics_listener import metrics_listener
 from kit.observability import RequestContextMiddleware, configure_logging
 from kit.openapi import install_openapi
 from kit.routing import ExactPathIndex
+from kit.runtime import Runtime, RuntimeDep, ServiceState
+from kit.runtime import install as install_state
 from kit.settings import ServiceSettings, sandbox_enabled
 
 logger = logging.getLogger("kit.app")
@@ -45,7 +48,8 @@ logger = logging.getLogger("kit.app")
 GC_THRESHOLDS = (20_000, 20, 20)
 PURGE_INTERVAL_SECONDS = 600
 
-Hook = Callable[[FastAPI], Awaitable[None]]
+# A periodic task: gets the running service's state (kit.runtime).
+Hook = Callable[[Any], Awaitable[None]]
 
 
 @dataclass
@@ -61,8 +65,9 @@ class ServiceSpec:
     routers: Sequence[APIRouter]
     idempotency_table: Table
     tags: list[dict[str, Any]] = field(default_factory=list)
-    on_startup: Sequence[Hook] = ()
-    on_shutdown: Sequence[Hook] = ()
+    # Builds the service's own typed state (a kit.runtime.ServiceState subclass) once the runtime
+    # exists: reference data, adapters, keys. Without it the service runs with a bare ServiceState.
+    state: Callable[[Runtime], Awaitable[ServiceState]] | None = None
     check_migrations: bool = True
     # Mounted only when PANJEREH_SANDBOX is on: without it these endpoints do not exist.
     sandbox_routers: Sequence[APIRouter] = ()
@@ -70,22 +75,22 @@ class ServiceSpec:
     # e.g. a multipart upload of one small file, capped while it streams in.
     body_limits: Mapping[str, int] = field(default_factory=dict)
     # Housekeeping run every PURGE_INTERVAL_SECONDS beside the idempotency purge
-    # (expired rows, files whose validity ran out); a failure is logged, not fatal.
+    # (expired rows, files whose validity ran out); each gets the service's state; a failure
+    # is logged, not fatal.
     periodic: Sequence[Hook] = ()
 
 
-async def _purge_loop(app: FastAPI, periodic: Sequence[Hook]) -> None:
+async def _purge_loop(state: ServiceState, periodic: Sequence[Hook]) -> None:
+    rt = state.runtime
     while True:
         await asyncio.sleep(PURGE_INTERVAL_SECONDS)
         try:
-            await purge_expired(
-                app.state.sessionmaker, app.state.idempotency_table, app.state.settings.idempotency_ttl_hours
-            )
+            await purge_expired(rt.sessionmaker, rt.idempotency_table, rt.settings.idempotency_ttl_hours)
         except Exception:  # a failed purge must not stop the service
             logger.exception("idempotency purge failed")
         for hook in periodic:
             try:
-                await hook(app)
+                await hook(state)
             except Exception:
                 logger.exception("periodic task %s failed", getattr(hook, "__qualname__", hook))
 
@@ -116,37 +121,40 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
         purger: asyncio.Task[None] | None = None
         metrics = contextlib.AsyncExitStack()
         try:
-            app.state.edge_policy = EdgePolicy.of(
-                cfg.allowed_hosts.split(","), cfg.max_body_bytes, spec.body_limits
-            )
-            app.state.metrics_port = await metrics.enter_async_context(
+            metrics_port = await metrics.enter_async_context(
                 metrics_listener(cfg.metrics_host, cfg.metrics_port)
             )
-            if spec.check_migrations:
-                app.state.migration_head = migration_head(spec.service_dir)
-                await assert_at_head(engine, spec.name, app.state.migration_head)
-            app.state.settings = cfg
-            app.state.engine = engine
-            app.state.sessionmaker = create_sessionmaker(engine)
-            app.state.connection_gate = connection_gate(cfg)
-            app.state.http = http
-            app.state.token_verifier = TokenVerifier(
-                fetch_jwks=http_jwks_fetcher(http, cfg.jwks_url),
-                issuer=cfg.token_issuer,
-                audience=cfg.token_audience,
-                min_refresh_seconds=cfg.jwks_min_refresh_seconds,
+            head = migration_head(spec.service_dir) if spec.check_migrations else None
+            if head is not None:
+                await assert_at_head(engine, spec.name, head)
+            runtime = Runtime(
+                service_name=spec.name,
+                settings=cfg,
+                engine=engine,
+                sessionmaker=create_sessionmaker(engine),
+                connection_gate=connection_gate(cfg),
+                http=http,
+                token_verifier=TokenVerifier(
+                    fetch_jwks=http_jwks_fetcher(http, cfg.jwks_url),
+                    issuer=cfg.token_issuer,
+                    audience=cfg.token_audience,
+                    min_refresh_seconds=cfg.jwks_min_refresh_seconds,
+                ),
+                idempotency_table=spec.idempotency_table,
+                edge_policy=EdgePolicy.of(cfg.allowed_hosts.split(","), cfg.max_body_bytes, spec.body_limits),
+                migration_head=head,
+                metrics_port=metrics_port,
             )
-            for hook in spec.on_startup:
-                await hook(app)
+            state = await spec.state(runtime) if spec.state else ServiceState(runtime=runtime)
+            install_state(app, state)
             if cfg.gc_tuning:
                 tune_garbage_collector()
-            purger = asyncio.create_task(_purge_loop(app, spec.periodic))
+            purger = asyncio.create_task(_purge_loop(state, spec.periodic))
             yield
         finally:
             if purger is not None:
                 purger.cancel()
-            for hook in spec.on_shutdown:
-                await hook(app)
+            install_state(app, None)
             await http.aclose()
             await engine.dispose()
             await metrics.aclose()
@@ -160,11 +168,9 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
         docs_url="/docs",
         redoc_url=None,
     )
-    app.state.service_name = spec.name
-    app.state.idempotency_table = spec.idempotency_table
     install_problem_handlers(app)
     install_openapi(app)
-    app.add_middleware(EdgeMiddleware)  # Host and body size, from app.state.edge_policy
+    app.add_middleware(EdgeMiddleware)  # Host and body size, from the runtime's edge policy
     app.add_middleware(RequestContextMiddleware, service=spec.name)
     for router in spec.routers:
         _mount(app, router)
@@ -200,10 +206,10 @@ def _operations_router(spec: ServiceSpec) -> APIRouter:
         summary="Readiness: the database answers and is at the migration head",
         responses={503: {"description": "Not ready (problem+json)"}},
     )
-    async def ready(request: Request) -> JSONResponse:
-        expected = request.app.state.migration_head
+    async def ready(request: Request, rt: RuntimeDep) -> JSONResponse:
+        expected = rt.migration_head
         try:
-            actual = await current_revision(request.app.state.engine, spec.name)
+            actual = await current_revision(rt.engine, spec.name)
         except Exception as exc:  # any driver or network error means "not ready"
             logger.warning("readiness check failed: %s", exc)
             actual, reason = None, "the database does not answer"
@@ -215,7 +221,7 @@ def _operations_router(spec: ServiceSpec) -> APIRouter:
                 code="not-ready",
                 title="Service not ready",
                 detail=f"{spec.name} is not ready: {reason}.",
-                instance="/ready",
+                instance=caller_path(request),
             )
         return JSONResponse({"status": "ready", "service": spec.name, "migration": actual})
 

@@ -36,8 +36,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.expression import TableClause
 
-from kit.audit_models import Outcome
 from kit.request_context import current_client_address, current_request_id, current_user_agent
+from panjereh_contract.audit_models import Outcome
 
 TABLE_NAME = "audit_log"
 MAX_USER_AGENT = 200

@@ -13,12 +13,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime, BeforeValidator
 from sqlalchemy import Table, select
 
-from kit.audit_models import AuditEvent, AuditEventPage, Outcome
 from kit.auth import Principal, require_scope
 from kit.db import SessionDep
 from kit.errors import Forbidden, InvalidCursor, problem_responses
 from kit.pagination import PageParams, decode_cursor, page_of, page_params
-from kit.types import SINGLE_LINE_PATTERN
+from panjereh_contract.audit_models import AuditEvent, AuditEventPage, Outcome
+from panjereh_contract.types import SINGLE_LINE_PATTERN
 
 AdminDep = Annotated[Principal, require_scope("admin")]
 

@@ -33,11 +33,12 @@ from jose.backends.base import Key
 from jose.exceptions import ExpiredSignatureError, JOSEError
 
 from kit.errors import Forbidden, TokenExpired, Unauthenticated
+from kit.registry import registry
+from kit.runtime import runtime
 
 ALGORITHM = "ES256"
 ACCESS_TOKEN_TYP = "access"
 REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub", "typ")
-ACCESS_LEVELS = ("very-limited", "limited", "medium", "full")
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,18 +233,19 @@ def _expired(token: str) -> TokenExpired:
         else None
     )
     return TokenExpired(
-        f"The access token expired at {expired_at}. Get a new one: POST /identity/v1/token with "
+        f"The access token expired at {expired_at}. Get a new one: POST {_TOKENS.token_endpoint} with "
         "grant_type=refresh_token and your refresh token (or log in again).",
         expired_at=expired_at,
-        refresh_with="/identity/v1/token",
+        refresh_with=_TOKENS.token_endpoint,
     )
 
 
+_TOKENS = registry().token_service
 _bearer = HTTPBearer(
     auto_error=False,
-    description="An access token from identity's `POST /v1/token`: a person's or a machine client's own, "
-    "or a representative's acting-for token, which carries the grant's role, scopes and access level "
-    "(see *Access levels and scopes* in the API description).",
+    description=f"An access token from {_TOKENS.name}'s `POST {_TOKENS.token_path}`: a person's or a machine "
+    "client's own, or a representative's acting-for token, which carries the grant's role, scopes and "
+    "access level (see *Access levels and scopes* in the API description).",
 )
 
 
@@ -252,7 +254,7 @@ async def _principal(
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("Send an access token as `Authorization: Bearer <token>`.", token_sent=False)
-    verifier: TokenVerifier = request.app.state.token_verifier
+    verifier = runtime(request).token_verifier
     principal = await verifier.verify(credentials.credentials)
     request.state.principal = principal
     return principal

@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from kit.runtime import runtime
 from kit.settings import ServiceSettings
 
 NAMING_CONVENTION = {
@@ -62,7 +63,7 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
     if owned is not None:
         yield owned
         return
-    session: AsyncSession = request.app.state.sessionmaker()
+    session: AsyncSession = runtime(request).sessionmaker()
     try:
         yield session
         await session.commit()
@@ -104,9 +105,9 @@ async def statement_connection(request: Request) -> AsyncIterator[asyncpg.Connec
     if owned is not None:
         yield await driver_connection(owned)
         return
-    state = request.app.state
-    async with state.connection_gate:
-        pooled = await state.engine.raw_connection()
+    rt = runtime(request)
+    async with rt.connection_gate:
+        pooled = await rt.engine.raw_connection()
         try:
             yield pooled.driver_connection
         except asyncpg.PostgresError:

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kit.errors import PROBLEM_JSON, problem_body
+from kit.forwarded import caller_path
+from kit.runtime import ATTRIBUTE, ServiceState
 
 DEFAULT_ALLOWED_HOSTS = ("127.0.0.1", "localhost", "::1", "testserver")
 # The largest legitimate body: a product request with five 1 MB attachments in base64 (~7 MB).
@@ -128,31 +132,43 @@ class EdgePolicy:
 DEFAULT_POLICY = EdgePolicy.of(DEFAULT_ALLOWED_HOSTS, DEFAULT_MAX_BODY_BYTES)
 
 
+def _running_service_policy(app: Any) -> EdgePolicy | None:
+    state: ServiceState | None = getattr(app.state, ATTRIBUTE, None)
+    return state.runtime.edge_policy if state is not None else None
+
+
 class EdgeMiddleware:
     """Refuses, before the application sees the request, a Host not allowed (400) and a body over
     the limit (413): declared, or counted as it streams in.
 
-    Without a ``policy`` it reads ``app.state.edge_policy``, which a service's lifespan sets from
-    its settings (built after the middleware), else the defaults.
+    Without a ``policy`` it asks ``policy_of(app)`` on each request: by default the running
+    service's (kit.runtime), built from its settings after the middleware; the defaults
+    before start-up.
     """
 
-    def __init__(self, app: ASGIApp, policy: EdgePolicy | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        policy: EdgePolicy | None = None,
+        policy_of: Callable[[Any], EdgePolicy | None] | None = None,
+    ) -> None:
         self.app = app
         self.policy = policy
+        self.policy_of = policy_of or _running_service_policy
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = self.policy or getattr(scope["app"].state, "edge_policy", DEFAULT_POLICY)
+        policy = self.policy or self.policy_of(scope["app"]) or DEFAULT_POLICY
         host = request_host(scope)
         if host not in policy.hosts:
-            await refuse_host(send, host, scope["path"])
+            await refuse_host(send, host, caller_path(HTTPConnection(scope)))
             return
         limit = policy.limit_for(scope["path"])
         length = declared_length(scope)
         if length is not None and length > limit:
-            await refuse_body(send, limit, scope["path"])
+            await refuse_body(send, limit, caller_path(HTTPConnection(scope)))
             return
         received = 0
         exceeded = False
@@ -184,4 +200,4 @@ class EdgeMiddleware:
             if not exceeded:
                 raise
         if exceeded and not started:
-            await refuse_body(send, limit, scope["path"])
+            await refuse_body(send, limit, caller_path(HTTPConnection(scope)))

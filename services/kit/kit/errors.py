@@ -7,6 +7,7 @@ switch on ``code``, people read ``title``/``detail`` (and ``title_fa``).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any, ClassVar
 
@@ -17,11 +18,19 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 from starlette.routing import Match
 
+from kit.forwarded import caller_path
+from kit.registry import registry
 from kit.request_context import current_request_id
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://panjereh.ir/problems/"
 logger = logging.getLogger("kit.errors")
+
+
+def field_pointer(*loc: str | int) -> str:
+    """The JSON pointer (RFC 6901, as a URI fragment) of a field: ``field_pointer("body", "items", 0, "hs")``
+    or ``field_pointer(*error["loc"])`` -> ``#/body/items/0/hs``. The ``pointer`` of every ``errors`` entry."""
+    return "#/" + "/".join(str(part).replace("~", "~0").replace("/", "~1") for part in loc)
 
 
 def field_error(pointer: str, detail: str, type_: str) -> dict[str, str]:
@@ -157,12 +166,6 @@ def problem_response(
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
-def _pointer(loc: tuple[Any, ...] | list[Any]) -> str:
-    """``("body", "items", 0, "hs")`` -> ``#/body/items/0/hs`` (RFC 6901 escaped)."""
-    parts = [str(p).replace("~", "~0").replace("/", "~1") for p in loc]
-    return "#/" + "/".join(parts)
-
-
 async def _problem_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ProblemError)
     return problem_response(
@@ -171,7 +174,7 @@ async def _problem_error_handler(request: Request, exc: Exception) -> JSONRespon
         title=exc.title,
         title_fa=exc.title_fa,
         detail=exc.detail,
-        instance=request.url.path,
+        instance=caller_path(request),
         headers=exc.headers,
         **exc.extra,
     )
@@ -180,11 +183,9 @@ async def _problem_error_handler(request: Request, exc: Exception) -> JSONRespon
 async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        {
-            "pointer": _pointer(err.get("loc", ())),
-            "detail": err.get("msg", "invalid"),
-            "type": err.get("type", "value_error"),
-        }
+        field_error(
+            field_pointer(*err.get("loc", ())), err.get("msg", "invalid"), err.get("type", "value_error")
+        )
         for err in exc.errors()
     ]
     fields = ", ".join(e["pointer"] for e in errors[:5])
@@ -194,7 +195,7 @@ async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
         title=ValidationFailed.title,
         title_fa=ValidationFailed.title_fa,
         detail=f"{len(errors)} field(s) failed validation: {fields}",
-        instance=request.url.path,
+        instance=caller_path(request),
         errors=errors,
     )
 
@@ -230,7 +231,7 @@ async def _http_exception_handler(request: Request, exc: Exception) -> JSONRespo
         code=code,
         title=title,
         detail=detail,
-        instance=request.url.path,
+        instance=caller_path(request),
         headers=headers,
     )
 
@@ -264,7 +265,7 @@ async def _data_exception_handler(request: Request, exc: Exception) -> JSONRespo
         title=InvalidValue.title,
         title_fa=InvalidValue.title_fa,
         detail=f"A value in the request cannot be accepted ({reason}). Text may not contain NUL characters.",
-        instance=request.url.path,
+        instance=caller_path(request),
     )
 
 
@@ -334,17 +335,22 @@ REFUSALS_MARKDOWN = (
 )
 
 
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {
+def problem_doc(description: str) -> dict[str, Any]:
+    """A documented problem response (an entry of a route's ``responses``), worded for the route."""
+    return {
         "description": description,
         "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
     }
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: problem_doc(description)
     for status, description in (
         (400, "Bad request"),
         (
             401,
             "Missing or invalid token (`unauthenticated`), or a valid token past its expiry "
-            "(`token-expired`, with `expired_at`: refresh it at `POST /identity/v1/token`)",
+            f"(`token-expired`, with `expired_at`: refresh it at `POST {registry().token_service.token_endpoint}`)",
         ),
         (403, "Not allowed"),
         (404, "Not found"),
@@ -370,13 +376,13 @@ Refusal = int | type[ProblemError]
 
 
 def problem_responses(
-    *refusals: Refusal, described: dict[int, str] | None = None
+    *refusals: Refusal, described: Mapping[int, str] | None = None
 ) -> dict[int | str, dict[str, Any]]:
     """The documented problem responses of a route: statuses (``401``) and the
     ``ProblemError`` classes it can raise, grouped by status. A status with classes lists
     every ``code`` (with its title) in its description and in ``x-problem-codes``
-    (``{code: title}``), so a client sees what it must handle; ``described`` replaces
-    the generic description of a status::
+    (``{code: title}``), so a client sees what it must handle; ``described`` gives a
+    status the route's own wording (503: which service did not answer)::
 
         responses=problem_responses(401, AccountNotFound, NameTaken)
     """
@@ -425,10 +431,7 @@ def _base_description(status: int) -> str:
 
 
 def _response(description: str, codes: dict[str, str]) -> dict[str, Any]:
-    response: dict[str, Any] = {
-        "description": description,
-        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
+    response = problem_doc(description)
     if codes:
         rows = "".join(f"| `{code}` | {title.replace('|', '/')} |\n" for code, title in codes.items())
         response["description"] = description + _CODES_INTRO + rows.rstrip("\n")

@@ -22,6 +22,11 @@ IfMatch = Annotated[
 ]
 
 
+# ``openapi_extra=SENDS_ETAG`` on a route that answers with the resource's ETag: its 2xx answers
+# document the header (kit.openapi_headers).
+SENDS_ETAG: dict[str, bool] = {"x-sends-etag": True}
+
+
 class PreconditionRequired(ProblemError):
     status = 428
     code = "if-match-required"

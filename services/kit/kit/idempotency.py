@@ -47,6 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kit.canonical_json import NotCanonicalisable, canonical
 from kit.errors import ProblemError, merge_problem_responses, problem_responses
+from kit.runtime import runtime
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -110,7 +111,7 @@ async def _owner(request: Request) -> str:
     auth = request.headers.get("authorization", "")
     if auth[:7].lower() == "bearer ":
         try:
-            principal = await request.app.state.token_verifier.verify(auth[7:].strip())
+            principal = await runtime(request).token_verifier.verify(auth[7:].strip())
         except ProblemError:
             principal = None
         if principal is not None:
@@ -135,13 +136,13 @@ async def run_idempotent(
         raise IdempotencyKeyInvalid(
             f"{HEADER} must be 1 to {MAX_KEY_LENGTH} visible ASCII characters (a UUID is best)."
         )
-    state = request.app.state
-    table: Table = state.idempotency_table
-    wait_ms = int(state.settings.idempotency_wait_seconds * 1000)
+    rt = runtime(request)
+    table: Table = rt.idempotency_table
+    wait_ms = int(rt.settings.idempotency_wait_seconds * 1000)
     body = await request.body()
     fingerprint = _fingerprint(request, body)
     owner = await _owner(request)
-    session: AsyncSession = state.sessionmaker()
+    session: AsyncSession = rt.sessionmaker()
     try:
         await session.execute(text(f"SET LOCAL lock_timeout = '{wait_ms}ms'"))
         try:

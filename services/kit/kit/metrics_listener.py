@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 logger = logging.getLogger("kit.metrics")
+METRICS_CONTENT_TYPE = CONTENT_TYPE_LATEST  # the Prometheus text format the listener answers in
 _MAX_HEAD = 8192
 _READ_TIMEOUT_SECONDS = 5.0
 
@@ -42,7 +43,7 @@ async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) ->
         target = rest.partition(b" ")[0].partition(b"?")[0]
         if method in (b"GET", b"HEAD") and target.rstrip(b"/") == b"/metrics":
             body = generate_latest()
-            answer = _answer("200 OK", CONTENT_TYPE_LATEST, b"" if method == b"HEAD" else body)
+            answer = _answer("200 OK", METRICS_CONTENT_TYPE, b"" if method == b"HEAD" else body)
         else:
             answer = _answer("404 Not Found", "text/plain; charset=utf-8", b"only GET /metrics here\n")
         writer.write(answer)

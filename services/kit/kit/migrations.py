@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from kit.db import alembic_config
+from kit.registry import registry
 from kit.settings import async_database_url
 
 
@@ -80,13 +81,9 @@ def run_migrations(metadata: MetaData, schema: str) -> None:
         asyncio.run(_online(metadata, schema))
 
 
-# services/kit/kit/migrations.py -> the checkout (editable installs).
-REPO_ROOT = Path(__file__).resolve().parents[3]
-SERVICES = ("identity", "orders", "permits", "transit", "rules")
-
-
 def service_dir(name: str) -> Path:
-    return REPO_ROOT / "services" / name
+    """``services/<name>``: its ``alembic.ini`` and ``migrations/``."""
+    return registry()[name].directory
 
 
 def _alembic(action: str, name: str, database_url: str, revision: str) -> None:
@@ -112,8 +109,9 @@ def _alembic(action: str, name: str, database_url: str, revision: str) -> None:
         raise errors[0]
 
 
-def migrate(database_url: str, services: Iterable[str] = SERVICES, revision: str = "head") -> None:
-    for name in services:
+def migrate(database_url: str, services: Iterable[str] | None = None, revision: str = "head") -> None:
+    """Upgrade ``services`` (default: every service in the registry) to ``revision``."""
+    for name in registry().names if services is None else services:
         _alembic("upgrade", name, database_url, revision)
 
 

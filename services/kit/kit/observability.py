@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kit.access import LATENCY, REQUESTS, AccessLog, access_log
 from kit.errors import problem_body
+from kit.forwarded import caller_path
 from kit.request_context import REQUEST_ID_HEADER, current_request_id, set_client, set_request_id
 
 __all__ = [
@@ -127,7 +128,7 @@ class RequestContextMiddleware:
                     title="Internal error",
                     title_fa="خطای داخلی",
                     detail="The server could not complete the request; quote the request ID when reporting it.",
-                    instance=scope["path"],
+                    instance=caller_path(Request(scope)),
                 )
                 payload = json.dumps(body).encode()
                 await send_with_id(

@@ -1,4 +1,11 @@
-"""OpenAPI 3.1 documents with problem+json responses and our security scheme."""
+"""OpenAPI 3.1 documents with problem+json responses and our security scheme.
+
+Operation IDs are the route functions' names (``create_file``), unique within a
+service; the gateway's merge puts the service in front (``orders_create_file``).
+FastAPI's default (``create_file_v1_order_files_post``) repeats the method and
+path and changes whenever a path does, which renames every generated client
+method with it.
+"""
 
 from __future__ import annotations
 
@@ -6,31 +13,12 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from pydantic import BaseModel, Field
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from kit.errors import PROBLEM_JSON, document_common_422
 from kit.json_body import BODY_MODELS
-
-
-class ProblemFieldError(BaseModel):
-    pointer: str = Field(description="JSON pointer to the field, e.g. `#/body/items/0/hs_code`.")
-    detail: str
-    type: str
-
-
-class Problem(BaseModel):
-    """RFC 9457 problem details. Switch on `code`; show `title`/`title_fa` to people."""
-
-    type: str
-    title: str
-    status: int
-    detail: str
-    instance: str
-    code: str = Field(description="Stable machine-readable error code.")
-    request_id: str | None = Field(default=None, description="Quote it when reporting a problem.")
-    title_fa: str | None = None
-    errors: list[ProblemFieldError] | None = None
-
+from kit.openapi_headers import document_headers
+from panjereh_contract.problems import Problem
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
@@ -49,6 +37,8 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     )
     schemas = doc.setdefault("components", {}).setdefault("schemas", {})
     _name_form_bodies(app, doc, schemas)
+    _name_operations(app, doc)
+    _lift_one_of_members(doc, schemas)
     _add_body_models(doc, schemas)
     problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(problem_schema.pop("$defs", {}))
@@ -68,7 +58,93 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
                     "content": {PROBLEM_JSON: {"schema": _PROBLEM_REF}},
                 },
             )
+    document_headers(doc)
+    _document_unpaged_lists(doc, schemas)
     return doc
+
+
+UNPAGED = "Not paged: the whole list in one answer (no `limit`, no `cursor`; they are ignored)."
+
+
+def _document_unpaged_lists(doc: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """A list a GET answers whole (an array, or ``items`` and no ``next`` link) says so, so that a
+    client does not send ``limit`` expecting pages; the paged ones take ``limit`` and ``cursor``
+    (``kit.pagination``) and answer ``next``."""
+    for path_item in doc.get("paths", {}).values():
+        operation = path_item.get("get")
+        if not isinstance(operation, dict):
+            continue
+        schema = (
+            operation.get("responses", {})
+            .get("200", {})
+            .get("content", {})
+            .get("application/json", {})
+            .get("schema", {})
+        )
+        schema = schemas.get(schema.get("$ref", "").removeprefix("#/components/schemas/"), schema)
+        properties = schema.get("properties", {})
+        whole = schema.get("type") == "array" or properties.get("items", {}).get("type") == "array"
+        if whole and "next" not in properties:
+            description = operation.get("description", "")
+            operation["description"] = f"{description}\n\n{UNPAGED}" if description else UNPAGED
+
+
+def _lift_one_of_members(doc: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """An inline object in an operation's ``oneOf`` (the token endpoint's form, one per grant type)
+    becomes the component its ``title`` names and is referred to: a generator then names its model
+    after the title, not after the operation and the member's position
+    (``IdentityTokenV1TokenPostUrnietf...``). A member without a title is an error."""
+    for path_item in doc.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict):
+                continue
+            bodies = [operation.get("requestBody", {}), *operation.get("responses", {}).values()]
+            for body in bodies:
+                for media in body.get("content", {}).values():
+                    members = media.get("schema", {}).get("oneOf", [])
+                    for index, member in enumerate(members):
+                        if "$ref" in member:
+                            continue
+                        title = member.get("title")
+                        if not title or not title.isidentifier():
+                            raise RuntimeError(f"oneOf member without a component-like title: {member}")
+                        if schemas.setdefault(title, member) != member:
+                            raise RuntimeError(f"two different schemas would be named {title}")
+                        members[index] = {"$ref": f"#/components/schemas/{title}"}
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def _route_names(app: FastAPI) -> dict[str, str]:
+    """FastAPI's default operation ID of each route (also in its form body's name) -> the
+    route's name, included routers' routes too."""
+    return {
+        context.unique_id: context.name
+        for context in iter_route_contexts(app.routes)
+        if isinstance(context.original_route, APIRoute)
+    }
+
+
+def _name_operations(app: FastAPI, doc: dict[str, Any]) -> None:
+    """Each operation's ID becomes its route function's name (see the module's docstring), and an
+    inline answer's title (FastAPI's ``Response <default ID>``) ``<Name>Response``."""
+    names = _route_names(app)
+    seen: set[str] = set()
+    for path_item in doc.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict) or operation.get("operationId") not in names:
+                continue
+            name = names[operation["operationId"]]
+            if name in seen:
+                raise RuntimeError(f"two operations would have the ID {name}: rename an endpoint")
+            seen.add(name)
+            operation["operationId"] = name
+            for response in operation.get("responses", {}).values():
+                for media in response.get("content", {}).values():
+                    if media.get("schema", {}).get("title", "").startswith("Response "):
+                        media["schema"]["title"] = _camel(name) + "Response"
 
 
 def _name_form_bodies(app: FastAPI, doc: dict[str, Any], schemas: dict[str, Any]) -> None:
@@ -77,10 +153,10 @@ def _name_form_bodies(app: FastAPI, doc: dict[str, Any], schemas: dict[str, Any]
     with the path and that client generators turn into noise. Each becomes
     ``<Endpoint>Form`` (``AddAttachmentForm``), and every reference follows."""
     renamed: dict[str, str] = {}
-    for route in app.routes:
-        old = f"Body_{getattr(route, 'unique_id', '')}"
+    for unique_id, name in _route_names(app).items():
+        old = f"Body_{unique_id}"
         if old in schemas:
-            new = "".join(part.capitalize() for part in route.name.split("_")) + "Form"
+            new = _camel(name) + "Form"
             if new in schemas or new in renamed.values():
                 raise RuntimeError(f"two form bodies would be named {new}: rename an endpoint")
             renamed[old] = new

@@ -9,15 +9,9 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kit.edge import DEFAULT_ALLOWED_HOSTS, DEFAULT_MAX_BODY_BYTES
+from kit.registry import JWKS_PATH, registry
 
 DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"  # the gateway of ``make run``
-DEFAULT_SERVICE_PORTS: dict[str, int] = {
-    "identity": 8001,
-    "orders": 8002,
-    "permits": 8003,
-    "transit": 8004,
-    "rules": 8005,
-}
 
 
 def _shared(name: str) -> AliasChoices:
@@ -28,9 +22,9 @@ def _shared(name: str) -> AliasChoices:
 class ServiceSettings(BaseSettings):
     """Base settings. A service subclasses it with its own ``env_prefix``.
 
-    Shared values (database, issuer, identity URL) are read from unprefixed
-    variables so one environment serves every process; a service's own values
-    use its prefix (``IDENTITY_ACCESS_TOKEN_TTL_SECONDS``...).
+    Shared values (database, token issuer, the services' URLs) are read from
+    unprefixed variables so one environment serves every process; a service's
+    own values use its prefix (``ORDERS_METRICS_PORT``...).
     """
 
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
@@ -47,10 +41,12 @@ class ServiceSettings(BaseSettings):
     # started (kit.app.tune_garbage_collector); tests, which start many apps in one
     # process, turn it off.
     gc_tuning: bool = Field(default=True, validation_alias=_shared("PANJEREH_GC_TUNING"))
-    identity_url: str = Field(default="http://127.0.0.1:8001", validation_alias=_shared("IDENTITY_URL"))
-    rules_url: str = Field(default="http://127.0.0.1:8005", validation_alias=_shared("RULES_URL"))
+    # Where each service of the registry is reached: given here, else ``<NAME>_URL``, else
+    # its port on this machine (kit.registry). Completed by ``_every_service``.
+    service_urls: dict[str, str] = Field(default_factory=dict, validate_default=True)
     token_issuer: str = Field(
-        default="https://panjereh.ir/identity", validation_alias=_shared("PANJEREH_TOKEN_ISSUER")
+        default=f"https://panjereh.ir{registry().token_service.prefix}",
+        validation_alias=_shared("PANJEREH_TOKEN_ISSUER"),
     )
     token_audience: str = Field(default="panjereh", validation_alias=_shared("PANJEREH_TOKEN_AUDIENCE"))
     jwks_min_refresh_seconds: float = Field(
@@ -90,14 +86,31 @@ class ServiceSettings(BaseSettings):
     def _base_url(cls, value: str) -> str:
         return public_base_url(value)
 
+    @field_validator("service_urls")
+    @classmethod
+    def _every_service(cls, value: dict[str, str]) -> dict[str, str]:
+        strangers = set(value) - set(registry().names)
+        if strangers:
+            raise ValueError(f"not services of the registry: {sorted(strangers)}")
+        return {**registry().service_urls(), **value}
+
     @field_validator("database_url")
     @classmethod
     def _asyncpg_driver(cls, value: str) -> str:
         return async_database_url(value) if value else value
 
+    def url_of(self, service: str) -> str:
+        """Where ``service`` (a name in the registry) is reached, without a trailing slash."""
+        return self.service_urls[service].rstrip("/")
+
+    @property
+    def token_service_url(self) -> str:
+        """The service that issues access tokens and publishes its JWKS and signers' keys."""
+        return self.url_of(registry().token_service.name)
+
     @property
     def jwks_url(self) -> str:
-        return self.identity_url.rstrip("/") + "/.well-known/jwks.json"
+        return self.token_service_url + JWKS_PATH
 
 
 def public_base_url(value: str) -> str:

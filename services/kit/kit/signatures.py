@@ -25,8 +25,7 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import quote
+from typing import Any, Protocol
 
 import httpx
 import rfc8785
@@ -46,6 +45,10 @@ from kit.canonical_json import NotCanonicalisable, canonical, strict_loads
 from kit.clock import now_utc
 from kit.db import SessionDep
 from kit.errors import ProblemError, merge_problem_responses, problem_responses
+from kit.registry import registry
+from kit.runtime import ATTRIBUTE, ServiceState, runtime
+from panjereh_contract.client import ServiceCallError
+from panjereh_contract.jwk import PRIVATE_JWK_MEMBERS
 
 SIGNATURE_HEADER = "Panjereh-Signature"
 ALGORITHMS = ("ES256", "EdDSA")
@@ -59,7 +62,6 @@ _P256_BYTES = 32
 _ED25519_BYTES = 32
 # RFC 7638 §3.2: the required public members of each key type, in lexicographic order.
 _THUMBPRINT_MEMBERS = {"EC": ("crv", "kty", "x", "y"), "OKP": ("crv", "kty", "x")}
-PRIVATE_JWK_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth", "k")
 
 PublicKey = ec.EllipticCurvePublicKey | Ed25519PublicKey
 PrivateKey = ec.EllipticCurvePrivateKey | Ed25519PrivateKey
@@ -74,7 +76,7 @@ captured on one request never signs another, nor the same one twice.
 * **Signer**: the user who acts: the `act.sub` of the access token when the
   token acts for someone (a representative), else its `sub`. The key must be
   one of the signer's *active* signature keys, registered with
-  `POST /v1/me/signature-keys` and confirmed by SMS; identity publishes them
+  `POST /v1/me/signature-keys` and confirmed by SMS; TOKEN_SERVICE publishes them
   at `GET /v1/parties/{subject}/signature-keys` (a JWKS). A revoked key is
   refused at once.
 * **Form**: a JWS with detached payload
@@ -92,9 +94,9 @@ captured on one request never signs another, nor the same one twice.
   * `alg`: `ES256` or `EdDSA`; `kid`: the key's RFC 7638 JWK thumbprint (SHA-256).
   * `htm`: the HTTP method, upper case (`POST`).
   * `htu`: the request path as you call it through the gateway, with the
-    service prefix and the object's ID, without query or host, e.g.
-    `/orders/v1/order-files/{id}/final-registration`. The gateway strips the
-    prefix (`/orders`) before forwarding, so each service accepts its own
+    service prefix and the object's ID, without query or host:
+    `/<service>/v1/<objects>/{id}/<act>`. The gateway strips the
+    prefix (`/<service>`) before forwarding, so each service accepts its own
     path in two spellings only: `/<service>` + its path (through the gateway)
     or its bare path (`/v1/...`, a direct call inside the cluster). Never a
     path of another object or another service.
@@ -160,13 +162,13 @@ def check(public_key: ec.EllipticCurvePublicKey, value: str, body: dict) -> dict
     public_key.verify(der, signing_input, ec.ECDSA(hashes.SHA256()))  # InvalidSignature
     return json.loads(base64.urlsafe_b64decode(protected + "=="))
 
-# The final registration of an order file: GET it first and keep its ETag.
-path = f"/orders/v1/order-files/{file_id}/final-registration"
+# An act on an existing object: GET the object first and keep its ETag.
+path = f"{service_prefix}/v1/{objects}/{object_id}/{act}"  # as the endpoint documents it
 body = {"validity_months": 6}
 headers = {"Panjereh-Signature": sign(key, kid, "POST", path, body, etag=etag)}
 httpx.post(gateway + path, content=json.dumps(body), headers={**headers, **auth})
 ```
-"""
+""".replace("TOKEN_SERVICE", registry().token_service.name)
 
 
 def signature_parameter(version: str | None = None) -> dict[str, Any]:
@@ -526,8 +528,8 @@ def act_of(request: Request, version: str | None = None) -> Act:
     never from a request header, so no header can widen what a signature covers.
     """
     path: str = request.scope["path"]
-    service: str | None = getattr(request.app.state, "service_name", None)
-    paths = (f"/{service}{path}", path) if service else (path,)
+    service = runtime(request).service_name
+    paths = (f"/{service}{path}", path)
     return Act(method=request.method.upper(), paths=paths, version=version)
 
 
@@ -744,49 +746,43 @@ async def purge_jtis(sessionmaker: async_sessionmaker[AsyncSession], table: Tabl
 def jti_purger(table: Table) -> Callable[[Any], Awaitable[None]]:
     """A ``ServiceSpec.periodic`` hook purging ``table`` (kit housekeeping)."""
 
-    async def purge(app: Any) -> None:
-        await purge_jtis(app.state.sessionmaker, table)
+    async def purge(state: ServiceState) -> None:
+        await purge_jtis(state.runtime.sessionmaker, table)
 
     return purge
 
 
-# --- Other services: keys fetched from identity --------------------------------------------------
+# --- Verifying a signer's request against the keys they published --------------------------------
 
 
-def keys_from_jwks(jwks: Any) -> dict[str, dict[str, Any]]:
-    """``{kid: jwk}`` of a JWKS document; entries without a string ``kid`` are skipped."""
-    entries = jwks.get("keys") if isinstance(jwks, dict) else None
-    if not isinstance(entries, list):
-        raise ValueError("not a JWKS")
-    return {e["kid"]: e for e in entries if isinstance(e, dict) and isinstance(e.get("kid"), str)}
+class KeyLookup(Protocol):
+    """``{kid: public JWK}`` of ``signer``'s active signature keys, empty for a signer
+    nobody knows. Raising ``ServiceCallError``, ``httpx.HTTPError`` or ``ValueError``
+    means the keys cannot be read now (``SignatureKeysUnavailable``, 503). A service
+    gives its ``SignatureVerifier`` one, e.g. identity's client package's
+    ``IdentityClient.signer_keys``."""
+
+    async def __call__(self, signer: str, /) -> dict[str, dict[str, Any]]: ...
 
 
 class SignatureVerifier:
-    """Verifies signed requests against the signer's keys published by identity.
+    """Verifies signed requests against the signer's published keys.
 
-    Keys are fetched on every verification, never cached: a key revoked a
+    Keys are looked up on every verification, never cached: a key revoked a
     second ago is refused now. (Signed acts are rare, final acts; the extra
     request is cheap next to them.)
     """
 
-    def __init__(self, http: httpx.AsyncClient, identity_url: str) -> None:
-        self._http = http
-        self._identity_url = identity_url.rstrip("/")
+    def __init__(self, keys: KeyLookup) -> None:
+        self._keys = keys
 
-    def keys_url(self, subject: str) -> str:
-        return f"{self._identity_url}/v1/parties/{quote(subject, safe=':')}/signature-keys"
-
-    async def active_keys(self, subject: str) -> dict[str, dict[str, Any]]:
-        """``{kid: jwk}`` of ``subject``'s active signature keys (empty for an unknown subject)."""
+    async def active_keys(self, signer: str) -> dict[str, dict[str, Any]]:
+        """``{kid: jwk}`` of ``signer``'s active signature keys (empty for an unknown signer)."""
         try:
-            response = await self._http.get(self.keys_url(subject))
-            if response.status_code == 404:
-                return {}
-            response.raise_for_status()
-            return keys_from_jwks(response.json())
-        except (httpx.HTTPError, ValueError) as exc:
+            return await self._keys(signer)
+        except (ServiceCallError, httpx.HTTPError, ValueError) as exc:
             raise SignatureKeysUnavailable(
-                "The signer's signature keys cannot be fetched from identity; try again."
+                "The signer's published signature keys cannot be read now; try again."
             ) from exc
 
     async def verify(self, signer: str, header_value: str | None, raw_body: bytes, act: Act) -> SignedClaims:
@@ -804,9 +800,12 @@ class VerifiedSignature:
 
 
 def _verifier(request: Request) -> SignatureVerifier:
-    state = request.app.state
-    verifier: SignatureVerifier | None = getattr(state, "signature_verifier", None)
-    return verifier or SignatureVerifier(state.http, state.settings.identity_url)
+    state: ServiceState = getattr(request.app.state, ATTRIBUTE)
+    if state.signature_verifier is None:
+        raise RuntimeError(
+            "a service that verifies signed requests builds its state with a signature_verifier"
+        )
+    return state.signature_verifier
 
 
 async def verify_signed_request(
@@ -814,8 +813,8 @@ async def verify_signed_request(
 ) -> VerifiedSignature:
     """Check ``request``'s ``Panjereh-Signature`` by ``signer`` for its own act on the
     object at ``version`` (None: a creation act), and use up its ``jti`` in ``session``
-    (the act's transaction). Keys come from identity (``app.state.signature_verifier``
-    when set, else a ``SignatureVerifier`` on ``app.state.http``)."""
+    (the act's transaction), with the ``signature_verifier`` of the service's state
+    (kit.runtime; a ``SignatureVerifier`` the service builds at start-up)."""
     act = act_of(request, version)
     claims = await _verifier(request).verify(
         signer, request.headers.get(SIGNATURE_HEADER), await request.body(), act

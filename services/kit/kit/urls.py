@@ -11,14 +11,11 @@ links to the address it asked, whose Host ``kit.edge`` has allow-listed.
 
 from __future__ import annotations
 
-import re
-
 from starlette.datastructures import URL
 from starlette.requests import Request
 
+from kit.forwarded import forwarded_prefix
 from kit.settings import DEFAULT_PUBLIC_BASE_URL
-
-_PREFIX = re.compile(r"^(/[A-Za-z0-9._-]+)+$")
 
 
 def _configured_base(request: Request) -> URL:
@@ -29,8 +26,8 @@ def _configured_base(request: Request) -> URL:
 
 def public_url(request: Request) -> URL:
     url = request.url
-    prefix = request.headers.get("x-forwarded-prefix", "").strip().rstrip("/")
-    if not (prefix and _PREFIX.match(prefix)):
+    prefix = forwarded_prefix(request)
+    if not prefix:
         return url
     base = _configured_base(request)
     return url.replace(scheme=base.scheme, netloc=base.netloc, path=base.path + prefix + url.path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
@@ -12,13 +13,13 @@ from typing import Annotated, Any
 import httpx
 import pytest
 from fastapi import APIRouter, Depends, FastAPI, Request
+from kit_testing import app_client
+from kit_testing.tokens import new_es256_key, sign_access_token
 from pydantic import BaseModel, Field
 from sqlalchemy import DateTime, String, func, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from identity.crypto import new_es256_key
-from identity.tokens import sign_access_token
 from kit import audit
 from kit.app import ServiceSpec, create_service_app
 from kit.audit_api import audit_router
@@ -27,9 +28,9 @@ from kit.db import SessionDep, service_metadata, statement_connection
 from kit.errors import ProblemError
 from kit.idempotency import IdempotentRoute, idempotency_table
 from kit.pagination import Page, PageParams, page_params, paginate
+from kit.runtime import Runtime, ServiceState, runtime_of
 from kit.settings import ServiceSettings, async_database_url
 from kit.signatures import signature_jti_table
-from kit.testing import app_client
 
 SCHEMA = "kit_test"
 ISSUER = "https://panjereh.ir/identity"
@@ -135,7 +136,7 @@ async def inspect_widget(seq: int, request: Request, session: SessionDep, princi
         "object_id": seq,
     }
     if seq == 0:
-        await audit.record_apart(request.app.state.sessionmaker, audit_log, outcome="refused", **fields)
+        await audit.record_apart(runtime_of(request.app).sessionmaker, audit_log, outcome="refused", **fields)
         raise Teapot("Widget 0 is not inspected.")
     await audit.record(session, audit_log, details={"note": "looked"}, **fields)
 
@@ -205,14 +206,21 @@ async def kit_db(database_url: str) -> str:
     return database_url
 
 
-async def _use_test_keys(app: FastAPI) -> None:
-    keys: SigningKeys = app.state.test_signing_keys
-    app.state.token_verifier = TokenVerifier(
-        fetch_jwks=keys.fetch, issuer=ISSUER, audience=AUDIENCE, min_refresh_seconds=0
-    )
+def build_app(
+    database_url: str, keys: SigningKeys, *, signature_verifier: Any = None, **overrides: Any
+) -> FastAPI:
+    """A kit test app whose tokens are verified against ``keys`` (and signed requests against
+    ``signature_verifier`` when given)."""
 
+    async def state(runtime: Runtime) -> ServiceState:
+        verifier = TokenVerifier(
+            fetch_jwks=keys.fetch, issuer=ISSUER, audience=AUDIENCE, min_refresh_seconds=0
+        )
+        return ServiceState(
+            runtime=dataclasses.replace(runtime, token_verifier=verifier),
+            signature_verifier=signature_verifier,
+        )
 
-def build_app(database_url: str, keys: SigningKeys, **overrides: Any) -> FastAPI:
     values: dict[str, Any] = {"database_url": database_url, "log_level": "WARNING", "gc_tuning": False}
     settings = ServiceSettings(**{**values, **overrides})
     spec = ServiceSpec(
@@ -224,12 +232,10 @@ def build_app(database_url: str, keys: SigningKeys, **overrides: Any) -> FastAPI
         settings_factory=lambda: settings,
         routers=[router, audit_router(audit_log)],
         idempotency_table=keys_table,
-        on_startup=[_use_test_keys],
+        state=state,
         check_migrations=False,
     )
-    app = create_service_app(spec, settings)
-    app.state.test_signing_keys = keys
-    return app
+    return create_service_app(spec, settings)
 
 
 @pytest.fixture(scope="session")

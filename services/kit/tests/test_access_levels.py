@@ -6,16 +6,10 @@ import itertools
 
 import pytest
 
-from kit.access_levels import (
-    AccessLevel,
-    covers,
-    ensure_may_act,
-    may_act,
-    scopes_of_roles,
-    visible_levels,
-)
-from kit.auth import ACCESS_LEVELS, Principal
+from kit.access_levels import covers, ensure_may_act, may_act, scopes_of_roles, visible_levels
+from kit.auth import Principal
 from kit.errors import Forbidden, NotFound
+from panjereh_contract.access_levels import ACCESS_LEVELS, AccessLevel
 
 OWNER = "user:owner"
 LEVELS = list(AccessLevel)

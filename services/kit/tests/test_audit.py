@@ -13,9 +13,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from kit.audit import MAX_USER_AGENT, Outcome, entry
-from kit.client import ServiceCallError, ServiceClient
 from kit.request_context import set_client, set_request_id
 from kit.settings import async_database_url
+from panjereh_contract.client import ServiceCallError, ServiceClient
 
 
 @pytest.fixture

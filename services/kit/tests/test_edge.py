@@ -9,11 +9,11 @@ from collections.abc import AsyncIterator, Callable
 import httpx
 import pytest
 from fastapi import FastAPI
+from kit_testing import app_client
 from starlette.types import Receive, Scope, Send
 
 from kit.edge import AllowedHosts, EdgeMiddleware, EdgePolicy
 from kit.metrics_listener import metrics_listener
-from kit.testing import app_client
 
 LIMIT = 100_000
 CHUNK = 16_384

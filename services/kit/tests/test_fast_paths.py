@@ -15,7 +15,7 @@ from kit.errors import install_problem_handlers
 from kit.openapi import install_openapi
 from kit.request_context import _mint, set_request_id
 from kit.routing import ExactPathIndex
-from kit.types import single_line
+from panjereh_contract.types import single_line
 
 
 class Order(BaseModel):

@@ -14,11 +14,13 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import APIRouter, FastAPI, Request
+from kit_testing import app_client
 from sqlalchemy import func, insert, select
 
 from kit.auth import PrincipalDep
 from kit.db import SessionDep
 from kit.idempotency import IdempotentRoute
+from kit.runtime import runtime_of, state_of
 from kit.signatures import (
     SIGNATURE_HEADER,
     SignatureVerifier,
@@ -32,7 +34,6 @@ from kit.signatures import (
     verify_signed_request,
     with_signature,
 )
-from kit.testing import app_client
 
 from .conftest import SCHEMA, SigningKeys, Teapot, Widget, WidgetIn, build_app, jtis_table
 
@@ -72,21 +73,23 @@ async def rename_signed(
     return {"name": widget.name}
 
 
-class FixedKeys(SignatureVerifier):
-    """identity's published keys, without identity."""
+def fixed_keys(keys: dict[str, list[Any]]) -> SignatureVerifier:
+    """A verifier of the signers' published keys, without anyone publishing them."""
 
-    def __init__(self, keys: dict[str, list[Any]]) -> None:
-        self._keys = keys
+    async def lookup(subject: str) -> dict[str, dict[str, Any]]:
+        return {thumbprint(jwk_of(k)): jwk_of(k) for k in keys.get(subject, [])}
 
-    async def active_keys(self, subject: str) -> dict[str, dict[str, Any]]:
-        return {thumbprint(jwk_of(k)): jwk_of(k) for k in self._keys.get(subject, [])}
+    return SignatureVerifier(lookup)
 
 
 @pytest.fixture(scope="module")
 async def app(kit_db: str, signing_keys: SigningKeys) -> FastAPI:
-    app = build_app(kit_db, signing_keys)
+    app = build_app(
+        kit_db,
+        signing_keys,
+        signature_verifier=fixed_keys({"user:agent": [AGENT], "user:merchant": [MERCHANT]}),
+    )
     app.router.routes.extend(router.routes)
-    app.state.signature_verifier = FixedKeys({"user:agent": [AGENT], "user:merchant": [MERCHANT]})
     return app
 
 
@@ -107,13 +110,13 @@ def _body(name: str, **extra: Any) -> bytes:
 
 
 async def _jti_rows(app: FastAPI, jti: str) -> int:
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         query = select(func.count()).select_from(jtis_table).where(jtis_table.c.jti == jti)
         return int(await session.scalar(query) or 0)
 
 
 async def _named(app: FastAPI, name: str) -> int:
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         return int(await session.scalar(select(func.count()).where(Widget.name == name)) or 0)
 
 
@@ -211,7 +214,7 @@ async def test_the_path_must_be_this_service_s(client: httpx.AsyncClient, agent_
 async def test_a_signature_for_one_version_fails_after_a_change(
     app: FastAPI, client: httpx.AsyncClient, agent_auth: dict
 ) -> None:
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         widget = Widget(name=f"v1-{uuid.uuid4().hex[:8]}")
         session.add(widget)
     path = f"/widgets/{widget.id}/signed-rename"
@@ -243,7 +246,7 @@ async def test_purge_forgets_only_ids_whose_iat_is_refused_anyway(
 ) -> None:
     now = dt.datetime.now(dt.UTC)
     old, recent = str(uuid.uuid4()), str(uuid.uuid4())
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         await session.execute(
             insert(jtis_table),
             [
@@ -251,7 +254,7 @@ async def test_purge_forgets_only_ids_whose_iat_is_refused_anyway(
                 {"signer": "user:purge", "jti": recent, "signed_at": now - dt.timedelta(minutes=5)},
             ],
         )
-    await jti_purger(jtis_table)(app)
+    await jti_purger(jtis_table)(state_of(app))
     assert await _jti_rows(app, old) == 0
     assert await _jti_rows(app, recent) == 1
-    assert await purge_jtis(app.state.sessionmaker, jtis_table) == 0
+    assert await purge_jtis(runtime_of(app).sessionmaker, jtis_table) == 0

@@ -6,17 +6,18 @@ import base64
 import json
 import time
 import uuid
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
-import respx
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI, Request
 
 from kit.errors import ProblemError
+from kit.runtime import install
 from kit.signatures import (
     MAX_AGE_SECONDS,
     MAX_FUTURE_SECONDS,
@@ -48,6 +49,7 @@ from kit.signatures import (
     verify_detached,
     with_signature,
 )
+from panjereh_contract.client import ServiceCallError
 
 BODY = {"representative": "0012345679", "access_level": "medium", "amount": 1.50, "names": ["b", "a"]}
 RAW = json.dumps(BODY).encode()
@@ -394,7 +396,8 @@ def test_ill_typed_claims_are_malformed(claim: str, value: Any) -> None:
 
 async def test_act_of_accepts_the_service_s_own_path_with_its_name_or_bare() -> None:
     app = FastAPI()
-    app.state.service_name = "orders"
+    # act_of reads only the service's name from its runtime.
+    install(app, SimpleNamespace(runtime=SimpleNamespace(service_name="orders")))  # type: ignore[arg-type]
     seen: list[Act] = []
 
     @app.post("/v1/things/{thing_id}")
@@ -418,58 +421,63 @@ def test_with_signature_says_what_the_etag_holds() -> None:
 
 # --- Fetched from identity -----------------------------------------------------------------------
 
-IDENTITY = "http://identity.test"
+
+class PublishedKeys:
+    """A signer's published keys as a ``KeyLookup``: what it answers now, and how often it was asked."""
+
+    def __init__(self, answer: dict[str, dict[str, Any]] | Exception) -> None:
+        self.answer = answer
+        self.asked: list[str] = []
+
+    async def __call__(self, signer: str) -> dict[str, dict[str, Any]]:
+        self.asked.append(signer)
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
 
 
-def _jwks(*private_keys: Any) -> dict[str, Any]:
-    return {"keys": [{**jwk_of(k), "kid": thumbprint(jwk_of(k)), "use": "sig"} for k in private_keys]}
-
-
-async def test_the_verifier_fetches_keys_every_time_so_a_revoked_key_fails_at_once() -> None:
+async def test_the_verifier_looks_keys_up_every_time_so_a_revoked_key_fails_at_once() -> None:
     key = Ed25519PrivateKey.generate()
     header = sign_detached(key, RAW, path=PATH)
-    async with httpx.AsyncClient() as http, respx.mock(assert_all_called=True) as router:
-        route = router.get(f"{IDENTITY}/v1/parties/user:alice/signature-keys")
-        route.return_value = httpx.Response(200, json=_jwks(key))
-        verifier = SignatureVerifier(http, IDENTITY + "/")
-        assert (await verifier.verify("user:alice", header, RAW, ACT)).kid == thumbprint(jwk_of(key))
-        route.return_value = httpx.Response(200, json={"keys": []})  # revoked at identity
-        with pytest.raises(SignatureKeyUnknown):
-            await verifier.verify("user:alice", header, RAW, ACT)
-        assert route.call_count == 2
+    published = PublishedKeys({thumbprint(jwk_of(key)): jwk_of(key)})
+    verifier = SignatureVerifier(published)
+    assert (await verifier.verify("user:alice", header, RAW, ACT)).kid == thumbprint(jwk_of(key))
+    published.answer = {}  # revoked where the keys are published
+    with pytest.raises(SignatureKeyUnknown):
+        await verifier.verify("user:alice", header, RAW, ACT)
+    assert published.asked == ["user:alice", "user:alice"]
 
 
-async def test_the_verifier_refuses_a_missing_or_misbound_header_without_asking_identity() -> None:
+async def test_the_verifier_refuses_a_missing_or_misbound_header_without_looking_keys_up() -> None:
     misbound = sign_detached(Ed25519PrivateKey.generate(), RAW, path=PATH, method="GET")
-    async with httpx.AsyncClient() as http, respx.mock(assert_all_called=False) as router:
-        route = router.get(url__startswith=IDENTITY)
-        with pytest.raises(SignatureRequired):
-            await SignatureVerifier(http, IDENTITY).verify("user:alice", None, RAW, ACT)
-        with pytest.raises(SignatureBindingMismatch):
-            await SignatureVerifier(http, IDENTITY).verify("user:alice", misbound, RAW, ACT)
-        assert not route.called
+    published = PublishedKeys({})
+    with pytest.raises(SignatureRequired):
+        await SignatureVerifier(published).verify("user:alice", None, RAW, ACT)
+    with pytest.raises(SignatureBindingMismatch):
+        await SignatureVerifier(published).verify("user:alice", misbound, RAW, ACT)
+    assert not published.asked
 
 
-async def test_the_verifier_on_unknown_subject_and_identity_failures() -> None:
+@pytest.mark.parametrize(
+    "failure",
+    [ServiceCallError(500, {}), ValueError("not a JWKS"), httpx.ConnectError("down")],
+    ids=["peer-error", "not-a-jwks", "no-answer"],
+)
+async def test_the_verifier_on_unknown_signer_and_unreadable_keys(failure: Exception) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     header = sign_detached(key, RAW, path=PATH)
-    async with httpx.AsyncClient() as http, respx.mock() as router:
-        verifier = SignatureVerifier(http, IDENTITY)
-        route = router.get(f"{IDENTITY}/v1/parties/user:bob/signature-keys")
-        route.return_value = httpx.Response(404, json={"code": "not-found"})
-        with pytest.raises(SignatureKeyUnknown):
-            await verifier.verify("user:bob", header, RAW, ACT)
-        for failure in (httpx.Response(500), httpx.Response(200, text="<html>"), httpx.ConnectError("down")):
-            route.side_effect = [failure]
-            with pytest.raises(SignatureKeysUnavailable) as caught:
-                await verifier.verify("user:bob", header, RAW, ACT)
-            assert caught.value.status == 503
+    with pytest.raises(SignatureKeyUnknown):
+        await SignatureVerifier(PublishedKeys({})).verify("user:bob", header, RAW, ACT)
+    with pytest.raises(SignatureKeysUnavailable) as caught:
+        await SignatureVerifier(PublishedKeys(failure)).verify("user:bob", header, RAW, ACT)
+    assert caught.value.status == 503
+    assert caught.value.code == "signature-keys-unavailable"
 
 
 def test_the_documented_example_signs_what_kit_verifies() -> None:
     """The snippet client developers copy from SIGNATURE_DOC works as written."""
     code = SIGNATURE_DOC.split("```python\n")[1].split("```")[0]
-    functions = code.split("# The final registration")[0]  # the call below it needs a live file
+    functions = code.split("# An act on an existing object")[0]  # the call below it needs a live object
     namespace: dict[str, Any] = {}
     exec(functions, namespace)  # noqa: S102 - our own documentation
     key = ec.generate_private_key(ec.SECP256R1())

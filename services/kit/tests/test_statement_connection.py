@@ -11,10 +11,10 @@ from collections.abc import Callable
 import httpx
 import pytest
 from fastapi import FastAPI, Request
+from kit_testing import app_client
 
 from kit.app import GC_THRESHOLDS, tune_garbage_collector
 from kit.db import statement_connection
-from kit.testing import app_client
 
 
 async def _count(client: httpx.AsyncClient, name: str) -> int:

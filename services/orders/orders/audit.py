@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit import audit
 from kit.auth import Principal
-from orders.models import audit_log
+from kit.runtime import runtime
+from orders.db import audit_log
 
 
 async def record(
@@ -41,7 +42,7 @@ async def record_refused(
 ) -> None:
     """Record a refused act apart from the request's transaction, which the refusal rolls back."""
     await audit.record_apart(
-        request.app.state.sessionmaker,
+        runtime(request).sessionmaker,
         audit_log,
         actor=principal.actor or principal.subject,
         on_behalf_of=principal.subject if principal.actor else None,

@@ -18,14 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import httpx
 from fastapi import Request
-from identity_client.client import IdentityClient
 
 from kit.auth import Principal
-from kit.client import ServiceCallError
-from kit.errors import Forbidden, Unauthenticated, problem_responses
+from kit.errors import Forbidden, problem_responses
+from kit.runtime import runtime
 from orders.cars.exceptions import PeerUnavailable
+from orders.identity_peer import identity_client, identity_refusals
 
 LEGAL_PREFIX = "legal:"
 # The OpenAPI answer of a decision when identity cannot tell the officer's ties.
@@ -47,20 +46,12 @@ class ConflictOfInterest(Forbidden):
 
 
 async def _relations(request: Request, subject: str) -> list[str]:
-    state = request.app.state
-    identity = IdentityClient(state.settings.identity_url, state.http)
-    try:
-        relation = await identity.my_relation(request.headers.get("Authorization", ""), subject)
-    except ServiceCallError as exc:
-        if exc.status == 401:
-            raise Unauthenticated("identity does not accept this token.") from exc
-        if exc.status < 500:  # e.g. the officer's account is no longer active
-            raise Forbidden(
-                "identity does not answer how you stand to the case's parties: no decision without it."
-            ) from exc
-        raise PeerUnavailable("identity") from exc
-    except httpx.HTTPError as exc:
-        raise PeerUnavailable("identity") from exc
+    async with identity_refusals(
+        "identity does not answer how you stand to the case's parties: no decision without it."
+    ):
+        relation = await identity_client(runtime(request)).my_relation(
+            request.headers.get("Authorization", ""), subject
+        )
     return list(relation.relations)
 
 

@@ -10,26 +10,14 @@ from kit.access_levels import access_markdown
 from kit.app import ServiceSpec, create_service_app
 from kit.audit_api import audit_router
 from kit.signatures import jti_purger
+from orders import state
 from orders.cars import api as cars_api
 from orders.config import Settings
+from orders.db import audit_log, idempotency_keys, signature_jtis
 from orders.files import api as files_api
 from orders.files import expiry
-from orders.files.charges import load_rates
-from orders.models import audit_log, idempotency_keys, signature_jtis
 from orders.products import api as products_api
 from orders.reference import api as reference_api
-from orders.reference import data_files, loading
-from orders.reference.service import load_catalogue
-
-
-async def _load_reference_data(app: FastAPI) -> None:
-    """Check the database holds the data files' reference data, and cache it with the exchange rates."""
-    data = data_files.load()
-    async with app.state.sessionmaker() as session:
-        await loading.assert_current(session, data)
-        app.state.reference_catalogue = await load_catalogue(session)
-        app.state.exchange_rates = await load_rates(session)
-
 
 SPEC = ServiceSpec(
     name="orders",
@@ -72,7 +60,7 @@ SPEC = ServiceSpec(
             "Incoterms, countries, currencies, FIDA sellers and the allowed car brands: dated and cited.",
         },
     ],
-    on_startup=[_load_reference_data],
+    state=state.build,
     periodic=[expiry.run_once, jti_purger(signature_jtis)],
     body_limits={files_api.ATTACHMENT_PATH: files_api.ATTACHMENT_BODY_BYTES},
 )

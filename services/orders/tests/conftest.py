@@ -2,9 +2,10 @@
 verifies tokens and signatures against identity, and asks rules for fees and
 duties), the orders app in-process (sandbox off and on), and tokens.
 
-People and acting-for tokens: ``identity.testing`` (make_user, token_for) and
-``identity.representation_testing`` (signing_key, acting_for_token) with the
-``identity_app`` and ``identity_http`` fixtures."""
+identity and rules come from their test support (``identity_testing``, ``rules_testing``),
+never from their server packages. People and acting-for tokens: ``identity_testing.parties``
+(make_user, token_for) and ``identity_testing.representation`` (signing_key, acting_for_token)
+with the ``identity_app`` and ``identity_http`` fixtures."""
 
 from __future__ import annotations
 
@@ -13,17 +14,16 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from fastapi import FastAPI
+from identity_testing.app import client_token, create_identity_app
+from kit_testing import Running, app_client, serve
+from rules_testing.app import create_rules_app
 
-from identity.cli import _create_client
-from identity.main import create_app as create_identity_app
-from kit.testing import Running, app_client, serve
 from orders.main import create_app
-from rules.main import create_app as create_rules_app
 
 
 @pytest.fixture(scope="session")
 def identity_app(settings_for) -> FastAPI:  # type: ignore[no-untyped-def]
-    """identity's app object (its state mints tokens: ``identity.testing.token_for``)."""
+    """identity's app object (its state mints tokens: ``identity_testing.parties.token_for``)."""
     return create_identity_app(settings_for("identity"))
 
 
@@ -55,7 +55,9 @@ async def orders_app(
     rules_server: Running,
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     """The orders app (sandbox off) and its in-process client."""
-    app = create_app(settings_for("orders", identity_url=identity_server.url, rules_url=rules_server.url))
+    app = create_app(
+        settings_for("orders", service_urls={"identity": identity_server.url, "rules": rules_server.url})
+    )
     async with app_client(app) as client:
         yield app, client
 
@@ -72,32 +74,24 @@ async def sandbox_orders(
 ) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
     """The orders app with ``PANJEREH_SANDBOX`` on: demo sellers and car brands are served."""
     app = create_app(
-        settings_for("orders", identity_url=identity_server.url, rules_url=rules_server.url, sandbox=True)
+        settings_for(
+            "orders", service_urls={"identity": identity_server.url, "rules": rules_server.url}, sandbox=True
+        )
     )
     async with app_client(app) as client:
         yield client
 
 
-async def _token(settings_for, identity_server: Running, name: str, scopes: list[str]) -> str:  # type: ignore[no-untyped-def]
-    created = await _create_client(settings_for("identity"), name, scopes)
-    async with httpx.AsyncClient(base_url=identity_server.url) as http:
-        response = await http.post(
-            "/v1/token",
-            data={"grant_type": "client_credentials"},
-            auth=(created["client_id"], created["client_secret"]),
-        )
-    assert response.status_code == 200, response.text
-    return response.json()["access_token"]
-
-
 @pytest.fixture(scope="session")
 async def admin_headers(settings_for, identity_server: Running) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    token = await _token(settings_for, identity_server, "orders test admin", ["admin"])
+    token = await client_token(settings_for("identity"), identity_server.url, "orders test admin", ["admin"])
     return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture(scope="session")
 async def agent_headers(settings_for, identity_server: Running) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """A machine client without the admin scope (clearance-agent software)."""
-    token = await _token(settings_for, identity_server, "orders test agent", ["clearance-agent"])
+    token = await client_token(
+        settings_for("identity"), identity_server.url, "orders test agent", ["clearance-agent"]
+    )
     return {"Authorization": f"Bearer {token}"}

@@ -12,10 +12,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from orders_client.products import gs1_check_digit
+from orders_testing import files as f
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from orders.files import testing as f
+from kit.runtime import runtime_of
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +127,7 @@ async def test_only_admins_query(
 
 async def test_the_log_cannot_be_altered(orders_app: tuple[FastAPI, httpx.AsyncClient]) -> None:
     app, _ = orders_app
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         for statement in (
             "UPDATE orders.audit_log SET actor = 'user:nobody'",
             "DELETE FROM orders.audit_log",

@@ -13,14 +13,15 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from identity_testing.app import client_token
+from identity_testing.parties import bearer, make_user, national_code, token_for
+from kit_testing import Running
 from sqlalchemy import select
 
-from identity.cli import _create_client
-from identity.testing import bearer, make_user, national_code, token_for
-from kit.testing import Running
+from kit.runtime import runtime_of
 from orders.cars import service
 from orders.cars.models import CaseInquiry
-from orders.models import outbox_events
+from orders.db import outbox_events
 
 PROBLEM = "application/problem+json"
 _serial = itertools.count(random.randrange(10**8))
@@ -45,15 +46,11 @@ def _vin() -> str:
 
 @pytest.fixture(scope="module")
 async def mikhak(settings_for, identity_server: Running) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    created = await _create_client(settings_for("identity"), "orders test mikhak", ["mikhak-feed"])
-    async with httpx.AsyncClient(base_url=identity_server.url) as http:
-        response = await http.post(
-            "/v1/token",
-            data={"grant_type": "client_credentials"},
-            auth=(created["client_id"], created["client_secret"]),
+    return bearer(
+        await client_token(
+            settings_for("identity"), identity_server.url, "orders test mikhak", ["mikhak-feed"]
         )
-    assert response.status_code == 200, response.text
-    return bearer(response.json()["access_token"])
+    )
 
 
 @pytest.fixture(scope="module")
@@ -408,7 +405,7 @@ async def test_a_revocation_is_recorded_with_reason_and_time(
     # The case cannot change after its revocation; the same content still answers.
     assert (await _send(orders, mikhak, case)).status_code == 200
     _problem(await _send(orders, mikhak, {**case, "days_abroad_in_1404": 5}), 409, "mikhak-case-revoked")
-    async with orders_app[0].state.sessionmaker() as session:
+    async with runtime_of(orders_app[0]).sessionmaker() as session:
         topics = (
             await session.scalars(
                 select(outbox_events.c.topic).where(outbox_events.c.subject == case["case_id"])
@@ -458,7 +455,7 @@ async def test_the_inquiry_succeeds_only_once_the_approval_has_arrived(
     assert (await orders.get(response.headers["location"], headers=applicant)).json() == inquiry
 
     app = orders_app[0]
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         rows = (
             await session.scalars(select(CaseInquiry).where(CaseInquiry.case_id == case["case_id"]))
         ).all()
@@ -478,7 +475,7 @@ async def test_the_inquiry_succeeds_only_once_the_approval_has_arrived(
     body = _problem(await _inquire(orders, applicant, case["case_id"]), 409, "mikhak-case-revoked")
     assert "r" in body["detail"]
     _problem(await orders.get(response.headers["location"], headers=applicant), 404)
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         assert await service.successful_inquiry(session, subject, case["car"]["vin"]) is None
 
 

@@ -11,6 +11,8 @@ import pytest
 
 from kit.auth import Principal
 from kit.errors import Forbidden, Unauthenticated
+from kit.runtime import ATTRIBUTE
+from kit.settings import ServiceSettings
 from orders.cars.exceptions import PeerUnavailable
 from orders.conflicts import ConflictOfInterest, ensure_independent
 
@@ -29,10 +31,11 @@ def _request(answer: Any) -> tuple[Any, list[str]]:
         asked.append(subject)
         return answer(subject)
 
-    state = SimpleNamespace(
-        settings=SimpleNamespace(identity_url="http://identity"),
+    runtime = SimpleNamespace(
+        settings=ServiceSettings(service_urls={"identity": "http://identity"}),
         http=httpx.AsyncClient(transport=httpx.MockTransport(handle)),
     )
+    state = SimpleNamespace(**{ATTRIBUTE: SimpleNamespace(runtime=runtime)})
     return SimpleNamespace(
         app=SimpleNamespace(state=state), headers={"Authorization": "Bearer officer"}
     ), asked

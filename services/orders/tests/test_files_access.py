@@ -9,8 +9,7 @@ import itertools
 import httpx
 import pytest
 from fastapi import FastAPI
-
-from orders.files import testing as f
+from orders_testing import files as f
 
 LEVELS = ("very-limited", "limited", "medium", "full")
 

@@ -7,8 +7,8 @@ import hashlib
 import httpx
 import pytest
 from fastapi import FastAPI
+from orders_testing import files as f
 
-from orders.files import testing as f
 from orders.files.attachments import MAX_BYTES
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"

@@ -7,11 +7,9 @@ from __future__ import annotations
 import httpx
 import pytest
 from fastapi import FastAPI
-
-from identity.models import Party
-from identity.representation_testing import acting_for_token, signing_key
-from identity.testing import bearer, make_legal, make_user, token_for
-from orders.files import testing as f
+from identity_testing.parties import Party, bearer, make_legal, make_user, token_for
+from identity_testing.representation import acting_for_token, signing_key
+from orders_testing import files as f
 
 MIMT = {"kind": "issuing-authority", "code": "mimt", "name": "Ministry of Industry, Mine and Trade"}
 

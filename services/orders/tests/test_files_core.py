@@ -10,11 +10,12 @@ import httpx
 import jdatetime
 import pytest
 from fastapi import FastAPI
+from orders_testing import files as f
 from sqlalchemy import func, select
 
 from kit.clock import today_tehran
 from kit.pagination import encode_cursor
-from orders.files import testing as f
+from kit.runtime import runtime_of
 from orders.files.charges import ExchangeRates
 from orders.files.models import OrderFile
 
@@ -25,7 +26,7 @@ async def fida(orders: httpx.AsyncClient, admin_headers: dict[str, str]) -> str:
 
 
 async def _count_files(app: FastAPI, owner: str) -> int:
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         return int(await session.scalar(select(func.count()).where(OrderFile.owner == owner)) or 0)
 
 

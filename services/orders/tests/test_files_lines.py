@@ -5,8 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from fastapi import FastAPI
-
-from orders.files import testing as f
+from orders_testing import files as f
 
 
 @pytest.fixture

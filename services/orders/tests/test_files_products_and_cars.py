@@ -12,11 +12,10 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-
-from identity.cli import _create_client
-from identity.testing import bearer, make_user, token_for
-from kit.testing import Running
-from orders.files import testing as f
+from identity_testing.app import client_token
+from identity_testing.parties import bearer, make_user, token_for
+from kit_testing import Running
+from orders_testing import files as f
 
 _serial = itertools.count(random.randrange(10**8))
 NO_TRANSFER = {
@@ -99,15 +98,11 @@ async def test_a_line_product_id_must_be_issued_and_of_the_lines_hs_code(
 
 @pytest.fixture(scope="module")
 async def mikhak(settings_for, identity_server: Running) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    created = await _create_client(settings_for("identity"), "orders test mikhak (files)", ["mikhak-feed"])
-    async with httpx.AsyncClient(base_url=identity_server.url) as http:
-        response = await http.post(
-            "/v1/token",
-            data={"grant_type": "client_credentials"},
-            auth=(created["client_id"], created["client_secret"]),
+    return bearer(
+        await client_token(
+            settings_for("identity"), identity_server.url, "orders test mikhak (files)", ["mikhak-feed"]
         )
-    assert response.status_code == 200, response.text
-    return bearer(response.json()["access_token"])
+    )
 
 
 @pytest.fixture(scope="module")

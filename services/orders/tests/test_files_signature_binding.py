@@ -8,13 +8,14 @@ import uuid
 import httpx
 import pytest
 from fastapi import FastAPI
+from orders_testing import files as f
 from sqlalchemy import func, select, update
 
 from kit.clock import today_tehran
+from kit.runtime import runtime_of
 from kit.signatures import SIGNATURE_HEADER, sign_detached
-from orders.files import testing as f
+from orders.db import signature_jtis
 from orders.files.models import OrderFile
-from orders.models import signature_jtis
 
 BODY = {"validity_months": 6}
 
@@ -112,7 +113,7 @@ async def test_a_refused_registration_does_not_use_up_its_jti(
     file_id = uuid.UUID(file["id"])
 
     async def set_proforma_expiry(day: dt.date) -> None:  # no version change: the signature still binds
-        async with app.state.sessionmaker() as session, session.begin():
+        async with runtime_of(app).sessionmaker() as session, session.begin():
             await session.execute(
                 update(OrderFile).where(OrderFile.id == file_id).values(proforma_expires_on=day)
             )
@@ -120,7 +121,7 @@ async def test_a_refused_registration_does_not_use_up_its_jti(
     await set_proforma_expiry(today_tehran() - dt.timedelta(days=1))
     refused = await orders.post(_path(file), content=raw, headers={**owner.headers, **headers})
     assert (refused.status_code, refused.json()["code"]) == (422, "proforma-expired"), refused.text
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(signature_jtis).where(
             signature_jtis.c.signer == f"user:{owner.party.id}")) == 0  # fmt: skip
 

@@ -10,15 +10,17 @@ import httpx
 import jdatetime
 import pytest
 from fastapi import FastAPI
+from orders_testing import files as f
 from sqlalchemy import select, update
 
 from kit.clock import today_tehran
+from kit.jalali import add_months
+from kit.runtime import runtime_of, state_of
 from kit.signatures import jwk_of, thumbprint
+from orders.db import outbox_events
 from orders.files import expiry, service
-from orders.files import testing as f
 from orders.files.models import OrderFee, OrderFile
 from orders.main import SPEC
-from orders.models import outbox_events
 
 
 @pytest.fixture
@@ -27,7 +29,7 @@ async def fida(orders: httpx.AsyncClient, admin_headers: dict[str, str]) -> str:
 
 
 async def _events(app: FastAPI, file_id: str) -> list[tuple[str, dict]]:
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         rows = await session.execute(
             select(outbox_events.c.topic, outbox_events.c.payload)
             .where(outbox_events.c.subject == f"order-file:{file_id}")
@@ -37,7 +39,7 @@ async def _events(app: FastAPI, file_id: str) -> list[tuple[str, dict]]:
 
 
 async def _set_expiry(app: FastAPI, file_id: str, day: dt.date) -> None:
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         await session.execute(
             update(OrderFile).where(OrderFile.id == uuid.UUID(file_id)).values(expires_on=day)
         )
@@ -90,7 +92,7 @@ async def test_a_rules_failure_is_503_and_stores_nothing(
     created = await f.create(orders, owner.headers, fida)
     path = f"/v1/order-files/{created['id']}"
     await orders.post(f"{path}/lines", json=f.line_body(), headers=owner.headers)
-    monkeypatch.setattr(app.state.settings, "rules_url", "http://127.0.0.1:9")
+    monkeypatch.setitem(runtime_of(app).settings.service_urls, "rules", "http://127.0.0.1:9")
     response = await orders.post(f"{path}/submit", headers=owner.headers)
     assert response.status_code == 503
     assert response.json()["code"] == "rules-unavailable"
@@ -100,7 +102,7 @@ async def test_a_rules_failure_is_503_and_stores_nothing(
     after = (await orders.get(path, headers=owner.headers)).json()
     assert after["status"] == "draft"
     assert after["fees"] == []
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         fees = await session.scalars(select(OrderFee).where(OrderFee.file_id == uuid.UUID(created["id"])))
         assert list(fees) == []
 
@@ -184,7 +186,7 @@ async def test_an_officer_approves_and_the_order_is_valid_for_the_months_chosen(
     today = today_tehran()
     assert body["status"] == "approved"
     assert body["approved_on"] == today.isoformat()
-    assert body["expires_on"] == service.add_months(today, 6).isoformat()
+    assert body["expires_on"] == add_months(today, 6).isoformat()
     # Six Jalali months on: the same day of the month (or the month's last), in the Jalali calendar.
     approved_j, expires_j = body["approved_on_jalali"], body["expires_on_jalali"]
     assert approved_j == jdatetime.date.fromgregorian(date=today).strftime("%Y-%m-%d")
@@ -232,8 +234,7 @@ async def test_extension_before_expiry_and_refusal_after(
     extended = await orders.post(f"{path}/extend", json={"months": 6}, headers=owner.headers)
     assert extended.status_code == 200
     assert (
-        extended.json()["expires_on"]
-        == service.add_months(dt.date.fromisoformat(file["expires_on"]), 6).isoformat()
+        extended.json()["expires_on"] == add_months(dt.date.fromisoformat(file["expires_on"]), 6).isoformat()
     )
     assert (await orders.post(f"{path}/extend", json={"months": 4}, headers=owner.headers)).status_code == 422
 
@@ -253,9 +254,9 @@ async def test_extension_before_expiry_and_refusal_after(
     assert late.status_code == 409
     assert late.json()["code"] == "order-expired"
 
-    async with app.state.sessionmaker() as session, session.begin():
+    async with runtime_of(app).sessionmaker() as session, session.begin():
         assert await service.expire_due(session) >= 1
-    async with app.state.sessionmaker() as session:
+    async with runtime_of(app).sessionmaker() as session:
         assert (await session.get(OrderFile, uuid.UUID(file["id"]))).status == "expired"  # type: ignore[union-attr]
     topics = [t for t, _ in await _events(app, file["id"])]
     assert topics == ["order.approved", "order.extended", "order.expired"]
@@ -368,8 +369,8 @@ async def test_the_periodic_task_marks_lapsed_orders_expired(
     file = await f.approved(orders, owner, reviewer, fida)
     await _set_expiry(app, file["id"], today_tehran() - dt.timedelta(days=1))
     assert expiry.run_once in SPEC.periodic  # kit's housekeeping loop runs it
-    assert await expiry.run_once(app) >= 1
-    async with app.state.sessionmaker() as session:
+    assert await expiry.run_once(state_of(app)) >= 1
+    async with runtime_of(app).sessionmaker() as session:
         stored = await session.get(OrderFile, uuid.UUID(file["id"]))
     assert stored is not None
     assert stored.status == "expired"

@@ -10,10 +10,11 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from identity_testing.parties import bearer, make_user, token_for
+from identity_testing.representation import acting_for_token
 from orders_client.products import gs1_check_digit, vin_check_digit
 
-from identity.representation_testing import acting_for_token
-from identity.testing import bearer, make_user, token_for
+from kit.runtime import runtime_of
 from orders.products import codes
 from orders.products import repository as products_repository
 
@@ -436,7 +437,7 @@ async def test_a_car_product_carries_its_vin(
     body = await _issued(orders, merchant, car(vin=vin.lower()))
     assert body["product"]["vin"] == vin
     assert {a["key"]: a["value"] for a in body["product"]["attributes"]}["vin"] == vin
-    async with orders_app[0].state.sessionmaker() as session:
+    async with runtime_of(orders_app[0]).sessionmaker() as session:
         product = await products_repository.product(session, body["product_id"])
     assert product is not None
     assert product.vin == vin
@@ -682,14 +683,14 @@ async def test_issuing_is_audited_and_published_to_the_outbox(
 ) -> None:
     from sqlalchemy import select
 
-    from orders.models import outbox_events
+    from orders.db import outbox_events
     from orders.products.models import ProductRequestEvent
 
     grantor = await make_user(identity_app, roles=("base-natural", "merchant"))
     agent = await make_user(identity_app)
     token, _ = await acting_for_token(identity_app, identity_http, grantor, agent, scopes=["product-id"])
     body = await _issued(orders, bearer(token), phone())
-    async with orders_app[0].state.sessionmaker() as session:
+    async with runtime_of(orders_app[0]).sessionmaker() as session:
         events = (
             await session.scalars(
                 select(ProductRequestEvent)

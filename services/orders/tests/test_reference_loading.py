@@ -14,8 +14,8 @@ from sqlalchemy import Table, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from kit.embedded_pg import create_database, drop_database, fresh_database_name
+from kit.migrations import migrate
 from kit.settings import async_database_url
-from kit.testing import migrate
 from orders.reference import loading, models, repository
 from orders.reference.data_files import ReferenceData, load
 

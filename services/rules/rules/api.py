@@ -13,16 +13,18 @@ from fastapi import APIRouter, Depends, Query, Request
 from rules_client.models import CalculationResult, RulePage, RuleValue, Timeline
 
 from kit import json_body
-from kit.errors import InvalidCursor, merge_problem_responses, problem_responses
+from kit.clock import today_tehran
+from kit.errors import InvalidCursor, field_error, field_pointer, merge_problem_responses, problem_responses
+from kit.jalali import DATE_PATTERN, INVALID_DATE, Calendar, DateError, parse_date
 from kit.pagination import PageParams, decode_cursor, encode_cursor, page_params
 from kit.responses import JsonBytes
 from kit.urls import public_url
 from rules import presenting
 from rules.calculations import REGISTRY, Calculation
 from rules.catalogue import Catalogue
-from rules.dates import INVALID_DATE, Calendar, DateError, parse_date, today_tehran
 from rules.exceptions import CalculationInputInvalid, InvalidDate, NotInForce, RuleNotFound
 from rules.law import Kind
+from rules.state import rules_state
 
 router = APIRouter(tags=["rules"])
 calculations_router = APIRouter(tags=["calculations"])
@@ -36,10 +38,9 @@ def catalogue(request: Request) -> Catalogue:
     the lookup and the calculations answer rendered JSON (``JsonBytes``),
     skipping FastAPI's second validation of a model built from checked data.
     """
-    return request.app.state.catalogue
+    return rules_state(request).catalogue
 
 
-DATE_PATTERN = r"^[0-9۰-۹٠-٩]{4}[-/][0-9۰-۹٠-٩]{1,2}[-/][0-9۰-۹٠-٩]{1,2}$"
 DATE_HELP = (
     "ISO Gregorian (`2018-07-22`), or Jalali (`1397-04-31`, `1397/04/31`) with `calendar=jalali`; "
     "Persian digits are accepted. Default: today in Asia/Tehran."
@@ -53,7 +54,7 @@ def _day(at: str | None, calendar: Calendar) -> dt.date:
         return parse_date(at, calendar, refuse_jalali_looking=True)
     except DateError as exc:
         raise InvalidDate(
-            str(exc), errors=[{"pointer": "#/query/at", "detail": str(exc), "type": INVALID_DATE}]
+            str(exc), errors=[field_error(field_pointer("query", "at"), str(exc), INVALID_DATE)]
         ) from exc
 
 

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import ValidationError
-
+from kit.data_files import DataFileError, read, validate
 from rules.law import HolidayCalendar, Rule
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 CALENDAR_FILE = "calendar.yaml"
-
-
-class DataFileError(ValueError):
-    """A data file is malformed; the message names the file and the rule."""
 
 
 @dataclass(frozen=True)
@@ -32,34 +24,16 @@ def rule_document(rule: Rule) -> dict[str, Any]:
     return rule.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-def content_hash(document: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(document, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-
-
-def _load_yaml(path: Path) -> dict[str, Any]:
-    try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise DataFileError(f"{path.name}: not valid YAML: {exc}") from exc
-    if not isinstance(loaded, dict):
-        raise DataFileError(f"{path.name}: expected a mapping at the top")
-    return loaded
-
-
 def load(directory: Path = DATA_DIR) -> LawData:
     rules: dict[str, Rule] = {}
     holidays: HolidayCalendar | None = None
     for path in sorted(directory.glob("*.yaml")):
-        document = _load_yaml(path)
+        document = read(path)
         if path.name == CALENDAR_FILE:
-            holidays = HolidayCalendar.model_validate(document.get("holidays", {}))
+            holidays = validate(HolidayCalendar, document.get("holidays", {}), file=path, at=("holidays",))
             continue
         for index, raw in enumerate(document.get("rules", [])):
-            try:
-                rule = Rule.model_validate(raw)
-            except ValidationError as exc:
-                name = raw.get("id", f"#{index}") if isinstance(raw, dict) else f"#{index}"
-                raise DataFileError(f"{path.name}: rule {name}: {exc}") from exc
+            rule = validate(Rule, raw, file=path, at=("rules", index))
             if rule.id in rules:
                 raise DataFileError(f"{path.name}: rule id {rule.id} is defined twice")
             rules[rule.id] = rule

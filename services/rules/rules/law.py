@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from rules.dates import jalali
+from kit.jalali import jalali
 
 
 class Kind(StrEnum):

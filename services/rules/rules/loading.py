@@ -11,9 +11,10 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kit.data_files import content_hash
 from rules import repository
 from rules.catalogue import Catalogue
-from rules.data_files import LawData, content_hash, rule_document
+from rules.data_files import LawData, rule_document
 from rules.law import Rule
 
 logger = logging.getLogger("rules.loading")

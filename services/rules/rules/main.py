@@ -7,16 +7,10 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from kit.app import ServiceSpec, create_service_app
-from rules import data_files
+from rules import state
 from rules.api import calculations_router, router
 from rules.config import Settings
-from rules.loading import load_catalogue
 from rules.models import idempotency_keys
-
-
-async def _load(app: FastAPI) -> None:
-    app.state.catalogue = await load_catalogue(app.state.sessionmaker, data_files.load())
-
 
 SPEC = ServiceSpec(
     name="rules",
@@ -36,7 +30,7 @@ SPEC = ServiceSpec(
         {"name": "rules", "description": "The law as dated data, with citations."},
         {"name": "calculations", "description": "Traced calculations over the rules in force."},
     ],
-    on_startup=[_load],
+    state=state.build,
 )
 
 

@@ -23,8 +23,8 @@ from rules_client.models import (
     TimelinePeriod,
 )
 
+from kit.jalali import jalali
 from rules.catalogue import InForce
-from rules.dates import jalali
 from rules.law import Citation as LawCitation
 from rules.law import Rule
 

@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rules.data_files import content_hash, rule_document
+from kit.data_files import content_hash
+from rules.data_files import rule_document
 from rules.law import Rule
 from rules.models import PeriodRow, RuleRow
 

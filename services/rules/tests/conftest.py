@@ -4,8 +4,8 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from kit_testing import app_client
 
-from kit.testing import app_client
 from rules import data_files
 from rules.catalogue import Catalogue
 from rules.main import create_app

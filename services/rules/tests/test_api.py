@@ -187,6 +187,34 @@ async def test_bad_calculation_input_is_422_naming_the_field(
     assert pointer in [e["pointer"] for e in response.json()["errors"]]
 
 
+@pytest.mark.parametrize(
+    ("calculation", "body", "pointer"),
+    [
+        (
+            "import-duties-1404",
+            {"category": "cars", "customs_value": 1, "unit_value_eur": "700"},
+            "unit_value_eur",
+        ),
+        ("import-duties-1404", {"category": "mobile-phones", "customs_value": 1}, "unit_value_eur"),
+        ("import-duties-1404", {"category": "bananas", "customs_value": 1}, "category"),
+        ("order-registration-fee", {"exchange_rate": "5", "fob": "1", "kind": "renewal"}, "previous_value"),
+        (
+            "order-registration-fee",
+            {"exchange_rate": "5", "fob": "1", "previous_value": "1"},
+            "previous_value",
+        ),
+    ],
+)
+async def test_a_union_input_names_the_field_not_the_variant(
+    rules_api: httpx.AsyncClient, calculation: str, body: dict, pointer: str
+) -> None:
+    """One field decides which others are allowed (a union in the schema); the pointer names the
+    field in the body, not the variant pydantic chose."""
+    response = await rules_api.post(f"/v1/calculations/{calculation}", json=body)
+    assert response.status_code == 422
+    assert [e["pointer"] for e in response.json()["errors"]] == [f"#/body/{pointer}"]
+
+
 async def test_unknown_calculation_is_404(rules_api: httpx.AsyncClient) -> None:
     response = await rules_api.post("/v1/calculations/no-such-thing", json={})
     assert response.status_code == 404

@@ -12,7 +12,10 @@ from identity_client.models import (
     Scope,
     TokenResponse,
 )
-from kit.audit_models import AuditEvent, AuditEventPage  # GET /v1/audit-events: IdentityClient.audit_events
+from panjereh_contract.audit_models import (  # GET /v1/audit-events: IdentityClient.audit_events
+    AuditEvent,
+    AuditEventPage,
+)
 
 __all__ = [
     "SCOPES",

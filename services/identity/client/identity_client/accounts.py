@@ -10,8 +10,14 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from identity_client.roles import RoleOut
-from kit.identifiers import DIGIT, IranianMobile, IranianPostalCode, LegalNationalId, NationalCode
-from kit.types import single_line
+from panjereh_contract.identifiers import (
+    DIGIT,
+    IranianMobile,
+    IranianPostalCode,
+    LegalNationalId,
+    NationalCode,
+)
+from panjereh_contract.types import single_line
 
 PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 128

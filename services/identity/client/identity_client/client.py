@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
+from identity_client.accounts import Me
 from identity_client.models import JwkSet, TokenResponse
 from identity_client.representations import PartyRelation
-from kit.client import ServiceClient
+from identity_client.signature_keys import SignatureJwkSet
+from panjereh_contract.client import ServiceCallError, ServiceClient
 
 
 class IdentityClient(ServiceClient):
@@ -29,3 +32,26 @@ class IdentityClient(ServiceClient):
             "GET", f"/v1/me/relations/{quote(subject, safe=':')}", headers={"Authorization": authorization}
         )
         return PartyRelation.model_validate(response.json())
+
+    async def me(self, authorization: str) -> Me:
+        """The own profile of the person whose token ``authorization`` (the ``Authorization``
+        header value) carries; identity refuses a token that acts for someone else."""
+        response = await self._request("GET", "/v1/me", headers={"Authorization": authorization})
+        return Me.model_validate(response.json())
+
+    async def party_signature_keys(self, subject: str) -> SignatureJwkSet:
+        """The active signature keys of ``subject`` (``user:…``/``legal:…``) as identity
+        publishes them; ``ServiceCallError`` 404 for a party identity does not know."""
+        response = await self._request("GET", f"/v1/parties/{quote(subject, safe=':')}/signature-keys")
+        return SignatureJwkSet.model_validate(response.json())
+
+    async def signer_keys(self, subject: str) -> dict[str, dict[str, Any]]:
+        """``{kid: public JWK}`` of ``subject``'s active signature keys, empty for a party
+        identity does not know: what a service checks a ``Panjereh-Signature`` against."""
+        try:
+            jwks = await self.party_signature_keys(subject)
+        except ServiceCallError as exc:
+            if exc.status == 404:
+                return {}
+            raise
+        return {key.kid: key.model_dump(exclude_none=True) for key in jwks.keys}

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from kit.identifiers import DIGIT, NationalCode, normalise_digits
+from panjereh_contract.identifiers import DIGIT, NationalCode, normalise_digits
 
 # 4 to 8 digits (Persian and Arabic digits accepted, returned as 0-9).
 CodeText = Annotated[str, StringConstraints(pattern=f"^{DIGIT}{{4,8}}$"), AfterValidator(normalise_digits)]

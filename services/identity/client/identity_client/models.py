@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kit.types import single_line
+from panjereh_contract.types import single_line
 
 
 class Scope(StrEnum):

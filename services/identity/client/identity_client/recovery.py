@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from identity_client.accounts import Password
-from kit.identifiers import DIGIT, NationalCode, normalise_digits
+from panjereh_contract.identifiers import DIGIT, NationalCode, normalise_digits
 
 # The SMS code (4-8 digits, Persian and Arabic digits read as 0-9) or My Government's reset code.
 RecoveryCode = Annotated[

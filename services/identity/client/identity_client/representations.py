@@ -18,9 +18,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from kit.access_levels import AccessLevel
-from kit.identifiers import LegalNationalId, NationalCode
-from kit.types import single_line
+from panjereh_contract.access_levels import AccessLevel
+from panjereh_contract.identifiers import LegalNationalId, NationalCode
+from panjereh_contract.types import single_line
 
 # RFC 8693 token types of the token exchange at ``POST /v1/token``.
 TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"
@@ -166,9 +166,9 @@ class RepresentationOut(BaseModel):
     scopes: list[str]
     access_level: AccessLevel
     starts_on: date
-    starts_on_jalali: str = Field(description="`starts_on` in the Jalali calendar (YYYY/MM/DD).")
+    starts_on_jalali: str = Field(description="`starts_on` in the Jalali calendar (YYYY-MM-DD).")
     ends_on: date
-    ends_on_jalali: str = Field(description="`ends_on` in the Jalali calendar (YYYY/MM/DD).")
+    ends_on_jalali: str = Field(description="`ends_on` in the Jalali calendar (YYYY-MM-DD).")
     status: RepresentationStatus
     signature_kid: str = Field(description="The grantor's signature key that signed the grant.")
     created_by: str = Field(description="The user who granted (a manager, for a legal grantor).")

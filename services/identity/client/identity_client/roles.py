@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from kit.types import single_line
+from panjereh_contract.types import single_line
 
 AssignableRole = Literal["merchant", "trader", "officer"]
 RoleName = Literal["base-natural", "base-legal", "merchant", "trader", "officer"]

@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from kit.signatures import PRIVATE_JWK_MEMBERS
-from kit.types import single_line
+from panjereh_contract.jwk import PRIVATE_JWK_MEMBERS
+from panjereh_contract.types import single_line
 
 # 32 bytes in unpadded, canonical base64url: a P-256 coordinate or an Ed25519 public key.
 _B64URL = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$")]
@@ -21,6 +21,7 @@ KeyAlgorithm = Literal["ES256", "EdDSA"]
 # OKP Ed25519 keys sign EdDSA.
 _KEY_TYPES = [
     {
+        "title": "EcP256Key",
         "properties": {
             "kty": {"const": "EC"},
             "crv": {"const": "P-256"},
@@ -29,7 +30,14 @@ _KEY_TYPES = [
         },
         "required": ["y"],
     },
-    {"properties": {"kty": {"const": "OKP"}, "crv": {"const": "Ed25519"}, "alg": {"enum": ["EdDSA", None]}}},
+    {
+        "title": "OkpEd25519Key",
+        "properties": {
+            "kty": {"const": "OKP"},
+            "crv": {"const": "Ed25519"},
+            "alg": {"enum": ["EdDSA", None]},
+        },
+    },
 ]
 
 

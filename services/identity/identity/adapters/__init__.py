@@ -16,7 +16,6 @@ registered unchecked.
 from __future__ import annotations
 
 import httpx
-from fastapi import FastAPI
 
 from identity.adapters.company_registry import (
     CompanyRegistry,
@@ -72,11 +71,3 @@ def company_registry(settings: Settings, http: httpx.AsyncClient) -> CompanyRegi
     if name == "sandbox":
         return SandboxCompanyRegistry()
     return UnconfiguredCompanyRegistry()
-
-
-async def install(app: FastAPI) -> None:
-    """Put the configured adapters on ``app.state``: ``sms``, ``ownership`` and
-    ``company_registry``."""
-    app.state.sms = sms_sender(app.state.settings, app.state.http)
-    app.state.ownership = ownership_inquiry(app.state.settings, app.state.http)
-    app.state.company_registry = company_registry(app.state.settings, app.state.http)

@@ -3,7 +3,7 @@ knows of a legal person's national ID: its name, registration number, whether it
 and the national codes of its managers (board members and the managing director, who sign
 for it).
 
-Registration of a legal person asks it through ``request.app.state.company_registry.lookup(...)``:
+Registration of a legal person asks it through ``identity_state(request).company_registry.lookup(...)``:
 only a person the registry names as a manager may register or manage the legal person.
 
 Adapters (``IDENTITY_COMPANY_REGISTRY_ADAPTER``):
@@ -40,7 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.exceptions import CompanyRegistryUnavailable
 from identity.models import SandboxCompany
-from kit.identifiers import normalise_digits
+from panjereh_contract.identifiers import normalise_digits
 
 logger = logging.getLogger("identity.company_registry")
 

@@ -1,7 +1,7 @@
 """Mobile-ownership inquiry (Shahkar, شاهکار): is this mobile number registered to this national code?
 
 Registration, change of mobile and the government SSO ask it through
-``request.app.state.ownership.owns(session, national_code=..., mobile=...)``.
+``identity_state(request).ownership.owns(session, national_code=..., mobile=...)``.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from identity_client.representations import LEGAL_PERSON_TOKEN_TYPE
 
 from identity import audit
 from identity.grants import client_credentials, token_exchange
+from identity.state import identity_state
 from kit.errors import ProblemError
 
 ANONYMOUS = "anonymous"
@@ -28,7 +29,7 @@ async def _verified_subject(request: Request, token: str | None) -> str | None:
     if not token:
         return None
     try:
-        return (await request.app.state.token_verifier.verify(token)).subject
+        return (await identity_state(request).runtime.token_verifier.verify(token)).subject
     except ProblemError:
         return None
 
@@ -50,7 +51,7 @@ async def refused(request: Request, grant_type: str, form: dict[str, str], error
     else:
         return
     await audit.record_refusal(
-        request.app.state.sessionmaker,
+        identity_state(request).runtime.sessionmaker,
         actor=actor,
         action=action,
         object_type=object_type,

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity import audit, service
 from identity.exceptions import InvalidClient, InvalidTokenRequest
+from identity.state import identity_state
 from identity.tokens import issue_access_token
 
 GRANT_TYPE = "client_credentials"
@@ -42,7 +43,7 @@ async def handle(request: Request, session: AsyncSession, form: dict[str, str]) 
     client = await service.authenticate_client(session, client_id, client_secret)
     scopes = service.granted_scopes(client, form.get("scope"))
     token, ttl = await issue_access_token(
-        request.app.state,
+        identity_state(request),
         subject=f"client:{client.client_id}",
         claims={"client_id": client.client_id, "scope": " ".join(scopes)},
     )

@@ -44,10 +44,12 @@ from identity import audit, representation
 from identity.claims import party_claims
 from identity.exceptions import InvalidGrant, InvalidTokenRequest
 from identity.models import Party
+from identity.state import identity_state
 from identity.subjects import NATURAL_PREFIX, party_id_of, subject_of
 from identity.tokens import issue_access_token
-from kit.access_levels import AccessLevel, scopes_of_roles
+from kit.access_levels import scopes_of_roles
 from kit.errors import ProblemError
+from panjereh_contract.access_levels import AccessLevel
 
 GRANT_TYPE = TOKEN_EXCHANGE_GRANT
 SUBJECT_TOKEN_TYPES = (REPRESENTATION_TOKEN_TYPE, LEGAL_PERSON_TOKEN_TYPE)
@@ -63,7 +65,7 @@ def _required(form: dict[str, str], name: str) -> str:
 async def _agent(request: Request, session: AsyncSession, actor_token: str) -> Party:
     """The user whose own access token ``actor_token`` is."""
     try:
-        principal = await request.app.state.token_verifier.verify(actor_token)
+        principal = await identity_state(request).runtime.token_verifier.verify(actor_token)
     except ProblemError as exc:
         raise InvalidGrant(f"The actor_token is not valid: {exc.detail}") from exc
     if principal.actor is not None:
@@ -128,7 +130,7 @@ async def handle(request: Request, session: AsyncSession, form: dict[str, str]) 
             "scope": scope,
             "access_level": AccessLevel.FULL.value,
         }
-    token, ttl = await issue_access_token(request.app.state, subject=subject, claims=claims)
+    token, ttl = await issue_access_token(identity_state(request), subject=subject, claims=claims)
     audit.record(
         session,
         actor=subject_of(agent),

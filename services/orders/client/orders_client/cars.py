@@ -11,8 +11,8 @@ from typing import Annotated, Any, Literal
 import pycountry
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from kit.identifiers import NationalCode
-from kit.types import single_line
+from panjereh_contract.identifiers import NationalCode
+from panjereh_contract.types import single_line
 
 MIKHAK_CASE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$"
 MikhakCaseId = Annotated[

@@ -13,9 +13,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kit.identifiers import FidaSellerId, HsCode
-from kit.types import non_negative_decimal, positive_decimal, single_line
 from orders_client.reference import OFFICE_REF_PATTERN, CountryCode, CurrencyCode, RequiredPermit
+from panjereh_contract.identifiers import FidaSellerId, HsCode
+from panjereh_contract.types import non_negative_decimal, positive_decimal, single_line
 
 FileStatus = Literal["draft", "submitted", "under-review", "approved", "rejected", "expired", "cancelled"]
 FileKind = Literal["commercial", "personal-car"]

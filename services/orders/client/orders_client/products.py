@@ -22,8 +22,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from kit.identifiers import HsCode
-from kit.types import positive_decimal, single_line
+from panjereh_contract.identifiers import HsCode
+from panjereh_contract.types import positive_decimal, single_line
 
 Confidence = Literal["H", "M", "L", "G"]
 RequestState = Literal["not-sent", "under-supervision", "issued", "rejected"]

@@ -14,8 +14,8 @@ from typing import Annotated, Literal
 import pycountry
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from kit.identifiers import FidaSellerId
-from kit.types import single_line
+from panjereh_contract.identifiers import FidaSellerId
+from panjereh_contract.types import single_line
 
 Confidence = Literal["H", "M", "L", "G"]
 # The rows of the 1404 duty table, as the rules service's `import-duties-1404` calculation names them.

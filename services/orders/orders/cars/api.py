@@ -8,7 +8,7 @@ case permit has arrived; the car's product ID and the order registration follow.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response, status
 from orders_client.cars import (
@@ -24,6 +24,7 @@ from rules_client import RulesClient
 from kit.auth import Principal, PrincipalDep, require_scope
 from kit.db import SessionDep
 from kit.errors import Forbidden, NotFound, Refusal, problem_responses
+from kit.runtime import RuntimeDep
 from kit.urls import public_location
 from orders.cars import service
 from orders.cars.case_permits import CasePermitInquiry, case_permits
@@ -40,7 +41,7 @@ from orders.cars.exceptions import (
     OneCarPerPerson,
     PeerUnavailable,
 )
-from orders.cars.identity import IdentityMe
+from orders.identity_peer import identity_client, identity_refusals
 
 router = APIRouter(tags=["cars of Iranians abroad"])
 
@@ -51,7 +52,7 @@ CaseIdPath = Annotated[
 _UNAVAILABLE = "The rules or identity service did not answer; nothing was stored (Retry-After)."
 
 
-def _responses(*refusals: Refusal) -> dict[int | str, dict[str, Any]]:
+def _responses(*refusals: Refusal) -> dict[int | str, dict]:
     return problem_responses(*refusals, described={503: _UNAVAILABLE})
 
 
@@ -84,6 +85,7 @@ async def receive_case(
     data: MikhakCaseIn,
     principal: MikhakFeedDep,
     session: SessionDep,
+    rt: RuntimeDep,
     request: Request,
     response: Response,
 ) -> MikhakCaseOut:
@@ -103,14 +105,9 @@ async def receive_case(
     Fields that do not fit together (a decision without its date, a birth date after the case
     was entered...) → 422 naming them. Every message is recorded in the case's `messages`."""
     service.ensure_mikhak_client(principal)
-    rules = RulesClient(request.app.state.settings.rules_url, request.app.state.http)
+    rules = RulesClient(rt.settings.url_of("rules"), rt.http)
     row, outcome = await service.receive_case(
-        session,
-        request.app.state.sessionmaker,
-        rules,
-        data,
-        principal,
-        include_sandbox=bool(request.app.state.settings.sandbox),
+        session, rt.sessionmaker, rules, data, principal, include_sandbox=bool(rt.settings.sandbox)
     )
     if outcome != "created":
         response.status_code = status.HTTP_200_OK
@@ -137,13 +134,13 @@ async def get_case(case_id: CaseIdPath, principal: MikhakFeedDep, session: Sessi
     responses=_responses(401, 422, Forbidden, MachineClientRequired, MikhakCaseNotFound),
 )
 async def revoke_case(
-    case_id: CaseIdPath, data: RevocationIn, principal: MikhakFeedDep, session: SessionDep, request: Request
+    case_id: CaseIdPath, data: RevocationIn, principal: MikhakFeedDep, session: SessionDep, rt: RuntimeDep
 ) -> MikhakCaseOut:
     """For the Mikhak machine client (`mikhak-feed` scope). Records the reason and the time; the
     case-permit inquiry is refused from then on and the person may have another case. Revoking a
     revoked case changes nothing (200, recorded)."""
     service.ensure_mikhak_client(principal)
-    row = await service.revoke(session, request.app.state.sessionmaker, case_id, data, principal)
+    row = await service.revoke(session, rt.sessionmaker, case_id, data, principal)
     return await service.case_out(session, row)
 
 
@@ -186,7 +183,12 @@ def _inquiry_out(inquiry: CasePermitInquiry) -> CaseInquiryOut:
     ),
 )
 async def inquire(
-    data: CaseInquiryIn, principal: PrincipalDep, session: SessionDep, request: Request, response: Response
+    data: CaseInquiryIn,
+    principal: PrincipalDep,
+    session: SessionDep,
+    rt: RuntimeDep,
+    request: Request,
+    response: Response,
 ) -> CaseInquiryOut:
     """The applicant, with their own token in the base-natural role (پایه حقیقی), asks for the
     case permit of the car Mikhak approved. The national code is the caller's own, asked from
@@ -197,9 +199,9 @@ async def inquire(
     recorded. The order that follows is registered "no currency transfer" until
     `registration_open_until` (1404/12/29)."""
     service.ensure_applicant(principal)
-    identity = IdentityMe(request.app.state.settings.identity_url, request.app.state.http)
-    national_code = await identity.national_code(request.headers["authorization"])
-    inquiry = await service.inquire(session, request.app.state.sessionmaker, data, principal, national_code)
+    async with identity_refusals("identity does not show this token's profile: use your own token."):
+        me = await identity_client(rt).me(request.headers["authorization"])
+    inquiry = await service.inquire(session, rt.sessionmaker, data, principal, me.national_code)
     response.headers["Location"] = public_location(request, f"/v1/car-case-permits/inquiries/{inquiry.id}")
     return _inquiry_out(inquiry)
 

@@ -16,9 +16,9 @@ from orders_client.cars import MikhakCaseIn
 from rules_client import RulesClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kit.client import ServiceCallError
 from orders.cars.exceptions import InvalidMikhakCase, PeerUnavailable, field_error
 from orders.reference.repository import car_model_on_list
+from panjereh_contract.client import ServiceCallError
 
 CALCULATION = "car-import-eligibility"
 

@@ -30,7 +30,7 @@ from orders.cars.exceptions import (
     field_error,
 )
 from orders.cars.models import CaseInquiry, MikhakCase, MikhakMessage
-from orders.models import outbox_events
+from orders.db import outbox_events
 
 Outcome = Literal["created", "replayed", "amended"]
 # Under one case ID only the embassy's decision may follow the case as first sent.

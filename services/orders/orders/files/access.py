@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kit.access_levels import AccessLevel, covers, may_act
+from kit.access_levels import covers, may_act
 from kit.auth import Principal
 from kit.clock import today_tehran
 from orders.files.exceptions import (
@@ -34,6 +34,7 @@ from orders.files.exceptions import (
 from orders.files.models import OrderFile
 from orders.files.records import Row
 from orders.officers import is_mimt_officer
+from panjereh_contract.access_levels import AccessLevel
 
 BASE_NATURAL = "base-natural"
 PERSONAL_CAR = "personal-car"

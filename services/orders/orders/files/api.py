@@ -51,7 +51,7 @@ from kit.errors import (
     Refusal,
     problem_responses,
 )
-from kit.etags import IfMatch, PreconditionFailed, PreconditionRequired, check_if_match
+from kit.etags import SENDS_ETAG, IfMatch, PreconditionFailed, PreconditionRequired, check_if_match
 from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, decode_cursor, page_of, page_params
 from kit.request_context import current_request_id
@@ -66,6 +66,7 @@ from kit.urls import public_location
 from orders import audit
 from orders.cars.exceptions import PeerUnavailable
 from orders.conflicts import IDENTITY_UNAVAILABLE, ConflictOfInterest, ensure_independent
+from orders.db import signature_jtis
 from orders.files import attachments, charges, records, repository, service, views
 from orders.files.access import (
     FOREIGN_TRADE,
@@ -113,8 +114,8 @@ from orders.files.exceptions import (
 )
 from orders.files.models import OrderFile, OrderLine
 from orders.files.service import Context
-from orders.models import signature_jtis
 from orders.reference.service import Catalogue
+from orders.state import orders_state
 
 router = APIRouter(tags=["order files"], route_class=IdempotentRoute)
 
@@ -134,14 +135,15 @@ def _responses(*refusals: Refusal) -> dict[int | str, dict]:
 
 async def _context(request: Request, session: SessionDep, principal: PrincipalDep) -> Context:
     # async: FastAPI runs a plain ``def`` dependency in the thread pool (bench/orders).
-    state = request.app.state
+    state = orders_state(request)
+    settings = state.runtime.settings
     return Context(
         session=session,
         principal=principal,
-        rules=RulesClient(state.settings.rules_url, state.http),
+        rules=RulesClient(settings.url_of("rules"), state.runtime.http),
         catalogue=state.reference_catalogue,
         rates=state.exchange_rates,
-        sandbox=bool(state.settings.sandbox),
+        sandbox=bool(settings.sandbox),
     )
 
 
@@ -205,6 +207,7 @@ async def _answer(ctx: Context, file: OrderFile) -> JsonBytes:
         ProformaExpired,
         SellerUnknown,
     ),
+    openapi_extra=SENDS_ETAG,
 )
 async def create_file(data: OrderFileCreate, request: Request, principal: PrincipalDep) -> JsonBytes:
     """A draft for the token's principal: the merchant themselves, or the merchant a
@@ -215,7 +218,7 @@ async def create_file(data: OrderFileCreate, request: Request, principal: Princi
     fields, and for a merchant in the first year of their card the USD 500,000 cap at the stored
     rate. The access level is `full` unless given."""
     # The hot path of clearance software: one statement, no ORM session (bench/orders).
-    state = request.app.state
+    state = orders_state(request)
     values, events = service.new_draft(
         principal, data, catalogue=state.reference_catalogue, rates=state.exchange_rates
     )
@@ -223,7 +226,7 @@ async def create_file(data: OrderFileCreate, request: Request, principal: Princi
         file = await records.insert_draft(
             conn,
             values,
-            include_sandbox_sellers=bool(state.settings.sandbox),
+            include_sandbox_sellers=bool(state.runtime.settings.sandbox),
             actor=actor_of(principal),
             request_id=current_request_id(),
             events=events,
@@ -309,6 +312,7 @@ async def review_queue(
     summary="Read an order-registration file",
     response_model=OrderFileOut,
     responses=_responses(422, ScopeMissing, OrderFileNotFound),
+    openapi_extra=SENDS_ETAG,
 )
 async def read_file(file_id: FileId, request: Request, principal: PrincipalDep) -> JsonBytes:
     """The file with its lines (and the permits each requires), fees with their traces, signer
@@ -320,7 +324,7 @@ async def read_file(file_id: FileId, request: Request, principal: PrincipalDep) 
     if details is None:
         raise OrderFileNotFound()
     ensure_may_read(principal, details.file)
-    return _rendered(details, request.app.state.reference_catalogue)
+    return _rendered(details, orders_state(request).reference_catalogue)
 
 
 @router.patch(
@@ -348,6 +352,7 @@ async def read_file(file_id: FileId, request: Request, principal: PrincipalDep) 
         PreconditionRequired,
         RulesUnavailable,
     ),
+    openapi_extra=SENDS_ETAG,
 )
 async def update_file(
     file_id: FileId, data: OrderFileUpdate, ctx: ContextDep, if_match: IfMatch = None
@@ -497,6 +502,7 @@ async def remove_line(file_id: FileId, line_id: LineId, ctx: ContextDep) -> Resp
         ProformaExpired,
         RulesUnavailable,
     ),
+    openapi_extra=SENDS_ETAG,
 )
 async def submit(file_id: FileId, ctx: ContextDep) -> JsonBytes:
     """Draft → submitted. The file needs lines worth no more than the proforma total and an
@@ -523,6 +529,7 @@ async def _verify_signature(request: Request, ctx: Context, file: OrderFile) -> 
     response_model=OrderFileOut,
     **with_signature(
         {
+            "openapi_extra": SENDS_ETAG,
             "responses": _responses(
                 CommercialCardExpired,
                 MerchantRoleRequired,
@@ -534,7 +541,7 @@ async def _verify_signature(request: Request, ctx: Context, file: OrderFile) -> 
                 OrderExpired,
                 ProformaExpired,
                 SignatureKeysUnavailable,
-            )
+            ),
         },
         version="the file's `ETag` as read (`GET`)",
     ),
@@ -588,6 +595,7 @@ async def _ensure_independent(request: Request, ctx: Context, file: OrderFile, d
         ),
         **IDENTITY_UNAVAILABLE,
     },
+    openapi_extra=SENDS_ETAG,
 )
 async def approve(file_id: FileId, ctx: ContextDep, request: Request) -> JsonBytes:
     """Under review → approved, by an officer of the Ministry of Industry, Mine and Trade who is
@@ -619,6 +627,7 @@ async def approve(file_id: FileId, ctx: ContextDep, request: Request) -> JsonByt
         ),
         **IDENTITY_UNAVAILABLE,
     },
+    openapi_extra=SENDS_ETAG,
 )
 async def reject(file_id: FileId, data: Rejection, ctx: ContextDep, request: Request) -> JsonBytes:
     """Under review → rejected, by an officer not party to it (as for `approve`), with the
@@ -645,6 +654,7 @@ async def reject(file_id: FileId, data: Rejection, ctx: ContextDep, request: Req
         InvalidState,
         OrderExpired,
     ),
+    openapi_extra=SENDS_ETAG,
 )
 async def extend(file_id: FileId, data: Extension, ctx: ContextDep) -> JsonBytes:
     """3 or 6 more months (Jalali months), asked for before the expiry; after it: 409
@@ -669,6 +679,7 @@ async def extend(file_id: FileId, data: Extension, ctx: ContextDep) -> JsonBytes
         InvalidState,
         OrderExpired,
     ),
+    openapi_extra=SENDS_ETAG,
 )
 async def cancel(file_id: FileId, ctx: ContextDep) -> JsonBytes:
     """A draft, submitted, under-review or approved file is cancelled (an approved one publishes
@@ -687,6 +698,7 @@ async def cancel(file_id: FileId, ctx: ContextDep) -> JsonBytes:
     summary="Set the file's access level (owner)",
     response_model=OrderFileOut,
     responses=_responses(422, OwnerOnly, ScopeMissing, OrderFileNotFound),
+    openapi_extra=SENDS_ETAG,
 )
 async def set_access_level(file_id: FileId, data: AccessLevelChange, ctx: ContextDep) -> JsonBytes:
     """Only the owner, acting themselves: representatives holding a lower level stop seeing the

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -14,13 +14,14 @@ from orders_client.files import DutiesEstimate, LineDuties
 from rules_client import CalculationResult, RulesClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kit.client import ServiceCallError
+from kit.money import decimal_string, rials
 from orders.files import repository
 from orders.files.exceptions import ExchangeRateUnknown, RulesUnavailable
 from orders.files.models import OrderFee, OrderFile, OrderLine
 from orders.reference import repository as reference
 from orders.reference.models import Incoterm
-from orders.reference.service import percent_text, rate_on
+from orders.reference.service import rate_on
+from panjereh_contract.client import ServiceCallError
 
 FEE = "order-registration-fee"
 DUTIES = "import-duties-1404"
@@ -31,16 +32,6 @@ PERSONAL_CAR_NOTE = (
     "Personal car of an Iranian living abroad (seed 001, registered without a currency transfer): the `cars` "
     "row of the 1404 duty table, 100% of the customs value (seed 003; unverified elsewhere, see the trace)."
 )
-
-
-def money_text(value: Decimal) -> str:
-    """A decimal without exponent or needless zeros: ``Decimal('1000.5000')`` -> ``'1000.5'``."""
-    text = format(value.normalize(), "f")
-    return text
-
-
-def _rials(value: Decimal) -> int:
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 async def calculate(rules: RulesClient, name: str, inputs: dict[str, Any]) -> CalculationResult:
@@ -60,9 +51,9 @@ class ExchangeRates:
 
     def on(self, currency: str, day: dt.date) -> Decimal | None:
         """Rials per unit of ``currency`` in force on ``day`` (the latest rate from that day back)."""
-        for valid_from, rials in self.by_currency.get(currency, ()):
+        for valid_from, rate in self.by_currency.get(currency, ()):
             if valid_from <= day:
-                return rials
+                return rate
         return None
 
 
@@ -94,9 +85,9 @@ async def fee_base(session: AsyncSession, file: OrderFile) -> dict[str, str]:
     includes_carriage = bool(incoterm and incoterm.seller_pays_main_carriage)
     fob = file.total_amount - file.freight_amount if includes_carriage else file.total_amount
     return {
-        "proforma_value": money_text(file.total_amount),
-        "fob": money_text(fob),
-        "freight": money_text(file.freight_amount),
+        "proforma_value": decimal_string(file.total_amount),
+        "fob": decimal_string(fob),
+        "freight": decimal_string(file.freight_amount),
     }
 
 
@@ -113,13 +104,13 @@ async def register_fee(
     base before an amendment (the fee is then on the increase)."""
     rate = rate_of(rates, file.currency, day)
     base = await fee_base(session, file)
-    inputs: dict[str, Any] = {"date": day.isoformat(), "exchange_rate": money_text(rate), **base}
+    inputs: dict[str, Any] = {"date": day.isoformat(), "exchange_rate": decimal_string(rate), **base}
     kind = "new"
     if previous is not None:
         kind = "amendment"
         inputs["kind"] = "amendment"
         # From 1403 the base is FOB + freight (+ other costs, none here): the previous value on it.
-        inputs["previous_value"] = money_text(Decimal(previous["fob"]) + Decimal(previous["freight"]))
+        inputs["previous_value"] = decimal_string(Decimal(previous["fob"]) + Decimal(previous["freight"]))
     result = await calculate(rules, FEE, inputs)
     fee = OrderFee(
         file_id=file.id,
@@ -156,7 +147,7 @@ async def duties_estimate(
     return DutiesEstimate(
         file_id=str(file.id),
         currency=file.currency,
-        exchange_rate=money_text(rate),
+        exchange_rate=decimal_string(rate),
         lines=out,
         total_rials=sum(line.total or 0 for line in out),
         verified=all(line.verified for line in out),
@@ -171,7 +162,7 @@ async def _line_duties(
     eur: Decimal | None,
     day: dt.date,
 ) -> LineDuties:
-    value = _rials(line.value * rate)
+    value = rials(line.value * rate)
     common: dict[str, Any] = {
         "line_id": str(line.id),
         "hs_code": line.hs_code,
@@ -189,7 +180,7 @@ async def _line_duties(
                 return _not_estimable(
                     common, "No EUR rate is stored: a phone's rate depends on its value in euros."
                 )
-            inputs["unit_value_eur"] = money_text(
+            inputs["unit_value_eur"] = decimal_string(
                 (line.value * rate / eur / line.quantity).quantize(Decimal("0.0001"))
             )
         try:
@@ -219,14 +210,14 @@ async def _line_duties(
         return _not_estimable(
             common, "The line is in no row of the 1404 duty table and no tariff-book rate is known for it."
         )
-    duties = _rials(Decimal(value) * book.rate_percent / 100)
+    duties = rials(Decimal(value) * book.rate_percent / 100)
     levy = await calculate(rules, LEVY, {"date": day.isoformat(), "duties_and_profit": duties})
     own_step = {
         "step": "duties",
-        "detail": f"Tariff-book rate {percent_text(book.rate_percent)}% of the customs value (orders reference "
+        "detail": f"Tariff-book rate {decimal_string(book.rate_percent)}% of the customs value (orders reference "
         "data), rounded half up to a whole rial. VAT is not estimated for lines outside the 1404 table.",
         "verified": book.verified,
-        "parameters": {"customs_value": value, "rate_percent": percent_text(book.rate_percent)},
+        "parameters": {"customs_value": value, "rate_percent": decimal_string(book.rate_percent)},
         "result": duties,
     }
     return LineDuties(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kit.errors import Forbidden, NotFound, ProblemError, field_error
+from kit.errors import Forbidden, NotFound, ProblemError, field_error, field_pointer
 
 
 class _FieldProblem(ProblemError):
@@ -215,7 +215,7 @@ class CoreFieldChange(ProblemError):
     title = "A core field cannot change: cancel and register again"
     title_fa = "تغییر اقلام اصلی ممکن نیست: ابطال و ثبت مجدد"
 
-    def __init__(self, fields: list[str], base: str = "#/body") -> None:
+    def __init__(self, fields: list[str]) -> None:
         detail = (
             f"After approval {', '.join(fields)} cannot change (the HS code and the kind of goods are core "
             "fields): cancel and register again (cancel this order, then register a new one). Only "
@@ -223,7 +223,7 @@ class CoreFieldChange(ProblemError):
         )
         super().__init__(
             detail,
-            errors=[{"pointer": f"{base}/{f}", "detail": detail, "type": "core_field"} for f in fields],
+            errors=[field_error(field_pointer("body", f), detail, "core_field") for f in fields],
         )
 
 

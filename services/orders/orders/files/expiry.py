@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import FastAPI
-
+from kit.runtime import ServiceState
 from orders.files.service import expire_due
 
 logger = logging.getLogger("orders.files.expiry")
 
 
-async def run_once(app: FastAPI) -> int:
+async def run_once(state: ServiceState) -> int:
     """Mark what is due now, in its own transaction; answers how many files expired."""
-    async with app.state.sessionmaker() as session, session.begin():
+    async with state.runtime.sessionmaker() as session, session.begin():
         count = await expire_due(session)
     if count:
         logger.info("marked %d order files expired", count)

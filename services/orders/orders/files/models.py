@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from orders.models import Base
+from orders.db import Base
 
 STATUSES = ("draft", "submitted", "under-review", "approved", "rejected", "expired", "cancelled")
 LEVELS = ("very-limited", "limited", "medium", "full")

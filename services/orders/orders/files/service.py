@@ -9,17 +9,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import jdatetime
 from orders_client.files import LineCreate, LineUpdate, OrderFileCreate, OrderFileUpdate
 from rules_client import RulesClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth import Principal
 from kit.clock import now_utc, today_tehran
+from kit.errors import field_pointer
+from kit.jalali import add_months
+from kit.money import decimal_string
 from kit.outbox import publish
 from kit.request_context import current_request_id
 from orders import audit
 from orders.cars import service as cars
+from orders.db import outbox_events
 from orders.files import charges, records, repository
 from orders.files.access import PERSONAL_CAR, SYSTEM_ACTOR, actor_of, ensure_applicant, shown_status
 from orders.files.exceptions import (
@@ -43,7 +46,6 @@ from orders.files.exceptions import (
     TariffLineUnknown,
 )
 from orders.files.models import OrderFile, OrderFileEvent, OrderLine
-from orders.models import outbox_events
 from orders.products import repository as products
 from orders.reference import repository as reference
 from orders.reference.models import TariffLine
@@ -69,23 +71,6 @@ class Context:
     catalogue: Catalogue
     rates: charges.ExchangeRates
     sandbox: bool
-
-
-# ------------------------------------------------------------------ dates
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` plus ``months`` Jalali months (the calendar the validity is counted in); a day
-    the target month lacks becomes its last day."""
-    j = jdatetime.date.fromgregorian(date=day)
-    index = j.month - 1 + months
-    year, month = j.year + index // 12, index % 12 + 1
-    for last in range(j.day, 28, -1):
-        try:
-            return jdatetime.date(year, month, last).togregorian()
-        except ValueError:
-            continue
-    return jdatetime.date(year, month, min(j.day, 29)).togregorian()
 
 
 def _first_year(principal: Principal, today: dt.date) -> bool:
@@ -215,7 +200,7 @@ def check_fields(
     for field in ("entry_border", "destination_customs"):
         office_id = catalogue.office_id(values[field])
         if office_id is None:
-            raise CustomsOfficeUnknown(values[field], f"#/body/{field}")
+            raise CustomsOfficeUnknown(values[field], field_pointer("body", field))
         resolved[field] = office_id
     _check_cap(principal, rates, values["total_amount"], values["currency"], today)
     return resolved
@@ -236,7 +221,7 @@ def _check_personal_car_payment(values: dict[str, Any]) -> None:
             raise InvalidField(
                 f"A personal car import (kind personal-car) is registered without a currency transfer: "
                 f"{field} must be {wanted}.",
-                f"#/body/{field}",
+                field_pointer("body", field),
                 "transaction_type_conflict",
             )
 
@@ -252,7 +237,7 @@ def _check_cap(
             f"In their first year a merchant may register orders of at most USD {FIRST_YEAR_CAP_USD:,}; this file is "
             f"worth about USD {usd:,.2f} at the stored rate.",
             "#/body/total_amount",
-            usd_equivalent=charges.money_text(usd.quantize(Decimal("0.01"))),
+            usd_equivalent=decimal_string(usd.quantize(Decimal("0.01"))),
         )
 
 
@@ -306,8 +291,8 @@ async def update_file(ctx: Context, file: OrderFile, data: OrderFileUpdate) -> O
         values.update(await _check_amounts(ctx, values, today))
         if values["total_amount"] < await repository.lines_total(ctx.session, file.id):
             raise LinesExceedTotal(
-                charges.money_text(await repository.lines_total(ctx.session, file.id)),
-                charges.money_text(values["total_amount"]),
+                decimal_string(await repository.lines_total(ctx.session, file.id)),
+                decimal_string(values["total_amount"]),
             )
     else:
         values.update(
@@ -451,7 +436,7 @@ async def update_line(ctx: Context, file: OrderFile, line: OrderLine, data: Line
     if approved:
         total = await repository.lines_total(ctx.session, file.id)
         if total > file.total_amount:
-            raise LinesExceedTotal(charges.money_text(total), charges.money_text(file.total_amount))
+            raise LinesExceedTotal(decimal_string(total), decimal_string(file.total_amount))
     await record_act(ctx, file, "line-edited", line_id=str(line.id), fields=sorted(changes))
     if approved:
         await _back_to_review(ctx, file, [f"lines/{line.id}/{name}" for name in sorted(changes)])
@@ -478,7 +463,7 @@ async def submit(ctx: Context, file: OrderFile) -> OrderFile:
         raise NoLines()
     total = sum((line.value for line in lines), Decimal(0))
     if total > file.total_amount:
-        raise LinesExceedTotal(charges.money_text(total), charges.money_text(file.total_amount))
+        raise LinesExceedTotal(decimal_string(total), decimal_string(file.total_amount))
     if file.proforma_expires_on < today:
         raise ProformaExpired(
             f"The proforma expired on {file.proforma_expires_on.isoformat()}.", "#/body/proforma_expires_on"
@@ -536,7 +521,7 @@ async def approve(ctx: Context, file: OrderFile) -> OrderFile:
         file,
         approved_on=file.approved_on.isoformat() if file.approved_on else None,
         expires_on=file.expires_on.isoformat(),
-        total_amount=charges.money_text(file.total_amount),
+        total_amount=decimal_string(file.total_amount),
         currency=file.currency,
         hs_codes=[line.hs_code for line in await repository.lines(ctx.session, file.id)],
     )

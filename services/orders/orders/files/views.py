@@ -18,12 +18,12 @@ from orders_client.files import (
 )
 from orders_client.reference import RequiredPermit
 
+from kit.jalali import jalali
+from kit.money import decimal_string
 from orders.files.access import shown_status
-from orders.files.charges import money_text
 from orders.files.models import OrderAttachment, OrderFee, OrderFile, OrderFileEvent, OrderLine
 from orders.files.records import Row
 from orders.reference.service import Catalogue, issuing_body
-from orders.reference.text import jalali
 
 
 def etag(file: OrderFile | Row) -> str:
@@ -49,9 +49,9 @@ def line_out(line: OrderLine | Row, catalogue: Catalogue) -> LineOut:
         hs_code=line.hs_code,
         product_id=line.product_id,
         description=line.description,
-        quantity=money_text(line.quantity),
+        quantity=decimal_string(line.quantity),
         unit=line.unit,
-        value=money_text(line.value),
+        value=decimal_string(line.value),
         duty_category=line.duty_category,
         permits=permits_out(line.permits, catalogue),
     )
@@ -61,7 +61,7 @@ def fee_out(fee: OrderFee | Row) -> FeeOut:
     return FeeOut(
         kind=fee.kind,  # type: ignore[arg-type]
         amount_rials=fee.amount_rials,
-        exchange_rate=money_text(fee.exchange_rate),
+        exchange_rate=decimal_string(fee.exchange_rate),
         verified=fee.verified,
         computed_at=fee.computed_at,
         trace=fee.trace,
@@ -103,12 +103,12 @@ def file_out(
         entry_border=file.entry_border,
         destination_customs=file.destination_customs,
         transport_fleet=file.transport_fleet,
-        total_amount=money_text(file.total_amount),
+        total_amount=decimal_string(file.total_amount),
         currency=file.currency,
         transaction_type=file.transaction_type,
         currency_source=file.currency_source,
         payment_method=file.payment_method,
-        freight_amount=money_text(file.freight_amount),
+        freight_amount=decimal_string(file.freight_amount),
         lines=[line_out(line, catalogue) for line in lines],
         fees=[fee_out(fee) for fee in fees],
         validity_months=file.validity_months,
@@ -131,7 +131,7 @@ def summary_out(file: OrderFile | Row) -> OrderFileSummary:
         access_level=file.access_level,  # type: ignore[arg-type]
         proforma_number=file.proforma_number,
         seller=SellerRef(fida_id=file.seller_fida_id, name=file.seller_name),
-        total_amount=money_text(file.total_amount),
+        total_amount=decimal_string(file.total_amount),
         currency=file.currency,
         expires_on=file.expires_on,
         created_at=file.created_at,

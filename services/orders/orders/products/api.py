@@ -36,10 +36,9 @@ from orders_client.products import (
 from kit.auth import PrincipalDep
 from kit.db import SessionDep
 from kit.errors import Forbidden, InvalidCursor, problem_responses
-from kit.etags import IfMatch, PreconditionFailed, PreconditionRequired
+from kit.etags import SENDS_ETAG, IfMatch, PreconditionFailed, PreconditionRequired
 from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, page_params
-from kit.types import SINGLE_LINE_PATTERN
 from kit.urls import public_location
 from orders.cars.exceptions import PeerUnavailable
 from orders.conflicts import IDENTITY_UNAVAILABLE, ConflictOfInterest
@@ -55,6 +54,7 @@ from orders.products.exceptions import (
     RequestNotUnderSupervision,
 )
 from orders.products.models import Product, ProductRequest
+from panjereh_contract.types import SINGLE_LINE_PATTERN
 
 router = APIRouter(tags=["product IDs"], route_class=IdempotentRoute)
 PUBLIC_CACHE = "public, max-age=300"
@@ -161,6 +161,7 @@ _REGISTRATION_RESPONSES = {
     status_code=201,
     response_model=ProductRequestOut,
     responses=_REGISTRATION_RESPONSES,
+    openapi_extra=SENDS_ETAG,
 )
 async def register_product(
     body: ProductCard, session: SessionDep, principal: PrincipalDep, request: Request, response: Response
@@ -191,6 +192,7 @@ async def register_product(
     status_code=201,
     response_model=ProductRequestOut,
     responses=_REGISTRATION_RESPONSES,
+    openapi_extra=SENDS_ETAG,
 )
 async def create_product_request(
     body: ProductRequestCreate,
@@ -239,6 +241,7 @@ async def list_product_requests(
     summary="One product-ID request",
     response_model=ProductRequestOut,
     responses=problem_responses(401, 422, NotAMerchant, ProductRequestNotFound),
+    openapi_extra=SENDS_ETAG,
 )
 async def get_product_request(
     request_id: RequestIdPath,
@@ -273,6 +276,7 @@ async def get_product_request(
         ProductCardInvalid,
         PreconditionRequired,
     ),
+    openapi_extra=SENDS_ETAG,
 )
 async def edit_product_request(
     request_id: RequestIdPath,
@@ -306,6 +310,7 @@ async def edit_product_request(
             ProductCardInvalid,
         ),
     },
+    openapi_extra=SENDS_ETAG,
 )
 async def submit_product_request(
     request_id: RequestIdPath,
@@ -339,6 +344,7 @@ async def submit_product_request(
         ),
         **IDENTITY_UNAVAILABLE,
     },
+    openapi_extra=SENDS_ETAG,
 )
 async def approve_product_request(
     request_id: RequestIdPath,

@@ -11,7 +11,6 @@ classification (REFERENCE-DATA §4); its layout is not public, so this one is ou
 from __future__ import annotations
 
 import hashlib
-from decimal import Decimal
 from typing import Any
 
 import rfc8785
@@ -37,14 +36,6 @@ def is_product_id(text: str) -> bool:
         and text.startswith(PRODUCT_ID_PREFIX)
         and gs1_check_digit(text[:12]) == int(text[12])
     )
-
-
-def decimal_text(value: Decimal | None) -> str | None:
-    """A decimal without exponent or trailing zeros (``1.500`` → ``1.5``, ``10`` → ``10``)."""
-    if value is None:
-        return None
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def fingerprint(card: dict[str, Any]) -> str:

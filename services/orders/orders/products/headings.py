@@ -12,12 +12,12 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from orders_client.products import AttachmentKind, AttributeKind, Confidence, Unit
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Connection, delete, select
 from sqlalchemy.dialects.postgresql import insert
 
+from kit import data_files
 from orders.products.models import ProductAttributeValue, ProductHeading
 from orders.reference.text import search_text
 
@@ -89,7 +89,7 @@ class HeadingsFile(_Strict):
 
 @cache
 def load() -> HeadingsFile:
-    return HeadingsFile.model_validate(yaml.safe_load(DATA_FILE.read_text(encoding="utf-8")))
+    return data_files.validate(HeadingsFile, data_files.read(DATA_FILE), file=DATA_FILE)
 
 
 def heading_row(heading: HeadingDef, data_set: DataSet) -> dict[str, object]:

@@ -38,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from orders.models import Base, metadata
+from orders.db import Base, metadata
 
 # The serial of issued product IDs (``2`` + 11-digit serial + check digit).
 product_id_serial = Sequence("product_id_serial", schema="orders", metadata=metadata, start=1)

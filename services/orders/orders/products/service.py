@@ -44,16 +44,17 @@ from orders_client.products import (
 from pydantic_core import PydanticCustomError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kit.access_levels import AccessLevel, covers, may_act
+from kit.access_levels import covers, may_act
 from kit.auth import Principal
 from kit.clock import now_utc, today_tehran
+from kit.errors import field_pointer
 from kit.etags import check_if_match
-from kit.identifiers import normalise_digits
+from kit.money import decimal_string
 from kit.outbox import publish
 from kit.request_context import current_request_id
 from kit.urls import public_location
 from orders import audit, conflicts, documents
-from orders.models import outbox_events
+from orders.db import outbox_events
 from orders.officers import is_mimt_officer
 from orders.products import codes, repository
 from orders.products.exceptions import (
@@ -75,6 +76,8 @@ from orders.products.models import (
 )
 from orders.reference import repository as reference
 from orders.reference.text import normalise
+from panjereh_contract.access_levels import AccessLevel
+from panjereh_contract.identifiers import normalise_digits
 
 PRODUCT_ID_SCOPE = "product-id"
 MERCHANT = "merchant"
@@ -207,7 +210,7 @@ def _check_attribute(
             return None, field_error(
                 pointer, "A number such as 15 or 7.5 (up to 3 decimals).", "attribute_number_invalid"
             )
-        return codes.decimal_text(Decimal(text)), None
+        return decimal_string(Decimal(text)), None
     return normalise(given), None
 
 
@@ -254,12 +257,14 @@ async def check_card(
         label = name.upper()
         if given is None and required:
             errors.append(
-                field_error(f"#/body/{name}", f"The heading requires a {label} code.", f"{name}_required")
+                field_error(
+                    field_pointer("body", name), f"The heading requires a {label} code.", f"{name}_required"
+                )
             )
         elif given is not None and given not in allowed:
             listed = ", ".join(allowed) or "none"
             errors.append(field_error(
-                f"#/body/{name}", f"{given} is not a {label} code of the heading ({listed}).", f"{name}_not_in_heading"
+                field_pointer("body", name), f"{given} is not a {label} code of the heading ({listed}).", f"{name}_not_in_heading"
             ))  # fmt: skip
 
     factor = card.conversion_factor
@@ -292,7 +297,7 @@ async def check_card(
 
     new_by_attribute: dict[str, str] = {}
     for index, new in enumerate(card.new_values):
-        pointer = f"#/body/new_values/{index}/attribute"
+        pointer = field_pointer("body", "new_values", index, "attribute")
         definition = definitions.get(new.attribute)
         if definition is None:
             errors.append(
@@ -314,7 +319,7 @@ async def check_card(
         )
         if existing is not None:
             errors.append(field_error(
-                f"#/body/new_values/{index}/name_en",
+                field_pointer("body", "new_values", index, "name_en"),
                 f"{definition['name_en']} already has this value: give {existing.code!r} in `attributes`.",
                 "attribute_value_exists",
             ))  # fmt: skip
@@ -327,7 +332,9 @@ async def check_card(
         if key not in definitions:
             errors.append(
                 field_error(
-                    f"#/body/attributes/{key}", f"The heading has no attribute {key!r}.", "attribute_unknown"
+                    field_pointer("body", "attributes", key),
+                    f"The heading has no attribute {key!r}.",
+                    "attribute_unknown",
                 )
             )
     for key, definition in definitions.items():
@@ -335,7 +342,7 @@ async def check_card(
             normalised_attributes[key] = new_by_attribute[key]
             continue
         given = given_attributes.get(key)
-        pointer = f"#/body/attributes/{key}"
+        pointer = field_pointer("body", "attributes", key)
         if given is None:
             if definition["mandatory"] and key not in named_in_new_values:
                 errors.append(
@@ -376,7 +383,7 @@ async def check_card(
     if errors:
         raise ProductCardInvalid(errors)
 
-    conversion = None if card.unit == heading.main_unit else codes.decimal_text(factor)
+    conversion = None if card.unit == heading.main_unit or factor is None else decimal_string(factor)
     normalised = {
         "heading": heading.id,
         "international_code": code_out,
@@ -386,7 +393,7 @@ async def check_card(
         "cpc": card.cpc,
         "unit": card.unit,
         "conversion_factor": conversion,
-        "packaging": {"type": card.packaging.type, "weight_kg": codes.decimal_text(card.packaging.weight_kg)},
+        "packaging": {"type": card.packaging.type, "weight_kg": decimal_string(card.packaging.weight_kg)},
         "attributes": normalised_attributes,
     }
     reasons = []

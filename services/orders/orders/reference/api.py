@@ -44,9 +44,9 @@ from kit.clock import today_tehran
 from kit.db import SessionDep
 from kit.errors import Forbidden, InvalidCursor, problem_responses
 from kit.idempotency import IdempotentRoute
-from kit.identifiers import FidaSellerId, HsCode
+from kit.jalali import DATE_PATTERN, DateError, jalali, parse_date
 from kit.pagination import PageParams, page_params
-from kit.types import SINGLE_LINE_PATTERN
+from kit.runtime import RuntimeDep
 from kit.urls import public_location
 from orders.reference import iso, repository, service
 from orders.reference.exceptions import (
@@ -60,7 +60,9 @@ from orders.reference.exceptions import (
     TariffLineNotFound,
 )
 from orders.reference.service import Catalogue
-from orders.reference.text import DAY_PATTERN, NotADay, jalali, parse_day
+from orders.state import orders_state
+from panjereh_contract.identifiers import FidaSellerId, HsCode
+from panjereh_contract.types import SINGLE_LINE_PATTERN
 
 router = APIRouter(tags=["reference data"], route_class=IdempotentRoute)
 
@@ -69,14 +71,14 @@ PUBLIC_CACHE = "public, max-age=300"
 
 
 async def _catalogue(request: Request) -> Catalogue:
-    return request.app.state.reference_catalogue
+    return orders_state(request).reference_catalogue
 
 
 CatalogueDep = Annotated[Catalogue, Depends(_catalogue)]
 
 
-async def _sandbox(request: Request) -> bool:
-    return bool(request.app.state.settings.sandbox)
+async def _sandbox(rt: RuntimeDep) -> bool:
+    return bool(rt.settings.sandbox)
 
 
 SandboxDep = Annotated[bool, Depends(_sandbox)]
@@ -84,7 +86,7 @@ SandboxDep = Annotated[bool, Depends(_sandbox)]
 OnQuery = Annotated[
     str | None,
     Query(
-        pattern=DAY_PATTERN,
+        pattern=DATE_PATTERN,
         description="The day the data must be in force on: `2024-06-01`, or Jalali `1403-03-12` / "
         "`1403/03/12` (a year before 1700 is read as Jalali); Persian digits accepted. Default: today "
         "in Asia/Tehran.",
@@ -97,8 +99,8 @@ def _day(on: str | None) -> dt.date:
     if on is None:
         return today_tehran()
     try:
-        return parse_day(on)
-    except NotADay as exc:
+        return parse_date(on)
+    except DateError as exc:
         raise InvalidDay("on", str(exc)) from exc
 
 

@@ -9,8 +9,6 @@ by id (``sources.yaml``) and says how sure it is.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -18,7 +16,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import pycountry
-import yaml
 from orders_client.reference import (
     SLUG_PATTERN,
     Confidence,
@@ -30,8 +27,10 @@ from orders_client.reference import (
     SupplementaryUnit,
     TransportMode,
 )
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 
+from kit import data_files
+from kit.data_files import DataFileError
 from orders.reference.text import search_text
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -39,10 +38,6 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=60)]
 Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 HsCode8 = Annotated[str, StringConstraints(pattern=r"^(?:0[1-9]|[1-9][0-9])[0-9]{6}$")]
-
-
-class DataFileError(ValueError):
-    """A data file is malformed or refers to something unknown; the message names the file and row."""
 
 
 class _Strict(BaseModel):
@@ -281,20 +276,11 @@ class ReferenceData:
 
 
 def content_hash(rows: dict[str, list[dict[str, Any]]], header: SetHeader) -> str:
-    document = {"set": header.model_dump(mode="json"), "rows": rows}
-    encoded = json.dumps(document, sort_keys=True, ensure_ascii=False, default=str).encode()
-    return hashlib.sha256(encoded).hexdigest()
+    return data_files.content_hash({"set": header.model_dump(mode="json"), "rows": rows})
 
 
 def _read(path: Path, model: type[_Strict]) -> Any:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise DataFileError(f"{path.name}: not valid YAML: {exc}") from exc
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        raise DataFileError(f"{path.name}: {exc}") from exc
+    return data_files.validate(model, data_files.read(path), file=path)
 
 
 def _duplicates(values: list[Any]) -> list[Any]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kit.errors import NotFound, ProblemError, field_error
+from kit.errors import NotFound, ProblemError, field_error, field_pointer
+from kit.jalali import INVALID_DATE
 
 
 class TariffLineNotFound(NotFound):
@@ -92,4 +93,4 @@ class InvalidDay(ProblemError):
     title_fa = "تاریخ نامعتبر است"
 
     def __init__(self, field: str, detail: str) -> None:
-        super().__init__(detail, errors=[field_error(f"#/query/{field}", detail, "invalid_date")])
+        super().__init__(detail, errors=[field_error(field_pointer("query", field), detail, INVALID_DATE)])

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from orders.models import Base
+from orders.db import Base
 
 CONFIDENCE_CHECK = "IN ('H', 'M', 'L', 'G')"
 ORIGIN_CHECK = "origin IN ('file', 'admin')"

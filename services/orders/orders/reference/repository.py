@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from kit.clock import today_tehran
-from kit.identifiers import InvalidIdentifier, parse_hs_code
 from kit.pagination import PageParams, paginate
 from orders.reference.models import (
     CarBrand,
@@ -31,6 +30,7 @@ from orders.reference.models import (
     TariffLine,
 )
 from orders.reference.text import normalise
+from panjereh_contract.identifiers import InvalidIdentifier, parse_hs_code
 
 
 def in_force(model: Any, day: dt.date) -> ColumnElement[bool]:

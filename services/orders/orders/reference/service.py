@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from orders_client.reference import (
@@ -31,6 +30,8 @@ from orders_client.reference import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth import Principal
+from kit.jalali import jalali
+from kit.money import decimal_string
 from orders.reference import iso, repository
 from orders.reference.exceptions import (
     CarBrandAlreadyListed,
@@ -50,7 +51,7 @@ from orders.reference.models import (
     TariffLine,
     TariffRate,
 )
-from orders.reference.text import hs_display, jalali
+from orders.reference.text import hs_display
 
 
 @dataclass(frozen=True)
@@ -96,12 +97,6 @@ def _dates(valid_from: dt.date | None, valid_to: dt.date | None) -> dict[str, An
     }
 
 
-def percent_text(value: Decimal) -> str:
-    """``Decimal('10.000')`` -> ``'10'``; ``Decimal('0.500')`` -> ``'0.5'``."""
-    text = format(value.normalize(), "f")
-    return text
-
-
 # ------------------------------------------------------------------ tariff lines
 
 
@@ -121,7 +116,7 @@ def rate_on(rates: list[TariffRate], day: dt.date) -> TariffRate | None:
 
 def _rate_out(rate: TariffRate, catalogue: Catalogue) -> DutyRateOut:
     return DutyRateOut(
-        rate_percent=percent_text(rate.rate_percent),
+        rate_percent=decimal_string(rate.rate_percent),
         confidence=rate.confidence,  # type: ignore[arg-type]
         verified=rate.verified,
         sources=catalogue.refs(rate.sources),

@@ -1,6 +1,6 @@
 """Contract of the rules service: models and an async client."""
 
-from kit.client import ServiceClient
+from panjereh_contract.client import ServiceClient
 from rules_client.models import (
     CalculationResult,
     Citation,

@@ -7,12 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, RootModel, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 from rules_client.models import CalculationResult, TraceStep
 
+from kit.clock import today_tehran
+from kit.jalali import INVALID_DATE, Calendar, DateError, parse_date
 from rules.catalogue import Catalogue, InForce
-from rules.dates import INVALID_DATE, Calendar, DateError, parse_date, today_tehran
 from rules.presenting import citation, date_pair
 
 # Dates a calculation accepts: far wider than any rule's life, narrow enough that
@@ -62,6 +63,18 @@ class CalculationInput(BaseModel):
                 raise PydanticCustomError("int_type", "write a whole number")
             return value
         return _legal_date(value, info.data.get("calendar", Calendar.GREGORIAN))
+
+
+def tagged_by(field: str, tag: Callable[[Any], str]) -> Discriminator:
+    """The discriminator of a union of inputs where ``field`` decides which others are allowed:
+    ``tag`` maps its raw value (absent: ``None``) to the variant's ``Tag``. A callable, since the
+    validator above runs on every field, the deciding one too; a value no variant takes goes to
+    the variant that names it as wrong."""
+
+    def choose(value: Any) -> str:
+        return tag(value.get(field) if isinstance(value, dict) else getattr(value, field, None))
+
+    return Discriminator(choose)
 
 
 def _legal_date(value: Any, calendar: Calendar) -> dt.date:
@@ -125,7 +138,7 @@ class Outcome:
     unit: str | None
 
 
-InputT = TypeVar("InputT", bound=CalculationInput)
+CalculationFunction = TypeVar("CalculationFunction", bound=Callable[[Catalogue, Any, Trace], Outcome])
 
 
 @dataclass(frozen=True)
@@ -133,12 +146,14 @@ class Calculation:
     name: str
     summary: str
     description: str
-    inputs: type[CalculationInput]
+    # A model, or a union of models (a RootModel) where one field decides which others are allowed.
+    inputs: type[CalculationInput] | type[RootModel[Any]]
     function: Callable[[Catalogue, Any, Trace], Outcome]
 
-    def run(self, catalogue: Catalogue, inputs: CalculationInput) -> CalculationResult:
+    def run(self, catalogue: Catalogue, inputs: BaseModel) -> CalculationResult:
         trace = Trace()
-        outcome = self.function(catalogue, inputs, trace)
+        data = inputs.root if isinstance(inputs, RootModel) else inputs
+        outcome = self.function(catalogue, data, trace)
         return CalculationResult(
             calculation=self.name,
             result=outcome.result,
@@ -152,13 +167,12 @@ REGISTRY: dict[str, Calculation] = {}
 
 
 def calculation(
-    name: str, summary: str, inputs: type[InputT]
-) -> Callable[[Callable[[Catalogue, InputT, Trace], Outcome]], Callable[[Catalogue, InputT, Trace], Outcome]]:
-    """Register a calculation; its docstring becomes the API description."""
+    name: str, summary: str, inputs: type[CalculationInput] | type[RootModel[Any]]
+) -> Callable[[CalculationFunction], CalculationFunction]:
+    """Register a calculation; its docstring becomes the API description. The function gets the
+    validated input: the model, or the union's variant."""
 
-    def register(
-        function: Callable[[Catalogue, InputT, Trace], Outcome],
-    ) -> Callable[[Catalogue, InputT, Trace], Outcome]:
+    def register(function: CalculationFunction) -> CalculationFunction:
         if name in REGISTRY:
             raise ValueError(f"calculation {name} registered twice")
         REGISTRY[name] = Calculation(name, summary, (function.__doc__ or "").strip(), inputs, function)

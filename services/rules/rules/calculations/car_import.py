@@ -7,10 +7,10 @@ from typing import Any
 
 from pydantic import Field
 
+from kit.jalali import add_months, both
 from rules.calculations.base import CalculationInput, Outcome, Trace, calculation, today
 from rules.calculations.common import invalid
 from rules.catalogue import Catalogue
-from rules.dates import add_months_jalali, both
 
 MIN_AGE = "car-abroad-min-age"
 RESIDENCE_START = "car-abroad-residence-start-deadline"
@@ -92,7 +92,7 @@ def car_import_eligibility(catalogue: Catalogue, data: CarImportInput, trace: Tr
 
     # Age
     min_age = trace.use(catalogue.at(MIN_AGE, day), "minimum age")["min_age_years"]
-    of_age = add_months_jalali(data.birth_date, 12 * min_age)
+    of_age = add_months(data.birth_date, 12 * min_age)
     check(
         "birth_date",
         MIN_AGE,
@@ -130,7 +130,7 @@ def car_import_eligibility(catalogue: Catalogue, data: CarImportInput, trace: Tr
     max_age = trace.use(catalogue.at(MAX_CAR_AGE, day), "maximum age of the car")[
         "max_years_from_manufacture"
     ]
-    too_old_after = add_months_jalali(data.car_manufacture_date, 12 * max_age)
+    too_old_after = add_months(data.car_manufacture_date, 12 * max_age)
     check(
         "car_manufacture_date",
         MAX_CAR_AGE,

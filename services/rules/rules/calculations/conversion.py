@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
-from typing import Any
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, RootModel, Tag
 
-from kit.types import fraction, non_negative_decimal
-from rules.calculations.base import CalculationInput, Outcome, Trace, calculation
-from rules.calculations.common import Rials, invalid, multiply, percent_of, rate_text, rials
+from kit.jalali import add_months, both
+from kit.money import Rials, decimal_string, rials
+from panjereh_contract.types import decimal_text, non_negative_decimal
+from rules.calculations.base import CalculationInput, Outcome, Trace, calculation, tagged_by
+from rules.calculations.common import invalid, multiply, percent_of
 from rules.catalogue import Catalogue
-from rules.dates import add_months_jalali, both
 
 COMMERCIAL_PROFIT_TABLE = "caleb-87-conversion-commercial-profit"
 INCREMENT_PER_YEAR = "caleb-87-conversion-profit-increment-per-year"
 PARTIAL_EXPORT_DISCOUNT = "caleb-87-partial-export-discount"
 
 
-class ConversionProfitInput(CalculationInput):
+class _ConversionProfit(CalculationInput):
     hs_code: str = Field(
         pattern=r"^[0-9]{8}$", description="The goods' 8-digit tariff line, e.g. `10019910`."
     )
@@ -32,24 +33,56 @@ class ConversionProfitInput(CalculationInput):
         default=None,
         description="The tariff line's own commercial-profit rate in percent; needed for goods not in the table.",
     )
-    exported_share: fraction(8) = Field(  # type: ignore[valid-type]
-        default=Decimal(0),
-        description="The share (0 to 1) of the goods exported after processing, for the proportional discount.",
+    value: Rials = Field(description="The value of the goods at temporary import, in rials.")
+
+
+class WholeConversionInput(_ConversionProfit):
+    """Nothing of the goods was exported: no discount."""
+
+    exported_share: decimal_text(r"^0(\.0{1,8})?$", "0") = Field(  # type: ignore[valid-type]
+        default=Decimal(0), description="0, or omitted: nothing was exported after processing."
     )
     import_duty_floor: Rials | None = Field(
-        default=None,
-        description=(
-            "The duties of the import tariff at the time of temporary import, in rials: the discount never "
-            "brings the profit below it. Needed when exported_share is above 0."
-        ),
+        default=None, description="Not used without a partial export (accepted and ignored)."
     )
-    value: Rials = Field(description="The value of the goods at temporary import, in rials.")
+
+
+class PartialExportConversionInput(_ConversionProfit):
+    """Part of the goods was exported after processing: a proportional discount, floored."""
+
+    exported_share: decimal_text(  # type: ignore[valid-type]
+        r"^(0\.(?=[0-9]*[1-9])[0-9]{1,8}|1(\.0{1,8})?)$", "0.25"
+    ) = Field(description="The share (above 0, up to 1) of the goods exported after processing.")
+    import_duty_floor: Rials = Field(
+        description="The duties of the import tariff at the time of temporary import, in rials: the discount "
+        "never brings the profit below it."
+    )
+
+
+def _exported(share: Any) -> str:
+    """``partial`` for a share above 0 (a number or its text), else ``whole``."""
+    try:
+        return "partial" if Decimal(str(share)) > 0 else "whole"
+    except InvalidOperation:
+        return "whole"
+
+
+class ConversionProfitInput(
+    RootModel[
+        Annotated[
+            Annotated[WholeConversionInput, Tag("whole")]
+            | Annotated[PartialExportConversionInput, Tag("partial")],
+            tagged_by("exported_share", _exported),
+        ]
+    ]
+):
+    """By `exported_share`: a partial export (above 0) needs `import_duty_floor`."""
 
 
 def _full_years(start: dt.date, end: dt.date) -> int:
     """Full Jalali years from ``start`` to ``end``."""
     years = max((end - start).days // 366 - 1, 0)
-    while add_months_jalali(start, 12 * (years + 1)) <= end:
+    while add_months(start, 12 * (years + 1)) <= end:
         years += 1
     return years
 
@@ -77,7 +110,9 @@ def _prohibited_row(rows: list[dict[str, Any]]) -> dict[str, Any]:
     "Commercial profit on converting temporary import for processing to definitive import (CAL-EB art. 87 note 3)",
     ConversionProfitInput,
 )
-def conversion_commercial_profit(catalogue: Catalogue, data: ConversionProfitInput, trace: Trace) -> Outcome:
+def conversion_commercial_profit(
+    catalogue: Catalogue, data: WholeConversionInput | PartialExportConversionInput, trace: Trace
+) -> Outcome:
     """The rate comes from the note-3 table in force on the conversion date.
     Goods listed by tariff heading or line (wheat, sugar, milk powder, rice,
     barley, tomato paste, honey, fruits and olives) take their row's rate; the
@@ -91,12 +126,6 @@ def conversion_commercial_profit(catalogue: Catalogue, data: ConversionProfitInp
     temporary import (`import_duty_floor`). Rounded half up to a whole rial."""
     if data.conversion_date < data.temporary_import_date:
         raise invalid("conversion_date", "The conversion cannot come before the temporary import.")
-    if data.exported_share > 0 and data.import_duty_floor is None:
-        raise invalid(
-            "import_duty_floor",
-            "With a partial export give import_duty_floor: the discounted profit may not fall below it.",
-            "missing",
-        )
     day = data.conversion_date
     in_force = catalogue.at(COMMERCIAL_PROFIT_TABLE, day)
     rows: list[dict[str, Any]] = in_force.period.value
@@ -144,9 +173,9 @@ def conversion_commercial_profit(catalogue: Catalogue, data: ConversionProfitInp
         rate = data.tariff_commercial_profit_rate + multiply(increment, years)
         trace.note(
             "rate",
-            f"The line's rate {rate_text(data.tariff_commercial_profit_rate)}% + {increment} points × {years} "
+            f"The line's rate {decimal_string(data.tariff_commercial_profit_rate)}% + {increment} points × {years} "
             "full year(s) since the temporary import.",
-            result=rate_text(rate),
+            result=decimal_string(rate),
             temporary_import_date=both(data.temporary_import_date),
             conversion_date=both(data.conversion_date),
             full_years=years,
@@ -155,13 +184,12 @@ def conversion_commercial_profit(catalogue: Catalogue, data: ConversionProfitInp
     profit = rials(percent_of(data.value, rate))
     trace.note(
         "profit",
-        f"{rate_text(rate)}% of the value at temporary import, rounded half up to a whole rial.",
+        f"{decimal_string(rate)}% of the value at temporary import, rounded half up to a whole rial.",
         result=profit,
         value=data.value,
-        rate_percent=rate_text(rate),
+        rate_percent=decimal_string(rate),
     )
-    if data.exported_share > 0:
-        assert data.import_duty_floor is not None
+    if isinstance(data, PartialExportConversionInput):
         trace.use(
             catalogue.at(PARTIAL_EXPORT_DISCOUNT, day),
             "partial export",
@@ -179,4 +207,4 @@ def conversion_commercial_profit(catalogue: Catalogue, data: ConversionProfitInp
             import_duty_floor=data.import_duty_floor,
         )
         profit = floored
-    return Outcome({"rate_percent": rate_text(rate), "profit": profit}, "IRR")
+    return Outcome({"rate_percent": decimal_string(rate), "profit": profit}, "IRR")

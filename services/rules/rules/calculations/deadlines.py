@@ -8,11 +8,11 @@ from typing import Any
 
 from pydantic import Field
 
+from kit.jalali import add_months, both
 from rules.calculations.base import CalculationInput, Outcome, Trace, calculation
 from rules.calculations.common import invalid, months_of
 from rules.calculations.holidays import LunarCalendarOutOfRange, lunar_holidays_between, next_working_day
 from rules.catalogue import Catalogue
-from rules.dates import add_months_jalali, both
 from rules.exceptions import NotInForce
 
 APPEAL_DEADLINE_INSIDE = "cal-146-n4-appeal-deadline-inside"
@@ -170,7 +170,7 @@ def temporary_import_extension(
         request_date=data.request_date.isoformat(),
     )
     months = months_of(period)
-    latest = add_months_jalali(data.permit_expiry, months)
+    latest = add_months(data.permit_expiry, months)
     trace.note(
         "latest expiry",
         f"{months} Jalali month(s) after the permit's expiry.",
@@ -258,7 +258,7 @@ def processed_goods_export_deadline(
         nonlocal total
         total += months
         steps.append(
-            {"step": name, "rule_id": rule_id, "months": months, "until": both(add_months_jalali(day, total))}
+            {"step": name, "rule_id": rule_id, "months": months, "until": both(add_months(day, total))}
         )
 
     agricultural_rules = False
@@ -308,7 +308,7 @@ def processed_goods_export_deadline(
         period = trace.use(in_force, "working group extension", "Added by the article 82 working group.")
         step("working group extension", rule_id, months_of(period))
 
-    deadline = add_months_jalali(day, total)
+    deadline = add_months(day, total)
     trace.note(
         "deadline",
         f"{total} Jalali month(s) after the clearance date.",

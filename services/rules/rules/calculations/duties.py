@@ -7,13 +7,14 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, RootModel, Tag
 
-from kit.types import positive_decimal
-from rules.calculations.base import CalculationInput, Outcome, Trace, calculation, today
-from rules.calculations.common import Rials, invalid, multiply, percent_of, rate_text, rials
+from kit.money import Rials, decimal_string, rials
+from panjereh_contract.types import positive_decimal
+from rules.calculations.base import CalculationInput, Outcome, Trace, calculation, tagged_by, today
+from rules.calculations.common import invalid, multiply, percent_of
 from rules.catalogue import Catalogue
 from rules.exceptions import NotInForce
 
@@ -136,11 +137,11 @@ def temporary_import_guarantee(catalogue: Catalogue, data: GuaranteeInput, trace
     }
     trace.note(
         "guarantee",
-        f"The duties plus {rate_text(low)} to {rate_text(high)} times the value of the goods, as customs decides.",
+        f"The duties plus {decimal_string(low)} to {decimal_string(high)} times the value of the goods, as customs decides.",
         result=amount,
         duties=data.duties,
         goods_value=data.goods_value,
-        value_multiple={"min": rate_text(low), "max": rate_text(high)},
+        value_multiple={"min": decimal_string(low), "max": decimal_string(high)},
     )
     return Outcome(amount, "IRR")
 
@@ -203,14 +204,45 @@ class ImportCategory(StrEnum):
     MOBILE_PHONES = "mobile-phones"
 
 
-class ImportDutiesInput(CalculationInput):
+class _ImportDuties(CalculationInput):
     date: dt.date | None = Field(default=None, description="The day of the declaration; today when omitted.")
-    category: ImportCategory = Field(description="The goods' category in the 1404 duty table.")
     customs_value: Rials = Field(description="The customs value of the goods, in rials.")
-    unit_value_eur: positive_decimal(14, 4) | None = Field(  # type: ignore[valid-type]
-        default=None,
-        description="Mobile phones only: the value of one phone in euros (the rate depends on it).",
+
+
+class GoodsDutiesInput(_ImportDuties):
+    """Goods of any category but mobile phones: the category decides the rate."""
+
+    category: Literal[
+        ImportCategory.BASIC_GOODS,
+        ImportCategory.MEDICINE,
+        ImportCategory.ANIMAL_FEED,
+        ImportCategory.PRODUCTION_MACHINERY,
+        ImportCategory.INTERMEDIATE_RAW_MATERIALS,
+        ImportCategory.CARS,
+    ] = Field(description="The goods' category in the 1404 duty table.")
+
+
+class MobilePhoneDutiesInput(_ImportDuties):
+    """Mobile phones: the rate depends on the value of one phone in euros."""
+
+    category: Literal[ImportCategory.MOBILE_PHONES] = Field(
+        description="The goods' category in the 1404 duty table."
     )
+    unit_value_eur: positive_decimal(14, 4) = Field(  # type: ignore[valid-type]
+        description="The value of one phone in euros (the rate depends on it)."
+    )
+
+
+class ImportDutiesInput(
+    RootModel[
+        Annotated[
+            Annotated[GoodsDutiesInput, Tag("goods")]
+            | Annotated[MobilePhoneDutiesInput, Tag("mobile-phones")],
+            tagged_by("category", lambda value: "mobile-phones" if value == "mobile-phones" else "goods"),
+        ]
+    ]
+):
+    """By `category`: mobile phones need `unit_value_eur`, which no other category takes."""
 
 
 def _fits(row: dict[str, Any], value: Decimal) -> bool:
@@ -226,20 +258,14 @@ def _fits(row: dict[str, Any], value: Decimal) -> bool:
     return True
 
 
-def _duty_row(rows: list[dict[str, Any]], data: ImportDutiesInput) -> dict[str, Any]:
-    category = data.category.value
-    if data.category is not ImportCategory.MOBILE_PHONES:
-        if data.unit_value_eur is not None:
-            raise invalid("unit_value_eur", "unit_value_eur is only for mobile phones.")
+def _duty_row(rows: list[dict[str, Any]], data: GoodsDutiesInput | MobilePhoneDutiesInput) -> dict[str, Any]:
+    category = data.category
+    if not isinstance(data, MobilePhoneDutiesInput):
         for row in rows:
             if row["category"] == category:
                 return row
         raise invalid("category", f"The duty table in force on the date has no row for {category}.", "enum")
     phones = [row for row in rows if row["category"].startswith(category)]
-    if data.unit_value_eur is None:
-        raise invalid(
-            "unit_value_eur", "For mobile phones give unit_value_eur: the rate depends on it.", "missing"
-        )
     for row in phones:
         if _fits(row, data.unit_value_eur):
             return row
@@ -258,7 +284,9 @@ def _duty_row(rows: list[dict[str, Any]], data: ImportDutiesInput) -> dict[str, 
     "Import duties, VAT and Red Crescent levy of 1404 by goods category (seed 003)",
     ImportDutiesInput,
 )
-def import_duties_1404(catalogue: Catalogue, data: ImportDutiesInput, trace: Trace) -> Outcome:
+def import_duties_1404(
+    catalogue: Catalogue, data: GoodsDutiesInput | MobilePhoneDutiesInput, trace: Trace
+) -> Outcome:
     """Duties at the category's rate in the 1404 table on the customs value:
     basic goods, medicine and animal feed 1%; production machinery and
     intermediate raw materials 2%; cars 100% (unverified); mobile phones
@@ -276,7 +304,7 @@ def import_duties_1404(catalogue: Catalogue, data: ImportDutiesInput, trace: Tra
         f"The rate for {row['category']} in the table in force on {day.isoformat()}.",
         category=row["category"],
         rate_percent=rate,
-        **({"unit_value_eur": str(data.unit_value_eur)} if data.unit_value_eur is not None else {}),
+        **({"unit_value_eur": str(data.unit_value_eur)} if isinstance(data, MobilePhoneDutiesInput) else {}),
     )
     if not row.get("verified", True):
         trace.unverified(f"The {row['category']} row of the 1404 duty table ({rate}%) is not verified.")

@@ -5,18 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, RootModel, Tag
 
-from kit.types import positive_decimal
-from rules.calculations.base import CalculationInput, Outcome, Trace, calculation, today
+from kit.money import decimal_string, rials
+from panjereh_contract.types import positive_decimal
+from rules.calculations.base import CalculationInput, Outcome, Trace, calculation, tagged_by, today
 from rules.calculations.common import (
     ForeignAmount,
     invalid,
     multiply,
     percent_of,
-    rate_text,
-    rials,
 )
 from rules.catalogue import Catalogue
 
@@ -40,7 +40,7 @@ class OrderKind(StrEnum):
     RENEWAL = "renewal"
 
 
-class OrderRegistrationInput(CalculationInput):
+class _OrderRegistration(CalculationInput):
     date: dt.date | None = Field(default=None, description="The registration date; today when omitted.")
     exchange_rate: positive_decimal(18, 6) = Field(  # type: ignore[valid-type]
         description="Rials per unit of the order's currency."
@@ -58,16 +58,36 @@ class OrderRegistrationInput(CalculationInput):
     other_costs: ForeignAmount | None = Field(
         default=None, description="Other costs, in the order's currency (from 1403/01/01; 0 when omitted)."
     )
-    kind: OrderKind = Field(
-        default=OrderKind.NEW, description="A new order, or an amendment or renewal of one."
+
+
+class NewOrderRegistrationInput(_OrderRegistration):
+    """A new order: the fee is on its whole value."""
+
+    kind: Literal[OrderKind.NEW] = Field(default=OrderKind.NEW, description="A new order (the default).")
+
+
+class OrderChangeRegistrationInput(_OrderRegistration):
+    """An amendment or renewal of an order: the fee is on the increase over `previous_value`."""
+
+    kind: Literal[OrderKind.AMENDMENT, OrderKind.RENEWAL] = Field(
+        description="An amendment or renewal of an order."
     )
-    previous_value: ForeignAmount | None = Field(
-        default=None,
-        description=(
-            "Amendment or renewal only: the order's value before, on the same base and in the same currency; "
-            "the fee is charged on the increase."
-        ),
+    previous_value: ForeignAmount = Field(
+        description="The order's value before, on the same base and in the same currency; "
+        "the fee is charged on the increase.",
     )
+
+
+class OrderRegistrationInput(
+    RootModel[
+        Annotated[
+            Annotated[NewOrderRegistrationInput, Tag("new")]
+            | Annotated[OrderChangeRegistrationInput, Tag("change")],
+            tagged_by("kind", lambda value: "new" if value in (None, OrderKind.NEW) else "change"),
+        ]
+    ]
+):
+    """By `kind`: an amendment or a renewal needs `previous_value`, which a new order does not take."""
 
 
 @calculation(
@@ -75,7 +95,9 @@ class OrderRegistrationInput(CalculationInput):
     "Order-registration fee (Trade Promotion Organisation), by the rule in force on the registration date",
     OrderRegistrationInput,
 )
-def order_registration_fee(catalogue: Catalogue, data: OrderRegistrationInput, trace: Trace) -> Outcome:
+def order_registration_fee(
+    catalogue: Catalogue, data: NewOrderRegistrationInput | OrderChangeRegistrationInput, trace: Trace
+) -> Outcome:
     """The rate and base in force on the registration date decide: until
     1402/12/29, 0.5% of the proforma value; from 1403/01/01, 0.05% (1/2000)
     of FOB value + freight + other costs (unverified: one secondary source).
@@ -89,14 +111,6 @@ def order_registration_fee(catalogue: Catalogue, data: OrderRegistrationInput, t
         trace.note("date", "No date given: today in Asia/Tehran.", result=day.isoformat())
     else:
         day = data.date
-    if data.kind is OrderKind.NEW and data.previous_value is not None:
-        raise invalid("previous_value", "previous_value is only for an amendment or a renewal.")
-    if data.kind is not OrderKind.NEW and data.previous_value is None:
-        raise invalid(
-            "previous_value",
-            f"For an {data.kind.value} give previous_value: the fee is charged on the increase.",
-            "missing",
-        )
 
     rate = trace.use(
         catalogue.at(ORDER_REGISTRATION_FEE, day), "rate", f"The fee's rate in force on {day.isoformat()}."
@@ -130,8 +144,7 @@ def order_registration_fee(catalogue: Catalogue, data: OrderRegistrationInput, t
         **used,
     )
 
-    if data.kind is not OrderKind.NEW:
-        assert data.previous_value is not None
+    if isinstance(data, OrderChangeRegistrationInput):
         on_difference = rule.get("charged_on_difference_for_amendments_and_renewals")
         if on_difference is False:
             trace.note("amendment", f"For an {data.kind.value} the fee is on the whole value.")
@@ -156,7 +169,7 @@ def order_registration_fee(catalogue: Catalogue, data: OrderRegistrationInput, t
     fee = rials(percent_of(in_rials, rate))
     trace.note(
         "fee",
-        f"{rate_text(rate)}% of {value} × {data.exchange_rate} IRR, rounded half up to a whole rial.",
+        f"{decimal_string(rate)}% of {value} × {data.exchange_rate} IRR, rounded half up to a whole rial.",
         result=fee,
         value_irr=str(in_rials),
         exchange_rate=str(data.exchange_rate),

@@ -1,6 +1,6 @@
 """Contract of the transit service. Models and calls grow with the service's API."""
 
-from kit.client import ServiceClient
+from panjereh_contract.client import ServiceClient
 
 
 class TransitClient(ServiceClient):
