@@ -19,6 +19,8 @@ import httpx
 from gateway.openapi_merge import ApiSource, merge_openapi
 from gateway.openapi_public import path_templates, public_document
 from gateway.proxy import INTERNAL_PATHS
+from kit.access_levels import access_markdown
+from kit.errors import REFUSALS_MARKDOWN
 from kit.metrics_listener import METRICS_CONTENT_TYPE
 from kit.registry import registry
 
@@ -32,7 +34,8 @@ DESCRIPTION = (
     "answers carry `X-Request-ID` and the `RateLimit-*` headers.\n\n"
     "Metrics are not part of this API: each process (the gateway, each service) serves them at "
     f"`GET /metrics` on a port of its own, in the Prometheus text format (`{METRICS_CONTENT_TYPE}`), "
-    "for the cluster's Prometheus only."
+    "for the cluster's Prometheus only.\n\n"
+    f"{REFUSALS_MARKDOWN}\n\n{access_markdown()}"
 )
 
 

@@ -15,8 +15,11 @@ ACCESS_LEVELS = ("very-limited", "limited", "medium", "full")
 
 
 class AccessLevel(StrEnum):
-    """An access level. Compares by rank (``VERY_LIMITED < FULL``), not alphabetically;
-    equality with its string value still holds (``AccessLevel.FULL == "full"``)."""
+    """A document access level, lowest first: very-limited < limited < medium < full."""
+
+    # Compares by rank (VERY_LIMITED < FULL), not alphabetically; equality with its string
+    # value still holds (AccessLevel.FULL == "full"). The docstring above is the schema's
+    # description: it is written for a client developer.
 
     VERY_LIMITED = "very-limited"
     LIMITED = "limited"

@@ -18,6 +18,7 @@ from identity.roles import api as roles_api
 from identity.sandbox import api as sandbox_api
 from identity.signature_keys import api as signature_keys_api
 from identity.sso import fake as sso_fake
+from kit.access_levels import access_markdown
 from kit.app import ServiceSpec, create_service_app
 from kit.audit_api import audit_router
 from kit.signatures import jti_purger
@@ -31,7 +32,7 @@ SPEC = ServiceSpec(
     description=(
         "Who is calling, and for whom they may act. Issues ES256 access tokens "
         "(`POST /v1/token`) and publishes the keys that verify them "
-        "(`/.well-known/jwks.json`); registers machine clients."
+        "(`/.well-known/jwks.json`); registers machine clients.\n\n" + access_markdown()
     ),
     version="0.1.0",
     service_dir=SERVICE_DIR,

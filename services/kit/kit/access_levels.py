@@ -30,8 +30,11 @@ What callers answer when the rule says no (``ensure_may_act``):
 
 from __future__ import annotations
 
+from typing import Any
+
 from kit.auth import Principal
 from kit.errors import Forbidden, NotFound
+from kit.registry import registry
 from panjereh_contract.access_levels import ACCESS_LEVELS, AccessLevel
 
 FULL_SCOPE = "full"
@@ -131,3 +134,48 @@ def visible_levels(principal: Principal, scope: str | None = None) -> list[str] 
     if held is None or not covers(principal, scope):
         return []
     return [level.value for level in AccessLevel if level <= held]
+
+
+# --- In words, for the API descriptions (rendered from the constants above) -------------------
+
+LEVEL_NAMES_FA = {"very-limited": "خیلی محدود", "limited": "محدود", "medium": "متوسط", "full": "کامل"}
+
+
+_SCOPE_ORDER = (*MERCHANT_SCOPES, FULL_SCOPE, *TRADER_SECTIONS, BASE_SCOPE)
+
+
+def _codes(values: Any) -> str:
+    return ", ".join(f"`{v}`" for v in values) or "—"
+
+
+def access_markdown() -> str:
+    """Access levels and the scopes each role grants, in words and tables (markdown)."""
+    levels = "".join(
+        f"| `{level}` | {LEVEL_NAMES_FA[level.value]} | {_codes(lv for lv in AccessLevel if lv <= level)} |\n"
+        for level in AccessLevel
+    )
+    roles = "".join(
+        f"| `{role}` | {_codes(s for s in _SCOPE_ORDER if s in scopes)} | {_codes(_WHOLE_ROLE.get(role, ()))} |\n"
+        for role, scopes in ROLE_SCOPES.items()
+    )
+    return (
+        "## Access levels and scopes\n\n"
+        "The owner of an object (an order-registration file, a product-ID request) acting with their own "
+        "token may always act on it. A representative acts with an acting-for token (token exchange at "
+        f"`POST {registry().token_service.token_endpoint}`): its `sub` is the owner, `act.sub` the representative, and it carries "
+        "the grant's role (`roles`), scopes (`scope`) and access level (`access_level`). Anyone else is "
+        "answered 404, as if the object did not exist.\n\n"
+        "**Access levels**, lowest first. Each object carries one (`full` unless its owner chose another). "
+        "A representative sees an object only when its level is at or below the level their grant holds; "
+        "an object above it answers 404 and is left out of lists, so an owner hides an object from a "
+        "representative by raising its level.\n\n"
+        "| level | in Persian | a representative holding it sees objects of level |\n|---|---|---|\n"
+        f"{levels}\n"
+        "**Scopes by role.** A grant is made in one role; a scope counts only when that role may grant it. "
+        "An act that needs a scope the grant does not cover answers 403.\n\n"
+        "| grant's role | scopes it may carry | a manager acting as the legal person holds |\n|---|---|---|\n"
+        f"{roles}\n"
+        f"A trader's `{FULL_SCOPE}` stands for every trader section ({_codes(TRADER_SECTIONS)}) and never "
+        f"for a merchant scope: a trader's `{FULL_SCOPE}` representative sees none of the merchant's order "
+        "files or product-ID requests."
+    )

@@ -30,7 +30,7 @@ from kit.db import (
     migration_head,
 )
 from kit.edge import EdgeMiddleware, EdgePolicy
-from kit.errors import install_problem_handlers, problem_response
+from kit.errors import REFUSALS_MARKDOWN, install_problem_handlers, problem_response
 from kit.forwarded import caller_path
 from kit.http import create_http_client
 from kit.idempotency import purge_expired
@@ -161,7 +161,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
 
     app = FastAPI(
         title=spec.title,
-        description=spec.description,
+        description=f"{spec.description}\n\n{REFUSALS_MARKDOWN}",
         version=spec.version,
         openapi_tags=[*spec.tags, {"name": "operations", "description": "Health and readiness."}],
         lifespan=lifespan,

@@ -15,7 +15,7 @@ from sqlalchemy import Table, select
 
 from kit.auth import Principal, require_scope
 from kit.db import SessionDep
-from kit.errors import InvalidCursor, problem_responses
+from kit.errors import Forbidden, InvalidCursor, problem_responses
 from kit.pagination import PageParams, decode_cursor, page_of, page_params
 from panjereh_contract.audit_models import AuditEvent, AuditEventPage, Outcome
 from panjereh_contract.types import SINGLE_LINE_PATTERN
@@ -52,7 +52,7 @@ def audit_router(table: Table, *, tags: list[str] | None = None) -> APIRouter:
         "/v1/audit-events",
         summary="Query the security audit log (admin)",
         response_model=AuditEventPage,
-        responses=problem_responses(400, 401, 403, 422),
+        responses=problem_responses(401, 422, InvalidCursor, Forbidden),
     )
     async def audit_events(
         request: Request,

@@ -242,7 +242,10 @@ def _expired(token: str) -> TokenExpired:
 
 _TOKENS = registry().token_service
 _bearer = HTTPBearer(
-    auto_error=False, description=f"An access token from {_TOKENS.name}'s `POST {_TOKENS.token_path}`."
+    auto_error=False,
+    description=f"An access token from {_TOKENS.name}'s `POST {_TOKENS.token_path}`: a person's or a machine "
+    "client's own, or a representative's acting-for token, which carries the grant's role, scopes and "
+    "access level (see *Access levels and scopes* in the API description).",
 )
 
 

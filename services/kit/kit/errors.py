@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
@@ -105,6 +106,24 @@ class InvalidCursor(ProblemError):
     title = "The pagination cursor is not valid"
 
 
+class ValidationFailed(ProblemError):
+    """A request that breaks its schema (FastAPI's validation); ``errors`` points at each bad field."""
+
+    status = 422
+    code = "validation-failed"
+    title = "The request is not valid"
+    title_fa = "درخواست نامعتبر است"
+
+
+class InvalidValue(ProblemError):
+    """A value the database cannot store (PostgreSQL class 22: NUL in text, out of range...)."""
+
+    status = 422
+    code = "invalid-value"
+    title = "A value in the request cannot be accepted"
+    title_fa = "مقداری در درخواست پذیرفتنی نیست"
+
+
 def problem_body(
     *,
     status: int,
@@ -171,10 +190,10 @@ async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     ]
     fields = ", ".join(e["pointer"] for e in errors[:5])
     return problem_response(
-        status=422,
-        code="validation-failed",
-        title="The request is not valid",
-        title_fa="درخواست نامعتبر است",
+        status=ValidationFailed.status,
+        code=ValidationFailed.code,
+        title=ValidationFailed.title,
+        title_fa=ValidationFailed.title_fa,
         detail=f"{len(errors)} field(s) failed validation: {fields}",
         instance=caller_path(request),
         errors=errors,
@@ -241,10 +260,10 @@ async def _data_exception_handler(request: Request, exc: Exception) -> JSONRespo
     message = str(getattr(exc.orig, "args", [""])[0] or "").split("\n")[0]
     reason = message.rsplit(": ", 1)[-1] if message else "a value cannot be stored"
     return problem_response(
-        status=422,
-        code="invalid-value",
-        title="A value in the request cannot be accepted",
-        title_fa="مقداری در درخواست پذیرفتنی نیست",
+        status=InvalidValue.status,
+        code=InvalidValue.code,
+        title=InvalidValue.title,
+        title_fa=InvalidValue.title_fa,
         detail=f"A value in the request cannot be accepted ({reason}). Text may not contain NUL characters.",
         instance=caller_path(request),
     )
@@ -257,6 +276,63 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
     app.add_exception_handler(DBAPIError, _data_exception_handler)
+
+
+# The order every endpoint checks a request in, so that the first refusal a client meets
+# does not depend on the endpoint; the API descriptions show it (``REFUSALS_MARKDOWN``).
+CHECK_ORDER: tuple[tuple[str, str], ...] = (
+    (
+        "400, 409, 422",
+        "`Idempotency-Key`, on a POST that sends one: its form (`idempotency-key-invalid`), then a "
+        "retry still running (`idempotency-request-in-flight`) or the key used for another request "
+        "(`idempotency-key-reused`); a finished retry is replayed before anything else runs",
+    ),
+    (
+        "401, 403",
+        "authenticate: a missing, invalid or expired access token (401); an endpoint for one kind of "
+        "caller only (a person's own token, an administrator, a feed client) refuses the others (403)",
+    ),
+    (
+        "422",
+        "the request's form against its schema (`validation-failed`; a body that is not JSON at all "
+        "is refused even before step 2)",
+    ),
+    (
+        "403",
+        "an act only one role performs, refused to every other caller before any object is looked up "
+        "(a merchant to register, an officer to decide)",
+    ),
+    (
+        "404",
+        "find the object: one the caller may not see, or above the access level of their grant, "
+        "answers 404 as well, never 403",
+    ),
+    (
+        "403",
+        "access to this object: the owner only, the grant's scope, the role the owner's act needs, "
+        "a conflict of interest",
+    ),
+    (
+        "428, 412, 400, 403, 409",
+        "the version: `If-Match` absent (428) or stale (412); on a signed act the `Panjereh-Signature`, "
+        "which binds the version: absent (428), malformed (400), its key, binding or validity refused "
+        "(403), its `jti` already used (409)",
+    ),
+    ("409", "the object's state"),
+    (
+        "422, 400, 503",
+        "the content against the endpoint's rules (its own codes; a list's paging cursor, "
+        "`invalid-cursor`), then the services it asks (503)",
+    ),
+)
+REFUSALS_MARKDOWN = (
+    "## Refusals\n\n"
+    "Every error is an RFC 9457 problem (`application/problem+json`) with a stable `code`: switch on "
+    "`code`, show `title`/`title_fa` and `detail`. Each response of each operation lists the codes it "
+    "can carry (in its description and in `x-problem-codes`). A request is checked in this order, the "
+    "same on every endpoint, and the first check that fails answers:\n\n"
+    + "\n".join(f"{n}. **{statuses}**: {step}" for n, (statuses, step) in enumerate(CHECK_ORDER, start=1))
+)
 
 
 def problem_doc(description: str) -> dict[str, Any]:
@@ -279,22 +355,85 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         (403, "Not allowed"),
         (404, "Not found"),
         (409, "Conflict"),
+        (410, "Expired"),
         (412, "The `If-Match` ETag is stale: it changed since it was read"),
-        (422, "Validation failed"),
+        (422, "Validation failed: `errors` points at each bad field"),
         (428, "`If-Match` is required"),
         (429, "Rate limited"),
         (500, "Internal error"),
+        (502, "A service this one depends on failed"),
+        (503, "Unavailable now; nothing was done (retry after `Retry-After`)"),
     )
 }
 
 
+_CODES_INTRO = "\n\n`code` is one of:\n\n| code | meaning |\n|---|---|\n"
+CODES_KEY = "x-problem-codes"
+# Refusals any endpoint taking input can answer, merged into each documented 422.
+COMMON_422: tuple[type[ProblemError], ...] = (ValidationFailed, InvalidValue)
+
+Refusal = int | type[ProblemError]
+
+
 def problem_responses(
-    *statuses: int, worded: Mapping[int, str] | None = None
+    *refusals: Refusal, described: Mapping[int, str] | None = None
 ) -> dict[int | str, dict[str, Any]]:
-    """The documented problem responses of a route, by status (``responses=problem_responses(404, 409)``);
-    ``worded`` gives some of them the route's own description (503: which service did not answer)."""
-    worded = worded or {}
-    return {
-        status: problem_doc(worded[status]) if status in worded else PROBLEM_RESPONSES[status]
-        for status in statuses
-    }
+    """The documented problem responses of a route: statuses (``401``) and the
+    ``ProblemError`` classes it can raise, grouped by status. A status with classes lists
+    every ``code`` (with its title) in its description and in ``x-problem-codes``
+    (``{code: title}``), so a client sees what it must handle; ``described`` gives a
+    status the route's own wording (503: which service did not answer)::
+
+        responses=problem_responses(401, AccountNotFound, NameTaken)
+    """
+    codes: dict[int, dict[str, str]] = {}
+    for refusal in refusals:
+        if isinstance(refusal, int):
+            codes.setdefault(refusal, {})
+        else:
+            codes.setdefault(refusal.status, {})[refusal.code] = refusal.title
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in sorted(codes):
+        base = (described or {}).get(status) or _base_description(status)
+        out[status] = _response(base, codes[status])
+    return out
+
+
+def merge_problem_responses(
+    first: dict[int | str, dict[str, Any]], second: dict[int | str, dict[str, Any]]
+) -> dict[int | str, dict[str, Any]]:
+    """Two sets of documented responses as one: a status in both lists the codes of both,
+    under the description of ``first``."""
+    out = {**second, **first}
+    for status in first.keys() & second.keys():
+        a, b = first[status], second[status]
+        if CODES_KEY in a or CODES_KEY in b:
+            base = a["description"].split(_CODES_INTRO)[0]
+            out[status] = _response(base, {**a.get(CODES_KEY, {}), **b.get(CODES_KEY, {})})
+    return out
+
+
+def document_common_422(responses: dict[str, Any]) -> None:
+    """Make an operation's documented 422 (FastAPI's own or the route's) list the
+    refusals of any request with input (``COMMON_422``) before the route's own."""
+    if "422" not in responses:
+        return
+    declared = responses["422"]
+    own = declared.get(CODES_KEY, {}) if isinstance(declared, dict) else {}
+    common = {cls.code: cls.title for cls in COMMON_422}
+    responses["422"] = _response(_base_description(422), {**common, **own})
+
+
+def _base_description(status: int) -> str:
+    if status in PROBLEM_RESPONSES:
+        return str(PROBLEM_RESPONSES[status]["description"])
+    return HTTPStatus(status).phrase
+
+
+def _response(description: str, codes: dict[str, str]) -> dict[str, Any]:
+    response = problem_doc(description)
+    if codes:
+        rows = "".join(f"| `{code}` | {title.replace('|', '/')} |\n" for code, title in codes.items())
+        response["description"] = description + _CODES_INTRO + rows.rstrip("\n")
+        response[CODES_KEY] = codes
+    return response

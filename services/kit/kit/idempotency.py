@@ -46,7 +46,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kit.canonical_json import NotCanonicalisable, canonical
-from kit.errors import ProblemError
+from kit.errors import ProblemError, merge_problem_responses, problem_responses
 from kit.runtime import runtime
 
 HEADER = "Idempotency-Key"
@@ -217,6 +217,10 @@ class IdempotentRoute(APIRoute):
             )
             extra["parameters"] = params
             kwargs["openapi_extra"] = extra
+            kwargs["responses"] = merge_problem_responses(
+                kwargs.get("responses") or {},
+                problem_responses(IdempotencyKeyInvalid, IdempotencyRequestInFlight, IdempotencyKeyReused),
+            )
         super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:

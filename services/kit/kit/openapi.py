@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from kit.errors import PROBLEM_JSON
+from kit.errors import PROBLEM_JSON, document_common_422
 from kit.json_body import BODY_MODELS
 from kit.openapi_headers import document_headers
 from panjereh_contract.problems import Problem
@@ -50,11 +50,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             responses = operation["responses"]
-            if "422" in responses:
-                responses["422"] = {
-                    "description": "Validation failed: `errors` points at each bad field.",
-                    "content": {PROBLEM_JSON: {"schema": _PROBLEM_REF}},
-                }
+            document_common_422(responses)
             responses.setdefault(
                 "default",
                 {

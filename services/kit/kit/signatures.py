@@ -44,7 +44,7 @@ from kit.auth import PrincipalDep
 from kit.canonical_json import NotCanonicalisable, canonical, strict_loads
 from kit.clock import now_utc
 from kit.db import SessionDep
-from kit.errors import PROBLEM_JSON, ProblemError
+from kit.errors import ProblemError, merge_problem_responses, problem_responses
 from kit.registry import registry
 from kit.runtime import ATTRIBUTE, ServiceState, runtime
 from panjereh_contract.client import ServiceCallError
@@ -192,26 +192,6 @@ def signature_parameter(version: str | None = None) -> dict[str, Any]:
 SIGNATURE_PARAMETER: dict[str, Any] = signature_parameter()
 
 
-def _problem_response(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
-
-
-SIGNATURE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: _problem_response(
-        "Bad request (a malformed signature, a missing claim, an unsupported algorithm...)"
-    ),
-    403: _problem_response(
-        "Not allowed (a signature for another method, path or version, expired, unknown or revoked "
-        "key, signature not matching the header and body...)"
-    ),
-    409: _problem_response("`signature-replayed`: this signature's `jti` was already used"),
-    428: _problem_response("The `Panjereh-Signature` header is required"),
-}
-
-
 def with_signature(route_args: dict[str, Any] | None = None, *, version: str | None = None) -> dict[str, Any]:
     """Route arguments documenting the ``Panjereh-Signature`` header and its
     refusals, merged into ``route_args`` (e.g. ``kit.json_body.documented(...)``);
@@ -223,7 +203,7 @@ def with_signature(route_args: dict[str, Any] | None = None, *, version: str | N
     extra = dict(args.get("openapi_extra") or {})
     extra["parameters"] = [*extra.get("parameters", []), signature_parameter(version)]
     args["openapi_extra"] = extra
-    args["responses"] = {**SIGNATURE_RESPONSES, **(args.get("responses") or {})}
+    args["responses"] = merge_problem_responses(args.get("responses") or {}, SIGNATURE_RESPONSES)
     return args
 
 
@@ -317,6 +297,22 @@ class SignedBodyNotJson(_SignatureProblem):
     title = "A signed request body must be JSON that JCS can canonicalise"
     title_fa = "بدنه درخواست امضاشده باید JSON باشد"
     pointer = "#/body"
+
+
+# The refusals of every signed act (``with_signature``), grouped by status.
+SIGNATURE_RESPONSES: dict[int | str, dict[str, Any]] = problem_responses(
+    SignatureMalformed,
+    SignatureAlgorithmUnsupported,
+    SignatureClaimMissing,
+    SignedBodyNotJson,
+    SignatureKeyUnknown,
+    SignatureInvalid,
+    SignatureBindingMismatch,
+    SignatureExpired,
+    SignatureNotYetValid,
+    SignatureReplayed,
+    SignatureRequired,
+)
 
 
 class SignatureKeysUnavailable(ProblemError):

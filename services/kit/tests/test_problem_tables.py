@@ -36,18 +36,17 @@ def test_a_pydantic_loc_becomes_the_pointer_of_its_field() -> None:
 def test_problem_responses_come_from_the_one_table() -> None:
     documented = problem_responses(401, 404, 409)
     assert list(documented) == [401, 404, 409]
-    assert documented[404] is PROBLEM_RESPONSES[404]
+    assert documented[404] == PROBLEM_RESPONSES[404]
     assert documented[409]["content"] == {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
 
 
-def test_a_route_words_its_own_statuses() -> None:
-    documented = problem_responses(404, 410, 503, worded={410: "The code has expired", 503: "SMS is down"})
-    assert documented[404] is PROBLEM_RESPONSES[404]
+def test_a_route_describes_its_own_statuses() -> None:
+    documented = problem_responses(404, 410, 503, described={410: "The code has expired", 503: "SMS is down"})
+    assert documented[404] == PROBLEM_RESPONSES[404]
     assert documented[410] == problem_doc("The code has expired")
     assert documented[503]["description"] == "SMS is down"
     assert documented[503]["content"] == PROBLEM_RESPONSES[404]["content"]
 
 
-def test_a_status_without_a_wording_is_refused() -> None:
-    with pytest.raises(KeyError):
-        problem_responses(410)
+def test_a_status_outside_the_table_is_described_by_its_phrase() -> None:
+    assert problem_responses(418)[418] == problem_doc("I'm a Teapot")

@@ -21,15 +21,17 @@ from collections.abc import Iterable
 from fastapi import Request
 
 from kit.auth import Principal
-from kit.errors import Forbidden, problem_doc
+from kit.errors import Forbidden, problem_responses
 from kit.runtime import runtime
+from orders.cars.exceptions import PeerUnavailable
 from orders.identity_peer import identity_client, identity_refusals
 
 LEGAL_PREFIX = "legal:"
 # The OpenAPI answer of a decision when identity cannot tell the officer's ties.
-IDENTITY_UNAVAILABLE: dict[int | str, dict] = {
-    503: problem_doc("identity did not answer the conflict-of-interest check; nothing was decided")
-}
+IDENTITY_UNAVAILABLE: dict[int | str, dict] = problem_responses(
+    PeerUnavailable,
+    described={503: "identity did not answer the conflict-of-interest check; nothing was decided"},
+)
 
 
 class ConflictOfInterest(Forbidden):

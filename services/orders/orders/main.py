@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from kit.access_levels import access_markdown
 from kit.app import ServiceSpec, create_service_app
 from kit.audit_api import audit_router
 from kit.signatures import jti_purger
@@ -21,7 +22,9 @@ from orders.reference import api as reference_api
 SPEC = ServiceSpec(
     name="orders",
     title="Panjereh orders",
-    description="Order-registration files, tariff reference data, product IDs and the Iranians-abroad car import with the Mikhak feed (SPEC §2).",
+    description="Order-registration files, tariff reference data, product IDs and the Iranians-abroad car import "
+    "with the Mikhak feed (SPEC §2). Order files need the grant scope `foreign-trade`, product-ID requests "
+    f"`product-id`.\n\n{access_markdown()}",
     version="0.1.0",
     service_dir=Path(__file__).resolve().parent.parent,
     settings_factory=Settings,

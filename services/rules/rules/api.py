@@ -14,7 +14,7 @@ from rules_client.models import CalculationResult, RulePage, RuleValue, Timeline
 
 from kit import json_body
 from kit.clock import today_tehran
-from kit.errors import field_error, field_pointer, problem_responses
+from kit.errors import InvalidCursor, field_error, field_pointer, merge_problem_responses, problem_responses
 from kit.jalali import DATE_PATTERN, INVALID_DATE, Calendar, DateError, parse_date
 from kit.pagination import PageParams, decode_cursor, encode_cursor, page_params
 from kit.responses import JsonBytes
@@ -22,7 +22,7 @@ from kit.urls import public_url
 from rules import presenting
 from rules.calculations import REGISTRY, Calculation
 from rules.catalogue import Catalogue
-from rules.exceptions import InvalidDate
+from rules.exceptions import CalculationInputInvalid, InvalidDate, NotInForce, RuleNotFound
 from rules.law import Kind
 from rules.state import rules_state
 
@@ -58,7 +58,12 @@ def _day(at: str | None, calendar: Calendar) -> dt.date:
         ) from exc
 
 
-@router.get("/v1/rules", summary="Find rules by source, kind or text", response_model=RulePage)
+@router.get(
+    "/v1/rules",
+    summary="Find rules by source, kind or text",
+    response_model=RulePage,
+    responses=problem_responses(InvalidCursor),
+)
 async def list_rules(
     request: Request,
     params: Annotated[PageParams, Depends(page_params)],
@@ -95,7 +100,7 @@ async def list_rules(
     "/v1/rules/{rule_id}",
     summary="The value in force on a date, with its citation",
     response_model=RuleValue,
-    responses=problem_responses(404),
+    responses=problem_responses(InvalidDate, RuleNotFound, NotInForce),
 )
 async def rule_at(
     request: Request,
@@ -115,7 +120,7 @@ async def rule_at(
     "/v1/rules/{rule_id}/timeline",
     summary="Every period of a rule with its value and citation",
     response_model=Timeline,
-    responses=problem_responses(404),
+    responses=problem_responses(RuleNotFound),
 )
 async def rule_timeline(request: Request, rule_id: str) -> Timeline:
     return presenting.timeline(catalogue(request).get(rule_id))
@@ -150,5 +155,7 @@ for _calc in REGISTRY.values():
         description=_calc.description,
         response_model=CalculationResult,
         openapi_extra=_body["openapi_extra"],
-        responses={**problem_responses(404), **_body["responses"]},
+        responses=merge_problem_responses(
+            problem_responses(RuleNotFound, NotInForce, CalculationInputInvalid), _body["responses"]
+        ),
     )

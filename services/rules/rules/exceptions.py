@@ -17,11 +17,6 @@ class NotInForce(NotFound):
     title_fa = "این قاعده در آن تاریخ حاکم نبود"
 
 
-class CalculationNotFound(NotFound):
-    code = "calculation-not-found"
-    title = "No such calculation"
-
-
 class InvalidDate(ProblemError):
     status = 422
     code = "invalid-date"

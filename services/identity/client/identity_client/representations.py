@@ -39,7 +39,7 @@ class GrantorRole(StrEnum):
 
 
 class RepresentationScope(StrEnum):
-    """What a grant covers. Which scopes a role may grant: ``SCOPES_BY_ROLE``."""
+    """What a grant covers; which scopes each role may grant is told with a grant's `scopes`."""
 
     BASE = "base"
     # Merchant grants (seed 001: foreign-trade, currency and product-ID operations).

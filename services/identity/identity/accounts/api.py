@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -22,11 +23,41 @@ from identity_client.accounts import (
 
 from identity.accounts import repository, views
 from identity.accounts import service as accounts
+from identity.accounts.exceptions import (
+    AlreadyManager,
+    LegalPersonNotActiveInRegistry,
+    LegalPersonNotFound,
+    LegalPersonNotInRegistry,
+    LegalPersonNotVerified,
+    ManagerNotRegistered,
+    MobileChangeNotFound,
+    MobileNotOwned,
+    MobileUnchanged,
+    NationalCodeRegistered,
+    NotARegistryManager,
+    RegistrationNotFound,
+    RegistrationSuperseded,
+)
+from identity.adapters.exceptions import (
+    CompanyRegistryUnavailable,
+    OwnershipInquiryUnavailable,
+    SmsUnavailable,
+)
 from identity.context import ContextDep
 from identity.dependencies import CurrentUser
+from identity.exceptions import (
+    CodeAttemptsExhausted,
+    CodeExpired,
+    CodeNotFound,
+    CodeSpent,
+    CodeWrong,
+    NotYourAccount,
+    PasswordRejected,
+    SmsRateLimited,
+)
 from identity.pages import creation_key
 from kit.db import SessionDep
-from kit.errors import problem_doc, problem_responses
+from kit.errors import InvalidCursor, Refusal, problem_responses
 from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, page_of, page_params
 from kit.urls import public_location
@@ -34,15 +65,17 @@ from kit.urls import public_location
 router = APIRouter(tags=["accounts"], route_class=IdempotentRoute)
 
 
-_WORDED = {
+_DESCRIBED = {
     410: "The code has expired",
     503: "The SMS provider or the mobile-ownership inquiry cannot be reached",
 }
-_REGISTRY_503 = problem_doc("The companies registry cannot be asked now")
+_REGISTRY_DESCRIBED = {**_DESCRIBED, 503: "The companies registry cannot be asked now"}
 
 
-def _responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    return problem_responses(*statuses, worded=_WORDED)
+def _responses(
+    *refusals: Refusal, described: Mapping[int, str] = _DESCRIBED
+) -> dict[int | str, dict[str, Any]]:
+    return problem_responses(*refusals, described=described)
 
 
 @router.post(
@@ -50,7 +83,14 @@ def _responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     status_code=201,
     summary="Register a natural person",
     response_model=Registration,
-    responses=_responses(409, 422, 429, 503),
+    responses=_responses(
+        NationalCodeRegistered,
+        MobileNotOwned,
+        PasswordRejected,
+        SmsRateLimited,
+        SmsUnavailable,
+        OwnershipInquiryUnavailable,
+    ),
 )
 async def register(data: RegistrationCreate, ctx: ContextDep) -> Registration:
     """Starts the registration of an Iranian natural person (seed 001) and sends a
@@ -79,7 +119,7 @@ async def register(data: RegistrationCreate, ctx: ContextDep) -> Registration:
     "/v1/registrations/{registration_id}/code",
     summary="Send a new registration code",
     response_model=Registration,
-    responses=_responses(404, 422, 429, 503),
+    responses=_responses(422, RegistrationNotFound, SmsRateLimited, SmsUnavailable),
 )
 async def resend_registration_code(registration_id: uuid.UUID, ctx: ContextDep) -> Registration:
     """Sends a new code to the pending registration's mobile (within the sending
@@ -91,7 +131,15 @@ async def resend_registration_code(registration_id: uuid.UUID, ctx: ContextDep) 
     "/v1/registrations/{registration_id}/confirm",
     summary="Confirm a registration with the SMS code",
     response_model=Registration,
-    responses=_responses(404, 409, 410, 422, 429),
+    responses=_responses(
+        CodeNotFound,
+        RegistrationNotFound,
+        CodeSpent,
+        RegistrationSuperseded,
+        CodeExpired,
+        CodeWrong,
+        CodeAttemptsExhausted,
+    ),
 )
 async def confirm_registration(
     registration_id: uuid.UUID, data: SmsCodeConfirm, ctx: ContextDep
@@ -109,7 +157,7 @@ async def confirm_registration(
     "/v1/me",
     summary="My profile",
     response_model=Me,
-    responses=_responses(401, 403),
+    responses=_responses(401, NotYourAccount),
 )
 async def get_me(user: CurrentUser, session: SessionDep) -> Me:
     """The logged-in person's profile, live roles and second-factor method. Needs
@@ -122,7 +170,15 @@ async def get_me(user: CurrentUser, session: SessionDep) -> Me:
     status_code=202,
     summary="Start changing my mobile number",
     response_model=MobileChange,
-    responses=_responses(401, 403, 422, 429, 503),
+    responses=_responses(
+        401,
+        NotYourAccount,
+        MobileNotOwned,
+        MobileUnchanged,
+        SmsRateLimited,
+        SmsUnavailable,
+        OwnershipInquiryUnavailable,
+    ),
 )
 async def start_mobile_change(data: MobileChangeCreate, user: CurrentUser, ctx: ContextDep) -> MobileChange:
     """The new number must be registered to your national code (mobile-ownership
@@ -135,7 +191,16 @@ async def start_mobile_change(data: MobileChangeCreate, user: CurrentUser, ctx: 
     "/v1/me/mobile-change/{change_id}/confirm",
     summary="Confirm my new mobile number with the SMS code",
     response_model=Me,
-    responses=_responses(401, 403, 404, 409, 410, 422, 429),
+    responses=_responses(
+        401,
+        NotYourAccount,
+        CodeNotFound,
+        MobileChangeNotFound,
+        CodeSpent,
+        CodeExpired,
+        CodeWrong,
+        CodeAttemptsExhausted,
+    ),
 )
 async def confirm_mobile_change(
     change_id: uuid.UUID, data: SmsCodeConfirm, user: CurrentUser, ctx: ContextDep
@@ -151,9 +216,16 @@ async def confirm_mobile_change(
     summary="Register a legal person that I manage",
     response_model=LegalPerson,
     responses={
-        **_responses(401, 403, 422),
+        **_responses(
+            401,
+            NotYourAccount,
+            LegalPersonNotActiveInRegistry,
+            LegalPersonNotInRegistry,
+            NotARegistryManager,
+            CompanyRegistryUnavailable,
+            described=_REGISTRY_DESCRIBED,
+        ),
         200: {"model": LegalPerson, "description": "It existed: verified again, and you manage it"},
-        503: _REGISTRY_503,
     },
 )
 async def create_legal_person(
@@ -185,7 +257,7 @@ async def create_legal_person(
     "/v1/legal-persons",
     summary="The legal persons I manage",
     response_model=LegalPersonPage,
-    responses=_responses(400, 401, 403, 422),
+    responses=_responses(401, 422, InvalidCursor, NotYourAccount),
 )
 async def list_legal_persons(
     user: CurrentUser,
@@ -207,7 +279,7 @@ async def list_legal_persons(
     "/v1/legal-persons/{legal_id}",
     summary="A legal person I manage",
     response_model=LegalPerson,
-    responses=_responses(401, 403, 404, 422),
+    responses=_responses(401, 422, NotYourAccount, LegalPersonNotFound),
 )
 async def get_legal_person(legal_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> LegalPerson:
     """With its managers and live roles. Anyone but a manager gets 404."""
@@ -219,7 +291,21 @@ async def get_legal_person(legal_id: uuid.UUID, user: CurrentUser, session: Sess
     status_code=201,
     summary="Add a manager to a legal person I manage",
     response_model=Manager,
-    responses={**_responses(401, 403, 404, 409, 422), 503: _REGISTRY_503},
+    responses={
+        **_responses(
+            401,
+            NotYourAccount,
+            LegalPersonNotFound,
+            AlreadyManager,
+            LegalPersonNotVerified,
+            LegalPersonNotActiveInRegistry,
+            LegalPersonNotInRegistry,
+            ManagerNotRegistered,
+            NotARegistryManager,
+            CompanyRegistryUnavailable,
+            described=_REGISTRY_DESCRIBED,
+        ),
+    },
 )
 async def add_manager(legal_id: uuid.UUID, data: ManagerAdd, user: CurrentUser, ctx: ContextDep) -> Manager:
     """The person must have an active account (else 422 naming

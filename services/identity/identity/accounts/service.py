@@ -409,6 +409,11 @@ async def add_manager(ctx: Context, user: Party, legal_id: uuid.UUID, national_c
         raise ManagerNotRegistered(
             "No active Panjereh account has this national code; they must register first."
         )
+    if (
+        await repository.managed_legal_person(ctx.session, legal_id=legal.id, manager_id=person.id)
+        is not None
+    ):
+        raise AlreadyManager("This person already manages the legal person.")
     assert legal.national_id is not None
     record = await _registry_record(ctx, legal.national_id)
     if national_code not in record.manager_national_codes:
@@ -418,7 +423,7 @@ async def add_manager(ctx: Context, user: Party, legal_id: uuid.UUID, national_c
         )
     now = now_utc()
     actor = subject_of(user)
-    if not await repository.add_manager(
+    if not await repository.add_manager(  # a concurrent request added them meanwhile
         ctx.session, legal_id=legal.id, manager_id=person.id, added_by=actor, at=now
     ):
         raise AlreadyManager("This person already manages the legal person.")

@@ -23,16 +23,22 @@ from identity_client.representations import (
 
 from identity import keys
 from identity.clients import repository, service, views
-from identity.clients.exceptions import ClientNotFound
+from identity.clients.exceptions import ClientDisabled, ClientNotFound
 from identity.clients.grants import GRANTS, token_exchange
 from identity.clients.grants import audit as grants_audit
 from identity.clients.grants.form import TokenForm
 from identity.context import ContextDep
-from identity.exceptions import InvalidTokenRequest, UnsupportedGrantType
+from identity.exceptions import (
+    InvalidClient,
+    InvalidGrant,
+    InvalidScope,
+    InvalidTokenRequest,
+    UnsupportedGrantType,
+)
 from identity.pages import creation_key
 from kit.auth import Principal, require_scope
 from kit.db import SessionDep
-from kit.errors import PROBLEM_RESPONSES, ProblemError, problem_responses
+from kit.errors import Forbidden, InvalidCursor, ProblemError, problem_responses
 from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, page_of, page_params
 from kit.responses import no_store
@@ -139,7 +145,14 @@ async def _form(request: Request) -> dict[str, str]:
     summary="Get an access token (OAuth 2.0 token endpoint)",
     response_model=TokenResponse,
     response_model_exclude_none=True,
-    responses={400: PROBLEM_RESPONSES[400], 401: PROBLEM_RESPONSES[401]},
+    responses=problem_responses(
+        InvalidGrant,
+        InvalidTokenRequest,
+        InvalidScope,
+        UnsupportedGrantType,
+        InvalidClient,
+        described={401: "The client is not known, is disabled, or its secret is wrong"},
+    ),
     openapi_extra={"requestBody": TOKEN_REQUEST_BODY},
 )
 async def token(request: Request, response: Response, ctx: ContextDep) -> TokenResponse:
@@ -181,6 +194,7 @@ async def token(request: Request, response: Response, ctx: ContextDep) -> TokenR
     status_code=201,
     summary="Register a machine client (admin)",
     response_model=ClientCreated,
+    responses=problem_responses(401, 422, Forbidden),
 )
 async def create_client(
     data: ClientCreate, session: SessionDep, admin: AdminDep, request: Request, response: Response
@@ -195,6 +209,7 @@ async def create_client(
     "/v1/clients",
     summary="List machine clients (admin)",
     response_model=ClientPage,
+    responses=problem_responses(401, 422, InvalidCursor, Forbidden),
 )
 async def list_clients(
     request: Request,
@@ -212,6 +227,7 @@ async def list_clients(
     "/v1/clients/{client_id}",
     summary="Read one machine client (admin)",
     response_model=ClientOut,
+    responses=problem_responses(401, 422, Forbidden, ClientNotFound),
 )
 async def get_client(client_id: str, session: SessionDep, _: AdminDep) -> ClientOut:
     client = await repository.client_by_client_id(session, client_id)
@@ -220,14 +236,11 @@ async def get_client(client_id: str, session: SessionDep, _: AdminDep) -> Client
     return views.client_out(client)
 
 
-_ADMIN_REFUSALS = problem_responses(401, 403, 404)
-
-
 @clients_router.post(
     "/v1/clients/{client_id}/secret",
     summary="Rotate a machine client's secret (admin)",
     response_model=ClientSecretRotated,
-    responses={**_ADMIN_REFUSALS, 409: PROBLEM_RESPONSES[409], 422: PROBLEM_RESPONSES[422]},
+    responses=problem_responses(401, 422, Forbidden, ClientNotFound, ClientDisabled),
 )
 async def rotate_client_secret(
     client_id: str,
@@ -250,7 +263,7 @@ async def rotate_client_secret(
     "/v1/clients/{client_id}/disable",
     summary="Disable a machine client (admin)",
     response_model=ClientOut,
-    responses=_ADMIN_REFUSALS,
+    responses=problem_responses(401, 422, Forbidden, ClientNotFound),
 )
 async def disable_client(client_id: str, session: SessionDep, admin: AdminDep) -> ClientOut:
     """The client gets no new token, with any of its secrets (`invalid_client`

@@ -20,16 +20,39 @@ from identity_client.login import (
 )
 from identity_client.models import TokenResponse
 
+from identity.adapters.exceptions import SmsUnavailable
 from identity.context import ContextDep
 from identity.dependencies import CurrentUser
+from identity.exceptions import (
+    CodeAttemptsExhausted,
+    CodeExpired,
+    CodeNotFound,
+    CodeSpent,
+    CodeWrong,
+    NotYourAccount,
+    SmsRateLimited,
+)
 from identity.login import service as login
 from identity.login import sessions, two_factor
+from identity.login.exceptions import (
+    AccountNotActive,
+    LoginChallengeAttemptsExhausted,
+    LoginChallengeExpired,
+    LoginChallengeNotFound,
+    LoginChallengeSpent,
+    LoginFailed,
+    PasswordWrong,
+    TwoFactorAlreadyOn,
+    TwoFactorNothingPending,
+    TwoFactorOff,
+)
 from identity.sso import service as sso
+from identity.sso.exceptions import SsoNotConfigured, SsoRedirectUriNotAllowed
 from identity.sso.params import CALLBACK_RESPONSES, SsoCode, SsoError, SsoRedirectUri, SsoState
 from identity.subjects import subject_of
 from kit.auth import PrincipalDep
 from kit.db import SessionDep
-from kit.errors import problem_doc, problem_responses
+from kit.errors import problem_responses
 from kit.responses import no_store
 
 router = APIRouter(tags=["login"])
@@ -40,7 +63,7 @@ router = APIRouter(tags=["login"])
     summary="Log in with national code and password",
     response_model=TokenResponse | LoginChallenge,
     response_model_exclude_none=True,
-    responses=problem_responses(401, 403, 422, 429),
+    responses=problem_responses(401, 422, LoginFailed, AccountNotActive, SmsRateLimited, SmsUnavailable),
 )
 async def post_login(
     data: LoginRequest, response: Response, ctx: ContextDep
@@ -73,7 +96,18 @@ async def post_login(
     summary="Complete a login with the SMS or TOTP code",
     response_model=TokenResponse,
     response_model_exclude_none=True,
-    responses=problem_responses(403, 404, 409, 422, 429) | {410: problem_doc("Expired")},
+    responses=problem_responses(
+        AccountNotActive,
+        CodeNotFound,
+        LoginChallengeNotFound,
+        CodeSpent,
+        LoginChallengeSpent,
+        CodeExpired,
+        LoginChallengeExpired,
+        CodeWrong,
+        CodeAttemptsExhausted,
+        LoginChallengeAttemptsExhausted,
+    ),
 )
 async def verify_login(
     challenge_id: uuid.UUID, data: LoginVerify, response: Response, ctx: ContextDep
@@ -92,7 +126,7 @@ async def verify_login(
     summary="Log out: end this login's session",
     status_code=204,
     response_class=Response,
-    responses=problem_responses(401, 403),
+    responses=problem_responses(401, NotYourAccount),
 )
 async def logout(user: CurrentUser, principal: PrincipalDep, session: SessionDep) -> Response:
     """Revokes every refresh token of the login the access token belongs to
@@ -139,7 +173,7 @@ async def revoke_token(
     "/v1/me/two-factor",
     summary="Which second factor is on",
     response_model=TwoFactorStatus,
-    responses=problem_responses(401, 403),
+    responses=problem_responses(401, NotYourAccount),
 )
 async def get_two_factor(user: CurrentUser, session: SessionDep) -> TwoFactorStatus:
     """`none`, `sms` or `totp`."""
@@ -150,7 +184,7 @@ async def get_two_factor(user: CurrentUser, session: SessionDep) -> TwoFactorSta
     "/v1/me/two-factor/totp",
     summary="Start setting up an authenticator app (TOTP), the stronger choice",
     response_model=TotpEnrolment,
-    responses=problem_responses(401, 403, 409, 422),
+    responses=problem_responses(401, NotYourAccount, TwoFactorAlreadyOn, PasswordWrong),
 )
 async def start_totp(
     data: PasswordConfirm, user: CurrentUser, response: Response, ctx: ContextDep
@@ -173,7 +207,7 @@ async def start_totp(
     "/v1/me/two-factor/totp/confirm",
     summary="Turn TOTP on with a code from the app",
     response_model=TwoFactorStatus,
-    responses=problem_responses(401, 403, 409, 422),
+    responses=problem_responses(401, NotYourAccount, TwoFactorAlreadyOn, TwoFactorNothingPending, CodeWrong),
 )
 async def confirm_totp(data: SecondFactorCodeConfirm, user: CurrentUser, ctx: ContextDep) -> TwoFactorStatus:
     """From now on every password login asks for a code from the app."""
@@ -184,7 +218,9 @@ async def confirm_totp(data: SecondFactorCodeConfirm, user: CurrentUser, ctx: Co
     "/v1/me/two-factor/sms",
     summary="Send a code to your mobile (to turn SMS on, or off)",
     response_model=SmsCodeSent,
-    responses=problem_responses(401, 403, 409, 422, 429),
+    responses=problem_responses(
+        401, NotYourAccount, TwoFactorAlreadyOn, PasswordWrong, SmsRateLimited, SmsUnavailable
+    ),
 )
 async def send_sms_code(data: PasswordConfirm, user: CurrentUser, ctx: ContextDep) -> SmsCodeSent:
     """Needs the current password (422 `password-wrong` otherwise, counted as a
@@ -200,7 +236,16 @@ async def send_sms_code(data: PasswordConfirm, user: CurrentUser, ctx: ContextDe
     "/v1/me/two-factor/sms/confirm",
     summary="Turn SMS on with the code sent",
     response_model=TwoFactorStatus,
-    responses=problem_responses(401, 403, 404, 409, 422, 429) | {410: problem_doc("Expired")},
+    responses=problem_responses(
+        401,
+        NotYourAccount,
+        CodeNotFound,
+        CodeSpent,
+        TwoFactorAlreadyOn,
+        CodeExpired,
+        CodeWrong,
+        CodeAttemptsExhausted,
+    ),
 )
 async def confirm_sms(data: SecondFactorCodeConfirm, user: CurrentUser, ctx: ContextDep) -> TwoFactorStatus:
     """From now on every password login sends a code to the mobile."""
@@ -212,7 +257,17 @@ async def confirm_sms(data: SecondFactorCodeConfirm, user: CurrentUser, ctx: Con
     summary="Turn the second factor off",
     status_code=204,
     response_class=Response,
-    responses=problem_responses(401, 403, 404, 409, 422, 429) | {410: problem_doc("Expired")},
+    responses=problem_responses(
+        401,
+        NotYourAccount,
+        CodeNotFound,
+        CodeSpent,
+        TwoFactorOff,
+        CodeExpired,
+        CodeWrong,
+        PasswordWrong,
+        CodeAttemptsExhausted,
+    ),
 )
 async def disable_two_factor(data: TwoFactorDisable, user: CurrentUser, ctx: ContextDep) -> Response:
     """Needs the password and a code of the current method: from the app
@@ -230,7 +285,7 @@ async def disable_two_factor(data: TwoFactorDisable, user: CurrentUser, ctx: Con
     "/v1/sso/my-government/start",
     summary="Start a login through My Government (دولت من)",
     response_model=SsoStart,
-    responses=problem_responses(404, 422),
+    responses=problem_responses(SsoNotConfigured, SsoRedirectUriNotAllowed),
 )
 async def sso_start(
     response: Response,

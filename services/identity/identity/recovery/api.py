@@ -8,10 +8,27 @@ from fastapi import APIRouter, Response
 from identity_client.login import SsoStart
 from identity_client.recovery import Recovery, RecoveryCreate, RecoveryReset
 
+from identity.adapters.exceptions import SmsUnavailable
 from identity.context import ContextDep
+from identity.exceptions import (
+    CodeAttemptsExhausted,
+    CodeExpired,
+    CodeNotFound,
+    CodeSpent,
+    CodeWrong,
+    PasswordRejected,
+)
 from identity.recovery import service as recovery
+from identity.recovery.exceptions import (
+    RecoveryAttemptsExhausted,
+    RecoveryExpired,
+    RecoveryNotFound,
+    RecoveryRateLimited,
+    RecoverySpent,
+)
+from identity.sso.exceptions import SsoNotConfigured, SsoRedirectUriNotAllowed
 from identity.sso.params import CALLBACK_RESPONSES, SsoCode, SsoError, SsoRedirectUri, SsoState
-from kit.errors import problem_doc, problem_responses
+from kit.errors import problem_responses
 from kit.idempotency import IdempotentRoute
 from kit.responses import no_store
 
@@ -24,7 +41,7 @@ router = APIRouter(tags=["password recovery"], route_class=IdempotentRoute)
     status_code=202,
     response_model=Recovery,
     response_model_exclude_none=True,
-    responses=problem_responses(422, 429),
+    responses=problem_responses(422, RecoveryRateLimited, SmsUnavailable),
 )
 async def start_recovery(data: RecoveryCreate, response: Response, ctx: ContextDep) -> Recovery:
     """Answers 202 with a `recovery_id` for every well-formed national code,
@@ -46,7 +63,18 @@ async def start_recovery(data: RecoveryCreate, response: Response, ctx: ContextD
     summary="Set a new password with the recovery's code",
     status_code=204,
     response_class=Response,
-    responses=problem_responses(404, 409, 422, 429) | {410: problem_doc("Expired")},
+    responses=problem_responses(
+        CodeNotFound,
+        RecoveryNotFound,
+        CodeSpent,
+        RecoverySpent,
+        CodeExpired,
+        RecoveryExpired,
+        CodeWrong,
+        PasswordRejected,
+        CodeAttemptsExhausted,
+        RecoveryAttemptsExhausted,
+    ),
 )
 async def reset_password(recovery_id: uuid.UUID, data: RecoveryReset, ctx: ContextDep) -> Response:
     """`code` is the SMS code (recovery by SMS) or the `reset_code` of My
@@ -64,7 +92,7 @@ async def reset_password(recovery_id: uuid.UUID, data: RecoveryReset, ctx: Conte
     "/v1/password-recovery/my-government/start",
     summary="Forgot the password: prove who you are at My Government (دولت من)",
     response_model=SsoStart,
-    responses=problem_responses(404, 422),
+    responses=problem_responses(SsoNotConfigured, SsoRedirectUriNotAllowed),
 )
 async def start_sso_recovery(
     response: Response,

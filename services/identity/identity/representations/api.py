@@ -23,13 +23,32 @@ from identity_client.representations import (
 )
 
 from identity.dependencies import CurrentUser
+from identity.exceptions import NotYourAccount
 from identity.pages import creation_key
 from identity.representations import repository as representation_repository
 from identity.representations import service as representation
 from identity.representations import views
+from identity.representations.exceptions import (
+    GrantorNotVerified,
+    GrantorRoleNotHeld,
+    MerchantCardExpired,
+    NotALegalManager,
+    NotTheGrantor,
+    NotTheRepresentative,
+    RepresentationEndsBeforeStart,
+    RepresentationNotFound,
+    RepresentationNotPending,
+    RepresentationNotRevocable,
+    RepresentationOutlivesCard,
+    RepresentationScopesNotAllowed,
+    RepresentationStartsInThePast,
+    RepresentationTooLong,
+    RepresentativeNotRegistered,
+    SelfRepresentation,
+)
 from kit.clock import today_tehran
 from kit.db import SessionDep
-from kit.errors import problem_responses
+from kit.errors import InvalidCursor, problem_responses
 from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, page_of, page_params
 from kit.signatures import SIGNATURE_HEADER, act_of, with_signature
@@ -43,7 +62,25 @@ router = APIRouter(tags=["representation"], route_class=IdempotentRoute)
     status_code=201,
     summary="Grant representation (signed)",
     response_model=RepresentationOut,
-    **with_signature({"responses": problem_responses(401, 403, 422)}),
+    **with_signature(
+        {
+            "responses": problem_responses(
+                401,
+                NotYourAccount,
+                GrantorNotVerified,
+                GrantorRoleNotHeld,
+                MerchantCardExpired,
+                NotALegalManager,
+                RepresentationEndsBeforeStart,
+                RepresentationOutlivesCard,
+                RepresentationScopesNotAllowed,
+                RepresentationStartsInThePast,
+                RepresentationTooLong,
+                RepresentativeNotRegistered,
+                SelfRepresentation,
+            )
+        }
+    ),
 )
 async def create_representation(
     data: RepresentationCreate,
@@ -82,7 +119,7 @@ async def create_representation(
     "/v1/representations",
     summary="List the grants you gave or received",
     response_model=RepresentationPage,
-    responses=problem_responses(400, 401, 403, 422),
+    responses=problem_responses(401, 422, InvalidCursor, NotYourAccount),
 )
 async def list_representations(
     request: Request,
@@ -107,7 +144,7 @@ async def list_representations(
     "/v1/me/relations/{subject}",
     summary="How I stand to another party",
     response_model=PartyRelation,
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(401, 422, NotYourAccount),
 )
 async def my_relation(
     subject: Annotated[
@@ -131,7 +168,7 @@ async def my_relation(
     "/v1/representations/{representation_id}",
     summary="Read a grant",
     response_model=RepresentationOut,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 422, NotYourAccount, RepresentationNotFound),
 )
 async def get_representation(
     representation_id: uuid.UUID, session: SessionDep, user: CurrentUser
@@ -145,7 +182,7 @@ async def get_representation(
     "/v1/representations/{representation_id}/history",
     summary="A grant's history",
     response_model=RepresentationHistory,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 422, NotYourAccount, RepresentationNotFound),
 )
 async def get_history(
     representation_id: uuid.UUID, session: SessionDep, user: CurrentUser
@@ -159,7 +196,15 @@ async def get_history(
     "/v1/representations/{representation_id}/accept",
     summary="Accept a grant (the representative)",
     response_model=RepresentationOut,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(
+        401,
+        422,
+        NotTheGrantor,
+        NotTheRepresentative,
+        NotYourAccount,
+        RepresentationNotFound,
+        RepresentationNotPending,
+    ),
 )
 async def accept(representation_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> RepresentationOut:
     """The representative, with their own token (their base role), accepts a pending grant.
@@ -172,7 +217,15 @@ async def accept(representation_id: uuid.UUID, session: SessionDep, user: Curren
     "/v1/representations/{representation_id}/reject",
     summary="Reject a grant (the representative)",
     response_model=RepresentationOut,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(
+        401,
+        422,
+        NotTheGrantor,
+        NotTheRepresentative,
+        NotYourAccount,
+        RepresentationNotFound,
+        RepresentationNotPending,
+    ),
 )
 async def reject(
     representation_id: uuid.UUID,
@@ -190,7 +243,15 @@ async def reject(
     "/v1/representations/{representation_id}/revoke",
     summary="Revoke a grant (the grantor)",
     response_model=RepresentationOut,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(
+        401,
+        422,
+        NotTheGrantor,
+        NotTheRepresentative,
+        NotYourAccount,
+        RepresentationNotFound,
+        RepresentationNotRevocable,
+    ),
 )
 async def revoke(
     representation_id: uuid.UUID,

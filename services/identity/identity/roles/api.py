@@ -9,14 +9,24 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Request, Response
 from identity_client.roles import AssignableRole, PartyLookup, PartySummary, RoleCreate, RoleList, RoleOut
 
+from identity.accounts.exceptions import LegalPersonNotVerified
 from identity.dependencies import AdminDep, CurrentUser
+from identity.exceptions import NotYourAccount
 from identity.roles import service as roles_service
 from identity.roles import views
+from identity.roles.exceptions import (
+    CommercialCardAlreadyExpired,
+    CommercialCardDatesInvalid,
+    PartyNotFound,
+    RoleAlreadyAssigned,
+    RoleNotAssigned,
+    RoleNotForPartyKind,
+)
 from identity.roles.repository import live_roles, parties_by_identifier
 from identity.subjects import subject_of
 from kit.clock import today_tehran
 from kit.db import SessionDep
-from kit.errors import problem_responses
+from kit.errors import Forbidden, problem_responses
 from kit.idempotency import IdempotentRoute
 from kit.urls import public_location
 from panjereh_contract.identifiers import LegalNationalId, NationalCode
@@ -29,7 +39,16 @@ router = APIRouter(tags=["roles"], route_class=IdempotentRoute)
     status_code=201,
     summary="Assign a merchant, trader or officer role (admin)",
     response_model=RoleOut,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(
+        401,
+        Forbidden,
+        PartyNotFound,
+        LegalPersonNotVerified,
+        RoleAlreadyAssigned,
+        CommercialCardAlreadyExpired,
+        CommercialCardDatesInvalid,
+        RoleNotForPartyKind,
+    ),
 )
 async def assign_role(
     party_id: uuid.UUID,
@@ -64,7 +83,7 @@ async def assign_role(
     "/v1/parties/{party_id}/roles",
     summary="A party's live roles (admin)",
     response_model=RoleList,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 422, Forbidden, PartyNotFound),
 )
 async def party_roles(party_id: uuid.UUID, session: SessionDep, _: AdminDep) -> RoleList:
     """Every unrevoked role of the party, base roles included."""
@@ -77,7 +96,7 @@ async def party_roles(party_id: uuid.UUID, session: SessionDep, _: AdminDep) -> 
     "/v1/parties/{party_id}/roles/{role}",
     summary="Revoke a merchant, trader or officer role (admin)",
     response_model=RoleOut,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 422, Forbidden, PartyNotFound, RoleNotAssigned),
 )
 async def revoke_role(
     party_id: uuid.UUID, role: AssignableRole, session: SessionDep, admin: AdminDep
@@ -93,7 +112,7 @@ async def revoke_role(
     "/v1/parties",
     summary="Find a party by national code or national ID (admin)",
     response_model=PartyLookup,
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(401, 422, Forbidden),
 )
 async def find_party(
     session: SessionDep,
@@ -118,7 +137,7 @@ async def find_party(
     "/v1/me/roles",
     summary="My roles",
     response_model=RoleList,
-    responses=problem_responses(401, 403),
+    responses=problem_responses(401, NotYourAccount),
 )
 async def my_roles(user: CurrentUser, session: SessionDep) -> RoleList:
     """The logged-in user's live roles, with the commercial card (and whether it

@@ -68,11 +68,14 @@ def _check_card(data: MerchantRoleCreate, today: date) -> None:
 async def assign_role(session: AsyncSession, party: Party, data: RoleCreate, actor: str) -> RoleAssignment:
     """Give ``party`` the role in ``data``: one live assignment per party and role.
     A merchant's card must be valid today (Asia/Tehran); officers are natural persons;
-    a legal person must be verified against the companies registry."""
+    a legal person must be verified against the companies registry. The party's state
+    (409) is checked before the request's content (422), as everywhere."""
     if party.kind == "legal" and party.status != "active":
         raise LegalPersonNotVerified(
             "This legal person is not verified against the companies registry: it cannot be given roles."
         )
+    if await live_role(session, party.id, data.role) is not None:
+        raise RoleAlreadyAssigned(f"The party already holds the {data.role} role; revoke it first.")
     assignment = RoleAssignment(party_id=party.id, role=data.role, assigned_by=actor)
     if isinstance(data, MerchantRoleCreate):
         _check_card(data, today_tehran())
@@ -85,8 +88,6 @@ async def assign_role(session: AsyncSession, party: Party, data: RoleCreate, act
         assignment.office_kind = data.office.kind
         assignment.office_code = data.office.code
         assignment.office_name = data.office.name
-    if await live_role(session, party.id, data.role) is not None:
-        raise RoleAlreadyAssigned(f"The party already holds the {data.role} role; revoke it first.")
     try:
         async with session.begin_nested():
             session.add(assignment)

@@ -14,16 +14,33 @@ from identity_client.signature_keys import (
     SignatureKeyRegistered,
 )
 
+from identity.adapters.exceptions import SmsUnavailable
 from identity.context import ContextDep
 from identity.dependencies import CurrentUser
+from identity.exceptions import (
+    CodeAttemptsExhausted,
+    CodeExpired,
+    CodeNotFound,
+    CodeSpent,
+    CodeWrong,
+    NotYourAccount,
+    SmsRateLimited,
+)
 from identity.pages import creation_key
 from identity.signature_keys import repository, views
 from identity.signature_keys import service as signature_keys
+from identity.signature_keys.exceptions import (
+    MobileNotConfirmed,
+    SignatureKeyExists,
+    SignatureKeyLimit,
+    SignatureKeyNotFound,
+    SignatureKeyNotPending,
+)
 from kit.db import SessionDep
-from kit.errors import problem_responses
+from kit.errors import InvalidCursor, problem_responses
 from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, page_of, page_params
-from kit.signatures import SIGNATURE_DOC
+from kit.signatures import SIGNATURE_DOC, InvalidJwk
 from kit.urls import public_location
 
 router = APIRouter(tags=["signature keys"], route_class=IdempotentRoute)
@@ -50,7 +67,16 @@ Subject = Annotated[
     status_code=201,
     summary="Register a signature key",
     response_model=SignatureKeyRegistered,
-    responses=problem_responses(401, 403, 409, 422, 429),
+    responses=problem_responses(
+        401,
+        NotYourAccount,
+        MobileNotConfirmed,
+        SignatureKeyExists,
+        SignatureKeyLimit,
+        InvalidJwk,
+        SmsRateLimited,
+        SmsUnavailable,
+    ),
 )
 async def register_key(
     data: SignatureKeyCreate, user: CurrentUser, ctx: ContextDep, request: Request, response: Response
@@ -76,7 +102,20 @@ async def register_key(
     "/v1/me/signature-keys/{kid}/confirm",
     summary="Confirm a signature key with the SMS code",
     response_model=SignatureKeyOut,
-    responses=problem_responses(401, 403, 404, 409, 410, 422, 429, worded={410: "The code has expired"}),
+    responses={
+        **problem_responses(
+            401,
+            NotYourAccount,
+            CodeNotFound,
+            SignatureKeyNotFound,
+            CodeSpent,
+            SignatureKeyNotPending,
+            CodeExpired,
+            CodeWrong,
+            CodeAttemptsExhausted,
+            described={410: "The code has expired"},
+        ),
+    },
 )
 async def confirm_key(
     kid: Kid, data: SignatureKeyConfirm, user: CurrentUser, ctx: ContextDep
@@ -91,7 +130,7 @@ async def confirm_key(
     "/v1/me/signature-keys",
     summary="My signature keys",
     response_model=SignatureKeyPage,
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(401, 422, InvalidCursor, NotYourAccount),
 )
 async def list_keys(
     user: CurrentUser,
@@ -113,7 +152,7 @@ async def list_keys(
     "/v1/me/signature-keys/{kid}",
     summary="One of my signature keys",
     response_model=SignatureKeyOut,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 422, NotYourAccount, SignatureKeyNotFound),
 )
 async def get_key(kid: Kid, user: CurrentUser, session: SessionDep) -> SignatureKeyOut:
     return views.key_out(await signature_keys.key_or_404(session, user, kid))
@@ -123,7 +162,7 @@ async def get_key(kid: Kid, user: CurrentUser, session: SessionDep) -> Signature
     "/v1/me/signature-keys/{kid}",
     summary="Revoke a signature key",
     response_model=SignatureKeyOut,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 422, NotYourAccount, SignatureKeyNotFound),
 )
 async def revoke_key(kid: Kid, user: CurrentUser, session: SessionDep) -> SignatureKeyOut:
     """Revokes the key at once: every service refuses its signatures from now on

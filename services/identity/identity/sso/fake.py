@@ -186,7 +186,7 @@ def _unseal(request: Request, code: str) -> dict[str, Any]:
     response_model=FakeTokenResponse,
     responses={400: PROBLEM_RESPONSES[400], 401: PROBLEM_RESPONSES[401], 422: PROBLEM_RESPONSES[422]},
 )
-async def token(
+async def my_government_token(
     request: Request,
     grant_type: Annotated[str, Form(max_length=40)],
     code: Annotated[str, Form(max_length=2000)],

@@ -7,7 +7,21 @@ from typing import Annotated, Any
 
 from fastapi import Query
 
-from kit.errors import problem_doc, problem_responses
+from identity.adapters.exceptions import OwnershipInquiryUnavailable
+from identity.login.exceptions import AccountNotActive
+from identity.sso.exceptions import (
+    SsoAccountNotFound,
+    SsoCodeRefused,
+    SsoDenied,
+    SsoIdTokenInvalid,
+    SsoMobileNotOwned,
+    SsoNotConfigured,
+    SsoProviderUnavailable,
+    SsoStateExpired,
+    SsoStateUnknown,
+    SsoStateUsed,
+)
+from kit.errors import problem_responses
 
 SsoRedirectUri = Annotated[
     str | None,
@@ -27,8 +41,19 @@ SsoError = Annotated[
     str | None, Query(max_length=100, description="My Government's error, if the login failed.")
 ]
 
-CALLBACK_RESPONSES: dict[int | str, dict[str, Any]] = problem_responses(400, 401, 403, 404, 409, 422) | {
-    410: problem_doc("Expired"),
-    502: problem_doc("My Government unreachable"),
-    503: problem_doc("Ownership inquiry unavailable"),
-}
+CALLBACK_RESPONSES: dict[int | str, dict[str, Any]] = problem_responses(
+    422,
+    SsoCodeRefused,
+    SsoDenied,
+    SsoIdTokenInvalid,
+    AccountNotActive,
+    SsoMobileNotOwned,
+    SsoAccountNotFound,
+    SsoNotConfigured,
+    SsoStateUnknown,
+    SsoStateUsed,
+    SsoStateExpired,
+    SsoProviderUnavailable,
+    OwnershipInquiryUnavailable,
+    described={502: "My Government unreachable", 503: "Ownership inquiry unavailable"},
+)

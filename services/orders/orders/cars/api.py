@@ -23,11 +23,24 @@ from rules_client import RulesClient
 
 from kit.auth import Principal, PrincipalDep, require_scope
 from kit.db import SessionDep
-from kit.errors import NotFound, problem_responses
+from kit.errors import Forbidden, NotFound, Refusal, problem_responses
 from kit.runtime import RuntimeDep
 from kit.urls import public_location
 from orders.cars import service
 from orders.cars.case_permits import CasePermitInquiry, case_permits
+from orders.cars.exceptions import (
+    ApprovalNotReceived,
+    BaseNaturalRequired,
+    InvalidMikhakCase,
+    MachineClientRequired,
+    MikhakCaseConflict,
+    MikhakCaseNotFound,
+    MikhakCaseRejected,
+    MikhakCaseRevoked,
+    NotEligible,
+    OneCarPerPerson,
+    PeerUnavailable,
+)
 from orders.identity_peer import identity_client, identity_refusals
 
 router = APIRouter(tags=["cars of Iranians abroad"])
@@ -36,11 +49,11 @@ MikhakFeedDep = Annotated[Principal, require_scope("mikhak-feed")]
 CaseIdPath = Annotated[
     str, Path(min_length=1, max_length=40, pattern=MIKHAK_CASE_ID_PATTERN, description="The Mikhak case ID.")
 ]
-_WORDED = {503: "The rules or identity service did not answer; nothing was stored (Retry-After)."}
+_UNAVAILABLE = "The rules or identity service did not answer; nothing was stored (Retry-After)."
 
 
-def _responses(*statuses: int) -> dict[int | str, dict]:
-    return problem_responses(*statuses, worded=_WORDED)
+def _responses(*refusals: Refusal) -> dict[int | str, dict]:
+    return problem_responses(*refusals, described={503: _UNAVAILABLE})
 
 
 # ------------------------------------------------------------------ the Mikhak feed
@@ -56,7 +69,16 @@ def _responses(*statuses: int) -> dict[int | str, dict]:
             "description": "A replay of a case already received, or the embassy's decision on it.",
             "model": MikhakCaseOut,
         },
-        **_responses(401, 403, 409, 422, 503),
+        **_responses(
+            401,
+            Forbidden,
+            MachineClientRequired,
+            MikhakCaseConflict,
+            MikhakCaseRevoked,
+            OneCarPerPerson,
+            InvalidMikhakCase,
+            PeerUnavailable,
+        ),
     },
 )
 async def receive_case(
@@ -97,7 +119,7 @@ async def receive_case(
     "/v1/mikhak/cases/{case_id}",
     summary="A Mikhak case as received, its eligibility and its messages",
     response_model=MikhakCaseOut,
-    responses=_responses(401, 403, 404, 422),
+    responses=_responses(401, 422, Forbidden, MachineClientRequired, MikhakCaseNotFound),
 )
 async def get_case(case_id: CaseIdPath, principal: MikhakFeedDep, session: SessionDep) -> MikhakCaseOut:
     """For the Mikhak machine client (`mikhak-feed` scope)."""
@@ -109,7 +131,7 @@ async def get_case(case_id: CaseIdPath, principal: MikhakFeedDep, session: Sessi
     "/v1/mikhak/cases/{case_id}/revocation",
     summary="Mikhak revokes a case",
     response_model=MikhakCaseOut,
-    responses=_responses(401, 403, 404, 422),
+    responses=_responses(401, 422, Forbidden, MachineClientRequired, MikhakCaseNotFound),
 )
 async def revoke_case(
     case_id: CaseIdPath, data: RevocationIn, principal: MikhakFeedDep, session: SessionDep, rt: RuntimeDep
@@ -147,7 +169,18 @@ def _inquiry_out(inquiry: CasePermitInquiry) -> CaseInquiryOut:
     summary="Inquire the case permit of my car (Iranians living abroad)",
     status_code=status.HTTP_201_CREATED,
     response_model=CaseInquiryOut,
-    responses=_responses(401, 403, 404, 409, 422, 503),
+    responses=_responses(
+        401,
+        422,
+        BaseNaturalRequired,
+        Forbidden,
+        MikhakCaseNotFound,
+        ApprovalNotReceived,
+        MikhakCaseRejected,
+        MikhakCaseRevoked,
+        NotEligible,
+        PeerUnavailable,
+    ),
 )
 async def inquire(
     data: CaseInquiryIn,
@@ -177,7 +210,7 @@ async def inquire(
     "/v1/car-case-permits/inquiries/{inquiry_id}",
     summary="One of my successful case-permit inquiries",
     response_model=CaseInquiryOut,
-    responses=_responses(401, 403, 404, 422),
+    responses=_responses(401, 422, BaseNaturalRequired, NotFound),
 )
 async def get_inquiry(inquiry_id: uuid.UUID, principal: PrincipalDep, session: SessionDep) -> CaseInquiryOut:
     """The caller's own successful inquiry, while its case still stands (approved, eligible, not

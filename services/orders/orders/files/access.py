@@ -19,11 +19,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kit.access_levels import covers
-from kit.access_levels import ensure_may_act as ensure_within_level
+from kit.access_levels import covers, may_act
 from kit.auth import Principal
 from kit.clock import today_tehran
-from kit.errors import NotFound
 from orders.files.exceptions import (
     CommercialCardExpired,
     MerchantRoleRequired,
@@ -70,10 +68,8 @@ def shown_status(file: OrderFile | Row, today: dt.date | None = None) -> str:
 
 
 def _ensure_level(principal: Principal, file: OrderFile | Row) -> None:
-    try:
-        ensure_within_level(principal, file.owner, AccessLevel(file.access_level))
-    except NotFound:
-        raise OrderFileNotFound() from None
+    if not may_act(principal, file.owner, AccessLevel(file.access_level)):
+        raise OrderFileNotFound()
     ensure_covers_foreign_trade(principal)
 
 

@@ -45,15 +45,26 @@ from kit.access_levels import visible_levels
 from kit.auth import PrincipalDep
 from kit.clock import today_tehran
 from kit.db import SessionDep, driver_connection, statement_connection
-from kit.errors import InvalidCursor, problem_responses
-from kit.etags import SENDS_ETAG, IfMatch, check_if_match
+from kit.errors import (
+    Forbidden,
+    InvalidCursor,
+    Refusal,
+    problem_responses,
+)
+from kit.etags import SENDS_ETAG, IfMatch, PreconditionFailed, PreconditionRequired, check_if_match
 from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, decode_cursor, page_of, page_params
 from kit.request_context import current_request_id
 from kit.responses import JsonBytes
-from kit.signatures import VerifiedSignature, verify_signed_request, with_signature
+from kit.signatures import (
+    SignatureKeysUnavailable,
+    VerifiedSignature,
+    verify_signed_request,
+    with_signature,
+)
 from kit.urls import public_location
 from orders import audit
+from orders.cars.exceptions import PeerUnavailable
 from orders.conflicts import IDENTITY_UNAVAILABLE, ConflictOfInterest, ensure_independent
 from orders.db import signature_jtis
 from orders.files import attachments, charges, records, repository, service, views
@@ -68,11 +79,38 @@ from orders.files.access import (
     is_order_reviewer,
 )
 from orders.files.exceptions import (
+    AttachmentEmpty,
     AttachmentNotFound,
+    AttachmentTooLarge,
+    AttachmentTypeRefused,
+    CarProductRequired,
+    CasePermitInquiryMissing,
+    CommercialCardExpired,
+    CoreFieldChange,
+    CustomsOfficeUnknown,
+    ExchangeRateUnknown,
+    FirstYearCapExceeded,
+    GoodsProhibited,
+    InvalidField,
+    InvalidState,
+    LinesExceedTotal,
+    LineUnitMismatch,
+    MerchantRoleRequired,
+    NoLines,
+    NotPersonalCarGoods,
     OfficerRoleRequired,
+    OrderExpired,
     OrderFileNotFound,
     OrderLineNotFound,
+    OwnerOnly,
+    PersonalCarRoleRequired,
+    ProductHsCodeMismatch,
+    ProductUnknown,
+    ProformaExpired,
+    RulesUnavailable,
+    ScopeMissing,
     SellerUnknown,
+    TariffLineUnknown,
 )
 from orders.files.models import OrderFile, OrderLine
 from orders.files.service import Context
@@ -90,9 +128,9 @@ _EXTRA = {
 }
 
 
-def _responses(*statuses: int) -> dict[int | str, dict]:
-    """Every file route answers 401 and 404; the file's own wording of the statuses it words."""
-    return problem_responses(401, 404, *statuses, worded=_EXTRA)
+def _responses(*refusals: Refusal) -> dict[int | str, dict]:
+    """Every file route answers 401 and 404 (`order-file-not-found`, or `not-found` for a file hidden from you)."""
+    return problem_responses(401, 404, *refusals, described=_EXTRA)
 
 
 async def _context(request: Request, session: SessionDep, principal: PrincipalDep) -> Context:
@@ -157,7 +195,18 @@ async def _answer(ctx: Context, file: OrderFile) -> JsonBytes:
     status_code=201,
     summary="Create a draft order-registration file",
     response_model=OrderFileOut,
-    responses=_responses(403, 422),
+    responses=_responses(
+        CommercialCardExpired,
+        MerchantRoleRequired,
+        PersonalCarRoleRequired,
+        ScopeMissing,
+        CustomsOfficeUnknown,
+        ExchangeRateUnknown,
+        FirstYearCapExceeded,
+        InvalidField,
+        ProformaExpired,
+        SellerUnknown,
+    ),
     openapi_extra=SENDS_ETAG,
 )
 async def create_file(data: OrderFileCreate, request: Request, principal: PrincipalDep) -> JsonBytes:
@@ -207,7 +256,7 @@ def _after(cursor: str | None) -> tuple[dt.datetime, uuid.UUID] | None:
     "/v1/order-files",
     summary="List the order-registration files the caller may see",
     response_model=OrderFilePage,
-    responses=_responses(400, 422),
+    responses=_responses(422, InvalidCursor, ScopeMissing),
 )
 async def list_files(
     request: Request,
@@ -242,7 +291,7 @@ async def list_files(
     "/v1/order-reviews",
     summary="Files waiting for an officer's review",
     response_model=OrderFilePage,
-    responses=_responses(400, 403, 422),
+    responses=_responses(422, InvalidCursor, OfficerRoleRequired),
 )
 async def review_queue(
     ctx: ContextDep, request: Request, page: Annotated[PageParams, Depends(page_params)]
@@ -262,7 +311,7 @@ async def review_queue(
     "/v1/order-files/{file_id}",
     summary="Read an order-registration file",
     response_model=OrderFileOut,
-    responses=_responses(403, 422),
+    responses=_responses(422, ScopeMissing, OrderFileNotFound),
     openapi_extra=SENDS_ETAG,
 )
 async def read_file(file_id: FileId, request: Request, principal: PrincipalDep) -> JsonBytes:
@@ -282,7 +331,27 @@ async def read_file(file_id: FileId, request: Request, principal: PrincipalDep) 
     "/v1/order-files/{file_id}",
     summary="Edit an order-registration file",
     response_model=OrderFileOut,
-    responses=_responses(403, 409, 412, 422, 428, 503),
+    responses=_responses(
+        CommercialCardExpired,
+        MerchantRoleRequired,
+        OwnerOnly,
+        PersonalCarRoleRequired,
+        ScopeMissing,
+        OrderFileNotFound,
+        CoreFieldChange,
+        InvalidState,
+        LinesExceedTotal,
+        OrderExpired,
+        PreconditionFailed,
+        CustomsOfficeUnknown,
+        ExchangeRateUnknown,
+        FirstYearCapExceeded,
+        InvalidField,
+        ProformaExpired,
+        SellerUnknown,
+        PreconditionRequired,
+        RulesUnavailable,
+    ),
     openapi_extra=SENDS_ETAG,
 )
 async def update_file(
@@ -307,7 +376,24 @@ async def update_file(
     status_code=201,
     summary="Add a tariff line",
     response_model=LineOut,
-    responses=_responses(403, 409, 422),
+    responses=_responses(
+        CommercialCardExpired,
+        MerchantRoleRequired,
+        OwnerOnly,
+        PersonalCarRoleRequired,
+        ScopeMissing,
+        OrderFileNotFound,
+        CasePermitInquiryMissing,
+        InvalidState,
+        OrderExpired,
+        CarProductRequired,
+        GoodsProhibited,
+        LineUnitMismatch,
+        NotPersonalCarGoods,
+        ProductHsCodeMismatch,
+        ProductUnknown,
+        TariffLineUnknown,
+    ),
 )
 async def add_line(file_id: FileId, data: LineCreate, ctx: ContextDep) -> LineOut:
     """A line on a draft. The answer lists the permits the code requires (standards, food and
@@ -325,7 +411,29 @@ async def add_line(file_id: FileId, data: LineCreate, ctx: ContextDep) -> LineOu
     "/v1/order-files/{file_id}/lines/{line_id}",
     summary="Edit a tariff line",
     response_model=LineOut,
-    responses=_responses(403, 409, 412, 422, 428),
+    responses=_responses(
+        CommercialCardExpired,
+        MerchantRoleRequired,
+        OwnerOnly,
+        PersonalCarRoleRequired,
+        ScopeMissing,
+        OrderFileNotFound,
+        OrderLineNotFound,
+        CasePermitInquiryMissing,
+        CoreFieldChange,
+        InvalidState,
+        LinesExceedTotal,
+        OrderExpired,
+        PreconditionFailed,
+        CarProductRequired,
+        GoodsProhibited,
+        LineUnitMismatch,
+        NotPersonalCarGoods,
+        ProductHsCodeMismatch,
+        ProductUnknown,
+        TariffLineUnknown,
+        PreconditionRequired,
+    ),
 )
 async def update_line(
     file_id: FileId, line_id: LineId, data: LineUpdate, ctx: ContextDep, if_match: IfMatch = None
@@ -345,7 +453,18 @@ async def update_line(
     "/v1/order-files/{file_id}/lines/{line_id}",
     status_code=204,
     summary="Remove a tariff line",
-    responses=_responses(403, 409, 422),
+    responses=_responses(
+        422,
+        CommercialCardExpired,
+        MerchantRoleRequired,
+        OwnerOnly,
+        PersonalCarRoleRequired,
+        ScopeMissing,
+        OrderFileNotFound,
+        OrderLineNotFound,
+        InvalidState,
+        OrderExpired,
+    ),
 )
 async def remove_line(file_id: FileId, line_id: LineId, ctx: ContextDep) -> Response:
     """Only from a draft."""
@@ -362,7 +481,27 @@ async def remove_line(file_id: FileId, line_id: LineId, ctx: ContextDep) -> Resp
     "/v1/order-files/{file_id}/submit",
     summary="Submit a draft (the fee is computed)",
     response_model=OrderFileOut,
-    responses=_responses(403, 409, 422, 503),
+    responses=_responses(
+        CommercialCardExpired,
+        MerchantRoleRequired,
+        OwnerOnly,
+        PersonalCarRoleRequired,
+        ScopeMissing,
+        OrderFileNotFound,
+        CasePermitInquiryMissing,
+        InvalidState,
+        LinesExceedTotal,
+        NoLines,
+        OrderExpired,
+        CarProductRequired,
+        ExchangeRateUnknown,
+        FirstYearCapExceeded,
+        NotPersonalCarGoods,
+        ProductHsCodeMismatch,
+        ProductUnknown,
+        ProformaExpired,
+        RulesUnavailable,
+    ),
     openapi_extra=SENDS_ETAG,
 )
 async def submit(file_id: FileId, ctx: ContextDep) -> JsonBytes:
@@ -389,7 +528,21 @@ async def _verify_signature(request: Request, ctx: Context, file: OrderFile) -> 
     summary="Final registration, signed",
     response_model=OrderFileOut,
     **with_signature(
-        {"openapi_extra": SENDS_ETAG, "responses": _responses(403, 409, 422)},
+        {
+            "openapi_extra": SENDS_ETAG,
+            "responses": _responses(
+                CommercialCardExpired,
+                MerchantRoleRequired,
+                OwnerOnly,
+                PersonalCarRoleRequired,
+                ScopeMissing,
+                OrderFileNotFound,
+                InvalidState,
+                OrderExpired,
+                ProformaExpired,
+                SignatureKeysUnavailable,
+            ),
+        },
         version="the file's `ETag` as read (`GET`)",
     ),
 )
@@ -429,7 +582,19 @@ async def _ensure_independent(request: Request, ctx: Context, file: OrderFile, d
     "/v1/order-files/{file_id}/approve",
     summary="Approve a file under review (officer)",
     response_model=OrderFileOut,
-    responses={**_responses(403, 409), **IDENTITY_UNAVAILABLE},
+    responses={
+        **_responses(
+            ConflictOfInterest,
+            Forbidden,
+            OfficerRoleRequired,
+            ScopeMissing,
+            OrderFileNotFound,
+            InvalidState,
+            OrderExpired,
+            PeerUnavailable,
+        ),
+        **IDENTITY_UNAVAILABLE,
+    },
     openapi_extra=SENDS_ETAG,
 )
 async def approve(file_id: FileId, ctx: ContextDep, request: Request) -> JsonBytes:
@@ -448,7 +613,20 @@ async def approve(file_id: FileId, ctx: ContextDep, request: Request) -> JsonByt
     "/v1/order-files/{file_id}/reject",
     summary="Reject a file under review (officer)",
     response_model=OrderFileOut,
-    responses={**_responses(403, 409, 422), **IDENTITY_UNAVAILABLE},
+    responses={
+        **_responses(
+            422,
+            ConflictOfInterest,
+            Forbidden,
+            OfficerRoleRequired,
+            ScopeMissing,
+            OrderFileNotFound,
+            InvalidState,
+            OrderExpired,
+            PeerUnavailable,
+        ),
+        **IDENTITY_UNAVAILABLE,
+    },
     openapi_extra=SENDS_ETAG,
 )
 async def reject(file_id: FileId, data: Rejection, ctx: ContextDep, request: Request) -> JsonBytes:
@@ -465,7 +643,17 @@ async def reject(file_id: FileId, data: Rejection, ctx: ContextDep, request: Req
     "/v1/order-files/{file_id}/extend",
     summary="Extend an approved order before it expires",
     response_model=OrderFileOut,
-    responses=_responses(403, 409, 422),
+    responses=_responses(
+        422,
+        CommercialCardExpired,
+        MerchantRoleRequired,
+        OwnerOnly,
+        PersonalCarRoleRequired,
+        ScopeMissing,
+        OrderFileNotFound,
+        InvalidState,
+        OrderExpired,
+    ),
     openapi_extra=SENDS_ETAG,
 )
 async def extend(file_id: FileId, data: Extension, ctx: ContextDep) -> JsonBytes:
@@ -481,7 +669,16 @@ async def extend(file_id: FileId, data: Extension, ctx: ContextDep) -> JsonBytes
     "/v1/order-files/{file_id}/cancel",
     summary="Cancel a file",
     response_model=OrderFileOut,
-    responses=_responses(403, 409),
+    responses=_responses(
+        CommercialCardExpired,
+        MerchantRoleRequired,
+        OwnerOnly,
+        PersonalCarRoleRequired,
+        ScopeMissing,
+        OrderFileNotFound,
+        InvalidState,
+        OrderExpired,
+    ),
     openapi_extra=SENDS_ETAG,
 )
 async def cancel(file_id: FileId, ctx: ContextDep) -> JsonBytes:
@@ -500,7 +697,7 @@ async def cancel(file_id: FileId, ctx: ContextDep) -> JsonBytes:
     "/v1/order-files/{file_id}/access-level",
     summary="Set the file's access level (owner)",
     response_model=OrderFileOut,
-    responses=_responses(403, 422),
+    responses=_responses(422, OwnerOnly, ScopeMissing, OrderFileNotFound),
     openapi_extra=SENDS_ETAG,
 )
 async def set_access_level(file_id: FileId, data: AccessLevelChange, ctx: ContextDep) -> JsonBytes:
@@ -516,7 +713,7 @@ async def set_access_level(file_id: FileId, data: AccessLevelChange, ctx: Contex
     "/v1/order-files/{file_id}/access-level-history",
     summary="The file's access-level changes (owner)",
     response_model=AccessLevelHistory,
-    responses=_responses(403, 422),
+    responses=_responses(422, OwnerOnly, ScopeMissing, OrderFileNotFound),
 )
 async def access_level_history(file_id: FileId, ctx: ContextDep) -> AccessLevelHistory:
     """Every level the file had, oldest first, with who set it and when. Owner only."""
@@ -530,7 +727,7 @@ async def access_level_history(file_id: FileId, ctx: ContextDep) -> AccessLevelH
     "/v1/order-files/{file_id}/history",
     summary="The file's history",
     response_model=HistoryList,
-    responses=_responses(403, 422),
+    responses=_responses(422, ScopeMissing, OrderFileNotFound),
 )
 async def history(file_id: FileId, ctx: ContextDep) -> HistoryList:
     """Every change, oldest first: who did it (`actor`), for whom (`principal`), when, and the
@@ -544,7 +741,7 @@ async def history(file_id: FileId, ctx: ContextDep) -> HistoryList:
     "/v1/order-files/{file_id}/duties-estimate",
     summary="Estimate the import duties of the file's lines",
     response_model=DutiesEstimate,
-    responses=_responses(403, 422, 503),
+    responses=_responses(ScopeMissing, OrderFileNotFound, ExchangeRateUnknown, RulesUnavailable),
 )
 async def duties_estimate(file_id: FileId, ctx: ContextDep) -> DutiesEstimate:
     """Per line, from the rules service with its traces: the 1404 duty table (`import-duties-1404`:
@@ -571,7 +768,17 @@ ATTACHMENT_BODY_BYTES = attachments.MAX_BYTES + 64 * 1024
     status_code=201,
     summary="Attach a PDF or JPEG (at most 1 MB)",
     response_model=OrderAttachmentOut,
-    responses=_responses(403, 413, 415, 422),
+    responses=_responses(
+        CommercialCardExpired,
+        MerchantRoleRequired,
+        OwnerOnly,
+        PersonalCarRoleRequired,
+        ScopeMissing,
+        OrderFileNotFound,
+        AttachmentTooLarge,
+        AttachmentTypeRefused,
+        AttachmentEmpty,
+    ),
 )
 async def add_attachment(
     file_id: FileId,
@@ -592,7 +799,7 @@ async def add_attachment(
     "/v1/order-files/{file_id}/attachments",
     summary="List the file's attachments",
     response_model=AttachmentList,
-    responses=_responses(403, 422),
+    responses=_responses(422, ScopeMissing, OrderFileNotFound),
 )
 async def list_attachments(file_id: FileId, ctx: ContextDep) -> AttachmentList:
     file = await _file(ctx, file_id)
@@ -614,7 +821,7 @@ async def list_attachments(file_id: FileId, ctx: ContextDep) -> AttachmentList:
                 "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
             },
         },
-        **_responses(403, 422),
+        **_responses(422, ScopeMissing, AttachmentNotFound, OrderFileNotFound),
     },
 )
 async def download_attachment(

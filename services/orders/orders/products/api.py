@@ -35,14 +35,24 @@ from orders_client.products import (
 
 from kit.auth import PrincipalDep
 from kit.db import SessionDep
-from kit.errors import problem_responses
-from kit.etags import SENDS_ETAG, IfMatch
+from kit.errors import Forbidden, InvalidCursor, problem_responses
+from kit.etags import SENDS_ETAG, IfMatch, PreconditionFailed, PreconditionRequired
 from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, page_params
 from kit.urls import public_location
-from orders.conflicts import IDENTITY_UNAVAILABLE
+from orders.cars.exceptions import PeerUnavailable
+from orders.conflicts import IDENTITY_UNAVAILABLE, ConflictOfInterest
 from orders.products import barcode, repository, service
-from orders.products.exceptions import HeadingNotFound, ProductNotFound, ProductRequestNotFound
+from orders.products.exceptions import (
+    HeadingNotFound,
+    NotAMerchant,
+    NotAnOfficer,
+    ProductCardInvalid,
+    ProductNotFound,
+    ProductRequestNotFound,
+    RequestNotDraft,
+    RequestNotUnderSupervision,
+)
 from orders.products.models import Product, ProductRequest
 from panjereh_contract.types import SINGLE_LINE_PATTERN
 
@@ -71,7 +81,7 @@ RequestIdPath = Annotated[uuid.UUID, Path(description="The request's id.")]
     "/v1/product-headings",
     summary="Search product headings (سرفصل)",
     response_model=HeadingPage,
-    responses=problem_responses(400, 422),
+    responses=problem_responses(422, InvalidCursor),
 )
 async def search_headings(
     session: SessionDep,
@@ -103,7 +113,7 @@ async def search_headings(
     "/v1/product-headings/{heading_id}",
     summary="One product heading",
     response_model=HeadingOut,
-    responses=problem_responses(404, 422),
+    responses=problem_responses(422, HeadingNotFound),
 )
 async def get_heading(
     heading_id: Annotated[str, Path(pattern=SLUG_PATTERN, max_length=60, description="The heading's id.")],
@@ -141,7 +151,7 @@ _REGISTRATION_RESPONSES = {
         "model": ProductRequestOut,
         "description": "An identical card already has a product ID: it is returned (`reused`).",
     },
-    **problem_responses(400, 401, 403, 409, 422),
+    **problem_responses(401, NotAMerchant, ProductCardInvalid),
 }
 
 
@@ -202,7 +212,7 @@ async def create_product_request(
     "/v1/product-requests",
     summary="Product-ID requests: mine, or the supervision queue",
     response_model=ProductRequestPage,
-    responses=problem_responses(400, 401, 403, 422),
+    responses=problem_responses(401, 422, InvalidCursor, NotAMerchant),
 )
 async def list_product_requests(
     session: SessionDep,
@@ -230,7 +240,7 @@ async def list_product_requests(
     "/v1/product-requests/{request_id}",
     summary="One product-ID request",
     response_model=ProductRequestOut,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 422, NotAMerchant, ProductRequestNotFound),
     openapi_extra=SENDS_ETAG,
 )
 async def get_product_request(
@@ -256,7 +266,16 @@ async def get_product_request(
     "/v1/product-requests/{request_id}",
     summary="Edit a draft request (its whole card)",
     response_model=ProductRequestOut,
-    responses=problem_responses(400, 401, 403, 404, 409, 412, 422, 428),
+    responses=problem_responses(
+        400,
+        401,
+        NotAMerchant,
+        ProductRequestNotFound,
+        RequestNotDraft,
+        PreconditionFailed,
+        ProductCardInvalid,
+        PreconditionRequired,
+    ),
     openapi_extra=SENDS_ETAG,
 )
 async def edit_product_request(
@@ -282,7 +301,14 @@ async def edit_product_request(
     response_model=ProductRequestOut,
     responses={
         200: {"description": "Submitted: issued (or an identical product's ID reused) or under supervision."},
-        **problem_responses(400, 401, 403, 404, 409, 422),
+        **problem_responses(
+            400,
+            401,
+            NotAMerchant,
+            ProductRequestNotFound,
+            RequestNotDraft,
+            ProductCardInvalid,
+        ),
     },
     openapi_extra=SENDS_ETAG,
 )
@@ -303,7 +329,21 @@ async def submit_product_request(
     "/v1/product-requests/{request_id}/approve",
     summary="Approve a request under supervision (officer)",
     response_model=ProductRequestOut,
-    responses={**problem_responses(400, 401, 403, 404, 409, 422), **IDENTITY_UNAVAILABLE},
+    responses={
+        **problem_responses(
+            400,
+            401,
+            ConflictOfInterest,
+            Forbidden,
+            NotAMerchant,
+            NotAnOfficer,
+            ProductRequestNotFound,
+            RequestNotUnderSupervision,
+            ProductCardInvalid,
+            PeerUnavailable,
+        ),
+        **IDENTITY_UNAVAILABLE,
+    },
     openapi_extra=SENDS_ETAG,
 )
 async def approve_product_request(
@@ -326,7 +366,21 @@ async def approve_product_request(
     "/v1/product-requests/{request_id}/reject",
     summary="Reject a request under supervision (officer)",
     response_model=ProductRequestOut,
-    responses={**problem_responses(400, 401, 403, 404, 409, 422), **IDENTITY_UNAVAILABLE},
+    responses={
+        **problem_responses(
+            400,
+            401,
+            422,
+            ConflictOfInterest,
+            Forbidden,
+            NotAMerchant,
+            NotAnOfficer,
+            ProductRequestNotFound,
+            RequestNotUnderSupervision,
+            PeerUnavailable,
+        ),
+        **IDENTITY_UNAVAILABLE,
+    },
 )
 async def reject_product_request(
     request_id: RequestIdPath,
@@ -349,7 +403,7 @@ async def reject_product_request(
     "/v1/products",
     summary="Search product IDs",
     response_model=ProductPage,
-    responses=problem_responses(400, 401, 422),
+    responses=problem_responses(401, 422, InvalidCursor),
 )
 async def search_products(
     session: SessionDep,
@@ -388,7 +442,7 @@ async def _product(session: SessionDep, product_id: str) -> Product:
     "/v1/products/{product_id}",
     summary="A product's catalogue page",
     response_model=ProductOut,
-    responses=problem_responses(401, 404, 422),
+    responses=problem_responses(401, 422, ProductNotFound),
 )
 async def get_product(
     product_id: ProductIdPath, session: SessionDep, principal: PrincipalDep, request: Request
@@ -406,7 +460,7 @@ _BINARY = {"schema": {"type": "string", "format": "binary"}}
     summary="The product ID's 2-D barcode, PNG",
     response_class=Response,
     responses={200: {"content": {"image/png": _BINARY}, "description": "A QR code of the product ID."},
-               **problem_responses(401, 404, 422)},
+               **problem_responses(401, 422, ProductNotFound)},
 )  # fmt: skip
 async def barcode_png(product_id: ProductIdPath, session: SessionDep, principal: PrincipalDep) -> Response:
     """A QR code (segno, error correction M) holding the 13-digit product ID, to print on the product."""
@@ -423,7 +477,7 @@ async def barcode_png(product_id: ProductIdPath, session: SessionDep, principal:
     summary="The product ID's 2-D barcode, SVG",
     response_class=Response,
     responses={200: {"content": {"image/svg+xml": _BINARY}, "description": "A QR code of the product ID."},
-               **problem_responses(401, 404, 422)},
+               **problem_responses(401, 422, ProductNotFound)},
 )  # fmt: skip
 async def barcode_svg(product_id: ProductIdPath, session: SessionDep, principal: PrincipalDep) -> Response:
     """The same QR code as SVG."""

@@ -44,10 +44,10 @@ from orders_client.products import (
 from pydantic_core import PydanticCustomError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kit.access_levels import covers, ensure_may_act
+from kit.access_levels import covers, may_act
 from kit.auth import Principal
 from kit.clock import now_utc, today_tehran
-from kit.errors import NotFound, field_pointer
+from kit.errors import field_pointer
 from kit.etags import check_if_match
 from kit.money import decimal_string
 from kit.outbox import publish
@@ -126,10 +126,8 @@ def ensure_may_see(principal: Principal, request: ProductRequest) -> None:
     access level: product requests carry none), in every state; a supervisor once it is sent.
     Anyone else, and a supervisor asking for a draft: 404."""
     if principal.subject == request.requested_for:
-        try:
-            ensure_may_act(principal, request.requested_for, AccessLevel.VERY_LIMITED)
-        except NotFound:
-            raise ProductRequestNotFound() from None
+        if not may_act(principal, request.requested_for, AccessLevel.VERY_LIMITED):
+            raise ProductRequestNotFound()
         ensure_covers_product_ids(principal)
         return
     if is_supervisor(principal) and request.state != DRAFT:

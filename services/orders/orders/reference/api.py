@@ -42,14 +42,23 @@ from orders_client.reference import (
 from kit.auth import Principal, PrincipalDep, require_scope
 from kit.clock import today_tehran
 from kit.db import SessionDep
-from kit.errors import problem_responses
+from kit.errors import Forbidden, InvalidCursor, problem_responses
 from kit.idempotency import IdempotentRoute
 from kit.jalali import DATE_PATTERN, DateError, jalali, parse_date
 from kit.pagination import PageParams, page_params
 from kit.runtime import RuntimeDep
 from kit.urls import public_location
 from orders.reference import iso, repository, service
-from orders.reference.exceptions import CustomsOfficeNotFound, InvalidDay, SellerNotFound, TariffLineNotFound
+from orders.reference.exceptions import (
+    CarBrandAlreadyListed,
+    CarBrandNotFound,
+    CarModelAlreadyListed,
+    CustomsOfficeNotFound,
+    InvalidDay,
+    SellerAlreadyRegistered,
+    SellerNotFound,
+    TariffLineNotFound,
+)
 from orders.reference.service import Catalogue
 from orders.state import orders_state
 from panjereh_contract.identifiers import FidaSellerId, HsCode
@@ -133,7 +142,7 @@ async def reference_data(
     "/v1/tariff-lines",
     summary="Search the tariff book",
     response_model=TariffLinePage,
-    responses=problem_responses(400, 422),
+    responses=problem_responses(InvalidCursor, InvalidDay),
 )
 async def search_tariff_lines(
     session: SessionDep,
@@ -170,7 +179,7 @@ async def search_tariff_lines(
     "/v1/tariff-lines/{hs_code}",
     summary="One tariff line: permits, prohibition, duty category",
     response_model=TariffLineOut,
-    responses=problem_responses(404, 422),
+    responses=problem_responses(TariffLineNotFound, InvalidDay),
 )
 async def get_tariff_line(
     hs_code: Annotated[HsCode, Path(description="The 8-digit national line, e.g. 10011910 or 1001 19 10.")],  # type: ignore[valid-type]
@@ -258,7 +267,7 @@ async def list_customs_offices(
     "/v1/customs-offices/{office_id}",
     summary="One customs office",
     response_model=CustomsOfficeOut,
-    responses=problem_responses(404, 422),
+    responses=problem_responses(422, CustomsOfficeNotFound),
 )
 async def get_customs_office(
     office_id: Annotated[
@@ -322,7 +331,7 @@ async def list_currencies(response: Response) -> CurrencyList:
     "/v1/sellers/{fida_id}",
     summary="Resolve a FIDA seller ID to the seller",
     response_model=SellerOut,
-    responses=problem_responses(401, 404, 422),
+    responses=problem_responses(401, 422, SellerNotFound),
 )
 async def get_seller(
     fida_id: Annotated[FidaSellerId, Path(description="The seller's FIDA ID: 10 to 12 digits.")],  # type: ignore[valid-type]
@@ -344,7 +353,7 @@ async def get_seller(
     status_code=201,
     summary="Register a foreign seller (admin)",
     response_model=SellerOut,
-    responses=problem_responses(401, 403, 409, 422),
+    responses=problem_responses(401, 422, Forbidden, SellerAlreadyRegistered),
 )
 async def register_seller(
     data: Annotated[SellerCreate, Body()],
@@ -382,7 +391,7 @@ async def list_car_brands(session: SessionDep, sandbox: SandboxDep, response: Re
     status_code=201,
     summary="Add a car brand to the allowed list (admin)",
     response_model=CarBrandOut,
-    responses=problem_responses(401, 403, 409, 422),
+    responses=problem_responses(401, 422, Forbidden, CarBrandAlreadyListed),
 )
 async def add_car_brand(
     data: Annotated[CarBrandCreate, Body()],
@@ -403,7 +412,7 @@ async def add_car_brand(
     status_code=201,
     summary="Add a model of an allowed brand (admin)",
     response_model=CarModelOut,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(401, 422, Forbidden, CarBrandNotFound, CarModelAlreadyListed),
 )
 async def add_car_model(
     brand_id: Annotated[str, Path(max_length=60, pattern=SLUG_PATTERN, description="The brand's id.")],
