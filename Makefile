@@ -52,10 +52,10 @@ openapi: install ## Write openapi/<service>.json and openapi/panjereh.json from 
 migrate: install ## Migrate every service to head (DATABASE_URL, else the .data/ embedded server)
 	$(BIN)/python deploy/local/run.py --migrate-only
 
-new-service: install ## Add a service: NAME=x PORT=8006 DESCRIPTION="one line" [PREFIX=/x] [EXAMPLE=no] (services/README.md)
+new-service: install ## Add a service: NAME=x PORT=8006 DESCRIPTION="one line" [PREFIX=/x] [SUMMARY=...] [EXAMPLE=no] (services/README.md)
 	@test -n "$(NAME)" -a -n "$(PORT)" -a -n "$(DESCRIPTION)" || { echo 'usage: make new-service NAME=x PORT=8006 DESCRIPTION="one line" [PREFIX=/x] [EXAMPLE=no]'; exit 64; }
 	$(BIN)/python deploy/new_service.py "$(NAME)" --port "$(PORT)" --description "$(DESCRIPTION)" \
-		$(if $(PREFIX),--prefix "$(PREFIX)") $(if $(filter no,$(EXAMPLE)),--no-example)
+		$(if $(PREFIX),--prefix "$(PREFIX)") $(if $(SUMMARY),--summary "$(SUMMARY)") $(if $(filter no,$(EXAMPLE)),--no-example)
 	$(MAKE) install
 
 bench: install ## Run every benchmark under bench/ (prints ratios against its baseline)

@@ -1,8 +1,8 @@
 """Add a service: its one declaration in services.toml and its own folder, from the template.
 
     python deploy/new_service.py NAME --port 8006 [--prefix /NAME] --description "one line"
-                                 [--no-example] [--root DIR]
-    make new-service NAME=... PORT=... DESCRIPTION="..." [PREFIX=/...] [EXAMPLE=no]
+                                 [--summary "for the API document"] [--no-example] [--root DIR]
+    make new-service NAME=... PORT=... DESCRIPTION="..." [PREFIX=/...] [SUMMARY="..."] [EXAMPLE=no]
 
 Writes ``services/<name>/`` from ``deploy/service_template/base`` (and, unless
 ``--no-example``, ``deploy/service_template/example`` on top: one domain, ``notes``, in the
@@ -47,8 +47,8 @@ def _table(name: str, port: int, prefix: str, description: str) -> str:
     )
 
 
-def _values(name: str, port: int, prefix: str, description: str) -> dict[str, str]:
-    summary = description[:1].upper() + description[1:]
+def _values(name: str, port: int, prefix: str, description: str, summary: str | None) -> dict[str, str]:
+    summary = summary or description[:1].upper() + description[1:]
     summary = summary if summary.endswith(".") else summary + "."
     return {
         "name": name,
@@ -108,8 +108,18 @@ def _add_port_row(text: str, name: str, port: int, prefix: str) -> str:
     return text[: rows[-1].end()] + "\n" + row + text[rows[-1].end() :]
 
 
-def create(root: Path, name: str, port: int, prefix: str, description: str, *, example: bool) -> Path:
-    """Write the service into the checkout at ``root``; answer its folder."""
+def create(
+    root: Path,
+    name: str,
+    port: int,
+    prefix: str,
+    description: str,
+    *,
+    summary: str | None = None,
+    example: bool,
+) -> Path:
+    """Write the service into the checkout at ``root``; answer its folder. ``summary``: the
+    description of its OpenAPI document and package (default: the registry's line)."""
     registry_file = root / FILE_NAME
     services = load(registry_file).names
     declaration = registry_file.read_text() + _table(name, port, prefix, description)
@@ -120,7 +130,9 @@ def create(root: Path, name: str, port: int, prefix: str, description: str, *, e
         candidate = Path(scratch) / FILE_NAME
         candidate.write_text(declaration)
         load(candidate)
-    for relative, text in service_files(_values(name, port, prefix, description), example=example).items():
+    for relative, text in service_files(
+        _values(name, port, prefix, description, summary), example=example
+    ).items():
         (folder / relative).parent.mkdir(parents=True, exist_ok=True)
         (folder / relative).write_text(text)
     # Imports sort by the new package's name, and lines wrap by its length: ruff settles both.
@@ -150,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--prefix", help="its path behind the gateway (default /NAME)")
     parser.add_argument("--description", required=True, help="one line, for people")
+    parser.add_argument(
+        "--summary", help="a sentence or two for its OpenAPI document (default: --description)"
+    )
     parser.add_argument("--no-example", action="store_true", help="no example domain: operations only")
     parser.add_argument("--root", type=Path, default=HERE.parent, help="the checkout (default: this one)")
     args = parser.parse_args(argv)
@@ -160,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
             args.port,
             args.prefix or f"/{args.name}",
             args.description,
+            summary=args.summary,
             example=not args.no_example,
         )
     except RegistryError as exc:
