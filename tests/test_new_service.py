@@ -175,4 +175,4 @@ def test_the_generated_services_migrate_and_pass_their_own_tests(checkout: Path,
         timeout=240,
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
-    assert done.stdout.split()[0] == "." * 9, done.stdout  # 7 tests of the example, 2 of the bare one
+    assert done.stdout.split()[0] == "." * 10, done.stdout  # 8 tests of the example, 2 of the bare one
