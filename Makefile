@@ -19,7 +19,7 @@ INSTALL_INPUTS := services.toml requirements-dev.txt constraints.txt services/co
 	$(foreach d,$(TEST_SUPPORT),$(d)/pyproject.toml)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format openapi migrate bench bench-quick clean print-%
+.PHONY: help install run test lint format openapi migrate new-service bench bench-quick clean print-%
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -51,6 +51,12 @@ openapi: install ## Write openapi/<service>.json and openapi/panjereh.json from 
 
 migrate: install ## Migrate every service to head (DATABASE_URL, else the .data/ embedded server)
 	$(BIN)/python deploy/local/run.py --migrate-only
+
+new-service: install ## Add a service: NAME=x PORT=8006 DESCRIPTION="one line" [PREFIX=/x] [SUMMARY=...] [EXAMPLE=no] (services/README.md)
+	@test -n "$(NAME)" -a -n "$(PORT)" -a -n "$(DESCRIPTION)" || { echo 'usage: make new-service NAME=x PORT=8006 DESCRIPTION="one line" [PREFIX=/x] [EXAMPLE=no]'; exit 64; }
+	$(BIN)/python deploy/new_service.py "$(NAME)" --port "$(PORT)" --description "$(DESCRIPTION)" \
+		$(if $(PREFIX),--prefix "$(PREFIX)") $(if $(SUMMARY),--summary "$(SUMMARY)") $(if $(filter no,$(EXAMPLE)),--no-example)
+	$(MAKE) install
 
 bench: install ## Run every benchmark under bench/ (prints ratios against its baseline)
 	$(BIN)/python bench/run_all.py

@@ -156,6 +156,7 @@ def _generic_modules() -> Iterator[Path]:
     yield from sorted((ROOT / "gateway" / "gateway").rglob("*.py"))
     yield ROOT / "deploy" / "local" / "run.py"
     yield ROOT / "deploy" / "kubernetes" / "render.py"
+    yield ROOT / "deploy" / "new_service.py"
 
 
 def test_kit_the_gateway_and_the_deploy_scripts_name_no_service() -> None:

@@ -7,8 +7,9 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from kit.app import ServiceSpec, create_service_app
+from permits import state
 from permits.config import Settings
-from permits.models import idempotency_keys
+from permits.db import idempotency_keys
 
 SPEC = ServiceSpec(
     name="permits",
@@ -19,6 +20,7 @@ SPEC = ServiceSpec(
     settings_factory=Settings,
     routers=[],
     idempotency_table=idempotency_keys,
+    state=state.build,
 )
 
 

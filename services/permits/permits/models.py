@@ -1,9 +1,11 @@
-"""permits tables, in schema ``permits``."""
+"""Every table of the ``permits`` schema on one ``metadata``, for the migrations and the
+models/migrations check: kit's tables (``permits.db``) and each domain's (none yet:
+services/README.md, "Adding a domain")."""
 
 from __future__ import annotations
 
-from kit.db import service_metadata
-from kit.idempotency import idempotency_table
+from permits.db import metadata
 
-metadata = service_metadata("permits")
-idempotency_keys = idempotency_table(metadata)
+DOMAINS = ()
+
+__all__ = ["DOMAINS", "metadata"]

@@ -7,8 +7,9 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from kit.app import ServiceSpec, create_service_app
+from transit import state
 from transit.config import Settings
-from transit.models import idempotency_keys
+from transit.db import idempotency_keys
 
 SPEC = ServiceSpec(
     name="transit",
@@ -19,6 +20,7 @@ SPEC = ServiceSpec(
     settings_factory=Settings,
     routers=[],
     idempotency_table=idempotency_keys,
+    state=state.build,
 )
 
 

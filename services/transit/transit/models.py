@@ -1,9 +1,11 @@
-"""transit tables, in schema ``transit``."""
+"""Every table of the ``transit`` schema on one ``metadata``, for the migrations and the
+models/migrations check: kit's tables (``transit.db``) and each domain's (none yet:
+services/README.md, "Adding a domain")."""
 
 from __future__ import annotations
 
-from kit.db import service_metadata
-from kit.idempotency import idempotency_table
+from transit.db import metadata
 
-metadata = service_metadata("transit")
-idempotency_keys = idempotency_table(metadata)
+DOMAINS = ()
+
+__all__ = ["DOMAINS", "metadata"]

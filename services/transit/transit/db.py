@@ -1,0 +1,21 @@
+"""The ``transit`` schema's metadata, the declarative base every domain's models use, and the
+tables kit owns (idempotency keys, outbox, audit log). Imports no domain: the domains import
+it, and ``transit.models`` gathers them all."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import DeclarativeBase
+
+from kit.audit import audit_table
+from kit.db import service_metadata
+from kit.idempotency import idempotency_table
+from kit.outbox import outbox_table
+
+metadata = service_metadata("transit")
+idempotency_keys = idempotency_table(metadata)
+outbox_events = outbox_table(metadata)
+audit_log = audit_table(metadata)
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
