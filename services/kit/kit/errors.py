@@ -321,7 +321,7 @@ CHECK_ORDER: tuple[tuple[str, str], ...] = (
     ("409", "the object's state"),
     (
         "422, 400, 503",
-        "the content against the endpoint's rules (its own codes; a list's paging cursor, "
+        "the content against the endpoint's own checks (its own codes; a list's paging cursor, "
         "`invalid-cursor`), then the services it asks (503)",
     ),
 )
