@@ -69,30 +69,13 @@ def _typed(column: ColumnElement[Any], value: str) -> Any:
         raise InvalidCursor("The cursor is not one this API issued.") from exc
 
 
-async def paginate(
-    session: AsyncSession,
-    stmt: Select[Any],
-    *,
-    order_by: Sequence[ColumnElement[Any]],
-    params: PageParams,
-    request: Request,
-    key_of: Any,
-) -> tuple[list[Any], str | None]:
-    """Run ``stmt`` ordered by ``order_by`` (unique together), after the cursor.
-
-    ``key_of(row)`` returns the row's values for ``order_by``, in order.
-    """
-    rows = await fetch_page(session, stmt, order_by=order_by, params=params)
-    return page_of(rows, params=params, request=request, key_of=key_of)
-
-
 async def fetch_page(
     session: AsyncSession, stmt: Select[Any], *, order_by: Sequence[ColumnElement[Any]], params: PageParams
 ) -> list[Any]:
     """The rows of ``stmt`` ordered by ``order_by`` (unique together) after the cursor, up to
-    ``params.limit + 1`` (the extra one tells ``page_of`` a next page exists): the query half of
-    ``paginate``, for a repository that knows no request. Cursor values are compared as the
-    columns' own types (cast by the database)."""
+    ``params.limit + 1`` (the extra one tells ``page_of`` a next page exists). A repository knows
+    no request: the api builds the page and its ``next`` link with ``page_of``. Cursor values are
+    compared as the columns' own types (cast by the database)."""
     if params.cursor:
         values = decode_cursor(params.cursor, len(order_by))
         typed = [_typed(col, v) for col, v in zip(order_by, values, strict=True)]

@@ -27,7 +27,7 @@ from kit.auth import PrincipalDep, TokenVerifier
 from kit.db import SessionDep, service_metadata, statement_connection
 from kit.errors import ProblemError
 from kit.idempotency import IdempotentRoute, idempotency_table
-from kit.pagination import Page, PageParams, page_params, paginate
+from kit.pagination import Page, PageParams, fetch_page, page_of, page_params
 from kit.runtime import Runtime, ServiceState, runtime_of
 from kit.settings import ServiceSettings, async_database_url
 from kit.signatures import signature_jti_table
@@ -113,15 +113,9 @@ async def create_widget_in_one_statement(data: WidgetIn, request: Request) -> Wi
 async def list_widgets(
     request: Request, session: SessionDep, params: Annotated[PageParams, Depends(page_params)]
 ) -> Page[WidgetOut]:
-    rows, next_url = await paginate(
-        session,
-        select(Widget),
-        order_by=[Widget.seq],
-        params=params,
-        request=request,
-        key_of=lambda w: (w.seq,),
-    )
-    return Page[WidgetOut](items=[WidgetOut(id=w.id, seq=w.seq, name=w.name) for w in rows], next=next_url)
+    rows = await fetch_page(session, select(Widget), order_by=[Widget.seq], params=params)
+    items, next_url = page_of(rows, params=params, request=request, key_of=lambda w: (w.seq,))
+    return Page[WidgetOut](items=[WidgetOut(id=w.id, seq=w.seq, name=w.name) for w in items], next=next_url)
 
 
 @router.post("/widgets/{seq}/inspect", status_code=204)

@@ -303,8 +303,11 @@ async def review_queue(
             "Only officers of the Ministry of Industry, Mine and Trade (role `officer`, office "
             "`issuing-authority` `mimt`, in their own token) see the review queue."
         )
-    rows, next_url = await repository.page_under_review(ctx.session, params=page, request=request)
-    return OrderFilePage(items=[views.summary_out(f) for f in rows], next=next_url)
+    rows = await repository.page_under_review(ctx.session, params=page)
+    items, next_url = page_of(
+        rows, params=page, request=request, key_of=lambda f: (f.created_at.isoformat(), f.id)
+    )
+    return OrderFilePage(items=[views.summary_out(f) for f in items], next=next_url)
 
 
 @router.get(

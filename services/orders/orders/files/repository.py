@@ -6,11 +6,10 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from fastapi import Request
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kit.pagination import PageParams, paginate
+from kit.pagination import PageParams, fetch_page
 from orders.files.models import (
     ExchangeRate,
     OrderAttachment,
@@ -81,17 +80,13 @@ async def rates(session: AsyncSession) -> list[ExchangeRate]:
     return list((await session.scalars(stmt)).all())
 
 
-async def page_under_review(
-    session: AsyncSession, *, params: PageParams, request: Request
-) -> tuple[list[OrderFile], str | None]:
-    """A page of every file waiting for an officer, oldest first."""
-    return await paginate(
+async def page_under_review(session: AsyncSession, *, params: PageParams) -> list[OrderFile]:
+    """A page of every file waiting for an officer, oldest first (``fetch_page``)."""
+    return await fetch_page(
         session,
         select(OrderFile).where(OrderFile.status == "under-review"),
         order_by=[OrderFile.created_at, OrderFile.id],
         params=params,
-        request=request,
-        key_of=lambda f: (f.created_at.isoformat(), f.id),
     )
 
 

@@ -14,6 +14,7 @@ caller, since a product ID belongs to a product, not to a person.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Annotated
 
@@ -33,13 +34,14 @@ from orders_client.products import (
     RequestState,
 )
 
-from kit.auth import PrincipalDep
+from kit.auth import Principal, PrincipalDep
 from kit.db import SessionDep
 from kit.errors import Forbidden, InvalidCursor, problem_responses
 from kit.etags import SENDS_ETAG, IfMatch, PreconditionFailed, PreconditionRequired
 from kit.idempotency import IdempotentRoute
-from kit.pagination import PageParams, page_params
+from kit.pagination import PageParams, page_of, page_params
 from kit.urls import public_location
+from orders import audit, conflicts
 from orders.cars.exceptions import PeerUnavailable
 from orders.conflicts import IDENTITY_UNAVAILABLE, ConflictOfInterest
 from orders.products import barcode, repository, service
@@ -74,6 +76,28 @@ ProductIdPath = Annotated[str, Path(pattern=PRODUCT_ID_PATTERN, description="The
 RequestIdPath = Annotated[uuid.UUID, Path(description="The request's id.")]
 
 
+def _links(http: Request) -> service.Links:
+    return functools.partial(public_location, http)
+
+
+def _independence(http: Request) -> service.IndependenceCheck:
+    """The officer's independence check, asking identity with the caller's token; a refusal is
+    audited apart from the decision's transaction."""
+
+    async def check(
+        principal: Principal, request: ProductRequest, decision: str, made_by: list[str | None]
+    ) -> None:
+        try:
+            await conflicts.ensure_independent(http, principal, owner=request.requested_for, made_by=made_by)
+        except ConflictOfInterest as refused:
+            await audit.record_refused(
+                http, principal, f"product-request.{decision}", "product-request", request.id, refused.detail
+            )
+            raise
+
+    return check
+
+
 # ------------------------------------------------------------------ headings
 
 
@@ -104,9 +128,10 @@ async def search_headings(
     its descriptive attributes with their allowed values. **DEMO data**: the product-ID
     system's real catalogue is not public; see `demo`, `confidence` and `verified`."""
     response.headers["Cache-Control"] = PUBLIC_CACHE
-    rows, next_url = await repository.headings_page(session, page, request, q=q, hs_code=hs_code, isic=isic)
-    values = await repository.attribute_values(session, [h.id for h in rows])
-    return HeadingPage(items=[service.heading_out(h, values[h.id]) for h in rows], next=next_url)
+    rows = await repository.headings_page(session, page, q=q, hs_code=hs_code, isic=isic)
+    items, next_url = page_of(rows, params=page, request=request, key_of=lambda h: (h.id,))
+    values = await repository.attribute_values(session, [h.id for h in items])
+    return HeadingPage(items=[service.heading_out(h, values[h.id]) for h in items], next=next_url)
 
 
 @router.get(
@@ -135,7 +160,7 @@ async def get_heading(
 async def _answer(
     session: SessionDep, product_request: ProductRequest, request: Request, response: Response, created: bool
 ) -> ProductRequestOut:
-    (out,) = await service.requests_out(session, [product_request], request)
+    (out,) = await service.requests_out(session, [product_request], _links(request))
     response.headers["ETag"] = service.etag(product_request)
     if product_request.reused and created:
         response.status_code = 200
@@ -230,10 +255,13 @@ async def list_product_requests(
     else:
         service.ensure_covers_product_ids(principal)
         requested_for, sent_only = principal.subject, False
-    rows, next_url = await repository.requests_page(
-        session, page, request, requested_for=requested_for, state=state, sent_only=sent_only
+    rows = await repository.requests_page(
+        session, page, requested_for=requested_for, state=state, sent_only=sent_only
     )
-    return ProductRequestPage(items=await service.requests_out(session, rows, request), next=next_url)
+    items, next_url = page_of(rows, params=page, request=request, key_of=lambda r: (r.id,))
+    return ProductRequestPage(
+        items=await service.requests_out(session, items, _links(request)), next=next_url
+    )
 
 
 @router.get(
@@ -257,7 +285,7 @@ async def get_product_request(
     if product_request is None:
         raise ProductRequestNotFound()
     service.ensure_may_see(principal, product_request)
-    (out,) = await service.requests_out(session, [product_request], request)
+    (out,) = await service.requests_out(session, [product_request], _links(request))
     response.headers["ETag"] = service.etag(product_request)
     return out
 
@@ -358,7 +386,7 @@ async def approve_product_request(
     (403 otherwise; a draft is 404); 403 `conflict-of-interest` to one who is the merchant, their
     representative or manager, or who created, edited or sent the request; 409 when the request
     is not under supervision."""
-    product_request = await service.approve_request(session, principal, request_id, request)
+    product_request = await service.approve_request(session, principal, request_id, _independence(request))
     return await _answer(session, product_request, request, response, created=False)
 
 
@@ -391,8 +419,10 @@ async def reject_product_request(
 ) -> ProductRequestOut:
     """The officer's rejection, with the reason. As for approval: an officer of the ministry not
     party to the request; 409 when the request is not under supervision."""
-    product_request = await service.reject_request(session, principal, request_id, body.reason, request)
-    (out,) = await service.requests_out(session, [product_request], request)
+    product_request = await service.reject_request(
+        session, principal, request_id, body.reason, _independence(request)
+    )
+    (out,) = await service.requests_out(session, [product_request], _links(request))
     return out
 
 
@@ -425,10 +455,11 @@ async def search_products(
 ) -> ProductPage:
     """Issued product IDs by international code (GTIN, VIN, Irancode), tariff code, heading or
     words of the description (or the ID itself), in ID order, paginated. Filters combine."""
-    rows, next_url = await repository.products_page(
-        session, page, request, gtin=gtin, vin=vin, irancode=irancode, hs_code=hs_code, heading=heading, q=q
+    rows = await repository.products_page(
+        session, page, gtin=gtin, vin=vin, irancode=irancode, hs_code=hs_code, heading=heading, q=q
     )
-    return ProductPage(items=await service.products_out(session, rows, request), next=next_url)
+    items, next_url = page_of(rows, params=page, request=request, key_of=lambda p: (p.product_id,))
+    return ProductPage(items=await service.products_out(session, items, _links(request)), next=next_url)
 
 
 async def _product(session: SessionDep, product_id: str) -> Product:
@@ -448,7 +479,7 @@ async def get_product(
     product_id: ProductIdPath, session: SessionDep, principal: PrincipalDep, request: Request
 ) -> ProductOut:
     """The product's identity card as issued (کاتالوگ), its codes and links to its 2-D barcode."""
-    (out,) = await service.products_out(session, [await _product(session, product_id)], request)
+    (out,) = await service.products_out(session, [await _product(session, product_id)], _links(request))
     return out
 
 

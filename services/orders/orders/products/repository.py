@@ -11,12 +11,11 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import Request
 from sqlalchemy import ColumnElement, Select, String, delete, exists, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import array, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kit.pagination import PageParams, paginate
+from kit.pagination import PageParams, fetch_page
 from orders.products.models import (
     Product,
     ProductAttributeValue,
@@ -68,7 +67,6 @@ async def insert_product(session: AsyncSession, values: dict[str, Any]) -> Produ
 async def products_page(
     session: AsyncSession,
     params: PageParams,
-    request: Request,
     *,
     gtin: str | None,
     vin: str | None,
@@ -76,7 +74,8 @@ async def products_page(
     hs_code: str | None,
     heading: str | None,
     q: str | None,
-) -> tuple[list[Product], str | None]:
+) -> list[Product]:
+    """The products matching every given filter, in ID order: a page (``fetch_page``)."""
     stmt: Select[Any] = select(Product)
     if gtin:
         stmt = stmt.where(Product.gtin == gtin)
@@ -90,10 +89,7 @@ async def products_page(
         stmt = stmt.where(Product.heading_id == heading)
     if q:
         stmt = stmt.where(*_like_terms(Product.search_text, q))
-    return await paginate(
-        session, stmt, order_by=[Product.product_id], params=params, request=request,
-        key_of=lambda p: (p.product_id,),
-    )  # fmt: skip
+    return await fetch_page(session, stmt, order_by=[Product.product_id], params=params)
 
 
 # ------------------------------------------------------------------ headings
@@ -106,12 +102,11 @@ async def heading(session: AsyncSession, heading_id: str) -> ProductHeading | No
 async def headings_page(
     session: AsyncSession,
     params: PageParams,
-    request: Request,
     *,
     q: str | None,
     hs_code: str | None,
     isic: str | None,
-) -> tuple[list[ProductHeading], str | None]:
+) -> list[ProductHeading]:
     stmt: Select[Any] = select(ProductHeading)
     if q:
         stmt = stmt.where(*_like_terms(ProductHeading.search_text, q))
@@ -122,9 +117,7 @@ async def headings_page(
         stmt = stmt.where(exists(select(1).where(or_(prefix.startswith(given), given.startswith(prefix)))))
     if isic:
         stmt = stmt.where(ProductHeading.isic_codes.op("@>")(array([literal(isic, String)])))  # GIN-indexed
-    return await paginate(
-        session, stmt, order_by=[ProductHeading.id], params=params, request=request, key_of=lambda h: (h.id,)
-    )
+    return await fetch_page(session, stmt, order_by=[ProductHeading.id], params=params)
 
 
 async def attribute_values(
@@ -200,12 +193,11 @@ async def products_by_id(session: AsyncSession, product_ids: Sequence[str]) -> d
 async def requests_page(
     session: AsyncSession,
     params: PageParams,
-    request: Request,
     *,
     requested_for: str | None,
     state: str | None,
     sent_only: bool = False,
-) -> tuple[list[ProductRequest], str | None]:
+) -> list[ProductRequest]:
     """A page of requests: of ``requested_for`` (None: everyone's), in ``state``, without the
     drafts when ``sent_only`` (what a supervisor sees)."""
     stmt: Select[Any] = select(ProductRequest)
@@ -215,9 +207,7 @@ async def requests_page(
         stmt = stmt.where(ProductRequest.requested_for == requested_for)
     if state:
         stmt = stmt.where(ProductRequest.state == state)
-    return await paginate(
-        session, stmt, order_by=[ProductRequest.id], params=params, request=request, key_of=lambda r: (r.id,)
-    )
+    return await fetch_page(session, stmt, order_by=[ProductRequest.id], params=params)
 
 
 async def add_event(session: AsyncSession, event: ProductRequestEvent) -> None:

@@ -17,11 +17,11 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from fastapi import Request
 from orders_client.products import (
     STATE_NAMES_FA,
     AttachmentIn,
@@ -52,8 +52,7 @@ from kit.etags import check_if_match
 from kit.money import decimal_string
 from kit.outbox import publish
 from kit.request_context import current_request_id
-from kit.urls import public_location
-from orders import audit, conflicts, documents
+from orders import audit, documents
 from orders.db import outbox_events
 from orders.officers import is_mimt_officer
 from orders.products import codes, repository
@@ -87,6 +86,12 @@ MADE_BY = ("created", "edited", "submitted")
 NEW_VALUE = "new:"
 
 Values = dict[str, list[ProductAttributeValue]]
+# Refuses (``ConflictOfInterest``, audited) an officer who is party to a request: given the
+# officer, the request, the decision (approved, rejected) and who made the request. The api binds
+# it to the caller's token, which identity needs to tell the officer's ties.
+IndependenceCheck = Callable[[Principal, ProductRequest, str, list[str | None]], Awaitable[None]]
+# The absolute public URL of a service path (``/v1/products/...``), for links in answers.
+Links = Callable[[str], str]
 
 
 # ------------------------------------------------------------------ who may do what
@@ -661,25 +666,20 @@ def _value_code(name_en: str, taken: set[str]) -> str:
 
 
 async def ensure_independent(
-    session: AsyncSession, http: Request, principal: Principal, request: ProductRequest, decision: str
+    session: AsyncSession,
+    check: IndependenceCheck,
+    principal: Principal,
+    request: ProductRequest,
+    decision: str,
 ) -> None:
     """Separation of duties (``orders.conflicts``): the supervisor is not the merchant, nor their
-    representative or manager, nor one who created, edited or sent the request; a refused
-    ``decision`` (approved, rejected) is audited."""
+    representative or manager, nor one who created, edited or sent the request."""
     makers = await repository.event_actors(session, request.id, MADE_BY)
-    try:
-        await conflicts.ensure_independent(
-            http, principal, owner=request.requested_for, made_by=[request.requested_by, *makers]
-        )
-    except conflicts.ConflictOfInterest as refused:
-        await audit.record_refused(
-            http, principal, f"product-request.{decision}", "product-request", request.id, refused.detail
-        )
-        raise
+    await check(principal, request, decision, [request.requested_by, *makers])
 
 
 async def approve_request(
-    session: AsyncSession, principal: Principal, request_id: uuid.UUID, http: Request
+    session: AsyncSession, principal: Principal, request_id: uuid.UUID, check: IndependenceCheck
 ) -> ProductRequest:
     """An officer approves: new values join their attributes' lists, and the card becomes a
     product ID (or the existing one of an identical card)."""
@@ -688,7 +688,7 @@ async def approve_request(
     if request is None:
         raise ProductRequestNotFound()
     ensure_may_see(principal, request)
-    await ensure_independent(session, http, principal, request, "approved")
+    await ensure_independent(session, check, principal, request, "approved")
     if request.state != "under-supervision":
         raise RequestNotUnderSupervision(request.state)
     heading, values = await _heading(session, request.heading_id)
@@ -728,14 +728,18 @@ async def approve_request(
 
 
 async def reject_request(
-    session: AsyncSession, principal: Principal, request_id: uuid.UUID, reason: str, http: Request
+    session: AsyncSession,
+    principal: Principal,
+    request_id: uuid.UUID,
+    reason: str,
+    check: IndependenceCheck,
 ) -> ProductRequest:
     ensure_supervisor(principal)
     request = await repository.product_request(session, request_id, lock=True)
     if request is None:
         raise ProductRequestNotFound()
     ensure_may_see(principal, request)
-    await ensure_independent(session, http, principal, request, "rejected")
+    await ensure_independent(session, check, principal, request, "rejected")
     if request.state != "under-supervision":
         raise RequestNotUnderSupervision(request.state)
     request.state = "rejected"
@@ -791,7 +795,7 @@ def heading_out(heading: ProductHeading, values: Values) -> HeadingOut:
     )
 
 
-def product_out(product: Product, heading: ProductHeading, values: Values, http: Request) -> ProductOut:
+def product_out(product: Product, heading: ProductHeading, values: Values, links: Links) -> ProductOut:
     definitions = {d["key"]: d for d in heading.attributes}
     shown = []
     for key, value in product.attributes.items():
@@ -823,9 +827,7 @@ def product_out(product: Product, heading: ProductHeading, values: Values, http:
         packaging=PackagingOut(type=product.packaging_type, weight_kg=product.packaging_weight_kg),  # type: ignore[arg-type]
         attributes=shown,
         issued_at=product.issued_at,
-        barcode=BarcodeLinks(
-            png=public_location(http, base + ".png"), svg=public_location(http, base + ".svg")
-        ),
+        barcode=BarcodeLinks(png=links(base + ".png"), svg=links(base + ".svg")),
     )
 
 
@@ -853,7 +855,7 @@ def request_out(
     values: Values,
     attachments: list[Any],
     product: Product | None,
-    http: Request,
+    links: Links,
 ) -> ProductRequestOut:
     return ProductRequestOut(
         id=str(request.id),
@@ -876,7 +878,7 @@ def request_out(
         supervision_reasons=request.supervision_reasons,  # type: ignore[arg-type]
         reused=request.reused,
         product_id=request.product_id,
-        product=product_out(product, heading, values, http) if product is not None else None,
+        product=product_out(product, heading, values, links) if product is not None else None,
         requested_for=request.requested_for,
         requested_by=request.requested_by,
         created_at=request.created_at,
@@ -888,7 +890,7 @@ def request_out(
 
 
 async def requests_out(
-    session: AsyncSession, requests: list[ProductRequest], http: Request
+    session: AsyncSession, requests: list[ProductRequest], links: Links
 ) -> list[ProductRequestOut]:
     """Answers for ``requests`` in four queries, whatever their number."""
     heading_ids = sorted({r.heading_id for r in requests})
@@ -899,14 +901,14 @@ async def requests_out(
     return [
         request_out(
             r, headings[r.heading_id], values[r.heading_id], attachments[r.id],  # type: ignore[arg-type]
-            products.get(r.product_id) if r.product_id else None, http,
+            products.get(r.product_id) if r.product_id else None, links,
         )
         for r in requests
     ]  # fmt: skip
 
 
-async def products_out(session: AsyncSession, products: list[Product], http: Request) -> list[ProductOut]:
+async def products_out(session: AsyncSession, products: list[Product], links: Links) -> list[ProductOut]:
     heading_ids = sorted({p.heading_id for p in products})
     headings = {h: await repository.heading(session, h) for h in heading_ids}
     values = await repository.attribute_values(session, heading_ids)
-    return [product_out(p, headings[p.heading_id], values[p.heading_id], http) for p in products]  # type: ignore[arg-type]
+    return [product_out(p, headings[p.heading_id], values[p.heading_id], links) for p in products]  # type: ignore[arg-type]

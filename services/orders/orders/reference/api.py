@@ -45,7 +45,7 @@ from kit.db import SessionDep
 from kit.errors import Forbidden, InvalidCursor, problem_responses
 from kit.idempotency import IdempotentRoute
 from kit.jalali import DATE_PATTERN, DateError, jalali, parse_date
-from kit.pagination import PageParams, page_params
+from kit.pagination import PageParams, page_of, page_params
 from kit.runtime import RuntimeDep
 from kit.urls import public_location
 from orders.reference import iso, repository, service
@@ -169,10 +169,9 @@ async def search_tariff_lines(
     where a source gives one. The book here is a working subset; see `GET /v1/reference-data`."""
     response.headers["Cache-Control"] = PUBLIC_CACHE
     day = _day(on)
-    rows, next_url = await repository.tariff_lines_page(
-        session, page, request, on=day, q=q, chapter=chapter, heading=heading
-    )
-    return TariffLinePage(items=[service.tariff_line_out(r, day, catalogue) for r in rows], next=next_url)
+    rows = await repository.tariff_lines_page(session, page, on=day, q=q, chapter=chapter, heading=heading)
+    items, next_url = page_of(rows, params=page, request=request, key_of=lambda line: (line.hs_code,))
+    return TariffLinePage(items=[service.tariff_line_out(r, day, catalogue) for r in items], next=next_url)
 
 
 @router.get(

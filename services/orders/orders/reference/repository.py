@@ -9,14 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fastapi import Request
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from kit.clock import today_tehran
-from kit.pagination import PageParams, paginate
+from kit.pagination import PageParams, fetch_page
 from orders.reference.models import (
     CarBrand,
     CarModel,
@@ -85,13 +84,12 @@ def _hs_prefix(prefix: str) -> ColumnElement[bool]:
 async def tariff_lines_page(
     session: AsyncSession,
     params: PageParams,
-    request: Request,
     *,
     on: dt.date,
     q: str | None = None,
     chapter: str | None = None,
     heading: str | None = None,
-) -> tuple[list[TariffLine], str | None]:
+) -> list[TariffLine]:
     stmt: Select[Any] = (
         select(TariffLine).options(selectinload(TariffLine.rates)).where(in_force(TariffLine, on))
     )
@@ -105,14 +103,7 @@ async def tariff_lines_page(
             stmt = stmt.where(_hs_prefix(digits[:8]) if len(digits) <= 8 else false())
         else:
             stmt = stmt.where(*_like_terms(TariffLine.search_text, q))
-    return await paginate(
-        session,
-        stmt,
-        order_by=[TariffLine.hs_code],
-        params=params,
-        request=request,
-        key_of=lambda line: (line.hs_code,),
-    )
+    return await fetch_page(session, stmt, order_by=[TariffLine.hs_code], params=params)
 
 
 # ------------------------------------------------------------------ catalogues
