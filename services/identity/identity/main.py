@@ -11,7 +11,7 @@ from identity.accounts import api as accounts_api
 from identity.clients.api import clients_router, router
 from identity.config import Settings
 from identity.login import api as login_api
-from identity.models import audit_log, idempotency_keys, signature_jtis
+from identity.models import audit_log, idempotency_keys, outbox_events, signature_jtis
 from identity.recovery import api as recovery_api
 from identity.representations import api as representations_api
 from identity.roles import api as roles_api
@@ -50,6 +50,7 @@ SPEC = ServiceSpec(
     ],
     sandbox_routers=[sandbox_api.router, sso_fake.router],
     idempotency_table=idempotency_keys,
+    outbox_table=outbox_events,
     tags=[
         {"name": "tokens", "description": "OAuth 2.0 token endpoint and the JWKS."},
         {"name": "machine clients", "description": "Client-credentials clients (admin scope)."},

@@ -31,6 +31,7 @@ from kit.db import (
 )
 from kit.edge import EdgeMiddleware, EdgePolicy
 from kit.errors import REFUSALS_MARKDOWN, install_problem_handlers, problem_response
+from kit.feed_api import events_router
 from kit.forwarded import caller_path
 from kit.http import create_http_client
 from kit.idempotency import purge_expired
@@ -78,6 +79,8 @@ class ServiceSpec:
     # (expired rows, files whose validity ran out); each gets the service's state; a failure
     # is logged, not fatal.
     periodic: Sequence[Hook] = ()
+    # The service's outbox (kit.outbox.outbox_table): served as its feed at /v1/events.
+    outbox_table: Table | None = None
 
 
 async def _purge_loop(state: ServiceState, periodic: Sequence[Hook]) -> None:
@@ -177,6 +180,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
     if sandbox_enabled(settings):
         for router in spec.sandbox_routers:
             _mount(app, router)
+    if spec.outbox_table is not None:
+        _mount(app, events_router(spec.outbox_table, spec.name))
     _mount(app, _operations_router(spec))
     app.router.routes.insert(0, ExactPathIndex(app.router.routes))
     return app

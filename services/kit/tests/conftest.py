@@ -27,6 +27,7 @@ from kit.auth import PrincipalDep, TokenVerifier
 from kit.db import SessionDep, service_metadata, statement_connection
 from kit.errors import ProblemError
 from kit.idempotency import IdempotentRoute, idempotency_table
+from kit.outbox import outbox_table
 from kit.pagination import Page, PageParams, fetch_page, page_of, page_params
 from kit.runtime import Runtime, ServiceState, runtime_of
 from kit.settings import ServiceSettings, async_database_url
@@ -39,6 +40,7 @@ metadata = service_metadata(SCHEMA)
 keys_table = idempotency_table(metadata)
 jtis_table = signature_jti_table(metadata)
 audit_log = audit.audit_table(metadata)
+outbox_events = outbox_table(metadata)
 
 
 class Base(DeclarativeBase):
@@ -226,6 +228,7 @@ def build_app(
         settings_factory=lambda: settings,
         routers=[router, audit_router(audit_log)],
         idempotency_table=keys_table,
+        outbox_table=outbox_events,
         state=state,
         check_migrations=False,
     )

@@ -13,7 +13,7 @@ from kit.signatures import jti_purger
 from orders import state
 from orders.cars import api as cars_api
 from orders.config import Settings
-from orders.db import audit_log, idempotency_keys, signature_jtis
+from orders.db import audit_log, idempotency_keys, outbox_events, signature_jtis
 from orders.files import api as files_api
 from orders.files import expiry
 from orders.products import api as products_api
@@ -36,6 +36,7 @@ SPEC = ServiceSpec(
         audit_router(audit_log),
     ],
     idempotency_table=idempotency_keys,
+    outbox_table=outbox_events,
     tags=[
         {
             "name": "order files",

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from kit.app import ServiceSpec, create_service_app
 from transit import state
 from transit.config import Settings
-from transit.db import idempotency_keys
+from transit.db import idempotency_keys, outbox_events
 
 SPEC = ServiceSpec(
     name="transit",
@@ -20,6 +20,7 @@ SPEC = ServiceSpec(
     settings_factory=Settings,
     routers=[],
     idempotency_table=idempotency_keys,
+    outbox_table=outbox_events,
     state=state.build,
 )
 

@@ -17,12 +17,14 @@ class Scope(StrEnum):
     ADMIN = "admin"
     MIKHAK_FEED = "mikhak-feed"
     CLEARANCE_AGENT = "clearance-agent"
+    EVENTS_READ = "events:read"
 
 
 SCOPES: dict[Scope, str] = {
     Scope.ADMIN: "Administer Panjereh: machine clients, officer roles, reference data.",
     Scope.MIKHAK_FEED: "Push approved car-import cases from the Mikhak consular system.",
     Scope.CLEARANCE_AGENT: "Clearance-agent software acting for merchants who granted it representation.",
+    Scope.EVENTS_READ: "Follow the services' event feeds (`GET /v1/events`): notifications and other services.",
 }
 
 

@@ -272,6 +272,7 @@ async def answer(
             "representation.accepted",
             subject=str(grant.id),
             payload=_event_payload(grant, parties, grant.decided_at.isoformat()),
+            **_event_object(grant, parties),
         )
     await session.flush()
     return grant
@@ -300,6 +301,7 @@ async def revoke(
         "representation.revoked",
         subject=str(grant.id),
         payload=_event_payload(grant, parties, grant.revoked_at.isoformat()),
+        **_event_object(grant, parties),
     )
     await session.flush()
     return grant
@@ -425,6 +427,11 @@ def _event_payload(grant: Representation, parties: dict[uuid.UUID, Party], at: s
         "ends_on": grant.ends_on.isoformat(),
         "at": at,
     }
+
+
+def _event_object(grant: Representation, parties: dict[uuid.UUID, Party]) -> dict[str, str]:
+    """The grant as the feed shows it: the grantor's, at its path."""
+    return {"party": subject_of(parties[grant.grantor_id]), "url": f"/v1/representations/{grant.id}"}
 
 
 # --- Answers -------------------------------------------------------------------------------------

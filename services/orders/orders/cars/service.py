@@ -131,6 +131,7 @@ async def _announce_if_approved(session: AsyncSession, row: MikhakCase) -> None:
             "mikhak-case.approved",
             row.case_id,
             {"case_id": row.case_id, "vin": row.vin},
+            url=f"/v1/mikhak/cases/{row.case_id}",
         )
 
 
@@ -248,7 +249,12 @@ async def revoke(
     row.revocation_reason = data.reason
     session.add(_message(case_id, "revocation", "revoked", payload, principal))
     await publish(
-        session, outbox_events, "mikhak-case.revoked", case_id, {"case_id": case_id, "vin": row.vin}
+        session,
+        outbox_events,
+        "mikhak-case.revoked",
+        case_id,
+        {"case_id": case_id, "vin": row.vin},
+        url=f"/v1/mikhak/cases/{case_id}",
     )
     await session.flush()
     return row

@@ -140,6 +140,10 @@ async def _event(session: AsyncSession, topic: str, file: OrderFile, **payload: 
         topic,
         f"{TOPIC}:{file.id}",
         {"file_id": str(file.id), "owner": file.owner, "status": file.status, **payload},
+        kind=TOPIC,
+        party=file.owner,
+        url=f"/v1/order-files/{file.id}",
+        access_level=file.access_level,
     )
 
 

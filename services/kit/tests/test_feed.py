@@ -1,0 +1,126 @@
+"""The outbox feed (``GET /v1/events``): only with ``events:read``, in sequence order, paged by
+an opaque cursor, and no event skipped when transactions commit out of sequence order."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+from kit.outbox import publish
+from kit.pagination import encode_cursor
+from kit.settings import async_database_url
+
+from .conftest import outbox_events
+
+
+@pytest.fixture
+def reader(signing_keys: Any) -> dict[str, str]:
+    token = signing_keys.token(subject="client:follower", scope="events:read")
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+async def sessions(kit_db: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_async_engine(async_database_url(kit_db))
+    yield async_sessionmaker(engine, expire_on_commit=False)
+    await engine.dispose()
+
+
+async def tail(sessions: async_sessionmaker[AsyncSession]) -> str:
+    """The cursor after every event written so far (other tests write to the same outbox)."""
+    async with sessions() as session:
+        last = await session.scalar(select(func.coalesce(func.max(outbox_events.c.id), 0)))
+    return encode_cursor([last])
+
+
+async def write(session: AsyncSession, name: str, **fields: Any) -> uuid.UUID:
+    return await publish(session, outbox_events, "widget.made", f"widget:{name}", {"name": name}, **fields)
+
+
+async def committed(sessions: async_sessionmaker[AsyncSession], *names: str) -> list[uuid.UUID]:
+    async with sessions.begin() as session:
+        return [await write(session, name) for name in names]
+
+
+async def test_no_token_is_401_and_another_scope_403(
+    kit_client: httpx.AsyncClient, signing_keys: Any
+) -> None:
+    response = await kit_client.get("/v1/events")
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith("application/problem+json")
+    admin = signing_keys.token(subject="client:admin", scope="admin")
+    response = await kit_client.get("/v1/events", headers={"Authorization": f"Bearer {admin}"})
+    assert response.status_code == 403
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["code"] == "forbidden"
+
+
+async def test_events_come_in_sequence_order_page_by_page(
+    kit_client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], reader: dict[str, str]
+) -> None:
+    after = await tail(sessions)
+    ids = await committed(sessions, "a", "b", "c", "d", "e")
+    seen: list[str] = []
+    while True:
+        response = await kit_client.get("/v1/events", params={"after": after, "limit": 2}, headers=reader)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        if not page["items"]:
+            assert page["next"] is None
+            break
+        assert len(page["items"]) <= 2
+        seen += [item["id"] for item in page["items"]]
+        after = page["next"]
+    assert seen == [str(i) for i in ids]
+
+
+async def test_an_event_shows_its_object_and_type(
+    kit_client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], reader: dict[str, str]
+) -> None:
+    after = await tail(sessions)
+    async with sessions.begin() as session:
+        event_id = await write(session, "w1", kind="widget", party="user:owner", access_level="limited")
+    response = await kit_client.get("/v1/events", params={"after": after}, headers=reader)
+    (event,) = response.json()["items"]
+    assert event["id"] == str(event_id)
+    assert event["type"] == "kit_test.widget.made"
+    assert event["subject"] == "user:owner"
+    assert event["object"] == {"kind": "widget", "id": "w1", "url": None}
+    assert event["access_level"] == "limited"
+    assert event["data"] == {"name": "w1"}
+    assert event["occurred_at"]
+
+
+async def test_the_limit_is_at_most_100_and_a_foreign_cursor_is_refused(
+    kit_client: httpx.AsyncClient, reader: dict[str, str]
+) -> None:
+    assert (await kit_client.get("/v1/events", params={"limit": 101}, headers=reader)).status_code == 422
+    response = await kit_client.get("/v1/events", params={"after": "bm90LWEtY3Vyc29y"}, headers=reader)
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid-cursor"
+
+
+async def test_a_lower_sequence_committed_later_is_not_skipped(
+    kit_client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], reader: dict[str, str]
+) -> None:
+    """Writer A takes the lower sequence value and commits last; B commits first. A follower
+    reading meanwhile must not get B before A, or its cursor would pass A for ever."""
+    after = await tail(sessions)
+    async with sessions() as slow, sessions() as fast:
+        await slow.begin()
+        first = await write(slow, "slow")
+        async with fast.begin():
+            second = await write(fast, "fast")
+        read = asyncio.create_task(kit_client.get("/v1/events", params={"after": after}, headers=reader))
+        await asyncio.sleep(0.5)
+        assert not read.done(), "the reader answered while a lower sequence was in flight"
+        await slow.commit()
+        response = await read
+    assert [item["id"] for item in response.json()["items"]] == [str(first), str(second)]
