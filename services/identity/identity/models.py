@@ -25,6 +25,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from kit.audit import audit_table
 from kit.db import service_metadata
+from kit.feeds import feed_cursor_table, seen_events_table
 from kit.idempotency import idempotency_table
 from kit.outbox import outbox_table
 from kit.signatures import signature_jti_table
@@ -34,6 +35,8 @@ idempotency_keys = idempotency_table(metadata)
 signature_jtis = signature_jti_table(metadata)
 audit_log = audit_table(metadata)
 outbox_events = outbox_table(metadata)
+feed_cursors = feed_cursor_table(metadata)
+seen_events = seen_events_table(metadata)
 
 
 class Base(DeclarativeBase):

@@ -79,6 +79,9 @@ class ServiceSpec:
     # (expired rows, files whose validity ran out); each gets the service's state; a failure
     # is logged, not fatal.
     periodic: Sequence[Hook] = ()
+    # Long-running tasks (a kit.feeds.FeedFollower's run), started with the service's state and
+    # cancelled at shutdown.
+    background: Sequence[Hook] = ()
     # The service's outbox (kit.outbox.outbox_table): served as its feed at /v1/events.
     outbox_table: Table | None = None
 
@@ -121,7 +124,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
         http = create_http_client(
             timeout_seconds=cfg.http_timeout_seconds, connect_timeout_seconds=cfg.http_connect_timeout_seconds
         )
-        purger: asyncio.Task[None] | None = None
+        tasks: list[asyncio.Task[None]] = []
         metrics = contextlib.AsyncExitStack()
         try:
             metrics_port = await metrics.enter_async_context(
@@ -152,11 +155,12 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
             install_state(app, state)
             if cfg.gc_tuning:
                 tune_garbage_collector()
-            purger = asyncio.create_task(_purge_loop(state, spec.periodic))
+            tasks.append(asyncio.create_task(_purge_loop(state, spec.periodic)))
+            tasks.extend(asyncio.create_task(hook(state)) for hook in spec.background)
             yield
         finally:
-            if purger is not None:
-                purger.cancel()
+            for task in tasks:
+                task.cancel()
             install_state(app, None)
             await http.aclose()
             await engine.dispose()

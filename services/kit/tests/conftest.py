@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,18 +17,19 @@ from kit_testing import app_client
 from kit_testing.tokens import new_es256_key, sign_access_token
 from pydantic import BaseModel, Field
 from sqlalchemy import DateTime, String, func, select, text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from kit import audit
-from kit.app import ServiceSpec, create_service_app
+from kit.app import Hook, ServiceSpec, create_service_app
 from kit.audit_api import audit_router
 from kit.auth import PrincipalDep, TokenVerifier
 from kit.db import SessionDep, service_metadata, statement_connection
 from kit.errors import ProblemError
+from kit.feeds import feed_cursor_table, seen_events_table
 from kit.idempotency import IdempotentRoute, idempotency_table
-from kit.outbox import outbox_table
-from kit.pagination import Page, PageParams, fetch_page, page_of, page_params
+from kit.outbox import outbox_table, publish
+from kit.pagination import Page, PageParams, encode_cursor, fetch_page, page_of, page_params
 from kit.runtime import Runtime, ServiceState, runtime_of
 from kit.settings import ServiceSettings, async_database_url
 from kit.signatures import signature_jti_table
@@ -41,6 +42,8 @@ keys_table = idempotency_table(metadata)
 jtis_table = signature_jti_table(metadata)
 audit_log = audit.audit_table(metadata)
 outbox_events = outbox_table(metadata)
+feed_cursors = feed_cursor_table(metadata)
+seen_events = seen_events_table(metadata)
 
 
 class Base(DeclarativeBase):
@@ -203,7 +206,12 @@ async def kit_db(database_url: str) -> str:
 
 
 def build_app(
-    database_url: str, keys: SigningKeys, *, signature_verifier: Any = None, **overrides: Any
+    database_url: str,
+    keys: SigningKeys,
+    *,
+    signature_verifier: Any = None,
+    background: Sequence[Hook] = (),
+    **overrides: Any,
 ) -> FastAPI:
     """A kit test app whose tokens are verified against ``keys`` (and signed requests against
     ``signature_verifier`` when given)."""
@@ -229,6 +237,7 @@ def build_app(
         routers=[router, audit_router(audit_log)],
         idempotency_table=keys_table,
         outbox_table=outbox_events,
+        background=background,
         state=state,
         check_migrations=False,
     )
@@ -250,3 +259,26 @@ async def kit_client(kit_db: str, signing_keys: SigningKeys) -> AsyncIterator[ht
 @pytest.fixture
 def auth(signing_keys: SigningKeys) -> dict[str, str]:
     return {"Authorization": f"Bearer {signing_keys.token()}"}
+
+
+@pytest.fixture
+async def sessions(kit_db: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_async_engine(async_database_url(kit_db))
+    yield async_sessionmaker(engine, expire_on_commit=False)
+    await engine.dispose()
+
+
+async def tail(sessions: async_sessionmaker[AsyncSession]) -> str:
+    """The cursor after every event written so far (other tests write to the same outbox)."""
+    async with sessions() as session:
+        last = await session.scalar(select(func.coalesce(func.max(outbox_events.c.id), 0)))
+    return encode_cursor([last])
+
+
+async def write(session: AsyncSession, name: str, **fields: Any) -> uuid.UUID:
+    return await publish(session, outbox_events, "widget.made", f"widget:{name}", {"name": name}, **fields)
+
+
+async def committed(sessions: async_sessionmaker[AsyncSession], *names: str) -> list[uuid.UUID]:
+    async with sessions.begin() as session:
+        return [await write(session, name) for name in names]

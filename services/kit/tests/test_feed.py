@@ -4,49 +4,19 @@ an opaque cursor, and no event skipped when transactions commit out of sequence 
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from kit.outbox import publish
-from kit.pagination import encode_cursor
-from kit.settings import async_database_url
-
-from .conftest import outbox_events
+from .conftest import committed, tail, write
 
 
 @pytest.fixture
 def reader(signing_keys: Any) -> dict[str, str]:
     token = signing_keys.token(subject="client:follower", scope="events:read")
     return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
-async def sessions(kit_db: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_async_engine(async_database_url(kit_db))
-    yield async_sessionmaker(engine, expire_on_commit=False)
-    await engine.dispose()
-
-
-async def tail(sessions: async_sessionmaker[AsyncSession]) -> str:
-    """The cursor after every event written so far (other tests write to the same outbox)."""
-    async with sessions() as session:
-        last = await session.scalar(select(func.coalesce(func.max(outbox_events.c.id), 0)))
-    return encode_cursor([last])
-
-
-async def write(session: AsyncSession, name: str, **fields: Any) -> uuid.UUID:
-    return await publish(session, outbox_events, "widget.made", f"widget:{name}", {"name": name}, **fields)
-
-
-async def committed(sessions: async_sessionmaker[AsyncSession], *names: str) -> list[uuid.UUID]:
-    async with sessions.begin() as session:
-        return [await write(session, name) for name in names]
 
 
 async def test_no_token_is_401_and_another_scope_403(

@@ -1,6 +1,6 @@
 """The ``orders`` schema's metadata, the declarative base every domain's models use, and the
-tables kit owns (idempotency keys, signature JTIs, outbox, audit log). Imports no domain: the
-domains import it, and ``orders.models`` gathers them all."""
+tables kit owns (idempotency keys, signature JTIs, outbox, feed cursors and seen events, audit
+log). Imports no domain: the domains import it, and ``orders.models`` gathers them all."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 from kit.audit import audit_table
 from kit.db import service_metadata
+from kit.feeds import feed_cursor_table, seen_events_table
 from kit.idempotency import idempotency_table
 from kit.outbox import outbox_table
 from kit.signatures import signature_jti_table
@@ -16,6 +17,8 @@ metadata = service_metadata("orders")
 idempotency_keys = idempotency_table(metadata)
 signature_jtis = signature_jti_table(metadata)
 outbox_events = outbox_table(metadata)
+feed_cursors = feed_cursor_table(metadata)
+seen_events = seen_events_table(metadata)
 audit_log = audit_table(metadata)
 
 

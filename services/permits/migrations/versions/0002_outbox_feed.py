@@ -1,4 +1,5 @@
-"""The outbox as a feed: the object's kind, party, gateway path and access level on each event
+"""The outbox as a feed (each event's object kind, party, gateway path, access level) and the
+follower's tables of the feeds this service follows (feed_cursors, seen_events)
 
 Revision ID: 0002
 Revises: 0001
@@ -38,8 +39,27 @@ def upgrade() -> None:
     )
     op.execute(BACKFILL)
     op.alter_column("outbox_events", "object_kind", nullable=False, schema=SCHEMA)
+    op.create_table(
+        "feed_cursors",
+        sa.Column("feed", sa.String(length=100), nullable=False),
+        sa.Column("cursor", sa.String(length=512), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.PrimaryKeyConstraint("feed", name=op.f("pk_feed_cursors")),
+        schema=SCHEMA,
+    )
+    op.create_table(
+        "seen_events",
+        sa.Column("feed", sa.String(length=100), nullable=False),
+        sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.Column("seen_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.PrimaryKeyConstraint("feed", "event_id", name=op.f("pk_seen_events")),
+        schema=SCHEMA,
+    )
+    op.create_index("ix_seen_events_seen_at", "seen_events", ["seen_at"], schema=SCHEMA)
 
 
 def downgrade() -> None:
+    op.drop_table("seen_events", schema=SCHEMA)
+    op.drop_table("feed_cursors", schema=SCHEMA)
     for column in ("access_level", "object_url", "party", "object_kind"):
         op.drop_column("outbox_events", column, schema=SCHEMA)

@@ -1,0 +1,160 @@
+"""Following another service's feed (``GET /v1/events``, ``kit.feed_api``) with a stored cursor.
+
+A follower reads a page after its cursor, hands each event to its handler, then stores the
+page's ``next`` in its own schema (``feed_cursors``). Delivery is at least once: a crash or a
+failing handler before the cursor is stored means the page is read again. Duplicates are
+dropped by event ID: each event is handled in one transaction with its row in
+``seen_events``, so a handler that writes only to the follower's database takes effect
+exactly once, and one with outside effects sees an event again only if it failed after them.
+Seen IDs are kept ``SEEN_WINDOW`` (longer than a feed keeps its events, 30 days), then purged.
+
+Events are handled in the feed's order, one at a time; a failing handler stops the feed
+(retried with exponential backoff and jitter) rather than skip an event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import httpx
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Index,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Uuid,
+    delete,
+    func,
+    select,
+)
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from kit.clock import now_utc
+from panjereh_contract.events import EventPage, FeedEvent
+
+logger = logging.getLogger("kit.feeds")
+SEEN_WINDOW = timedelta(days=35)
+
+Handler = Callable[[AsyncSession, FeedEvent], Awaitable[None]]
+# Returns a bearer token of a machine client holding ``events:read`` (cached by the source).
+TokenSource = Callable[[], Awaitable[str]]
+
+
+def feed_cursor_table(metadata: MetaData) -> Table:
+    """Where each feed this service follows was read up to."""
+    return Table(
+        "feed_cursors",
+        metadata,
+        Column("feed", String(100), primary_key=True),
+        Column("cursor", String(512), nullable=False),
+        Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+def seen_events_table(metadata: MetaData) -> Table:
+    """The events of each followed feed already handled, kept ``SEEN_WINDOW``."""
+    return Table(
+        "seen_events",
+        metadata,
+        Column("feed", String(100), nullable=False),
+        Column("event_id", Uuid, nullable=False),
+        Column("seen_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        PrimaryKeyConstraint("feed", "event_id"),
+        Index("ix_seen_events_seen_at", "seen_at"),
+    )
+
+
+class FeedUnavailable(Exception):
+    """The feed answered something else than a page."""
+
+
+@dataclass
+class FeedFollower:
+    """Follows the feed of the service at ``url``; ``feed`` names its cursor."""
+
+    feed: str
+    url: str
+    token: TokenSource
+    handler: Handler
+    sessionmaker: async_sessionmaker[AsyncSession]
+    http: httpx.AsyncClient
+    cursors: Table
+    seen: Table
+    page_size: int = 100
+    idle_seconds: float = 1.0
+    first_backoff_seconds: float = 0.5
+    max_backoff_seconds: float = 60.0
+
+    async def cursor(self) -> str | None:
+        async with self.sessionmaker() as session:
+            return await session.scalar(select(self.cursors.c.cursor).where(self.cursors.c.feed == self.feed))
+
+    async def poll(self) -> int:
+        """Read one page after the stored cursor and handle its events; returns how many it held."""
+        after = await self.cursor()
+        params: dict[str, str | int] = {"limit": self.page_size, **({"after": after} if after else {})}
+        headers = {"Authorization": f"Bearer {await self.token()}"}
+        response = await self.http.get(f"{self.url}/v1/events", params=params, headers=headers)
+        if response.status_code != 200:
+            raise FeedUnavailable(f"{self.feed}: {response.status_code} {response.text[:200]}")
+        page = EventPage.model_validate(response.json())
+        for event in page.items:
+            await self._handle_once(event)
+        if page.next is not None:
+            await self._store(page.next)
+        return len(page.items)
+
+    async def run(self) -> None:
+        """Follow for ever: a full page is followed at once by the next, an empty or short one
+        after ``idle_seconds``; a failure is retried with exponential backoff and jitter."""
+        failures = 0
+        while True:
+            try:
+                read = await self.poll()
+            except Exception:
+                failures += 1
+                delay = min(self.max_backoff_seconds, self.first_backoff_seconds * 2 ** (failures - 1))
+                logger.exception("feed %s failed (%d in a row); again in %.1f s", self.feed, failures, delay)
+                await asyncio.sleep(delay * random.uniform(0.5, 1.0))
+                continue
+            failures = 0
+            if read < self.page_size:
+                await asyncio.sleep(self.idle_seconds)
+
+    async def purge_seen(self) -> None:
+        """Forget the events seen longer ago than ``SEEN_WINDOW`` (a periodic task)."""
+        async with self.sessionmaker.begin() as session:
+            await session.execute(
+                delete(self.seen).where(
+                    self.seen.c.feed == self.feed, self.seen.c.seen_at < now_utc() - SEEN_WINDOW
+                )
+            )
+
+    async def _handle_once(self, event: FeedEvent) -> None:
+        async with self.sessionmaker.begin() as session:
+            first = await session.execute(
+                insert(self.seen)
+                .values(feed=self.feed, event_id=event.id)
+                .on_conflict_do_nothing()
+                .returning(self.seen.c.event_id)
+            )
+            if first.first() is not None:
+                await self.handler(session, event)
+
+    async def _store(self, cursor: str) -> None:
+        async with self.sessionmaker.begin() as session:
+            stmt = insert(self.cursors).values(feed=self.feed, cursor=cursor)
+            await session.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=[self.cursors.c.feed], set_={"cursor": cursor, "updated_at": func.now()}
+                )
+            )
