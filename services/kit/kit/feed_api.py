@@ -33,7 +33,7 @@ from panjereh_contract.events import EventObject, EventPage, FeedEvent
 
 EVENTS_SCOPE = "events:read"
 MAX_LIMIT = 100
-LOCK_TIMEOUT = "5s"
+LOCK_TIMEOUT = "5s"  # a literal of SET LOCAL, which takes no bound parameter
 
 EventsReaderDep = Annotated[Principal, require_scope(EVENTS_SCOPE)]
 
@@ -100,6 +100,8 @@ def events_router(table: Table, service: str) -> APIRouter:
         try:
             await session.execute(select(func.pg_advisory_xact_lock(lock_key(table))))
         except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) != "55P03":  # lock_not_available
+                raise
             raise FeedBusy("Writers held the feed longer than its lock timeout.") from exc
         stmt = select(table).where(c.id > start).order_by(c.id).limit(limit)
         rows = list((await session.execute(stmt)).all())

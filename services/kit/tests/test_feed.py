@@ -10,6 +10,8 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kit import feed_api
+
 from .conftest import committed, tail, write
 
 
@@ -94,3 +96,19 @@ async def test_a_lower_sequence_committed_later_is_not_skipped(
         await slow.commit()
         response = await read
     assert [item["id"] for item in response.json()["items"]] == [str(first), str(second)]
+
+
+async def test_a_writer_in_flight_past_the_lock_timeout_is_a_503(
+    kit_client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    reader: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(feed_api, "LOCK_TIMEOUT", "100ms")
+    async with sessions() as slow:
+        await slow.begin()
+        await write(slow, "held")
+        response = await kit_client.get("/v1/events", headers=reader)
+        await slow.rollback()
+    assert response.status_code == 503
+    assert response.json()["code"] == "feed-busy"
