@@ -54,6 +54,9 @@ ME_PASSES = {**ME, USER: PASSES, OTHER: PASSES}
 OWN = {ANONYMOUS: 401, USER: OK, OTHER: 404, REPRESENTATIVE: 403, ADMIN: 403}
 OWN_FOUND = {**OWN, USER: FOUND}
 ADMIN_ONLY = {ANONYMOUS: 401, USER: 403, OTHER: 403, REPRESENTATIVE: 403, ADMIN: OK}
+# The platform's own feed readers (scope events:read, services/kit/tests/test_feed.py): no user,
+# representative or admin token reads every party's events.
+FEED_READERS_ONLY = {ANONYMOUS: 401, USER: 403, OTHER: 403, REPRESENTATIVE: 403, ADMIN: 403}
 
 
 @dataclass
@@ -167,6 +170,8 @@ ROWS = [
     Row("POST", "/v1/clients/{client_to_disable}/disable", ADMIN_ONLY),
     # Audit log
     Row("GET", "/v1/audit-events", ADMIN_ONLY, lambda w: {"params": {"action": "login"}}),
+    # The events feed
+    Row("GET", "/v1/events", FEED_READERS_ONLY),
 ]
 
 
