@@ -72,6 +72,8 @@ def test_a_registry_is_read_with_its_order_and_token_service(tmp_path: Path) -> 
     assert reg.names == ("alpha", "beta")
     assert reg.token_service.name == "beta"
     assert reg.token_service.token_endpoint == "/beta/v1/token"
+    assert reg.publishers == ()
+    assert not reg["alpha"].events
     assert [s.name for s in reg.startup_order()] == ["beta", "alpha"]
     assert reg["alpha"].directory == tmp_path.resolve() / "services" / "alpha"
     assert reg.service_urls({"ALPHA_URL": "http://alpha:9101"}) == {
@@ -89,6 +91,7 @@ def test_a_registry_is_read_with_its_order_and_token_service(tmp_path: Path) -> 
         (('token_path = "/v1/token"', ""), "exactly one service"),
         (('prefix = "/beta"', 'prefix = "/beta/v1"'), "one path segment"),
         (('description = "b"', 'description = "b"\nimage = "x"'), "unknown keys"),
+        (('description = "b"', 'description = "b"\nevents = "yes"'), "events: true or false"),
     ],
 )
 def test_a_wrong_registry_is_refused(tmp_path: Path, change: tuple[str, str], message: str) -> None:
@@ -268,6 +271,13 @@ def test_the_app_and_its_settings_carry_the_registry_name(service: Service) -> N
     assert issubclass(settings_class, ServiceSettings)
     assert settings_class.model_config["env_prefix"] == f"{service.name.upper()}_"
     assert settings_class.model_fields["service_name"].default == service.name
+
+
+@SERVICES
+def test_events_is_declared_by_exactly_the_services_with_a_feed(service: Service) -> None:
+    """``events = true`` is what notifications follows: the services that serve their outbox."""
+    spec = importlib.import_module(f"{service.package}.main").SPEC
+    assert service.events == (spec.outbox_table is not None)
 
 
 @SERVICES

@@ -11,7 +11,8 @@ services reads it through this module, so kit itself names no service:
 * ``load(path)``: read and check one file, uncached (tests, tools).
 * :class:`Registry`: ``services`` in declaration order, ``names``,
   ``registry()["orders"]``, ``token_service`` (the one with ``token_path``:
-  it issues access tokens and publishes the JWKS), ``startup_order()`` (each
+  it issues access tokens and publishes the JWKS), ``publishers`` (those with
+  ``events = true``: their outbox is a feed at ``/v1/events``), ``startup_order()`` (each
   service after the services it calls and after the token service), and
   ``service_urls(environ)``: where each service is reached, ``<NAME>_URL``
   from the environment, else ``http://127.0.0.1:<port>``.
@@ -43,7 +44,8 @@ JWKS_PATH = "/.well-known/jwks.json"
 _NAME = re.compile(r"[a-z][a-z0-9]*")
 _PREFIX = re.compile(r"/[a-z][a-z0-9-]*")
 _PACKAGE = re.compile(r"[a-z][a-z0-9_]*")
-_KEYS = {"port", "prefix", "package", "client", "calls", "description", "token_path"}
+_KEYS = {"port", "prefix", "package", "client", "calls", "description", "token_path", "events"}
+_OPTIONAL = {"token_path", "events"}
 
 
 class RegistryError(ValueError):
@@ -62,6 +64,8 @@ class Service:
     calls: tuple[str, ...]
     description: str
     token_path: str | None
+    # It publishes its outbox as a feed, GET /v1/events (kit.feed_api), that others follow.
+    events: bool
     root: Path
 
     @property
@@ -119,6 +123,11 @@ class Registry:
     def token_service(self) -> Service:
         return next(service for service in self.services if service.token_path is not None)
 
+    @property
+    def publishers(self) -> tuple[Service, ...]:
+        """The services whose events are a feed (``events = true``)."""
+        return tuple(service for service in self.services if service.events)
+
     def startup_order(self) -> tuple[Service, ...]:
         """Each service after the services it calls and after the token service (whose
         JWKS every service needs), otherwise in declaration order."""
@@ -150,7 +159,7 @@ def _service(name: str, table: object, root: Path) -> Service:
     if not isinstance(table, dict):
         raise RegistryError(f"[services.{name}] must be a table")
     unknown = set(table) - _KEYS
-    missing = _KEYS - {"token_path"} - set(table)
+    missing = _KEYS - _OPTIONAL - set(table)
     if unknown or missing:
         raise RegistryError(f"[services.{name}]: unknown keys {sorted(unknown)}, missing {sorted(missing)}")
     port, prefix, calls = table["port"], table["prefix"], table["calls"]
@@ -166,6 +175,9 @@ def _service(name: str, table: object, root: Path) -> Service:
     token_path = table.get("token_path")
     if token_path is not None and (not isinstance(token_path, str) or not token_path.startswith("/")):
         raise RegistryError(f"[services.{name}] token_path: a path starting with /")
+    events = table.get("events", False)
+    if not isinstance(events, bool):
+        raise RegistryError(f"[services.{name}] events: true or false")
     return Service(
         name=name,
         port=port,
@@ -175,6 +187,7 @@ def _service(name: str, table: object, root: Path) -> Service:
         calls=tuple(calls),
         description=str(table["description"]),
         token_path=token_path,
+        events=events,
         root=root,
     )
 
