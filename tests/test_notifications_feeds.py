@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import importlib.util
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import httpx
@@ -27,6 +30,7 @@ from notifications.main import create_app
 from notifications.state import NotificationsState
 
 ARRIVAL_SECONDS = 20
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass
@@ -147,3 +151,31 @@ async def test_a_follower_without_events_read_is_refused_and_keeps_retrying(
         assert not running.done()  # it logs each refusal and tries again with backoff
         running.cancel()
         assert (await client.get("/health")).status_code == 200
+
+
+def _run_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("panjereh_run", ROOT / "deploy" / "local" / "run.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+async def test_make_run_issues_the_feed_client_with_events_read(
+    database_url: str, peers: Peers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for service in registry().followers:
+        for variable in service.feed_client_variables:
+            monkeypatch.delenv(variable, raising=False)
+    variables = await asyncio.to_thread(_run_script().feed_clients, database_url)
+    assert set(variables) == {v for s in registry().followers for v in s.feed_client_variables}
+    id_variable, secret_variable = registry()["notifications"].feed_client_variables
+    async with httpx.AsyncClient(base_url=peers.urls["identity"]) as identity:
+        token = await identity.post(
+            "/v1/token",
+            data={"grant_type": "client_credentials"},
+            auth=(variables[id_variable], variables[secret_variable]),
+        )
+    assert token.status_code == 200, token.text
+    assert token.json()["scope"] == "events:read"
