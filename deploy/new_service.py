@@ -44,6 +44,7 @@ def _table(name: str, port: int, prefix: str, description: str) -> str:
     return (
         f"\n[services.{name}]\nport = {port}\nprefix = {json.dumps(prefix)}\npackage = {json.dumps(name)}\n"
         f"client = {json.dumps(name + '_client')}\ncalls = []\ndescription = {json.dumps(description)}\n"
+        "events = true\n"
     )
 
 

@@ -72,6 +72,9 @@ def test_a_registry_is_read_with_its_order_and_token_service(tmp_path: Path) -> 
     assert reg.names == ("alpha", "beta")
     assert reg.token_service.name == "beta"
     assert reg.token_service.token_endpoint == "/beta/v1/token"
+    assert reg.publishers == ()
+    assert not reg["alpha"].events
+    assert reg.followers == ()
     assert [s.name for s in reg.startup_order()] == ["beta", "alpha"]
     assert reg["alpha"].directory == tmp_path.resolve() / "services" / "alpha"
     assert reg.service_urls({"ALPHA_URL": "http://alpha:9101"}) == {
@@ -89,6 +92,8 @@ def test_a_registry_is_read_with_its_order_and_token_service(tmp_path: Path) -> 
         (('token_path = "/v1/token"', ""), "exactly one service"),
         (('prefix = "/beta"', 'prefix = "/beta/v1"'), "one path segment"),
         (('description = "b"', 'description = "b"\nimage = "x"'), "unknown keys"),
+        (('description = "b"', 'description = "b"\nevents = "yes"'), "events: true or false"),
+        (('description = "b"', 'description = "b"\nfollows_feeds = 1'), "follows_feeds: true or false"),
     ],
 )
 def test_a_wrong_registry_is_refused(tmp_path: Path, change: tuple[str, str], message: str) -> None:
@@ -268,6 +273,25 @@ def test_the_app_and_its_settings_carry_the_registry_name(service: Service) -> N
     assert issubclass(settings_class, ServiceSettings)
     assert settings_class.model_config["env_prefix"] == f"{service.name.upper()}_"
     assert settings_class.model_fields["service_name"].default == service.name
+
+
+@SERVICES
+def test_events_is_declared_by_exactly_the_services_with_a_feed(service: Service) -> None:
+    """``events = true`` is what notifications follows: the services that serve their outbox."""
+    spec = importlib.import_module(f"{service.package}.main").SPEC
+    assert service.events == (spec.outbox_table is not None)
+
+
+@SERVICES
+def test_a_feed_follower_takes_its_feed_client_from_its_settings(service: Service) -> None:
+    """``make run`` and the cluster set ``feed_client_variables`` of each ``follows_feeds`` service."""
+    fields = importlib.import_module(f"{service.package}.config").Settings.model_fields
+    takes = {"feed_client_id", "feed_client_secret"} <= set(fields)
+    assert takes == service.follows_feeds
+    assert service.feed_client_variables == (
+        f"{service.name.upper()}_FEED_CLIENT_ID",
+        f"{service.name.upper()}_FEED_CLIENT_SECRET",
+    )
 
 
 @SERVICES

@@ -1,7 +1,8 @@
 """``make run``: the whole of Panjereh on one machine.
 
 Starts PostgreSQL (embedded, data under .data/, unless DATABASE_URL is set),
-migrates every service, seeds reference data, starts every service of the
+migrates every service, seeds reference data, issues each feed follower's machine client
+(``follows_feeds`` in the registry: ``events:read``), starts every service of the
 registry (services.toml, on its port) and the gateway with uvicorn, prints the URLs, and on Ctrl-C or SIGTERM stops
 everything: the children first, then PostgreSQL. ``--migrate-only`` stops
 after migrating (``make migrate``).
@@ -78,6 +79,29 @@ def seed(database_url: str) -> list[str]:
     return lines
 
 
+FEED_SCOPES = ["events:read"]
+
+
+def feed_clients(database_url: str) -> dict[str, str]:
+    """For each service with ``follows_feeds``: its machine client with ``events:read``, issued
+    by the token service (a fresh secret each run) unless its variables are set already;
+    answers the variables to set (``<NAME>_FEED_CLIENT_ID``, ``<NAME>_FEED_CLIENT_SECRET``)."""
+    token_service = registry().token_service
+    cli = importlib.import_module(f"{token_service.package}.cli")
+    settings = importlib.import_module(f"{token_service.package}.config").Settings(database_url=database_url)
+    variables: dict[str, str] = {}
+    for service in registry().followers:
+        id_variable, secret_variable = service.feed_client_variables
+        if os.environ.get(id_variable) and os.environ.get(secret_variable):
+            continue
+        client = asyncio.run(
+            cli.issue_client(settings, f"{service.name}-feeds", f"{service.name}: feed follower", FEED_SCOPES)
+        )
+        variables[id_variable], variables[secret_variable] = client["client_id"], client["client_secret"]
+        say(f"{service.name} follows the feeds as the machine client {client['client_id']} (events:read)")
+    return variables
+
+
 def metrics_port(service_port: int) -> int:
     return GATEWAY_METRICS_PORT + service_port - GATEWAY_PORT
 
@@ -100,8 +124,8 @@ def stop_all(processes: dict[str, subprocess.Popen[bytes]]) -> None:
             process.wait()
 
 
-def run_services(database_url: str) -> int:
-    env = {**os.environ, "DATABASE_URL": database_url}
+def run_services(database_url: str, extra_env: dict[str, str]) -> int:
+    env = {**os.environ, **extra_env, "DATABASE_URL": database_url}
     env.setdefault("PANJEREH_SANDBOX", "1")
     env.setdefault("GATEWAY_METRICS_PORT", str(GATEWAY_METRICS_PORT))
     for service in registry():
@@ -176,7 +200,7 @@ def main() -> int:
         os.environ.setdefault("PANJEREH_SANDBOX", "1")
         for line in seed(database_url):
             say(line)
-        return run_services(database_url)
+        return run_services(database_url, feed_clients(database_url))
 
 
 if __name__ == "__main__":

@@ -54,33 +54,39 @@ async def _rotate(settings: Settings) -> str:
         await engine.dispose()
 
 
-async def seed_sandbox_admin(settings: Settings) -> dict:
-    """Create the sandbox admin client, or give it a fresh secret, and return it."""
+async def issue_client(settings: Settings, client_id: str, name: str, scopes: list[str]) -> dict:
+    """Create the machine client ``client_id`` with ``scopes``, or give it a fresh secret and
+    these scopes, and return it with its secret (the sandbox admin, ``make run``'s feed clients)."""
     engine = create_engine(settings)
     secret = new_secret()
     try:
         async with create_sessionmaker(engine)() as session, session.begin():
-            existing = await repository.client_by_client_id(session, SANDBOX_ADMIN_CLIENT_ID)
+            existing = await repository.client_by_client_id(session, client_id)
             if existing is None:
                 repository.add(
                     session,
                     MachineClient(
-                        client_id=SANDBOX_ADMIN_CLIENT_ID,
-                        name="Sandbox administrator",
+                        client_id=client_id,
+                        name=name,
                         secret_hash=hash_secret(secret),
-                        scopes=["admin"],
+                        scopes=scopes,
                         created_by="seed",
                     ),
                 )
             else:
                 await session.execute(
                     update(MachineClient)
-                    .where(MachineClient.client_id == SANDBOX_ADMIN_CLIENT_ID)
-                    .values(secret_hash=hash_secret(secret))
+                    .where(MachineClient.client_id == client_id)
+                    .values(secret_hash=hash_secret(secret), scopes=scopes)
                 )
-        return {"client_id": SANDBOX_ADMIN_CLIENT_ID, "client_secret": secret, "scopes": ["admin"]}
+        return {"client_id": client_id, "client_secret": secret, "scopes": scopes}
     finally:
         await engine.dispose()
+
+
+async def seed_sandbox_admin(settings: Settings) -> dict:
+    """Create the sandbox admin client, or give it a fresh secret, and return it."""
+    return await issue_client(settings, SANDBOX_ADMIN_CLIENT_ID, "Sandbox administrator", ["admin"])
 
 
 def main(argv: list[str] | None = None) -> int:

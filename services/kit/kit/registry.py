@@ -11,7 +11,10 @@ services reads it through this module, so kit itself names no service:
 * ``load(path)``: read and check one file, uncached (tests, tools).
 * :class:`Registry`: ``services`` in declaration order, ``names``,
   ``registry()["orders"]``, ``token_service`` (the one with ``token_path``:
-  it issues access tokens and publishes the JWKS), ``startup_order()`` (each
+  it issues access tokens and publishes the JWKS), ``publishers`` (those with
+  ``events = true``: their outbox is a feed at ``/v1/events``), ``followers`` (those with
+  ``follows_feeds = true``: they read feeds as a machine client of their own, whose
+  settings are ``Service.feed_client_variables``), ``startup_order()`` (each
   service after the services it calls and after the token service), and
   ``service_urls(environ)``: where each service is reached, ``<NAME>_URL``
   from the environment, else ``http://127.0.0.1:<port>``.
@@ -43,7 +46,8 @@ JWKS_PATH = "/.well-known/jwks.json"
 _NAME = re.compile(r"[a-z][a-z0-9]*")
 _PREFIX = re.compile(r"/[a-z][a-z0-9-]*")
 _PACKAGE = re.compile(r"[a-z][a-z0-9_]*")
-_KEYS = {"port", "prefix", "package", "client", "calls", "description", "token_path"}
+_OPTIONAL = {"token_path", "events", "follows_feeds"}
+_KEYS = {"port", "prefix", "package", "client", "calls", "description", *_OPTIONAL}
 
 
 class RegistryError(ValueError):
@@ -62,6 +66,10 @@ class Service:
     calls: tuple[str, ...]
     description: str
     token_path: str | None
+    # It publishes its outbox as a feed, GET /v1/events (kit.feed_api), that others follow.
+    events: bool
+    # It follows feeds as a machine client of its own with events:read (feed_client_variables).
+    follows_feeds: bool
     root: Path
 
     @property
@@ -73,6 +81,12 @@ class Service:
     def local_url(self) -> str:
         """Where the service listens on one machine (``make run``, the default URL)."""
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def feed_client_variables(self) -> tuple[str, str]:
+        """The settings of its feed client (``follows_feeds``): ``make run`` sets them, the
+        cluster takes them from the Secret ``<name>-feed-client``."""
+        return f"{self.name.upper()}_FEED_CLIENT_ID", f"{self.name.upper()}_FEED_CLIENT_SECRET"
 
     @property
     def directory(self) -> Path:
@@ -119,6 +133,16 @@ class Registry:
     def token_service(self) -> Service:
         return next(service for service in self.services if service.token_path is not None)
 
+    @property
+    def publishers(self) -> tuple[Service, ...]:
+        """The services whose events are a feed (``events = true``)."""
+        return tuple(service for service in self.services if service.events)
+
+    @property
+    def followers(self) -> tuple[Service, ...]:
+        """The services that follow feeds as their own machine client (``follows_feeds = true``)."""
+        return tuple(service for service in self.services if service.follows_feeds)
+
     def startup_order(self) -> tuple[Service, ...]:
         """Each service after the services it calls and after the token service (whose
         JWKS every service needs), otherwise in declaration order."""
@@ -150,7 +174,7 @@ def _service(name: str, table: object, root: Path) -> Service:
     if not isinstance(table, dict):
         raise RegistryError(f"[services.{name}] must be a table")
     unknown = set(table) - _KEYS
-    missing = _KEYS - {"token_path"} - set(table)
+    missing = _KEYS - _OPTIONAL - set(table)
     if unknown or missing:
         raise RegistryError(f"[services.{name}]: unknown keys {sorted(unknown)}, missing {sorted(missing)}")
     port, prefix, calls = table["port"], table["prefix"], table["calls"]
@@ -166,6 +190,10 @@ def _service(name: str, table: object, root: Path) -> Service:
     token_path = table.get("token_path")
     if token_path is not None and (not isinstance(token_path, str) or not token_path.startswith("/")):
         raise RegistryError(f"[services.{name}] token_path: a path starting with /")
+    events, follows_feeds = table.get("events", False), table.get("follows_feeds", False)
+    for key, value in (("events", events), ("follows_feeds", follows_feeds)):
+        if not isinstance(value, bool):
+            raise RegistryError(f"[services.{name}] {key}: true or false")
     return Service(
         name=name,
         port=port,
@@ -175,6 +203,8 @@ def _service(name: str, table: object, root: Path) -> Service:
         calls=tuple(calls),
         description=str(table["description"]),
         token_path=token_path,
+        events=events,
+        follows_feeds=follows_feeds,
         root=root,
     )
 

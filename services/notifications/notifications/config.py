@@ -1,0 +1,21 @@
+"""notifications settings (prefix ``NOTIFICATIONS_``)."""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from kit.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="NOTIFICATIONS_", extra="ignore", populate_by_name=True)
+
+    service_name: str = "notifications"
+    # The machine client, granted events:read, that follows every service's feed
+    # (`make run` creates it; on the cluster, the notifications-feed-client Secret).
+    # Without them the service follows no feed.
+    feed_client_id: str | None = None
+    feed_client_secret: SecretStr | None = None
+    # How long a follower waits after a page that was not full before asking again.
+    feed_idle_seconds: float = 1.0

@@ -1,0 +1,42 @@
+"""Every query of received events."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kit.pagination import PageParams, fetch_page
+from notifications.events.models import ReceivedEvent
+from panjereh_contract.events import FeedEvent
+
+
+async def add(session: AsyncSession, service: str, event: FeedEvent) -> None:
+    """Store ``event`` of ``service``'s feed; an ID already stored is left as it is."""
+    await session.execute(
+        insert(ReceivedEvent)
+        .values(
+            event_id=event.id,
+            service=service,
+            type=event.type,
+            subject=event.subject,
+            object_kind=event.object.kind,
+            object_id=event.object.id,
+            object_url=event.object.url,
+            access_level=event.access_level,
+            occurred_at=event.occurred_at,
+            data=event.data,
+        )
+        .on_conflict_do_nothing(index_elements=[ReceivedEvent.event_id])
+    )
+
+
+async def page(
+    session: AsyncSession, params: PageParams, *, service: str | None, type_: str | None
+) -> list[ReceivedEvent]:
+    stmt = select(ReceivedEvent)
+    if service is not None:
+        stmt = stmt.where(ReceivedEvent.service == service)
+    if type_ is not None:
+        stmt = stmt.where(ReceivedEvent.type == type_)
+    return await fetch_page(session, stmt, order_by=[ReceivedEvent.id], params=params)

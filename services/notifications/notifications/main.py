@@ -1,0 +1,39 @@
+"""The notifications application."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from kit.app import ServiceSpec, create_service_app
+from notifications import state
+from notifications.config import Settings
+from notifications.db import idempotency_keys, outbox_events
+from notifications.events import api as events_api
+from notifications.events.followers import feeds, follow, purge_seen
+
+SPEC = ServiceSpec(
+    name="notifications",
+    title="Panjereh notifications",
+    description="Notifications: every service's events, followed from their feeds, reach client software as signed webhooks and pull boxes.",
+    version="0.1.0",
+    service_dir=Path(__file__).resolve().parent.parent,
+    settings_factory=Settings,
+    routers=[events_api.router],
+    tags=[
+        {
+            "name": "received events",
+            "description": "The events received from every service's feed (admins only).",
+        }
+    ],
+    idempotency_table=idempotency_keys,
+    outbox_table=outbox_events,
+    state=state.build,
+    background=[follow(feed) for feed in feeds()],
+    periodic=[purge_seen],
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return create_service_app(SPEC, settings)

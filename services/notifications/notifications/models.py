@@ -1,0 +1,11 @@
+"""Every table of the ``notifications`` schema on one ``metadata``, for the migrations and the
+models/migrations check: kit's tables (``notifications.db``) and each domain's."""
+
+from __future__ import annotations
+
+from notifications.db import metadata
+from notifications.events import models as events
+
+DOMAINS = (events,)
+
+__all__ = ["DOMAINS", "metadata"]

@@ -1,0 +1,45 @@
+"""Fixtures of the notifications tests: identity over real HTTP (notifications verifies tokens
+against its JWKS), the notifications app in-process on the test database, and tokens."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from identity_testing.app import client_token, create_identity_app
+from kit_testing import Running, app_client, serve
+
+from notifications.main import create_app
+
+
+@pytest.fixture(scope="session")
+async def identity_server(settings_for) -> AsyncIterator[Running]:  # type: ignore[no-untyped-def]
+    running = await serve(create_identity_app(settings_for("identity")))
+    yield running
+    await running.stop()
+
+
+@pytest.fixture(scope="session")
+async def notifications_api(settings_for, identity_server: Running) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+    """The notifications app (no feed credentials: it follows nothing) and its in-process client."""
+    app = create_app(settings_for("notifications", service_urls={"identity": identity_server.url}))
+    async with app_client(app) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+async def admin_headers(settings_for, identity_server: Running) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    token = await client_token(
+        settings_for("identity"), identity_server.url, "notifications test admin", ["admin"]
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(scope="session")
+async def agent_headers(settings_for, identity_server: Running) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """A machine client without the admin scope."""
+    token = await client_token(
+        settings_for("identity"), identity_server.url, "notifications test agent", ["events:read"]
+    )
+    return {"Authorization": f"Bearer {token}"}
