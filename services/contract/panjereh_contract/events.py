@@ -32,6 +32,15 @@ class FeedEvent(BaseModel):
     )
     object: EventObject
     access_level: AccessLevel | None = Field(description="The object's access level, where it has one.")
+    scope: str | None = Field(
+        default=None,
+        description="What a representative's grant must cover to read the object (`foreign-trade`, …); "
+        "null when only the party (and the office) may.",
+    )
+    office: str | None = Field(
+        default=None,
+        description="The office whose officers see the object, `<kind>:<code>` (`issuing-authority:mimt`).",
+    )
     occurred_at: datetime
     data: dict[str, Any] = Field(
         description="A thin payload: identifiers and states, never the whole object."

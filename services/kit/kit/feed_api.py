@@ -59,6 +59,8 @@ def feed_event(service: str, row: Row[Any]) -> FeedEvent:
         subject=row.party,
         object=EventObject(kind=kind, id=row.subject.removeprefix(f"{kind}:"), url=url),
         access_level=row.access_level if row.access_level in ACCESS_LEVELS else None,
+        scope=row.scope,
+        office=row.office,
         occurred_at=row.created_at,
         data=row.payload,
     )

@@ -58,6 +58,10 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("party", String(200)),
         Column("object_url", String(300)),
         Column("access_level", String(20)),
+        # Who else reads it: the scope a representative's grant must cover (``kit.access_levels``),
+        # and the office whose officers see it (``<kind>:<code>``, ``issuing-authority:mimt``).
+        Column("scope", String(40)),
+        Column("office", String(60)),
         Index("ix_outbox_events_undelivered", "id", postgresql_where="delivered_at IS NULL"),
     )
 
@@ -78,13 +82,17 @@ async def publish(
     party: str | None = None,
     url: str | None = None,
     access_level: str | None = None,
+    scope: str | None = None,
+    office: str | None = None,
 ) -> uuid.UUID:
     """Record an event in the caller's transaction; returns its ``event_id``.
 
     ``topic`` names what happened (``representation.revoked``); ``subject`` is
     the object it happened to, so consumers can order and dedupe per object;
     ``kind`` is that object's kind (default: the topic's first word), ``party``
-    whose it is, ``url`` its gateway path, ``access_level`` its level.
+    whose it is, ``url`` its gateway path, ``access_level`` its level, ``scope`` what a
+    representative's grant must cover to read it, ``office`` the office (``<kind>:<code>``)
+    whose officers see it.
     """
     event_id = uuid.uuid4()
     await session.execute(select(func.pg_advisory_xact_lock_shared(lock_key(table))))
@@ -99,6 +107,8 @@ async def publish(
             party=party,
             object_url=url,
             access_level=access_level,
+            scope=scope,
+            office=office,
         )
     )
     return event_id

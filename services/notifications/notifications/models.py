@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from notifications.db import metadata
 from notifications.events import models as events
+from notifications.messages import models as messages
+from notifications.subscriptions import models as subscriptions
 
-DOMAINS = (events,)
+DOMAINS = (events, subscriptions, messages)
 
 __all__ = ["DOMAINS", "metadata"]

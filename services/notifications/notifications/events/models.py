@@ -30,6 +30,8 @@ class ReceivedEvent(Base):
     object_id: Mapped[str] = mapped_column(String(200))
     object_url: Mapped[str | None] = mapped_column(String(300))
     access_level: Mapped[str | None] = mapped_column(String(20))
+    scope: Mapped[str | None] = mapped_column(String(40))
+    office: Mapped[str | None] = mapped_column(String(60))
     occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     data: Mapped[dict[str, Any]] = mapped_column(JSONB)
     received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

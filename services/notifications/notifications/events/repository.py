@@ -24,6 +24,8 @@ async def add(session: AsyncSession, service: str, event: FeedEvent) -> None:
             object_id=event.object.id,
             object_url=event.object.url,
             access_level=event.access_level,
+            scope=event.scope,
+            office=event.office,
             occurred_at=event.occurred_at,
             data=event.data,
         )

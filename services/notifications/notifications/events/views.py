@@ -16,6 +16,8 @@ def received_event(row: ReceivedEvent) -> ReceivedEventOut:
         subject=row.subject,
         object=EventObject(kind=row.object_kind, id=row.object_id, url=row.object_url),
         access_level=row.access_level,  # type: ignore[arg-type]  # stored from a validated event
+        scope=row.scope,
+        office=row.office,
         occurred_at=row.occurred_at,
         data=row.data,
         received_at=row.received_at,
