@@ -116,7 +116,9 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
         sa.Column("message_id", sa.BigInteger(), nullable=False),
         sa.Column("subscription_id", sa.Uuid(), nullable=False),
-        sa.Column("attempted_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.Column(
+            "attempted_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+        ),
         sa.Column("status_code", sa.SmallInteger(), nullable=True),
         sa.Column("latency_ms", sa.Integer(), nullable=False),
         sa.Column("error", sa.String(length=500), nullable=True),

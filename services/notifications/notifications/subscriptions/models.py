@@ -18,9 +18,7 @@ SUBSCRIPTION_STATES = ("pending-verification", "active", "disabled")
 class Subscription(Base):
     __tablename__ = "subscriptions"
     __table_args__ = (
-        CheckConstraint(
-            "state IN ('pending-verification', 'active', 'disabled')", name="state"
-        ),
+        CheckConstraint("state IN ('pending-verification', 'active', 'disabled')", name="state"),
         Index("ix_subscriptions_owner", "owner", "created_at"),
     )
 
