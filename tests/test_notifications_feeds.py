@@ -74,9 +74,7 @@ async def _machine_client(peers: Peers, name: str, scopes: list[str]) -> dict[st
 
 
 def _notifications(settings_for, peers: Peers, credentials: dict[str, str]) -> FastAPI:  # type: ignore[no-untyped-def]
-    return create_app(
-        settings_for("notifications", service_urls=peers.urls, feed_idle_seconds=0.2, **credentials)
-    )
+    return create_app(settings_for("notifications", service_urls=peers.urls, **credentials))
 
 
 @pytest.fixture(scope="session")

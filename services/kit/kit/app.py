@@ -32,6 +32,7 @@ from kit.db import (
 from kit.edge import EdgeMiddleware, EdgePolicy
 from kit.errors import REFUSALS_MARKDOWN, install_problem_handlers, problem_response
 from kit.feed_api import events_router
+from kit.feed_signal import FeedSignal
 from kit.forwarded import caller_path
 from kit.http import create_http_client
 from kit.idempotency import purge_expired
@@ -116,6 +117,9 @@ def tune_garbage_collector() -> None:
 
 
 def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> FastAPI:
+    # Wakes the feed's long-polls when an event commits (its listener runs with the app).
+    feed_signal = FeedSignal(spec.outbox_table) if spec.outbox_table is not None else None
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         cfg = settings or spec.settings_factory()
@@ -157,6 +161,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
                 tune_garbage_collector()
             tasks.append(asyncio.create_task(_purge_loop(state, spec.periodic)))
             tasks.extend(asyncio.create_task(hook(state)) for hook in spec.background)
+            if feed_signal is not None:
+                tasks.append(asyncio.create_task(feed_signal.listen(cfg.database_url)))
             yield
         finally:
             for task in tasks:
@@ -184,8 +190,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
     if sandbox_enabled(settings):
         for router in spec.sandbox_routers:
             _mount(app, router)
-    if spec.outbox_table is not None:
-        _mount(app, events_router(spec.outbox_table, spec.name))
+    if feed_signal is not None:
+        _mount(app, events_router(spec.outbox_table, spec.name, feed_signal))
     _mount(app, _operations_router(spec))
     app.router.routes.insert(0, ExactPathIndex(app.router.routes))
     return app

@@ -16,6 +16,7 @@ past it the answer is 503 and the follower asks again.
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -23,16 +24,18 @@ from sqlalchemy import Row, Table, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from kit.auth import Principal, require_scope
-from kit.db import SessionDep
 from kit.errors import Forbidden, InvalidCursor, ProblemError, problem_responses
+from kit.feed_signal import FeedSignal
 from kit.outbox import lock_key
 from kit.pagination import decode_cursor, encode_cursor
 from kit.registry import registry
+from kit.runtime import Runtime, RuntimeDep
 from panjereh_contract.access_levels import ACCESS_LEVELS
 from panjereh_contract.events import EventObject, EventPage, FeedEvent
 
 EVENTS_SCOPE = "events:read"
 MAX_LIMIT = 100
+MAX_WAIT_SECONDS = 30
 LOCK_TIMEOUT = "5s"  # a literal of SET LOCAL, which takes no bound parameter
 
 EventsReaderDep = Annotated[Principal, require_scope(EVENTS_SCOPE)]
@@ -75,10 +78,25 @@ def _after(cursor: str | None) -> int:
     return int(value)
 
 
-def events_router(table: Table, service: str) -> APIRouter:
-    """The feed over ``table`` (made by ``kit.outbox.outbox_table``) of ``service``."""
+def events_router(table: Table, service: str, signal: FeedSignal) -> APIRouter:
+    """The feed over ``table`` (made by ``kit.outbox.outbox_table``) of ``service``; long-polls
+    wake on ``signal`` (whose listener the app runs)."""
     router = APIRouter(tags=["events"])
     c = table.c
+
+    async def read(runtime: Runtime, start: int, limit: int) -> list[Row[Any]]:
+        """One page after ``start``, once every writer with a lower ``id`` has finished: a short
+        transaction of its own (a long-poll holds no connection while it waits)."""
+        async with runtime.sessionmaker() as session, session.begin():
+            await session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
+            try:
+                await session.execute(select(func.pg_advisory_xact_lock(lock_key(table))))
+            except DBAPIError as exc:
+                if getattr(exc.orig, "sqlstate", None) != "55P03":  # lock_not_available
+                    raise
+                raise FeedBusy("Writers held the feed longer than its lock timeout.") from exc
+            stmt = select(table).where(c.id > start).order_by(c.id).limit(limit)
+            return list((await session.execute(stmt)).all())
 
     @router.get(
         "/v1/events",
@@ -87,26 +105,35 @@ def events_router(table: Table, service: str) -> APIRouter:
         responses=problem_responses(401, 422, InvalidCursor, Forbidden, FeedBusy),
     )
     async def events(
-        session: SessionDep,
+        runtime: RuntimeDep,
         _: EventsReaderDep,
         after: Annotated[
             str | None, Query(max_length=512, description="The `next` of the previous page; omit to start.")
         ] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Events per page (1-100).")] = MAX_LIMIT,
+        wait: Annotated[
+            int,
+            Query(
+                ge=0,
+                le=MAX_WAIT_SECONDS,
+                description="Long-poll: when no event follows `after`, wait up to this many seconds "
+                "for one before answering an empty page (0: answer at once).",
+            ),
+        ] = 0,
     ) -> EventPage:
         """Events oldest first by the service's sequence, each once in a stable order, none
         skipped (a follower stores `next` and asks again from it). Events are immutable and
-        kept at least 30 days. Deduplicate by `id`."""
+        kept at least 30 days. Deduplicate by `id`. With `wait`, an empty page is answered only
+        after that many seconds without a new event; an event committed meanwhile is answered
+        within milliseconds (PostgreSQL `NOTIFY`)."""
         start = _after(after)
-        await session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
-        try:
-            await session.execute(select(func.pg_advisory_xact_lock(lock_key(table))))
-        except DBAPIError as exc:
-            if getattr(exc.orig, "sqlstate", None) != "55P03":  # lock_not_available
-                raise
-            raise FeedBusy("Writers held the feed longer than its lock timeout.") from exc
-        stmt = select(table).where(c.id > start).order_by(c.id).limit(limit)
-        rows = list((await session.execute(stmt)).all())
+        deadline = time.monotonic() + wait
+        while True:
+            rows = await read(runtime, start, limit)
+            remaining = deadline - time.monotonic()
+            if rows or remaining <= 0:
+                break
+            await signal.wait(remaining)
         return EventPage(
             items=[feed_event(service, row) for row in rows],
             next=encode_cursor([rows[-1].id]) if rows else None,

@@ -10,6 +10,10 @@ Seen IDs are kept ``SEEN_WINDOW`` (longer than a feed keeps its events, 30 days)
 
 Events are handled in the feed's order, one at a time; a failing handler stops the feed
 (retried with exponential backoff and jitter) rather than skip an event.
+
+A follower long-polls (``wait``): the feed answers as soon as an event commits, so an event
+reaches its follower within milliseconds, and an idle feed costs one request every
+``wait_seconds`` rather than a poll a second.
 """
 
 from __future__ import annotations
@@ -90,6 +94,9 @@ class FeedFollower:
     cursors: Table
     seen: Table
     page_size: int = 100
+    # How long the feed may hold a request open when nothing is new (kit.feed_api, at most 30).
+    wait_seconds: int = 20
+    # The pause after a short page when not long-polling (wait_seconds 0).
     idle_seconds: float = 1.0
     first_backoff_seconds: float = 0.5
     max_backoff_seconds: float = 60.0
@@ -101,9 +108,13 @@ class FeedFollower:
     async def poll(self) -> int:
         """Read one page after the stored cursor and handle its events; returns how many it held."""
         after = await self.cursor()
-        params: dict[str, str | int] = {"limit": self.page_size, **({"after": after} if after else {})}
+        params: dict[str, str | int] = {"limit": self.page_size, "wait": self.wait_seconds}
+        if after:
+            params["after"] = after
         headers = {"Authorization": f"Bearer {await self.token()}"}
-        response = await self.http.get(f"{self.url}/v1/events", params=params, headers=headers)
+        response = await self.http.get(
+            f"{self.url}/v1/events", params=params, headers=headers, timeout=self.wait_seconds + 10.0
+        )
         if response.status_code != 200:
             raise FeedUnavailable(f"{self.feed}: {response.status_code} {response.text[:200]}")
         page = EventPage.model_validate(response.json())
@@ -114,8 +125,9 @@ class FeedFollower:
         return len(page.items)
 
     async def run(self) -> None:
-        """Follow for ever: a full page is followed at once by the next, an empty or short one
-        after ``idle_seconds``; a failure is retried with exponential backoff and jitter."""
+        """Follow for ever: each page is followed at once by the next (the feed holds the request
+        while nothing is new), or after ``idle_seconds`` when not long-polling and the page was
+        short; a failure is retried with exponential backoff and jitter."""
         failures = 0
         while True:
             try:
@@ -127,7 +139,7 @@ class FeedFollower:
                 await asyncio.sleep(delay * random.uniform(0.5, 1.0))
                 continue
             failures = 0
-            if read < self.page_size:
+            if read < self.page_size and not self.wait_seconds:
                 await asyncio.sleep(self.idle_seconds)
 
     async def purge_seen(self) -> None:

@@ -9,7 +9,9 @@ by the feed and kept at least 30 days.
 
 Every writer takes a shared transaction-level advisory lock on its outbox
 (``lock_key``) before inserting, so the feed's reader, taking the same lock
-exclusively, knows no transaction holding a lower ``id`` is still in flight.
+exclusively, knows no transaction holding a lower ``id`` is still in flight; and
+sends ``NOTIFY`` on the outbox's channel, which PostgreSQL delivers at commit, so
+a feed's long-poll answers at once (``kit.feed_signal``).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit.feed_signal import channel
 from kit.request_context import current_request_id
 
 
@@ -95,7 +98,9 @@ async def publish(
     whose officers see it.
     """
     event_id = uuid.uuid4()
-    await session.execute(select(func.pg_advisory_xact_lock_shared(lock_key(table))))
+    await session.execute(
+        select(func.pg_advisory_xact_lock_shared(lock_key(table)), func.pg_notify(channel(table), ""))
+    )
     await session.execute(
         insert(table).values(
             event_id=event_id,

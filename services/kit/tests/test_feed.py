@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from kit import feed_api
+from kit import feed_api, feed_signal
 
 from .conftest import committed, tail, write
 
@@ -112,3 +112,40 @@ async def test_a_writer_in_flight_past_the_lock_timeout_is_a_503(
         await slow.rollback()
     assert response.status_code == 503
     assert response.json()["code"] == "feed-busy"
+
+
+async def test_a_long_poll_answers_when_an_event_commits(
+    kit_client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    reader: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With `wait`, an empty feed holds the request; the commit of an event (its NOTIFY) answers
+    it long before the wait runs out, with that event. The fallback re-read is pushed past the
+    wait, so only the notification can answer early."""
+    monkeypatch.setattr(feed_signal, "FALLBACK_SECONDS", 60.0)
+    after = await tail(sessions)
+    read = asyncio.create_task(
+        kit_client.get("/v1/events", params={"after": after, "wait": 20}, headers=reader, timeout=30)
+    )
+    await asyncio.sleep(0.3)
+    assert not read.done(), "the long-poll answered with nothing new"
+    started = asyncio.get_running_loop().time()
+    (made,) = await committed(sessions, "awaited")
+    response = await read
+    assert response.status_code == 200
+    assert [item["id"] for item in response.json()["items"]] == [str(made)]
+    assert asyncio.get_running_loop().time() - started < 10, "the wait ran out: no wake-up on commit"
+
+
+async def test_a_long_poll_with_nothing_new_answers_an_empty_page_after_its_wait(
+    kit_client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], reader: dict[str, str]
+) -> None:
+    after = await tail(sessions)
+    started = asyncio.get_running_loop().time()
+    response = await kit_client.get("/v1/events", params={"after": after, "wait": 1}, headers=reader)
+    assert response.status_code == 200
+    assert response.json() == {"items": [], "next": None}
+    assert asyncio.get_running_loop().time() - started >= 1.0
+    too_long = await kit_client.get("/v1/events", params={"wait": 31}, headers=reader)
+    assert too_long.status_code == 422

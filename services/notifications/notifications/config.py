@@ -17,5 +17,6 @@ class Settings(ServiceSettings):
     # Without them the service follows no feed.
     feed_client_id: str | None = None
     feed_client_secret: SecretStr | None = None
-    # How long a follower waits after a page that was not full before asking again.
-    feed_idle_seconds: float = 1.0
+    # How long each feed may hold a follower's request open when nothing is new (long-poll,
+    # kit.feeds); an event committed meanwhile arrives within milliseconds.
+    feed_wait_seconds: int = 20

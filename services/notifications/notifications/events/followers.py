@@ -59,7 +59,7 @@ def followers(runtime: Runtime) -> dict[str, FeedFollower]:
             http=runtime.http,
             cursors=feed_cursors,
             seen=seen_events,
-            idle_seconds=settings.feed_idle_seconds,
+            wait_seconds=settings.feed_wait_seconds,
         )
         for name in feeds()
     }

@@ -78,13 +78,16 @@ class Running:
 async def serve(app: ASGIApp, *, port: int = 0, **options: Any) -> Running:
     """Start ``app`` (on a free port unless ``port`` is given); returns once it accepts connections.
 
-    ``options`` are ``uvicorn.Config``'s.
+    ``options`` are ``uvicorn.Config``'s. Stopping waits at most 2 s for requests in flight
+    (a feed's long-poll would otherwise hold it for its whole wait).
     """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, **{"http": "httptools", "log_level": "warning", **options})
+    config = uvicorn.Config(
+        app, **{"http": "httptools", "log_level": "warning", "timeout_graceful_shutdown": 2, **options}
+    )
     server = _Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
