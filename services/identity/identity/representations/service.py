@@ -271,7 +271,13 @@ async def answer(
     parties = await repo.parties(session, [grant.grantor_id, grant.representative_id])
     event = "accepted" if accept else "rejected"
     _record(session, grant, user, parties[grant.representative_id], event, reason)
-    await _publish(session, f"representation.{event}", grant, parties, grant.decided_at.isoformat())
+    await _publish(
+        session,
+        "representation.accepted" if accept else "representation.rejected",
+        grant,
+        parties,
+        grant.decided_at.isoformat(),
+    )
     await session.flush()
     return grant
 
