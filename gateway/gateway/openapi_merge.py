@@ -1,6 +1,8 @@
 """Merge the services' OpenAPI documents into the one the gateway serves. Pure: dicts in, dict out.
 
 * Paths go under the service's prefix (``/v1/token`` -> ``/identity/v1/token``).
+* Webhooks (requests a service sends, OpenAPI 3.1 ``webhooks``) keep their names (event types,
+  unique across services); their operations are namespaced like the paths'.
 * operationIds and tags are namespaced by the service (they repeat across
   services: every one has ``health`` and the ``operations`` tag), giving
   ``orders_create_file`` (kit.openapi names an operation after its function);
@@ -42,6 +44,7 @@ def merge_openapi(
 ) -> dict[str, Any]:
     renames = _component_renames(sources)
     paths: dict[str, Any] = {}
+    webhooks: dict[str, Any] = {}
     components: dict[str, dict[str, Any]] = {}
     owners: dict[tuple[str, str], str] = {}
     tags: list[dict[str, Any]] = []
@@ -58,6 +61,13 @@ def merge_openapi(
                 key: _operation(source.name, op, declared, undeclared, default_security)
                 if key in _HTTP_METHODS
                 else op
+                for key, op in item.items()
+            }
+        for name, item in document.get("webhooks", {}).items():
+            if name in webhooks:
+                raise ValueError(f"webhooks/{name} from {source.name} is documented by another service too")
+            webhooks[name] = {
+                key: _operation(source.name, op, declared, undeclared, None) if key in _HTTP_METHODS else op
                 for key, op in item.items()
             }
         group: list[str] = []
@@ -89,6 +99,8 @@ def merge_openapi(
         "tags": tags,
         "x-tagGroups": tag_groups,
     }
+    if webhooks:
+        merged["webhooks"] = webhooks
     return merged
 
 

@@ -161,6 +161,35 @@ def test_the_inputs_are_left_alone() -> None:
     assert _refs(original) == ["#/components/schemas/X"]
 
 
+def test_webhooks_are_kept_with_their_operations_namespaced() -> None:
+    hook = {
+        "post": {
+            "operationId": "things_made",
+            "tags": ["webhooks"],
+            "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/M"}}}},
+            "responses": {"200": {"description": "ok"}},
+        }
+    }
+    merged = _merge(
+        shop=_doc({}, {"M": {"type": "object", "title": "shop"}}, webhooks={"shop.thing.made": hook}),
+        other=_doc({}, {"M": {"type": "object", "title": "other"}}),
+    )
+    operation = merged["webhooks"]["shop.thing.made"]["post"]
+    assert operation["operationId"] == "shop_things_made"
+    assert operation["tags"] == ["shop: webhooks"]
+    assert "security" not in operation
+    assert (
+        operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        == "#/components/schemas/ShopM"
+    )
+    assert _resolves(merged, "#/components/schemas/ShopM")
+    with pytest.raises(ValueError, match=r"shop\.thing\.made"):
+        _merge(
+            shop=_doc({}, webhooks={"shop.thing.made": hook}),
+            other=_doc({}, webhooks={"shop.thing.made": hook}),
+        )
+
+
 @pytest.fixture(scope="module")
 async def served(gateway: Running) -> dict[str, Any]:
     async with httpx.AsyncClient() as http:
@@ -176,6 +205,15 @@ async def test_the_served_document_has_every_service(served: dict[str, Any]) -> 
         assert f"{service.prefix}/health" in served["paths"]
     assert "/health" in served["paths"]  # the gateway's own
     assert "x-unavailable-services" not in served
+
+
+async def test_the_served_document_lists_every_event_type_as_a_webhook(served: dict[str, Any]) -> None:
+    from panjereh_contract.event_types import event_types
+
+    assert set(served["webhooks"]) == set(event_types())
+    for item in served["webhooks"].values():
+        ref = item["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        assert _resolves(served, ref)
 
 
 async def test_the_served_document_is_consistent(served: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ from identity.login import api as login_api
 from identity.models import audit_log, idempotency_keys, outbox_events, signature_jtis
 from identity.recovery import api as recovery_api
 from identity.representations import api as representations_api
+from identity.representations import expiry as representation_expiry
 from identity.roles import api as roles_api
 from identity.sandbox import api as sandbox_api
 from identity.signature_keys import api as signature_keys_api
@@ -67,7 +68,7 @@ SPEC = ServiceSpec(
         {"name": "sandbox", "description": "Only with `PANJEREH_SANDBOX=1`: SMS sent, fake providers."},
     ],
     state=state.build,
-    periodic=[housekeeping.purge_expired, jti_purger(signature_jtis)],
+    periodic=[housekeeping.purge_expired, representation_expiry.run_once, jti_purger(signature_jtis)],
 )
 
 

@@ -85,13 +85,13 @@ async def test_accept_makes_it_active_and_tells_the_services(app: FastAPI, clien
     hidden = await w.act(grant_id, "accept", w.stranger_token)
     assert hidden.status_code == 404
     assert hidden.json()["code"] == "representation-not-found"
-    assert await _events(app, grant_id) == []
+    assert [e.topic for e in await _events(app, grant_id)] == ["representation.granted"]
 
     accepted = await w.act(grant_id, "accept", w.agent_token)
     assert accepted.status_code == 200, accepted.text
     assert accepted.json()["status"] == "active"
     assert accepted.json()["decided_at"] is not None
-    [event] = await _events(app, grant_id)
+    [_, event] = await _events(app, grant_id)
     assert event.topic == "representation.accepted"
     assert event.payload["representative"] == f"user:{w.agent.id}"
     assert event.payload["grantor"] == f"user:{w.merchant.id}"
@@ -120,7 +120,10 @@ async def test_reject_with_a_reason_ends_it(app: FastAPI, client: httpx.AsyncCli
         ("granted", f"user:{w.merchant.id}", None),
         ("rejected", f"user:{w.agent.id}", "not my field"),
     ]
-    assert await _events(app, grant_id) == []
+    assert [e.topic for e in await _events(app, grant_id)] == [
+        "representation.granted",
+        "representation.rejected",
+    ]
 
 
 async def test_reject_without_a_body_and_bad_reasons(app: FastAPI, client: httpx.AsyncClient) -> None:
@@ -144,26 +147,33 @@ async def test_revoke_only_by_the_grantor_writes_the_outbox_event(
     assert by_agent.json()["code"] == "not-the-grantor"
     by_stranger = await w.act(grant_id, "revoke", w.stranger_token)
     assert by_stranger.status_code == 404
-    assert [e.topic for e in await _events(app, grant_id)] == ["representation.accepted"]
+    assert [e.topic for e in await _events(app, grant_id)] == [
+        "representation.granted",
+        "representation.accepted",
+    ]
 
     revoked = await w.act(grant_id, "revoke", w.merchant_token, json={"reason": "contract ended"})
     assert revoked.status_code == 200, revoked.text
     assert revoked.json()["status"] == "revoked"
     assert revoked.json()["revoked_at"] is not None
     events = await _events(app, grant_id)
-    assert [e.topic for e in events] == ["representation.accepted", "representation.revoked"]
-    payload = events[1].payload
+    assert [e.topic for e in events] == [
+        "representation.granted",
+        "representation.accepted",
+        "representation.revoked",
+    ]
+    payload = events[2].payload
     assert payload["representation_id"] == grant_id
     assert payload["state"] == "revoked"
     assert payload["grantor"] == f"user:{w.merchant.id}"
     assert payload["representative"] == f"user:{w.agent.id}"
     assert payload["access_level"] == "limited"
     assert payload["scopes"] == ["foreign-trade", "currency"]
-    assert events[1].request_id is not None
+    assert events[2].request_id is not None
 
     again = await w.act(grant_id, "revoke", w.merchant_token)
     assert again.status_code == 409
-    assert len(await _events(app, grant_id)) == 2
+    assert len(await _events(app, grant_id)) == 3
     history = await client.get(f"/v1/representations/{grant_id}/history", headers=bearer(w.merchant_token))
     items = history.json()["items"]
     assert [e["event"] for e in items] == ["granted", "accepted", "revoked"]
@@ -176,7 +186,10 @@ async def test_a_pending_grant_can_be_revoked(app: FastAPI, client: httpx.AsyncC
     grant_id = await w.grant()
     assert (await w.act(grant_id, "revoke", w.merchant_token)).json()["status"] == "revoked"
     assert (await w.act(grant_id, "accept", w.agent_token)).status_code == 409
-    assert [e.topic for e in await _events(app, grant_id)] == ["representation.revoked"]
+    assert [e.topic for e in await _events(app, grant_id)] == [
+        "representation.granted",
+        "representation.revoked",
+    ]
 
 
 async def test_statuses_follow_the_dates(app: FastAPI, client: httpx.AsyncClient) -> None:

@@ -85,6 +85,10 @@ class ServiceSpec:
     background: Sequence[Hook] = ()
     # The service's outbox (kit.outbox.outbox_table): served as its feed at /v1/events.
     outbox_table: Table | None = None
+    # Requests the service sends to its subscribers' URLs, documented under the OpenAPI
+    # document's ``webhooks`` (FastAPI's ``app.webhooks``): each route's path is the webhook's
+    # name, its body what is sent. Documentation only: nothing is served.
+    webhooks: APIRouter | None = None
 
 
 async def _purge_loop(state: ServiceState, periodic: Sequence[Hook]) -> None:
@@ -193,6 +197,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
     if feed_signal is not None:
         _mount(app, events_router(spec.outbox_table, spec.name, feed_signal))
     _mount(app, _operations_router(spec))
+    if spec.webhooks is not None:
+        app.webhooks.routes.extend(spec.webhooks.routes)
     app.router.routes.insert(0, ExactPathIndex(app.router.routes))
     return app
 

@@ -32,6 +32,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         summary=app.summary,
         description=app.description,
         routes=app.routes,
+        webhooks=app.webhooks.routes,
         tags=app.openapi_tags,
         servers=app.servers,
     )
@@ -60,7 +61,17 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             )
     document_headers(doc)
     _document_unpaged_lists(doc, schemas)
+    _drop_webhook_validation_answers(doc)
     return doc
+
+
+def _drop_webhook_validation_answers(doc: dict[str, Any]) -> None:
+    """A webhook is a request the service sends: the receiver's answers are its own, so the 422
+    FastAPI adds to every operation with a body (referring to the schema dropped above) goes."""
+    for path_item in doc.get("webhooks", {}).values():
+        for operation in path_item.values():
+            if isinstance(operation, dict):
+                operation.get("responses", {}).pop("422", None)
 
 
 UNPAGED = "Not paged: the whole list in one answer (no `limit`, no `cursor`; they are ignored)."

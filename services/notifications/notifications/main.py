@@ -12,6 +12,7 @@ from notifications.config import Settings
 from notifications.db import idempotency_keys, outbox_events
 from notifications.events import api as events_api
 from notifications.events.followers import feeds, follow, purge_seen
+from notifications.webhooks.documented import TAG, TAG_DESCRIPTION, webhooks_router
 
 SPEC = ServiceSpec(
     name="notifications",
@@ -25,13 +26,15 @@ SPEC = ServiceSpec(
         {
             "name": "received events",
             "description": "The events received from every service's feed (admins only).",
-        }
+        },
+        {"name": TAG, "description": TAG_DESCRIPTION},
     ],
     idempotency_table=idempotency_keys,
     outbox_table=outbox_events,
     state=state.build,
     background=[follow(feed) for feed in feeds()],
     periodic=[purge_seen],
+    webhooks=webhooks_router(),
 )
 
 

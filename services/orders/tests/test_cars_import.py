@@ -18,10 +18,13 @@ from identity_testing.parties import bearer, make_user, national_code, token_for
 from kit_testing import Running
 from sqlalchemy import select
 
+from kit.feed_api import feed_event
 from kit.runtime import runtime_of
 from orders.cars import service
 from orders.cars.models import CaseInquiry
 from orders.db import outbox_events
+from panjereh_contract.event_types import parse_data
+from panjereh_contract.events import FeedEvent
 
 PROBLEM = "application/problem+json"
 _serial = itertools.count(random.randrange(10**8))
@@ -97,6 +100,15 @@ def _case(brand: tuple[str, str], code: str | None = None, **changes: Any) -> di
         else:
             case[key] = value
     return case
+
+
+async def _published(session: Any, case_id: str) -> dict[str, FeedEvent]:
+    """The case's events as orders' feed serves them, by type, each fitting its catalogue entry."""
+    rows = (await session.execute(select(outbox_events).where(outbox_events.c.subject == case_id))).all()
+    events = {e.type: e for e in (feed_event("orders", row) for row in rows)}
+    for event in events.values():
+        parse_data(event.type, event.data)
+    return events
 
 
 async def _send(orders: httpx.AsyncClient, mikhak: dict[str, str], case: dict[str, Any]) -> httpx.Response:
@@ -406,12 +418,14 @@ async def test_a_revocation_is_recorded_with_reason_and_time(
     assert (await _send(orders, mikhak, case)).status_code == 200
     _problem(await _send(orders, mikhak, {**case, "days_abroad_in_1404": 5}), 409, "mikhak-case-revoked")
     async with runtime_of(orders_app[0]).sessionmaker() as session:
-        topics = (
-            await session.scalars(
-                select(outbox_events.c.topic).where(outbox_events.c.subject == case["case_id"])
-            )
-        ).all()
-    assert set(topics) == {"mikhak-case.approved", "mikhak-case.revoked"}
+        published = await _published(session, case["case_id"])
+    assert set(published) == {"orders.mikhak-case.approved", "orders.mikhak-case.revoked"}
+    for event in published.values():
+        # Only the Mikhak machine client reads a case: the one that sent it is its party.
+        assert event.subject is not None
+        assert event.subject.startswith("client:")
+        assert (event.scope, event.office) == (None, None)
+        assert event.object.url == f"/orders/v1/mikhak/cases/{case['case_id']}"
 
 
 async def test_revoking_an_unknown_case_is_404(orders: httpx.AsyncClient, mikhak: dict[str, str]) -> None:
@@ -468,6 +482,15 @@ async def test_the_inquiry_succeeds_only_once_the_approval_has_arrived(
         found = await service.successful_inquiry(session, subject, case["car"]["vin"])
         assert found is not None
         assert str(found.id) == inquiry["id"]
+        published = await _published(session, case["case_id"])
+    # The inquiry's event is the applicant's own, at its path; the case's is Mikhak's.
+    succeeded = published["orders.car-case-permit.inquiry-succeeded"]
+    assert succeeded.subject == subject
+    assert (succeeded.scope, succeeded.office) == (None, None)
+    assert succeeded.object.url == f"/orders/v1/car-case-permits/inquiries/{inquiry['id']}"
+    assert succeeded.data["inquiry_id"] == inquiry["id"]
+    assert published["orders.mikhak-case.approved"].subject is not None
+    async with runtime_of(app).sessionmaker() as session:
         assert await service.successful_inquiry(session, subject, _vin()) is None
 
     # After the revocation the inquiry is refused and the permit no longer stands.

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -34,6 +35,12 @@ class Representation(Base):
         CheckConstraint("ends_on >= starts_on", name="dates_in_order"),
         Index("ix_representations_grantor_created_at", "grantor_id", "created_at", "id"),
         Index("ix_representations_representative_created_at", "representative_id", "created_at", "id"),
+        # The expiry task's work: accepted grants whose expiry is not yet published.
+        Index(
+            "ix_representations_expiry_due",
+            "ends_on",
+            postgresql_where=text("state = 'accepted' AND expiry_published_at IS NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -52,6 +59,8 @@ class Representation(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When ``representation.expired`` was published (once, by the expiry task).
+    expiry_published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class RepresentationEvent(Base):

@@ -61,6 +61,23 @@ async def parties(session: AsyncSession, ids: Collection[uuid.UUID]) -> dict[uui
     return {p.id: p for p in rows}
 
 
+async def lapsed_unannounced(session: AsyncSession, today: date, limit: int = 500) -> list[Representation]:
+    """Accepted grants that ended before ``today`` and whose expiry is not yet published, locked
+    (rows another runner holds are skipped: it publishes them)."""
+    stmt = (
+        select(Representation)
+        .where(
+            Representation.state == "accepted",
+            Representation.ends_on < today,
+            Representation.expiry_published_at.is_(None),
+        )
+        .order_by(Representation.ends_on, Representation.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(await session.scalars(stmt))
+
+
 def status_condition(status: RepresentationStatus, today: date) -> ColumnElement[bool]:
     """SQL for "the grant's status today is ``status``" (``identity.representations.service.status_of``)."""
     r = Representation

@@ -7,10 +7,14 @@ manager of a legal person (the grant's grantor or representative); the
 history records the user as ``actor`` and the legal person as
 ``on_behalf_of``.
 
-Events in identity's outbox, in the same transaction as the change:
-``representation.accepted`` (services may learn of a new representative) and
-``representation.revoked`` (services drop what they cached of the grant).
-Expiry by date writes no event: ``ends_on`` is in both.
+Events in identity's outbox, in the same transaction as the change (each the grantor's, with
+the representative in its data, ``panjereh_contract.event_types``):
+``representation.granted`` (a pending grant awaits the representative's answer),
+``representation.accepted`` (services may learn of a new representative),
+``representation.rejected``, ``representation.revoked`` (services drop what they cached of
+the grant) and ``representation.expired``, written by a periodic task (``expire_due``) once
+for each accepted grant whose ``ends_on`` has passed (the status computed from the dates
+needs no event; subscribers do).
 """
 
 from __future__ import annotations
@@ -212,6 +216,8 @@ async def grant(
     await session.flush()
     await session.refresh(created)
     _record(session, created, user, grantor, "granted", None, {"kid": kid})
+    parties = {grantor.id: grantor, representative.id: representative}
+    await _publish(session, "representation.granted", created, parties, created.created_at.isoformat())
     return created
 
 
@@ -265,15 +271,13 @@ async def answer(
     parties = await repo.parties(session, [grant.grantor_id, grant.representative_id])
     event = "accepted" if accept else "rejected"
     _record(session, grant, user, parties[grant.representative_id], event, reason)
-    if accept:
-        await publish(
-            session,
-            outbox_events,
-            "representation.accepted",
-            subject=str(grant.id),
-            payload=_event_payload(grant, parties, grant.decided_at.isoformat()),
-            **_event_object(grant, parties),
-        )
+    await _publish(
+        session,
+        "representation.accepted" if accept else "representation.rejected",
+        grant,
+        parties,
+        grant.decided_at.isoformat(),
+    )
     await session.flush()
     return grant
 
@@ -295,14 +299,7 @@ async def revoke(
     grant.revoked_at = now_utc()
     parties = await repo.parties(session, [grant.grantor_id, grant.representative_id])
     _record(session, grant, user, parties[grant.grantor_id], "revoked", reason)
-    await publish(
-        session,
-        outbox_events,
-        "representation.revoked",
-        subject=str(grant.id),
-        payload=_event_payload(grant, parties, grant.revoked_at.isoformat()),
-        **_event_object(grant, parties),
-    )
+    await _publish(session, "representation.revoked", grant, parties, grant.revoked_at.isoformat())
     await session.flush()
     return grant
 
@@ -429,9 +426,40 @@ def _event_payload(grant: Representation, parties: dict[uuid.UUID, Party], at: s
     }
 
 
-def _event_object(grant: Representation, parties: dict[uuid.UUID, Party]) -> dict[str, str]:
-    """The grant as the feed shows it: the grantor's, at its path."""
-    return {"party": subject_of(parties[grant.grantor_id]), "url": f"/v1/representations/{grant.id}"}
+async def _publish(
+    session: AsyncSession, topic: str, grant: Representation, parties: dict[uuid.UUID, Party], at: str
+) -> None:
+    """The grant's event, the grantor's at its path; no scope or office (only the two sides read
+    a grant: the representative is named in ``data``)."""
+    await publish(
+        session,
+        outbox_events,
+        topic,
+        subject=str(grant.id),
+        payload=_event_payload(grant, parties, at),
+        party=subject_of(parties[grant.grantor_id]),
+        url=f"/v1/representations/{grant.id}",
+        scope=None,
+        office=None,
+    )
+
+
+async def expire_due(session: AsyncSession, today: date | None = None) -> int:
+    """Publish ``representation.expired`` once for each accepted grant whose ``ends_on`` has
+    passed (Asia/Tehran), marking it ``expiry_published_at``; answers how many. Revoked and
+    rejected grants never expire; a pending one that lapses was never in force."""
+    day = today or today_tehran()
+    grants = await repo.lapsed_unannounced(session, day)
+    if not grants:
+        return 0
+    ids = {g.grantor_id for g in grants} | {g.representative_id for g in grants}
+    parties = await repo.parties(session, list(ids))
+    now = now_utc()
+    for grant in grants:
+        grant.expiry_published_at = now
+        await _publish(session, "representation.expired", grant, parties, now.isoformat())
+    await session.flush()
+    return len(grants)
 
 
 # --- Answers -------------------------------------------------------------------------------------

@@ -123,6 +123,12 @@ async def _record_apart(sessionmaker: async_sessionmaker[AsyncSession], row: obj
         session.add(row)
 
 
+def _case_audience(row: MikhakCase) -> dict[str, str]:
+    """Who reads a case (``ensure_mikhak_client``): the Mikhak machine client, which sent it; no
+    representative (scope) and no office."""
+    return {"party": row.received_from, "url": f"/v1/mikhak/cases/{row.case_id}"}
+
+
 async def _announce_if_approved(session: AsyncSession, row: MikhakCase) -> None:
     if row.status == "approved" and row.eligible:
         await publish(
@@ -131,7 +137,7 @@ async def _announce_if_approved(session: AsyncSession, row: MikhakCase) -> None:
             "mikhak-case.approved",
             row.case_id,
             {"case_id": row.case_id, "vin": row.vin},
-            url=f"/v1/mikhak/cases/{row.case_id}",
+            **_case_audience(row),
         )
 
 
@@ -254,7 +260,7 @@ async def revoke(
         "mikhak-case.revoked",
         case_id,
         {"case_id": case_id, "vin": row.vin},
-        url=f"/v1/mikhak/cases/{case_id}",
+        **_case_audience(row),
     )
     await session.flush()
     return row
@@ -329,7 +335,15 @@ async def inquire(
         outbox_events,
         "car-case-permit.inquiry-succeeded",
         inquiry.case_id,
-        {"case_id": inquiry.case_id, "vin": inquiry.vin, "subject": inquiry.subject},
+        {
+            "case_id": inquiry.case_id,
+            "vin": inquiry.vin,
+            "subject": inquiry.subject,
+            "inquiry_id": str(inquiry.id),
+        },
+        # The applicant's own (``ensure_applicant``): no representative, no office reads it.
+        party=inquiry.subject,
+        url=f"/v1/car-case-permits/inquiries/{inquiry.id}",
     )
     return inquiry
 

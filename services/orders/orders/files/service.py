@@ -24,7 +24,14 @@ from orders import audit
 from orders.cars import service as cars
 from orders.db import outbox_events
 from orders.files import charges, records, repository
-from orders.files.access import PERSONAL_CAR, SYSTEM_ACTOR, actor_of, ensure_applicant, shown_status
+from orders.files.access import (
+    FOREIGN_TRADE,
+    PERSONAL_CAR,
+    SYSTEM_ACTOR,
+    actor_of,
+    ensure_applicant,
+    shown_status,
+)
 from orders.files.exceptions import (
     CarProductRequired,
     CasePermitInquiryMissing,
@@ -46,6 +53,7 @@ from orders.files.exceptions import (
     TariffLineUnknown,
 )
 from orders.files.models import OrderFile, OrderFileEvent, OrderLine
+from orders.officers import MIMT_OFFICE
 from orders.products import repository as products
 from orders.reference import repository as reference
 from orders.reference.models import TariffLine
@@ -59,6 +67,9 @@ LINE_AMOUNT_FIELDS = frozenset({"quantity", "value"})
 NO_TRANSFER = "no-currency-transfer"
 CAR_HEADING = "8703"
 TOPIC = "order-file"
+# Who else reads a file's events: representatives whose grant covers foreign trade (the files'
+# API rule, orders.files.access.FOREIGN_TRADE), and the ministry's officers who review files.
+MIMT = ":".join(MIMT_OFFICE)
 
 
 @dataclass(frozen=True)
@@ -134,6 +145,8 @@ async def _transition(ctx: Context, file: OrderFile, action: str, to_status: str
 
 
 async def _event(session: AsyncSession, topic: str, file: OrderFile, **payload: Any) -> None:
+    """The file's event (``panjereh_contract.event_types``): the owner's, read by representatives
+    whose grant covers foreign trade at the file's level, and by the ministry's officers."""
     await publish(
         session,
         outbox_events,
@@ -144,6 +157,8 @@ async def _event(session: AsyncSession, topic: str, file: OrderFile, **payload: 
         party=file.owner,
         url=f"/v1/order-files/{file.id}",
         access_level=file.access_level,
+        scope=FOREIGN_TRADE,
+        office=MIMT,
     )
 
 
@@ -477,6 +492,7 @@ async def submit(ctx: Context, file: OrderFile) -> OrderFile:
         await _check_goods(ctx, file, line.hs_code, line.product_id)
     fee = await charges.register_fee(ctx.session, ctx.rules, ctx.rates, file, today)
     await _transition(ctx, file, "submitted", "submitted", fee_rials=fee.amount_rials)
+    await _event(ctx.session, "order.submitted", file)
     return file
 
 
@@ -503,6 +519,7 @@ async def register(ctx: Context, file: OrderFile, validity_months: int, signer: 
     await audit.record(
         ctx.session, ctx.principal, "order-file.final-registration", "order-file", file.id, kid=kid
     )
+    await _event(ctx.session, "order.registered", file, validity_months=validity_months)
     return file
 
 
@@ -573,10 +590,10 @@ async def extend(ctx: Context, file: OrderFile, months: int) -> OrderFile:
 
 async def cancel(ctx: Context, file: OrderFile) -> OrderFile:
     _require_status(file, "cancelled", "draft", "submitted", "under-review", "approved")
-    was_approved = file.approved_on is not None
+    from_status = shown_status(file)
     await _transition(ctx, file, "cancelled", "cancelled")
-    if was_approved:
-        await _event(ctx.session, "order.cancelled", file)
+    if from_status != "draft":  # a draft was never sent: nobody else learnt of it
+        await _event(ctx.session, "order.cancelled", file, from_status=from_status)
     return file
 
 

@@ -54,7 +54,7 @@ from kit.outbox import publish
 from kit.request_context import current_request_id
 from orders import audit, documents
 from orders.db import outbox_events
-from orders.officers import is_mimt_officer
+from orders.officers import MIMT_OFFICE, is_mimt_officer
 from orders.products import codes, repository
 from orders.products.exceptions import (
     NotAMerchant,
@@ -138,6 +138,21 @@ def ensure_may_see(principal: Principal, request: ProductRequest) -> None:
     if is_supervisor(principal) and request.state != DRAFT:
         return
     raise ProductRequestNotFound()
+
+
+# Who reads a request's events (``ensure_may_see``): the merchant it is for, their representatives
+# whose grant covers product IDs at any level (requests carry no level of their own: the lowest
+# stands for "every level"), and the ministry's officers.
+MIMT = ":".join(MIMT_OFFICE)
+
+
+def _audience(request: ProductRequest) -> dict[str, str]:
+    return {
+        "party": request.requested_for,
+        "access_level": AccessLevel.VERY_LIMITED.value,
+        "scope": PRODUCT_ID_SCOPE,
+        "office": MIMT,
+    }
 
 
 def _actor(principal: Principal) -> str:
@@ -495,7 +510,10 @@ async def _issue_or_reuse(
                     "gtin": product.gtin,
                     "vin": product.vin,
                     "request_id": str(request.id),
+                    "requested_for": request.requested_for,
                 },
+                url=f"/v1/products/{product.product_id}",
+                **_audience(request),
             )
     request.state = "issued"
     request.product_id = product.product_id
@@ -748,6 +766,20 @@ async def reject_request(
     request.decided_at = now_utc()
     await session.flush()
     await _event(session, request, "rejected", principal)
+    await publish(
+        session,
+        outbox_events,
+        "product-request.rejected",
+        f"product-request:{request.id}",
+        {
+            "request_id": str(request.id),
+            "heading": request.heading_id,
+            "requested_for": request.requested_for,
+            "reason": reason,
+        },
+        url=f"/v1/product-requests/{request.id}",
+        **_audience(request),
+    )
     await audit.record(
         session, principal, "product-request.rejected", "product-request", request.id, reason=reason
     )
