@@ -80,6 +80,9 @@ def seed(database_url: str) -> list[str]:
 
 
 FEED_SCOPES = ["events:read"]
+# What a follower needs beyond the feeds: notifications reads identity's active grants to decide
+# who may receive an event (GET /v1/representations/active-grants).
+EXTRA_FEED_SCOPES = {"notifications": ["grants:read"]}
 
 
 def feed_clients(database_url: str) -> dict[str, str]:
@@ -95,10 +98,16 @@ def feed_clients(database_url: str) -> dict[str, str]:
         if os.environ.get(id_variable) and os.environ.get(secret_variable):
             continue
         client = asyncio.run(
-            cli.issue_client(settings, f"{service.name}-feeds", f"{service.name}: feed follower", FEED_SCOPES)
+            cli.issue_client(
+                settings,
+                f"{service.name}-feeds",
+                f"{service.name}: feed follower",
+                [*FEED_SCOPES, *EXTRA_FEED_SCOPES.get(service.name, [])],
+            )
         )
         variables[id_variable], variables[secret_variable] = client["client_id"], client["client_secret"]
-        say(f"{service.name} follows the feeds as the machine client {client['client_id']} (events:read)")
+        scopes = " ".join([*FEED_SCOPES, *EXTRA_FEED_SCOPES.get(service.name, [])])
+        say(f"{service.name} follows the feeds as the machine client {client['client_id']} ({scopes})")
     return variables
 
 
