@@ -35,10 +35,15 @@ async def identity_http(identity_server: Running) -> AsyncIterator[httpx.AsyncCl
 
 
 @pytest.fixture(scope="session")
-async def notifications_api(settings_for, identity_server: Running) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
-    """The notifications app (no feed credentials: it follows nothing) and its in-process client."""
-    app = create_app(settings_for("notifications", service_urls={"identity": identity_server.url}))
-    async with app_client(app) as client:
+def notifications_app(settings_for, identity_server: Running) -> FastAPI:  # type: ignore[no-untyped-def]
+    """The notifications app, outside the sandbox, with no feed credentials: it follows nothing."""
+    return create_app(settings_for("notifications", service_urls={"identity": identity_server.url}))
+
+
+@pytest.fixture(scope="session")
+async def notifications_api(notifications_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """``notifications_app`` running, and its in-process client."""
+    async with app_client(notifications_app) as client:
         yield client
 
 

@@ -33,7 +33,7 @@ async def _create(api: httpx.AsyncClient, token: str, **body: object) -> httpx.R
 
 
 async def test_a_subscription_is_made_once_per_key_read_listed_changed_and_deleted(
-    notifications_api: httpx.AsyncClient, identity_app: FastAPI
+    notifications_api: httpx.AsyncClient, notifications_app: FastAPI, identity_app: FastAPI
 ) -> None:
     subject, token = await _user_token(identity_app)
     headers = {**bearer(token), "Idempotency-Key": str(uuid.uuid4())}
@@ -74,8 +74,7 @@ async def test_a_subscription_is_made_once_per_key_read_listed_changed_and_delet
     assert deleted.status_code == 204
     assert (await notifications_api.get(path, headers=bearer(token))).status_code == 404
 
-    app = notifications_api._transport.app  # type: ignore[attr-defined]
-    async with runtime_of(app).sessionmaker() as session:
+    async with runtime_of(notifications_app).sessionmaker() as session:
         rows = await session.execute(
             audit_log.select().where(audit_log.c.object_id == answer["id"]).order_by(audit_log.c.id)
         )
@@ -92,9 +91,7 @@ async def test_a_subscription_is_made_once_per_key_read_listed_changed_and_delet
 async def test_a_machine_client_subscribes_in_its_own_name(
     notifications_api: httpx.AsyncClient, agent_headers: dict[str, str]
 ) -> None:
-    created = await notifications_api.post(
-        SUBSCRIPTIONS, json={"event_types": ["*"]}, headers=agent_headers
-    )
+    created = await notifications_api.post(SUBSCRIPTIONS, json={"event_types": ["*"]}, headers=agent_headers)
     assert created.status_code == 201, created.text
     assert created.json()["owner"].startswith("client:")
 
