@@ -15,13 +15,12 @@ import pytest
 from fastapi import FastAPI
 from identity_client.client import IdentityClient
 from identity_client.representations import ActiveGrant
+from identity_testing.app import machine_client
 from identity_testing.parties import bearer, make_user, token_for
 from identity_testing.representation import acting_for_token
 from kit_testing import Running
 from sqlalchemy import select
 
-from identity.accounts.models import Party
-from identity.cli import _create_client
 from kit.runtime import state_of
 from notifications.events.service import patterns_naming, receiver
 from notifications.feed_token import FeedToken
@@ -53,7 +52,7 @@ async def grants(
 ) -> AsyncIterator[GrantSource]:
     """notifications' grant source as its state builds it with feed credentials: a machine
     client holding grants:read, its token fetched by client credentials."""
-    client = await _create_client(
+    client = await machine_client(
         settings_for("identity"), "notifications visibility", ["events:read", "grants:read"]
     )
     state = state_of(notifications_app, NotificationsState)
@@ -109,7 +108,8 @@ async def _messages(app: FastAPI, event: FeedEvent) -> dict[str, Message]:
         return {str(m.subscription_id): m for m in rows}
 
 
-def _subject(party: Party) -> str:
+def _subject(party: Any) -> str:
+    """How tokens name an identity ``Party``."""
     return f"user:{party.id}"
 
 
