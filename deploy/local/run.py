@@ -80,9 +80,14 @@ def seed(database_url: str) -> list[str]:
 
 
 FEED_SCOPES = ["events:read"]
-# What a follower needs beyond the feeds: notifications reads identity's active grants to decide
-# who may receive an event (GET /v1/representations/active-grants).
-EXTRA_FEED_SCOPES = {"notifications": ["grants:read"]}
+
+
+def feed_scopes(service: Service) -> list[str]:
+    """The scopes of ``service``'s feed client: ``FEED_CLIENT_SCOPES`` of its config module when
+    it needs more than the feeds (notifications also reads identity's active grants), else
+    ``FEED_SCOPES``."""
+    config = importlib.import_module(f"{service.package}.config")
+    return list(getattr(config, "FEED_CLIENT_SCOPES", FEED_SCOPES))
 
 
 def feed_clients(database_url: str) -> dict[str, str]:
@@ -102,11 +107,11 @@ def feed_clients(database_url: str) -> dict[str, str]:
                 settings,
                 f"{service.name}-feeds",
                 f"{service.name}: feed follower",
-                [*FEED_SCOPES, *EXTRA_FEED_SCOPES.get(service.name, [])],
+                feed_scopes(service),
             )
         )
         variables[id_variable], variables[secret_variable] = client["client_id"], client["client_secret"]
-        scopes = " ".join([*FEED_SCOPES, *EXTRA_FEED_SCOPES.get(service.name, [])])
+        scopes = " ".join(feed_scopes(service))
         say(f"{service.name} follows the feeds as the machine client {client['client_id']} ({scopes})")
     return variables
 
