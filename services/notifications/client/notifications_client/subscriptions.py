@@ -12,6 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 SubscriptionState = Literal["pending-verification", "active", "disabled"]
 # An exact type (`orders.order-file.approved`), a kind's (`orders.order-file.*`), a service's
 # (`orders.*`) or every type (`*`).
+# What a schema can say of a webhook URL; the rest (https outside the sandbox, public addresses
+# only) is checked by notifications.
+WEBHOOK_URL_PATTERN = r"^https?://[^\s/?#]+[^\s]*$"
 EVENT_TYPE_PATTERN_EXAMPLES = ["orders.order-file.approved", "orders.*", "*"]
 
 
@@ -28,6 +31,7 @@ class SubscriptionCreate(BaseModel):
     webhook_url: str | None = Field(
         default=None,
         max_length=2000,
+        pattern=WEBHOOK_URL_PATTERN,
         description="Where to POST signed deliveries (`https` outside the sandbox, public addresses "
         "only). It must answer a challenge before deliveries start. Without it, messages wait in the box.",
     )
@@ -41,7 +45,7 @@ class SubscriptionUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     event_types: list[str] | None = Field(default=None, min_length=1, max_length=50)
-    webhook_url: str | None = Field(default=None, max_length=2000)
+    webhook_url: str | None = Field(default=None, max_length=2000, pattern=WEBHOOK_URL_PATTERN)
     description: str | None = Field(default=None, max_length=200)
     state: Literal["active", "disabled"] | None = None
 

@@ -243,7 +243,7 @@ async def _send_challenge(
         return f"The address is not allowed: {exc}"
     except httpx.TimeoutException:
         return "No answer within 5 s."
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
         return f"Could not reach the URL: {type(exc).__name__}: {exc}"[:300]
     if not 200 <= response.status_code < 300:
         return f"The URL answered {response.status_code}, not 2xx."
