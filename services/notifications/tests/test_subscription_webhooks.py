@@ -30,6 +30,12 @@ from notifications.webhooks.transport import webhook_client
 SUBSCRIPTIONS = "/v1/subscriptions"
 
 
+async def patch(api: httpx.AsyncClient, path: str, token: str, body: dict[str, object]) -> httpx.Response:
+    """PATCH ``body`` with the ETag as just read (``If-Match``)."""
+    read = await api.get(path, headers=bearer(token))
+    return await api.patch(path, json=body, headers={**bearer(token), "If-Match": read.headers["ETag"]})
+
+
 @dataclass
 class Receiver:
     """A subscriber's endpoint: answers the challenge as ``mode`` says, keeps what it got."""
@@ -146,15 +152,13 @@ async def test_a_new_url_is_challenged_again(
     assert created.json()["state"] == "active"
     path = f"{SUBSCRIPTIONS}/{created.json()['id']}"
     endpoint.mode = "wrong"
-    changed = await sandbox_api.patch(
-        path, json={"webhook_url": f"{running.url}/hooks"}, headers=bearer(token)
-    )
+    changed = await patch(sandbox_api, path, token, {"webhook_url": f"{running.url}/hooks"})
     assert changed.json()["state"] == "pending-verification"
     assert changed.json()["verification_error"]
     endpoint.mode = "echo"
-    resumed = await sandbox_api.patch(path, json={"state": "disabled"}, headers=bearer(token))
+    resumed = await patch(sandbox_api, path, token, {"state": "disabled"})
     assert resumed.json()["state"] == "disabled"
-    resumed = await sandbox_api.patch(path, json={"state": "active"}, headers=bearer(token))
+    resumed = await patch(sandbox_api, path, token, {"state": "active"})
     assert resumed.json()["state"] == "active"
     assert len(endpoint.received) == 2
 

@@ -19,6 +19,12 @@ from notifications.db import audit_log
 SUBSCRIPTIONS = "/v1/subscriptions"
 
 
+async def patch(api: httpx.AsyncClient, path: str, token: str, body: dict[str, object]) -> httpx.Response:
+    """PATCH ``body`` with the ETag as just read (``If-Match``)."""
+    read = await api.get(path, headers=bearer(token))
+    return await api.patch(path, json=body, headers={**bearer(token), "If-Match": read.headers["ETag"]})
+
+
 async def _user_token(identity_app: FastAPI, **claims: object) -> tuple[str, str]:
     party = await make_user(identity_app)
     return f"user:{party.id}", await token_for(identity_app, party, **claims)
@@ -61,13 +67,23 @@ async def test_a_subscription_is_made_once_per_key_read_listed_changed_and_delet
     assert [s["id"] for s in next_page.json()["items"]] == [second.json()["id"]]
     assert next_page.json()["next"] is None
 
+    stale = read.headers["ETag"]
+    unconditional = await notifications_api.patch(path, json={"description": "x"}, headers=bearer(token))
+    assert unconditional.status_code == 428
     changed = await notifications_api.patch(
-        path, json={"event_types": ["permits.*"], "state": "disabled"}, headers=bearer(token)
+        path,
+        json={"event_types": ["permits.*"], "state": "disabled"},
+        headers={**bearer(token), "If-Match": stale},
     )
     assert changed.status_code == 200, changed.text
     assert changed.json()["event_types"] == ["permits.*"]
     assert changed.json()["state"] == "disabled"
-    resumed = await notifications_api.patch(path, json={"state": "active"}, headers=bearer(token))
+    assert changed.headers["ETag"] != stale
+    again = await notifications_api.patch(
+        path, json={"state": "active"}, headers={**bearer(token), "If-Match": stale}
+    )
+    assert again.status_code == 412
+    resumed = await patch(notifications_api, path, token, {"state": "active"})
     assert resumed.json()["state"] == "active"
 
     deleted = await notifications_api.delete(path, headers=bearer(token))
@@ -194,8 +210,8 @@ async def test_outside_the_sandbox_a_local_or_plain_url_is_refused(
     assert refused.json()["code"] == "webhook-url-not-allowed"
     assert refused.json()["errors"][0]["pointer"] == "#/body/webhook_url"
     created = await _create(notifications_api, token)
-    changed = await notifications_api.patch(
-        f"{SUBSCRIPTIONS}/{created.json()['id']}", json={"webhook_url": url}, headers=bearer(token)
+    changed = await patch(
+        notifications_api, f"{SUBSCRIPTIONS}/{created.json()['id']}", token, {"webhook_url": url}
     )
     assert changed.status_code == 422
     assert changed.json()["errors"][0]["pointer"] == "#/body/webhook_url"

@@ -25,6 +25,7 @@ from notifications_client.subscriptions import (
 from kit.auth import PrincipalDep
 from kit.db import SessionDep
 from kit.errors import InvalidCursor, problem_responses
+from kit.etags import SENDS_ETAG, IfMatch, check_if_match
 from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, page_of, page_params
 from kit.runtime import state_dependency
@@ -69,6 +70,7 @@ SubscriptionId = Annotated[uuid.UUID, Path(description="The subscription's ID.")
     responses=problem_responses(
         401, 422, SubscriptionInOwnNameOnly, InvalidEventTypePattern, WebhookUrlNotAllowed
     ),
+    openapi_extra=SENDS_ETAG,
 )
 async def create_subscription(
     data: SubscriptionCreate, ctx: ContextDep, request: Request, response: Response
@@ -84,6 +86,7 @@ async def create_subscription(
     Messages fill its box meanwhile. Without a URL it is `active` and pull-only."""
     subscription, secret, error = await service.create(ctx, data)
     response.headers["Location"] = public_location(request, f"/v1/subscriptions/{subscription.id}")
+    response.headers["ETag"] = views.etag(subscription)
     return views.subscription_created(subscription, secret, error)
 
 
@@ -109,9 +112,14 @@ async def list_subscriptions(
     summary="Read a subscription",
     response_model=SubscriptionOut,
     responses=problem_responses(401, 422, SubscriptionInOwnNameOnly, SubscriptionNotFound),
+    openapi_extra=SENDS_ETAG,
 )
-async def read_subscription(subscription_id: SubscriptionId, ctx: ContextDep) -> SubscriptionOut:
-    return views.subscription_out(await service.read(ctx, subscription_id))
+async def read_subscription(
+    subscription_id: SubscriptionId, ctx: ContextDep, response: Response
+) -> SubscriptionOut:
+    subscription = await service.read(ctx, subscription_id)
+    response.headers["ETag"] = views.etag(subscription)
+    return views.subscription_out(subscription)
 
 
 @router.patch(
@@ -120,21 +128,31 @@ async def read_subscription(subscription_id: SubscriptionId, ctx: ContextDep) ->
     response_model=SubscriptionOut,
     responses=problem_responses(
         401,
+        412,
         422,
+        428,
         SubscriptionInOwnNameOnly,
         SubscriptionNotFound,
         InvalidEventTypePattern,
         WebhookUrlNotAllowed,
     ),
+    openapi_extra=SENDS_ETAG,
 )
 async def update_subscription(
-    subscription_id: SubscriptionId, data: SubscriptionUpdate, ctx: ContextDep
+    subscription_id: SubscriptionId,
+    data: SubscriptionUpdate,
+    ctx: ContextDep,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> SubscriptionOut:
     """Changes the fields given. A new `webhook_url` is challenged at once (as when
     subscribing); `state`: `disabled` pauses deliveries (the box still fills), `active` resumes
-    them, after a new challenge when there is a webhook URL."""
+    them, after a new challenge when there is a webhook URL. `If-Match` must carry the ETag as
+    last read."""
     subscription = await service.read(ctx, subscription_id, lock=True)
+    check_if_match(views.etag(subscription), if_match)
     error = await service.update(ctx, subscription, data)
+    response.headers["ETag"] = views.etag(subscription)
     return views.subscription_out(subscription, error)
 
 

@@ -9,6 +9,12 @@ from notifications_client.subscriptions import SecretRotated, SubscriptionCreate
 from notifications.subscriptions.models import Subscription
 
 
+def etag(subscription: Subscription) -> str:
+    """Changes with every change (each sets ``updated_at``, to the microsecond)."""
+    stamp = round(subscription.updated_at.timestamp() * 1_000_000)
+    return f'"{subscription.id}.{stamp}"'
+
+
 def subscription_out(subscription: Subscription, verification_error: str | None = None) -> SubscriptionOut:
     return SubscriptionOut(
         id=subscription.id,
