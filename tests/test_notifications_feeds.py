@@ -79,8 +79,11 @@ def _notifications(settings_for, peers: Peers, credentials: dict[str, str]) -> F
 
 @pytest.fixture(scope="session")
 async def notifications(settings_for, peers: Peers) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:  # type: ignore[no-untyped-def]
-    """notifications served over HTTP, following every feed as its `events:read` client."""
-    app = _notifications(settings_for, peers, await _machine_client(peers, "notifications", ["events:read"]))
+    """notifications served over HTTP, following every feed as its feed client (`events:read`,
+    and `grants:read` for identity's active grants)."""
+    app = _notifications(
+        settings_for, peers, await _machine_client(peers, "notifications", ["events:read", "grants:read"])
+    )
     running = await serve(app)
     try:
         async with httpx.AsyncClient(base_url=running.url, timeout=30) as client:
@@ -160,7 +163,7 @@ def _run_script() -> ModuleType:
     return module
 
 
-async def test_make_run_issues_the_feed_client_with_events_read(
+async def test_make_run_issues_the_feed_client_with_its_scopes(
     database_url: str, peers: Peers, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for service in registry().followers:
@@ -176,4 +179,4 @@ async def test_make_run_issues_the_feed_client_with_events_read(
             auth=(variables[id_variable], variables[secret_variable]),
         )
     assert token.status_code == 200, token.text
-    assert token.json()["scope"] == "events:read"
+    assert token.json()["scope"] == "events:read grants:read"

@@ -137,6 +137,10 @@ SEMANTIC_PROBLEMS = {
     "legal-person-not-in-registry",
     "legal-person-not-active-in-registry",
     "not-a-registry-manager",
+    # Which hosts are public (a name is resolved and every address checked), and which event
+    # types exist (the catalogue, not a pattern a schema can hold).
+    "webhook-url-not-allowed",
+    "invalid-event-type-pattern",
 }
 
 

@@ -82,6 +82,14 @@ def seed(database_url: str) -> list[str]:
 FEED_SCOPES = ["events:read"]
 
 
+def feed_scopes(service: Service) -> list[str]:
+    """The scopes of ``service``'s feed client: ``FEED_CLIENT_SCOPES`` of its config module when
+    it needs more than the feeds (notifications also reads identity's active grants), else
+    ``FEED_SCOPES``."""
+    config = importlib.import_module(f"{service.package}.config")
+    return list(getattr(config, "FEED_CLIENT_SCOPES", FEED_SCOPES))
+
+
 def feed_clients(database_url: str) -> dict[str, str]:
     """For each service with ``follows_feeds``: its machine client with ``events:read``, issued
     by the token service (a fresh secret each run) unless its variables are set already;
@@ -95,10 +103,16 @@ def feed_clients(database_url: str) -> dict[str, str]:
         if os.environ.get(id_variable) and os.environ.get(secret_variable):
             continue
         client = asyncio.run(
-            cli.issue_client(settings, f"{service.name}-feeds", f"{service.name}: feed follower", FEED_SCOPES)
+            cli.issue_client(
+                settings,
+                f"{service.name}-feeds",
+                f"{service.name}: feed follower",
+                feed_scopes(service),
+            )
         )
         variables[id_variable], variables[secret_variable] = client["client_id"], client["client_secret"]
-        say(f"{service.name} follows the feeds as the machine client {client['client_id']} (events:read)")
+        scopes = " ".join(feed_scopes(service))
+        say(f"{service.name} follows the feeds as the machine client {client['client_id']} ({scopes})")
     return variables
 
 

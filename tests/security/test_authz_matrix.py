@@ -92,6 +92,13 @@ OWN_USER_TOKEN = {
     **dict.fromkeys(REPRESENTATIVES, 403),
 }
 
+# A's notifications subscription: made in A's own name, so A's own token only; acting-for tokens
+# are refused (403: subscriptions are in one's own name), anyone else, the admin included, 404.
+SUBSCRIPTION = {
+    **everyone(404, anonymous=401, owner=ALLOWED, trader_full=403),
+    **dict.fromkeys(REPRESENTATIVES, 403),
+}
+
 
 @dataclass(frozen=True)
 class Row:
@@ -297,6 +304,23 @@ ROWS: dict[str, Row] = {
     ),
     "DELETE /identity/v1/sandbox/companies/{national_id}": Row(
         lambda w: {"national_id": w.sandbox_company}, PUBLIC
+    ),
+    # ------------------------------------------------------------------ notifications: subscriptions
+    "GET /notifications/v1/subscriptions/{subscription_id}": Row(
+        lambda w: {"subscription_id": w.subscription}, SUBSCRIPTION
+    ),
+    "PATCH /notifications/v1/subscriptions/{subscription_id}": Row(
+        lambda w: {"subscription_id": w.subscription}, SUBSCRIPTION, _json({"description": "mine"})
+    ),
+    "DELETE /notifications/v1/subscriptions/{subscription_id}": Row(
+        lambda w: {"subscription_id": w.subscription_to_delete}, SUBSCRIPTION
+    ),
+    # No webhook URL: the owner passes the check and is told so (409).
+    "POST /notifications/v1/subscriptions/{subscription_id}/verify": Row(
+        lambda w: {"subscription_id": w.subscription}, SUBSCRIPTION
+    ),
+    "POST /notifications/v1/subscriptions/{subscription_id}/secret": Row(
+        lambda w: {"subscription_id": w.subscription}, SUBSCRIPTION
     ),
     # IDs that are their own capability: an unknown one is 404 whoever asks.
     "POST /identity/v1/registrations/{registration_id}/code": Row(_random("registration_id"), UNKNOWN),

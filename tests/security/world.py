@@ -151,6 +151,8 @@ class World:
     rule_id: str  # a rule of the rules service (public law)
     sandbox_mobile: str  # a mobile number nobody registered, for the sandbox ownership rows
     sandbox_company: str  # a national ID nobody registered, for the sandbox registry rows
+    subscription: str  # A's notifications subscription (no webhook URL), made with A's own token
+    subscription_to_delete: str  # another of A's, for the delete row
 
     def headers(self, caller: str) -> dict[str, str]:
         """The Authorization header of ``caller`` (one of ``CALLERS``)."""
@@ -510,6 +512,12 @@ async def build_world(http: httpx.AsyncClient, gateway: str, admin_credentials: 
     change = await _created(http, "/identity/v1/me/mobile-change", a.headers, {"mobile": mobile()}, 202)
     case_id, inquiry_id = await car_case(http, admin, a, brand)
     rules = ok(await http.get("/rules/v1/rules"))
+    subscription, subscription_to_delete = await asyncio.gather(
+        *(
+            _created(http, "/notifications/v1/subscriptions", a.headers, {"event_types": ["orders.*"]})
+            for _ in range(2)
+        )
+    )
 
     return World(
         gateway=gateway,
@@ -542,4 +550,6 @@ async def build_world(http: httpx.AsyncClient, gateway: str, admin_credentials: 
         rule_id=str(rules["items"][0]["id"]),
         sandbox_mobile=mobile(),
         sandbox_company=legal_national_id(),
+        subscription=str(subscription["id"]),
+        subscription_to_delete=str(subscription_to_delete["id"]),
     )

@@ -57,6 +57,9 @@ ADMIN_ONLY = {ANONYMOUS: 401, USER: 403, OTHER: 403, REPRESENTATIVE: 403, ADMIN:
 # The platform's own feed readers (scope events:read, services/kit/tests/test_feed.py): no user,
 # representative or admin token reads every party's events.
 FEED_READERS_ONLY = {ANONYMOUS: 401, USER: 403, OTHER: 403, REPRESENTATIVE: 403, ADMIN: 403}
+# Machine clients with grants:read only (notifications; tests/test_active_grants.py): no person's
+# token, not even the grantor's, and no admin reads every party's grants.
+GRANTS_READERS_ONLY = {ANONYMOUS: 401, USER: 403, OTHER: 403, REPRESENTATIVE: 403, ADMIN: 403}
 
 
 @dataclass
@@ -153,6 +156,12 @@ ROWS = [
         _signed_grant,
     ),
     Row("GET", "/v1/representations", ME, lambda _: {"params": {"side": "granted"}}),
+    Row(
+        "GET",
+        "/v1/representations/active-grants",
+        GRANTS_READERS_ONLY,
+        lambda w: {"params": {"grantor": w.ids["party_subject"]}},
+    ),
     Row("GET", "/v1/representations/{granted}", OWN),
     Row("GET", "/v1/representations/{granted}/history", OWN),
     Row("POST", "/v1/representations/{received_to_accept}/accept", OWN),

@@ -49,6 +49,9 @@ logger = logging.getLogger("kit.feeds")
 SEEN_WINDOW = timedelta(days=35)
 
 Handler = Callable[[AsyncSession, FeedEvent], Awaitable[None]]
+# Called with each page's events before they are handled one by one: what the handler needs of
+# other services for the whole page is fetched here, in one call (notifications: the grants).
+PagePreparer = Callable[[list[FeedEvent]], Awaitable[None]]
 # Returns a bearer token of a machine client holding ``events:read`` (cached by the source).
 TokenSource = Callable[[], Awaitable[str]]
 
@@ -100,6 +103,7 @@ class FeedFollower:
     idle_seconds: float = 1.0
     first_backoff_seconds: float = 0.5
     max_backoff_seconds: float = 60.0
+    prepare: PagePreparer | None = None
 
     async def cursor(self) -> str | None:
         async with self.sessionmaker() as session:
@@ -118,6 +122,8 @@ class FeedFollower:
         if response.status_code != 200:
             raise FeedUnavailable(f"{self.feed}: {response.status_code} {response.text[:200]}")
         page = EventPage.model_validate(response.json())
+        if self.prepare is not None and page.items:
+            await self.prepare(page.items)
         for event in page.items:
             await self._handle_once(event)
         if page.next is not None:

@@ -127,6 +127,36 @@ async def test_a_page_read_again_hands_over_each_event_once(
         assert sorted(seen) == sorted(ids)
 
 
+async def test_each_page_is_prepared_once_before_its_events_are_handled(
+    feed_url: str, sessions: async_sessionmaker[AsyncSession], signing_keys: Any
+) -> None:
+    """The preparer gets a page's events before the handler gets any of them (notifications
+    fetches the grants of a whole page in one call there)."""
+    feed = await start_at_tail(sessions)
+    await committed(sessions, "p1", "p2", "p3")
+    handler = Recorder()
+    log: list[tuple[str, list[str]]] = []
+
+    async def prepare(events: list[FeedEvent]) -> None:
+        log.append(("page", [e.data["name"] for e in events]))
+
+    async def handle(session: AsyncSession, event: FeedEvent) -> None:
+        log.append(("event", [event.data["name"]]))
+        await handler(session, event)
+
+    async with follower(feed_url, sessions, signing_keys, feed, handler) as f:
+        f.handler = handle
+        f.prepare = prepare
+        await drain(f)
+    assert log == [
+        ("page", ["p1", "p2"]),
+        ("event", ["p1"]),
+        ("event", ["p2"]),
+        ("page", ["p3"]),
+        ("event", ["p3"]),
+    ]
+
+
 async def test_running_retries_with_backoff_until_the_handler_succeeds(
     feed_url: str, sessions: async_sessionmaker[AsyncSession], signing_keys: Any
 ) -> None:

@@ -7,12 +7,16 @@ from pydantic_settings import SettingsConfigDict
 
 from kit.settings import ServiceSettings
 
+# The scopes of the feed client (`make run` issues it with these; deploy/README.md): every
+# service's feed, and identity's active representation grants (who may receive an event).
+FEED_CLIENT_SCOPES = ("events:read", "grants:read")
+
 
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFICATIONS_", extra="ignore", populate_by_name=True)
 
     service_name: str = "notifications"
-    # The machine client, granted events:read, that follows every service's feed
+    # The machine client, granted FEED_CLIENT_SCOPES, that follows every service's feed
     # (`make run` creates it; on the cluster, the notifications-feed-client Secret).
     # Without them the service follows no feed.
     feed_client_id: str | None = None

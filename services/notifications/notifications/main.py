@@ -11,7 +11,8 @@ from notifications import state
 from notifications.config import Settings
 from notifications.db import idempotency_keys, outbox_events
 from notifications.events import api as events_api
-from notifications.events.followers import feeds, follow, purge_seen
+from notifications.events.followers import close_webhooks, feeds, follow, purge_seen
+from notifications.subscriptions import api as subscriptions_api
 from notifications.webhooks.documented import TAG, TAG_DESCRIPTION, webhooks_router
 
 SPEC = ServiceSpec(
@@ -21,8 +22,13 @@ SPEC = ServiceSpec(
     version="0.1.0",
     service_dir=Path(__file__).resolve().parent.parent,
     settings_factory=Settings,
-    routers=[events_api.router],
+    routers=[subscriptions_api.router, events_api.router],
     tags=[
+        {
+            "name": "subscriptions",
+            "description": "Which events you receive, by signed webhook and in your box: event type "
+            "patterns, a webhook URL verified by a challenge, and the signing secret.",
+        },
         {
             "name": "received events",
             "description": "The events received from every service's feed (admins only).",
@@ -32,7 +38,7 @@ SPEC = ServiceSpec(
     idempotency_table=idempotency_keys,
     outbox_table=outbox_events,
     state=state.build,
-    background=[follow(feed) for feed in feeds()],
+    background=[*(follow(feed) for feed in feeds()), close_webhooks],
     periodic=[purge_seen],
     webhooks=webhooks_router(),
 )

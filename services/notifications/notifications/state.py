@@ -4,16 +4,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import httpx
+
 from kit.feeds import FeedFollower
 from kit.runtime import Runtime, ServiceState
-from notifications.events.followers import followers
+from notifications.events.followers import feed_token, followers
+from notifications.visibility import GrantSource
+from notifications.webhooks.transport import webhook_client
 
 
 @dataclass(kw_only=True)
 class NotificationsState(ServiceState):
     # A follower per service feed (notifications.events.followers); empty without credentials.
     followers: dict[str, FeedFollower]
+    # identity's active grants, asked with the feed client's token (grants:read); None without
+    # feed credentials, when nothing is received and ``still_visible`` fails closed.
+    grants: GrantSource | None
+    # The client for subscribers' webhook URLs, SSRF-guarded at each connection
+    # (notifications.webhooks.transport); closed at shutdown (``close_webhooks``).
+    webhooks: httpx.AsyncClient
 
 
 async def build(runtime: Runtime) -> NotificationsState:
-    return NotificationsState(runtime=runtime, followers=followers(runtime))
+    token = feed_token(runtime)
+    return NotificationsState(
+        runtime=runtime,
+        followers=followers(runtime, token),
+        grants=GrantSource(token.identity, token) if token is not None else None,
+        webhooks=webhook_client(sandbox=runtime.settings.sandbox),
+    )

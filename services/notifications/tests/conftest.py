@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from identity_testing.app import client_token, create_identity_app
 from kit_testing import Running, app_client, serve
 
@@ -14,17 +15,35 @@ from notifications.main import create_app
 
 
 @pytest.fixture(scope="session")
-async def identity_server(settings_for) -> AsyncIterator[Running]:  # type: ignore[no-untyped-def]
-    running = await serve(create_identity_app(settings_for("identity")))
+def identity_app(settings_for) -> FastAPI:  # type: ignore[no-untyped-def]
+    """identity's app (served by ``identity_server``): ``identity_testing`` helpers take it."""
+    return create_identity_app(settings_for("identity"))
+
+
+@pytest.fixture(scope="session")
+async def identity_server(identity_app: FastAPI) -> AsyncIterator[Running]:
+    running = await serve(identity_app)
     yield running
     await running.stop()
 
 
+@pytest.fixture
+async def identity_http(identity_server: Running) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the identity running for the tests."""
+    async with httpx.AsyncClient(base_url=identity_server.url) as client:
+        yield client
+
+
 @pytest.fixture(scope="session")
-async def notifications_api(settings_for, identity_server: Running) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
-    """The notifications app (no feed credentials: it follows nothing) and its in-process client."""
-    app = create_app(settings_for("notifications", service_urls={"identity": identity_server.url}))
-    async with app_client(app) as client:
+def notifications_app(settings_for, identity_server: Running) -> FastAPI:  # type: ignore[no-untyped-def]
+    """The notifications app, outside the sandbox, with no feed credentials: it follows nothing."""
+    return create_app(settings_for("notifications", service_urls={"identity": identity_server.url}))
+
+
+@pytest.fixture(scope="session")
+async def notifications_api(notifications_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """``notifications_app`` running, and its in-process client."""
+    async with app_client(notifications_app) as client:
         yield client
 
 

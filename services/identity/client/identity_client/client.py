@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from identity_client.accounts import Me
 from identity_client.models import JwkSet, TokenResponse
-from identity_client.representations import PartyRelation
+from identity_client.representations import ActiveGrant, ActiveGrantList, PartyRelation
 from identity_client.signature_keys import SignatureJwkSet
 from panjereh_contract.client import ServiceCallError, ServiceClient
 
@@ -55,3 +55,16 @@ class IdentityClient(ServiceClient):
                 return {}
             raise
         return {key.kid: key.model_dump(exclude_none=True) for key in jwks.keys}
+
+    async def active_grants(self, token: str, grantors: list[str]) -> list[ActiveGrant]:
+        """The grants active today of each of ``grantors`` (``user:…``/``legal:…``, at most
+        ``MAX_ACTIVE_GRANTORS`` a call), for a machine client's ``token`` holding ``grants:read``."""
+        if not grantors:
+            return []
+        response = await self._request(
+            "GET",
+            "/v1/representations/active-grants",
+            params=[("grantor", grantor) for grantor in grantors],
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        return ActiveGrantList.model_validate(response.json()).items

@@ -18,6 +18,7 @@ class Scope(StrEnum):
     MIKHAK_FEED = "mikhak-feed"
     CLEARANCE_AGENT = "clearance-agent"
     EVENTS_READ = "events:read"
+    GRANTS_READ = "grants:read"
 
 
 SCOPES: dict[Scope, str] = {
@@ -25,6 +26,8 @@ SCOPES: dict[Scope, str] = {
     Scope.MIKHAK_FEED: "Push approved car-import cases from the Mikhak consular system.",
     Scope.CLEARANCE_AGENT: "Clearance-agent software acting for merchants who granted it representation.",
     Scope.EVENTS_READ: "Follow the services' event feeds (`GET /v1/events`): notifications and other services.",
+    Scope.GRANTS_READ: "Read the representation grants active today of given grantors "
+    "(`GET /v1/representations/active-grants`): notifications, deciding who may receive an event.",
 }
 
 

@@ -221,3 +221,24 @@ class RepresentationEventOut(BaseModel):
 
 class RepresentationHistory(BaseModel):
     items: list[RepresentationEventOut]
+
+
+# How many grantors one ``GET /v1/representations/active-grants`` may name.
+MAX_ACTIVE_GRANTORS = 100
+
+
+class ActiveGrant(BaseModel):
+    """A grant active today (Asia/Tehran), as services deciding who may see what read it."""
+
+    id: uuid.UUID
+    grantor: str = Field(description="The grantor as tokens name it (`user:…`, `legal:…`).")
+    representative: str = Field(description="The representative as tokens name it.")
+    role: GrantorRole = Field(description="The role the grant was made in.")
+    scopes: list[str]
+    access_level: AccessLevel
+    starts_on: date
+    ends_on: date
+
+
+class ActiveGrantList(BaseModel):
+    items: list[ActiveGrant]

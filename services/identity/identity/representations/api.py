@@ -12,7 +12,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from identity_client.representations import (
+    MAX_ACTIVE_GRANTORS,
+    ActiveGrant,
+    ActiveGrantList,
     DecisionReason,
+    GrantorRole,
     PartyRelation,
     RepresentationCreate,
     RepresentationHistory,
@@ -46,15 +50,19 @@ from identity.representations.exceptions import (
     RepresentativeNotRegistered,
     SelfRepresentation,
 )
+from identity.subjects import party_id_of, subject_of
+from kit.auth import Principal, require_scope
 from kit.clock import today_tehran
 from kit.db import SessionDep
-from kit.errors import InvalidCursor, problem_responses
+from kit.errors import Forbidden, InvalidCursor, problem_responses
 from kit.idempotency import IdempotentRoute
 from kit.pagination import PageParams, page_of, page_params
 from kit.signatures import SIGNATURE_HEADER, act_of, with_signature
 from kit.urls import public_location
 
 router = APIRouter(tags=["representation"], route_class=IdempotentRoute)
+GRANTS_SCOPE = "grants:read"
+GrantsReaderDep = Annotated[Principal, require_scope(GRANTS_SCOPE)]
 
 
 @router.post(
@@ -162,6 +170,48 @@ async def my_relation(
     person who acts, so that an officer never approves a file of someone they represent or
     manage. It tells only about you: your own token, never an acting-for one (403)."""
     return PartyRelation(subject=subject, relations=await representation.relation(session, user, subject))  # type: ignore[arg-type]
+
+
+@router.get(
+    "/v1/representations/active-grants",
+    summary="The grants active today of some grantors (internal: grants:read)",
+    response_model=ActiveGrantList,
+    responses=problem_responses(401, 422, Forbidden),
+)
+async def active_grants(
+    session: SessionDep,
+    _: GrantsReaderDep,
+    grantor: Annotated[
+        list[str],
+        Query(
+            min_length=1,
+            max_length=MAX_ACTIVE_GRANTORS,
+            description="A grantor as tokens name it (`user:<id>`, `legal:<id>`); repeat it, "
+            f"at most {MAX_ACTIVE_GRANTORS} times.",
+        ),
+    ],
+) -> ActiveGrantList:
+    """Every grant of these grantors active today (Asia/Tehran): accepted, started and not
+    ended, not revoked. For the platform's services deciding who may receive what
+    (notifications), with a machine client holding `grants:read`; no person's token reads it.
+    A name that is no party's is ignored."""
+    ids = [party_id for party_id in (party_id_of(subject) for subject in grantor) if party_id is not None]
+    rows = await representation_repository.active_of_grantors(session, ids, today_tehran())
+    return ActiveGrantList(
+        items=[
+            ActiveGrant(
+                id=grant.id,
+                grantor=subject_of(grantor_party),
+                representative=subject_of(representative_party),
+                role=GrantorRole(grant.grantor_role),
+                scopes=list(grant.scopes),
+                access_level=grant.access_level,  # type: ignore[arg-type]
+                starts_on=grant.starts_on,
+                ends_on=grant.ends_on,
+            )
+            for grant, grantor_party, representative_party in rows
+        ]
+    )
 
 
 @router.get(

@@ -9,6 +9,7 @@ from datetime import date
 from identity_client.representations import RepresentationSide, RepresentationStatus
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from identity.accounts.models import LegalManager, Party
 from identity.representations.models import Representation, RepresentationEvent
@@ -136,3 +137,24 @@ async def has_active_grant(
         .limit(1)
     )
     return found is not None
+
+
+async def active_of_grantors(
+    session: AsyncSession, grantor_ids: Collection[uuid.UUID], today: date
+) -> list[tuple[Representation, Party, Party]]:
+    """The grants of ``grantor_ids`` active ``today``, with their grantor and representative."""
+    if not grantor_ids:
+        return []
+    grantor = aliased(Party)
+    representative = aliased(Party)
+    rows = await session.execute(
+        select(Representation, grantor, representative)
+        .join(grantor, grantor.id == Representation.grantor_id)
+        .join(representative, representative.id == Representation.representative_id)
+        .where(
+            Representation.grantor_id.in_(set(grantor_ids)),
+            status_condition(RepresentationStatus.ACTIVE, today),
+        )
+        .order_by(Representation.created_at, Representation.id)
+    )
+    return [(row[0], row[1], row[2]) for row in rows.all()]

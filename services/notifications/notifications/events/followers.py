@@ -8,6 +8,7 @@ service starts and serves its API, follows no feed, and says so once in its log.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ from notifications.config import Settings
 from notifications.db import feed_cursors, seen_events
 from notifications.events.service import receiver
 from notifications.feed_token import FeedToken
+from notifications.visibility import GrantSource, PageGrants
 
 if TYPE_CHECKING:
     from notifications.state import NotificationsState
@@ -34,8 +36,9 @@ def feeds() -> tuple[str, ...]:
     return tuple(service.name for service in registry().publishers if service.name != SERVICE)
 
 
-def followers(runtime: Runtime) -> dict[str, FeedFollower]:
-    """A follower per feed, or none without feed credentials."""
+def feed_token(runtime: Runtime) -> FeedToken | None:
+    """The feed client's token source (``events:read`` and ``grants:read``), or None without
+    feed credentials."""
     settings = runtime.settings
     assert isinstance(settings, Settings)
     if not settings.feed_client_id or settings.feed_client_secret is None:
@@ -43,26 +46,38 @@ def followers(runtime: Runtime) -> dict[str, FeedFollower]:
             "no feed credentials (NOTIFICATIONS_FEED_CLIENT_ID, NOTIFICATIONS_FEED_CLIENT_SECRET): "
             "following no feed, receiving no event"
         )
-        return {}
-    token = FeedToken(
+        return None
+    return FeedToken(
         IdentityClient(settings.url_of("identity"), runtime.http),
         settings.feed_client_id,
         settings.feed_client_secret.get_secret_value(),
     )
-    return {
-        name: FeedFollower(
+
+
+def followers(runtime: Runtime, token: FeedToken | None) -> dict[str, FeedFollower]:
+    """A follower per feed, or none without feed credentials. Each has its own ``PageGrants``:
+    the grants of a page's grantors are fetched in one call before its events are handled."""
+    if token is None:
+        return {}
+    settings = runtime.settings
+    assert isinstance(settings, Settings)
+    source = GrantSource(token.identity, token)
+    made: dict[str, FeedFollower] = {}
+    for name in feeds():
+        grants = PageGrants(source)
+        made[name] = FeedFollower(
             feed=name,
             url=settings.url_of(name),
             token=token,
-            handler=receiver(name),
+            handler=receiver(name, grants),
             sessionmaker=runtime.sessionmaker,
             http=runtime.http,
             cursors=feed_cursors,
             seen=seen_events,
             wait_seconds=settings.feed_wait_seconds,
+            prepare=grants.load,
         )
-        for name in feeds()
-    }
+    return made
 
 
 def follow(feed: str) -> Hook:
@@ -75,6 +90,14 @@ def follow(feed: str) -> Hook:
 
     run.__qualname__ = f"follow_{feed}"
     return run
+
+
+async def close_webhooks(state: NotificationsState) -> None:
+    """Owns the webhook client for the service's lifetime: closes it when cancelled at shutdown."""
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await state.webhooks.aclose()
 
 
 async def purge_seen(state: NotificationsState) -> None:

@@ -1,19 +1,77 @@
-"""What notifications does with an event of a feed: keep it (subscriptions will fan it out)."""
+"""What notifications does with an event of a feed: keep it, and make a message of it for each
+subscription that names its type and whose owner may read its object (``notifications.visibility``)."""
 
 from __future__ import annotations
 
+from notifications_client.messages import MessageBody
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit.clock import now_utc
 from kit.feeds import Handler
 from notifications.events import repository
+from notifications.messages.models import Message
+from notifications.subscriptions import repository as subscriptions
+from notifications.visibility import PageGrants, basis_of, candidate_owners
 from panjereh_contract.events import FeedEvent
 
 
-def receiver(service: str) -> Handler:
+def patterns_naming(type_: str) -> list[str]:
+    """Every pattern that names ``type_`` (``orders.order-file.approved``): itself, its kind's,
+    its service's and ``*`` (``notifications.subscriptions.patterns``)."""
+    parts = type_.split(".")
+    return [type_, *(".".join(parts[:n]) + ".*" for n in range(len(parts) - 1, 0, -1)), "*"]
+
+
+def receiver(service: str, grants: PageGrants | None = None) -> Handler:
     """The ``kit.feeds.FeedFollower`` handler of ``service``'s feed. It runs in the follower's
-    transaction with the event's ``seen_events`` row, so each event is stored once."""
+    transaction with the event's ``seen_events`` row, so each event is stored, and fanned out to
+    the subscriptions, once. ``grants`` holds the page's grants (the follower's preparer loads
+    them); without it (tests of storage alone) no message is made by representation."""
 
     async def receive(session: AsyncSession, event: FeedEvent) -> None:
         await repository.add(session, service, event)
+        await fan_out(session, event, grants)
 
     return receive
+
+
+async def fan_out(session: AsyncSession, event: FeedEvent, grants: PageGrants | None) -> int:
+    """One pending message per subscription that may receive ``event``; answers how many."""
+    held = await grants.of(event.subject) if grants is not None and event.subject and event.scope else []
+    candidates = await subscriptions.matching(
+        session, patterns_naming(event.type), candidate_owners(event, held), event.office
+    )
+    now = now_utc()
+    body = MessageBody(
+        type=event.type,
+        timestamp=event.occurred_at,
+        event_id=event.id,
+        subject=event.subject,
+        object=event.object,
+        access_level=event.access_level,
+        data=event.data,
+    ).model_dump(mode="json")
+    rows = []
+    for subscription in candidates:
+        basis = basis_of(subscription, event, held)
+        if basis is None:
+            continue
+        rows.append(
+            {
+                "subscription_id": subscription.id,
+                "event_id": event.id,
+                "type": event.type,
+                "object_key": f"{event.object.kind}:{event.object.id}"[:250],
+                "basis": basis,
+                "principal": event.subject if basis == "representation" else None,
+                "body": body,
+                "occurred_at": event.occurred_at,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+            }
+        )
+    if rows:
+        await session.execute(insert(Message).values(rows).on_conflict_do_nothing())
+    return len(rows)

@@ -16,6 +16,13 @@ def create_identity_app(settings: Settings) -> FastAPI:
     return create_app(settings)
 
 
+async def machine_client(settings: Settings, name: str, scopes: list[str]) -> dict[str, str]:
+    """A new machine client with ``scopes``: its ``client_id`` and ``client_secret`` (for a
+    service's settings, e.g. notifications' feed client)."""
+    created = await _create_client(settings, name, scopes)
+    return {"client_id": created["client_id"], "client_secret": created["client_secret"]}
+
+
 async def client_token(settings: Settings, identity_url: str, name: str, scopes: list[str]) -> str:
     """An access token of a new machine client with ``scopes``, by the client-credentials
     grant against the identity running at ``identity_url``."""
