@@ -72,11 +72,11 @@ async def test_a_subscription_is_made_once_per_key_read_listed_changed_and_delet
     assert unconditional.status_code == 428
     changed = await notifications_api.patch(
         path,
-        json={"event_types": ["permits.*"], "state": "disabled"},
+        json={"event_types": ["identity.*"], "state": "disabled"},
         headers={**bearer(token), "If-Match": stale},
     )
     assert changed.status_code == 200, changed.text
-    assert changed.json()["event_types"] == ["permits.*"]
+    assert changed.json()["event_types"] == ["identity.*"]
     assert changed.json()["state"] == "disabled"
     assert changed.headers["ETag"] != stale
     again = await notifications_api.patch(

@@ -28,6 +28,7 @@ from notifications.messages.models import Message
 from notifications.state import NotificationsState
 from notifications.subscriptions.patterns import matches
 from notifications.visibility import GrantSource, PageGrants, still_visible
+from panjereh_contract.event_types import event_types
 from panjereh_contract.events import EventObject, FeedEvent
 
 MIMT = {"kind": "issuing-authority", "code": "mimt"}
@@ -128,7 +129,7 @@ async def test_a_grant_covering_scope_and_level_lets_the_agent_receive_until_it_
     agents = await _subscribe(notifications_api, await token_for(identity_app, agent))
     owners = await _subscribe(notifications_api, await token_for(identity_app, merchant))
     strangers = await _subscribe(notifications_api, await token_for(identity_app, stranger))
-    elsewhere = await _subscribe(notifications_api, await token_for(identity_app, agent), ["permits.*"])
+    elsewhere = await _subscribe(notifications_api, await token_for(identity_app, agent), ["identity.*"])
 
     covered = _event(_subject(merchant), scope="foreign-trade", level="medium")
     lower = _event(_subject(merchant), scope="currency", level="limited")
@@ -263,3 +264,13 @@ async def test_still_visible_fails_closed_without_a_grant_source(
 def test_patterns_match_as_the_fan_out_queries_them(pattern: str, type_: str, expected: bool) -> None:
     assert matches(pattern, type_) is expected
     assert (pattern in patterns_naming(type_)) is expected
+
+
+def test_fan_out_finds_by_sql_exactly_the_subscriptions_the_catalogue_matches() -> None:
+    """``patterns_naming`` (what fan-out asks the database for) and the catalogue's ``matches``
+    are the same rule: for every catalogued type and every pattern of every catalogued type."""
+    types = list(event_types())
+    patterns = {"*"} | {p for t in types for p in patterns_naming(t)}
+    for type_ in types:
+        for pattern in patterns:
+            assert matches(pattern, type_) == (pattern in patterns_naming(type_)), (pattern, type_)

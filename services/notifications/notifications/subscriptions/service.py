@@ -78,7 +78,8 @@ def _check_patterns(patterns: list[str]) -> list[str]:
     for index, pattern in enumerate(patterns):
         if not valid_pattern(pattern):
             raise InvalidEventTypePattern(
-                f"{pattern!r} is not an event type, `<service>.<kind>.*`, `<service>.*` or `*`.",
+                f"{pattern!r} names no event type (the notifications OpenAPI lists them under `webhooks`): "
+                "give an event type, `<service>.<kind>.*`, `<service>.*` or `*`.",
                 pointer=field_pointer("body", "event_types", index),
             )
     return list(dict.fromkeys(patterns))
