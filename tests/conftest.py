@@ -1,5 +1,7 @@
 """The whole system for cross-service flows: every service of the registry over real HTTP
-(identity in the sandbox, so its SMS can be read back) behind a real gateway."""
+(identity in the sandbox, so its SMS can be read back) behind a real gateway; a service that
+follows feeds does so as its own machine client, with the scopes its config names, as under
+`make run`."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from gateway.config import GatewaySettings
 from gateway.main import create_app as create_gateway
 from gateway.server import uvicorn_options
 from identity.cli import _create_client
-from kit.registry import registry
+from kit.registry import Service, registry
 
 
 @dataclass
@@ -34,7 +36,9 @@ async def stack(settings_for) -> AsyncIterator[Stack]:  # type: ignore[no-untype
     try:
         urls: dict[str, str] = {}
         for service in registry().startup_order():  # each after the services it calls
-            extra = {"sandbox": True} if service.name == "identity" else {}
+            extra: dict[str, object] = {"sandbox": True} if service.name == "identity" else {}
+            if service.follows_feeds:
+                extra |= await _feed_client(settings_for, service)
             apps[service.name] = importlib.import_module(f"{service.package}.main").create_app(
                 settings_for(service.name, service_urls=dict(urls), **extra)
             )
@@ -55,6 +59,14 @@ async def stack(settings_for) -> AsyncIterator[Stack]:  # type: ignore[no-untype
         )
     finally:
         await asyncio.gather(*(server.stop() for server in reversed(running)))
+
+
+async def _feed_client(settings_for, service: Service) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """``service``'s feed client, as `make run` issues it (deploy/local/run.py)."""
+    config = importlib.import_module(f"{service.package}.config")
+    scopes = list(getattr(config, "FEED_CLIENT_SCOPES", ["events:read"]))
+    client = await _create_client(settings_for("identity"), f"{service.name} feed follower", scopes)
+    return {"feed_client_id": client["client_id"], "feed_client_secret": client["client_secret"]}
 
 
 @pytest.fixture
