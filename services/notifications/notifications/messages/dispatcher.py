@@ -1,0 +1,398 @@
+"""The dispatcher: delivers the pending messages of active subscriptions to their webhooks.
+
+One scheduler loop looks for due work (``repository.due_subscriptions``, a range scan of the
+partial index ``ix_messages_due``) every ``delivery_poll_seconds`` or as soon as ``wake()`` is
+called, and starts one worker per subscription with due messages (at most
+``delivery_max_workers`` at once). A worker leases a batch of its subscription's due messages
+(``repository.claim``: oldest first, at most one per object, ``FOR UPDATE SKIP LOCKED`` and a
+lease in ``next_attempt_at``), withholds those the subscriber may no longer read, sends the others
+concurrently, records every attempt and schedules what failed, then claims again until nothing is
+due. A slow or dead endpoint thus only holds its own worker: connect and read timeouts are short,
+and other subscriptions' workers run beside it.
+
+Order per object: a message is claimed only when no older message of its object is pending; a
+retried message holds its object's later messages back (their ``next_attempt_at`` follows its own)
+and releases them when it settles.
+
+Retries: exponential backoff with full jitter (``retry_first_seconds`` doubling up to
+``retry_cap_seconds``), ``Retry-After`` honoured on 429 and 503 (up to
+``retry_after_cap_seconds``), until ``retry_for_seconds`` after the message was made: then it is
+``failed``. A 410 disables the subscription. Replays (an operator's) are recorded with
+``replay=true`` and change neither the message nor the subscription.
+
+Collaborators (``Delivery``): ``signing_secrets(session, subscription_id, now)`` (the secrets that
+sign now), ``still_visible(state, messages)`` (IDs of the representation-basis messages still
+covered by a live grant), and the SSRF-guarded transport the webhook client uses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import email.utils
+import inspect
+import json
+import logging
+import random
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from notifications_client.webhooks import signed_headers
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kit.clock import now_utc
+from notifications.config import Settings
+from notifications.messages import repository
+from notifications.messages.metrics import COMMIT_TO_DELIVERY, DELIVERIES, LATENCY
+from notifications.messages.models import Message, MessageAttempt
+from notifications.subscriptions.models import Subscription
+
+if TYPE_CHECKING:
+    from kit.runtime import Runtime
+    from notifications.state import NotificationsState
+
+logger = logging.getLogger("notifications.dispatcher")
+
+SigningSecrets = Callable[[AsyncSession, uuid.UUID, dt.datetime], Awaitable[Sequence[str]]]
+StillVisible = Callable[[Any, Sequence[Message]], "Awaitable[set[int]] | set[int]"]
+USER_AGENT = "Panjereh-Webhooks/1.0"
+GONE_REASON = "The webhook answered 410 Gone."
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What the dispatcher needs from the other domains (injected at start-up)."""
+
+    signing_secrets: SigningSecrets
+    still_visible: StillVisible
+    # The SSRF-guarded transport (notifications.webhooks.transport); None: httpx's own.
+    transport: httpx.AsyncBaseTransport | None = None
+
+
+def default_delivery(runtime: Runtime) -> Delivery | None:
+    """The collaborators of the other domains, or None (and an error in the log) when this build
+    lacks them: the service then serves its boxes' reads but delivers nothing."""
+    try:
+        from notifications.subscriptions.repository import signing_secrets  # type: ignore[attr-defined]
+        from notifications.visibility import still_visible  # type: ignore[import-not-found]
+        from notifications.webhooks.transport import guarded_transport  # type: ignore[import-not-found]
+    except ImportError as exc:
+        logger.error("deliveries are not wired (%s): no webhook will be sent", exc)
+        return None
+    return Delivery(
+        signing_secrets=signing_secrets,
+        still_visible=still_visible,
+        transport=guarded_transport(runtime.settings),
+    )
+
+
+def encode_body(body: dict[str, Any]) -> bytes:
+    """The exact bytes sent and signed: compact JSON."""
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def retry_after_seconds(value: str | None, now: dt.datetime) -> float | None:
+    """``Retry-After`` as seconds from now: delta-seconds or an HTTP date; None when absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def backoff_seconds(attempts: int, first: float, cap: float) -> float:
+    """Full jitter: uniform in [0, min(cap, first * 2**(attempts-1))] after the ``attempts``-th try."""
+    ceiling = min(cap, first * (2 ** max(0, min(attempts - 1, 60))))
+    return random.uniform(0, ceiling)
+
+
+@dataclass
+class Outcome:
+    """What one attempt came to."""
+
+    message: Message
+    attempted_at: dt.datetime
+    status_code: int | None
+    latency_ms: int
+    error: str | None
+    retry_after: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+    @property
+    def gone(self) -> bool:
+        return self.status_code == 410
+
+
+async def visible_only(
+    delivery: Delivery, state: Any, messages: Sequence[Message]
+) -> tuple[list[Message], list[Message]]:
+    """(to send, to withhold): representation-basis messages not still covered are withheld."""
+    represented = [m for m in messages if m.basis == "representation"]
+    if not represented:
+        return list(messages), []
+    answer = delivery.still_visible(state, represented)
+    visible: set[int] = await answer if inspect.isawaitable(answer) else answer
+    withheld = [m for m in represented if m.id not in visible]
+    gone = {m.id for m in withheld}
+    return [m for m in messages if m.id not in gone], withheld
+
+
+class Dispatcher:
+    def __init__(self, state: NotificationsState, delivery: Delivery) -> None:
+        settings = state.runtime.settings
+        assert isinstance(settings, Settings)
+        self.state = state
+        self.delivery = delivery
+        self.settings = settings
+        self.sessionmaker = state.runtime.sessionmaker
+        self.client = httpx.AsyncClient(
+            transport=delivery.transport,
+            timeout=httpx.Timeout(
+                settings.delivery_timeout_seconds, connect=settings.delivery_connect_timeout_seconds
+            ),
+            limits=httpx.Limits(max_connections=1000, max_keepalive_connections=200),
+            follow_redirects=False,
+            headers={"user-agent": USER_AGENT},
+        )
+        self._wake = asyncio.Event()
+        self._workers: dict[uuid.UUID, asyncio.Task[None]] = {}
+        self._slots = asyncio.Semaphore(settings.delivery_max_workers)
+        self._replays: set[asyncio.Task[None]] = set()
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """New messages were committed: look for due work now rather than at the next poll."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """The background task: the scheduler (when ``deliver`` is on); closes the client at the end."""
+        try:
+            if not self.settings.deliver:
+                await asyncio.Event().wait()
+            while True:
+                try:
+                    await self.schedule()
+                except Exception:
+                    logger.exception("the delivery scheduler failed; trying again")
+                    await asyncio.sleep(1.0)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.settings.delivery_poll_seconds)
+                self._wake.clear()
+        finally:
+            tasks = [*self._workers.values(), *self._replays]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await self.client.aclose()
+
+    async def schedule(self) -> None:
+        """Start a worker for every subscription with due messages and none running."""
+        async with self.sessionmaker() as session:
+            due = await repository.due_subscriptions(session, now_utc(), limit=10_000)
+        for subscription_id in due:
+            if subscription_id not in self._workers:
+                self._workers[subscription_id] = asyncio.create_task(self._work(subscription_id))
+
+    # --- one subscription's worker ----------------------------------------------------------
+
+    async def _work(self, subscription_id: uuid.UUID) -> None:
+        try:
+            async with self._slots:
+                while await self._round(subscription_id):
+                    pass
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("delivering to subscription %s failed", subscription_id)
+        finally:
+            self._workers.pop(subscription_id, None)
+
+    async def _round(self, subscription_id: uuid.UUID) -> bool:
+        """Claim, send and record one batch; answers whether to go on."""
+        settings = self.settings
+        now = now_utc()
+        async with self.sessionmaker() as session, session.begin():
+            sub = await repository.subscription(session, subscription_id)
+            if sub is None:
+                return False
+            if sub.state != "active" or not sub.webhook_url:
+                await repository.park(session, subscription_id)
+                return False
+            lease = now + dt.timedelta(seconds=settings.delivery_lease_seconds)
+            batch = await repository.claim(session, subscription_id, now, lease, settings.delivery_batch_size)
+            if not batch:
+                return False
+            secrets = list(await self.delivery.signing_secrets(session, subscription_id, now))
+            url = sub.webhook_url
+        to_send, withheld = await visible_only(self.delivery, self.state, batch)
+        outcomes = await asyncio.gather(*(self.post(url, secrets, message) for message in to_send))
+        gone = await self._record(subscription_id, outcomes, withheld)
+        return not gone
+
+    async def post(self, url: str, secrets: Sequence[str], message: Message) -> Outcome:
+        """Send ``message`` once, signed now with every secret in ``secrets``."""
+        attempted_at = now_utc()
+        if not secrets:
+            return Outcome(message, attempted_at, None, 0, "No signing secret: not sent.")
+        body = encode_body(message.body)
+        headers = signed_headers(secrets, str(message.message_id), body)
+        headers["content-type"] = "application/json"
+        started = time.perf_counter()
+        status: int | None = None
+        error: str | None = None
+        retry_after: float | None = None
+        try:
+            response = await self.client.post(url, content=body, headers=headers)
+        except httpx.TimeoutException as exc:
+            error = f"timed out ({type(exc).__name__})"
+        except Exception as exc:  # refused, reset, address not allowed (the guarded transport)...
+            error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        else:
+            status = response.status_code
+            if not 200 <= status < 300:
+                error = f"HTTP {status}"
+            if status in (429, 503):
+                retry_after = retry_after_seconds(response.headers.get("retry-after"), now_utc())
+        elapsed = time.perf_counter() - started
+        LATENCY.observe(elapsed)
+        return Outcome(message, attempted_at, status, round(elapsed * 1000), error, retry_after)
+
+    async def _record(
+        self, subscription_id: uuid.UUID, outcomes: Iterable[Outcome], withheld: Sequence[Message]
+    ) -> bool:
+        """Store the attempts and what they mean for each message; answers whether the endpoint
+        is gone (410)."""
+        settings = self.settings
+        now = now_utc()
+        gone = False
+        async with self.sessionmaker() as session, session.begin():
+            if withheld:
+                await repository.withhold(session, [m.id for m in withheld])
+                for message in withheld:
+                    await repository.release(session, message, now)
+                DELIVERIES.labels("withheld").inc(len(withheld))
+            for outcome in outcomes:
+                message = outcome.message
+                await repository.add_attempt(
+                    session,
+                    message_id=message.id,
+                    subscription_id=subscription_id,
+                    attempted_at=outcome.attempted_at,
+                    status_code=outcome.status_code,
+                    latency_ms=outcome.latency_ms,
+                    error=outcome.error,
+                    replay=False,
+                )
+                if outcome.ok:
+                    await repository.delivered(session, message.id, now)
+                    await repository.release(session, message, now)
+                    DELIVERIES.labels("delivered").inc()
+                    COMMIT_TO_DELIVERY.observe(max(0.0, (now - message.created_at).total_seconds()))
+                    continue
+                if outcome.gone:
+                    gone = True
+                    await repository.retry_at(session, message.id, None, failed=False)
+                    DELIVERIES.labels("gone").inc()
+                    continue
+                attempts = message.attempts + 1
+                if outcome.retry_after is not None:
+                    delay = min(outcome.retry_after, settings.retry_after_cap_seconds)
+                else:
+                    delay = backoff_seconds(
+                        attempts, settings.retry_first_seconds, settings.retry_cap_seconds
+                    )
+                deadline = message.created_at + dt.timedelta(seconds=settings.retry_for_seconds)
+                failed = now >= deadline
+                when = min(now + dt.timedelta(seconds=delay), deadline)
+                await repository.retry_at(session, message.id, when, failed=failed)
+                if failed:
+                    await repository.release(session, message, now)
+                    DELIVERIES.labels("failed").inc()
+                else:
+                    await repository.hold(session, message, when)
+                    DELIVERIES.labels("retried").inc()
+            if gone:
+                await repository.disable(session, subscription_id, GONE_REASON, now)
+                await repository.park(session, subscription_id)
+        return gone
+
+    # --- replays ----------------------------------------------------------------------------
+
+    async def replay(
+        self, session: AsyncSession, subscription: Subscription, messages: Sequence[Message]
+    ) -> list[MessageAttempt]:
+        """Send ``messages`` again now, signed with the current secrets, in ``session``'s
+        transaction: the attempts are recorded with ``replay=true`` and change nothing else.
+        Representation-basis messages the subscriber may no longer read are withheld instead."""
+        assert subscription.webhook_url
+        now = now_utc()
+        secrets = list(await self.delivery.signing_secrets(session, subscription.id, now))
+        to_send, withheld = await visible_only(self.delivery, self.state, messages)
+        if withheld:
+            await repository.withhold(session, [m.id for m in withheld])
+            DELIVERIES.labels("withheld").inc(len(withheld))
+        outcomes: list[Outcome] = []
+        size = max(1, self.settings.delivery_batch_size)
+        for start in range(0, len(to_send), size):
+            chunk = to_send[start : start + size]
+            outcomes.extend(
+                await asyncio.gather(*(self.post(subscription.webhook_url, secrets, m) for m in chunk))
+            )
+        recorded = []
+        for outcome in outcomes:
+            attempt = await repository.add_attempt(
+                session,
+                message_id=outcome.message.id,
+                subscription_id=subscription.id,
+                attempted_at=outcome.attempted_at,
+                status_code=outcome.status_code,
+                latency_ms=outcome.latency_ms,
+                error=outcome.error,
+                replay=True,
+            )
+            recorded.append(attempt)
+        DELIVERIES.labels("replayed").inc(len(outcomes))
+        return recorded
+
+    def replay_later(self, subscription_id: uuid.UUID, ids: Sequence[int]) -> None:
+        """Replay the messages ``ids`` of a subscription in the background (a time range)."""
+        task = asyncio.create_task(self._replay_task(subscription_id, list(ids)))
+        self._replays.add(task)
+        task.add_done_callback(self._replays.discard)
+
+    async def _replay_task(self, subscription_id: uuid.UUID, ids: list[int]) -> None:
+        size = max(1, self.settings.delivery_batch_size) * 5
+        try:
+            for start in range(0, len(ids), size):
+                async with self.sessionmaker() as session, session.begin():
+                    sub = await repository.subscription(session, subscription_id)
+                    if sub is None or not sub.webhook_url:
+                        return
+                    messages = await repository.messages_by_id(session, ids[start : start + size])
+                    await self.replay(session, sub, [m for m in messages if m.status != "withheld"])
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("replaying messages of subscription %s failed", subscription_id)
+
+
+async def dispatch(state: NotificationsState) -> None:
+    """The background task (ServiceSpec.background): the dispatcher's loop, when it is wired."""
+    if state.dispatcher is not None:
+        await state.dispatcher.run()
