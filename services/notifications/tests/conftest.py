@@ -4,7 +4,6 @@ against its JWKS), the notifications app in-process on the test database, and to
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -12,7 +11,7 @@ import pytest
 from identity_testing.app import client_token, create_identity_app
 from jose import jwt
 from kit_testing import Running, app_client, serve
-from notifications_testing.deliveries import TEST_DELIVERY, Deliveries, Receiver
+from notifications_testing.deliveries import TEST_DELIVERY, Deliveries, Owner, Receiver
 
 from notifications.main import create_app
 
@@ -78,12 +77,6 @@ async def deliveries(  # type: ignore[no-untyped-def]
     app = create_app(settings, delivery=TEST_DELIVERY)
     async with app_client(app) as client:
         yield Deliveries(api=client, app=app, receiver=receiver[0], receiver_url=receiver[1])
-
-
-@dataclass
-class Owner:
-    subject: str
-    headers: dict[str, str]
 
 
 async def _owner(settings_for: Any, identity_url: str, name: str) -> Owner:

@@ -149,6 +149,12 @@ class Deliveries:
             data={"seq": seq},
         )
         async with self.sessionmaker() as session, session.begin():
+            values: dict[str, Any] = {
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now if due else None,
+                **columns,
+            }
             message = Message(
                 subscription_id=subscription_id,
                 event_id=event_id,
@@ -158,10 +164,7 @@ class Deliveries:
                 principal=principal,
                 body=body.model_dump(mode="json"),
                 occurred_at=now,
-                status="pending",
-                attempts=0,
-                next_attempt_at=now if due else None,
-                **columns,
+                **values,
             )
             session.add(message)
         self.wake()
@@ -197,3 +200,11 @@ async def eventually(check: Callable[[], Awaitable[bool]], within: float = 10.0)
         if time.monotonic() > deadline:
             raise AssertionError("the condition did not hold in time")
         await asyncio.sleep(0.02)
+
+
+@dataclass
+class Owner:
+    """A caller: its token's subject and the headers carrying the token."""
+
+    subject: str
+    headers: dict[str, str]
