@@ -281,29 +281,37 @@ class Dispatcher:
         settings = self.settings
         now = now_utc()
         gone = False
+        outcomes = list(outcomes)
+        settled: list[Message] = list(withheld)  # their objects' next messages may go now
         async with self.sessionmaker() as session, session.begin():
             if withheld:
                 await repository.withhold(session, [m.id for m in withheld])
-                for message in withheld:
-                    await repository.release(session, message, now)
                 DELIVERIES.labels("withheld").inc(len(withheld))
+            await repository.add_attempts(
+                session,
+                [
+                    {
+                        "message_id": o.message.id,
+                        "subscription_id": subscription_id,
+                        "attempted_at": o.attempted_at,
+                        "status_code": o.status_code,
+                        "latency_ms": o.latency_ms,
+                        "error": o.error[:500] if o.error else None,
+                        "replay": False,
+                    }
+                    for o in outcomes
+                ],
+            )
+            ok = [o.message for o in outcomes if o.ok]
+            if ok:
+                await repository.delivered(session, [m.id for m in ok], now)
+                settled.extend(ok)
+                DELIVERIES.labels("delivered").inc(len(ok))
+                for message in ok:
+                    COMMIT_TO_DELIVERY.observe(max(0.0, (now - message.created_at).total_seconds()))
             for outcome in outcomes:
                 message = outcome.message
-                await repository.add_attempt(
-                    session,
-                    message_id=message.id,
-                    subscription_id=subscription_id,
-                    attempted_at=outcome.attempted_at,
-                    status_code=outcome.status_code,
-                    latency_ms=outcome.latency_ms,
-                    error=outcome.error,
-                    replay=False,
-                )
                 if outcome.ok:
-                    await repository.delivered(session, message.id, now)
-                    await repository.release(session, message, now)
-                    DELIVERIES.labels("delivered").inc()
-                    COMMIT_TO_DELIVERY.observe(max(0.0, (now - message.created_at).total_seconds()))
                     continue
                 if outcome.gone:
                     gone = True
@@ -322,11 +330,13 @@ class Dispatcher:
                 when = min(now + dt.timedelta(seconds=delay), deadline)
                 await repository.retry_at(session, message.id, when, failed=failed)
                 if failed:
-                    await repository.release(session, message, now)
+                    settled.append(message)
                     DELIVERIES.labels("failed").inc()
                 else:
                     await repository.hold(session, message, when)
                     DELIVERIES.labels("retried").inc()
+            if settled:
+                await repository.release(session, subscription_id, settled, now)
             if gone:
                 await repository.disable(session, subscription_id, GONE_REASON, now)
                 await repository.park(session, subscription_id)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, select, update
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -112,6 +112,12 @@ async def withhold(session: AsyncSession, ids: Sequence[int]) -> None:
         )
 
 
+async def add_attempts(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Log many attempts in one statement."""
+    if rows:
+        await session.execute(insert(MessageAttempt), list(rows))
+
+
 async def add_attempt(
     session: AsyncSession,
     *,
@@ -136,11 +142,11 @@ async def add_attempt(
     return attempt
 
 
-async def delivered(session: AsyncSession, message_id: int, now: dt.datetime) -> None:
-    """The webhook took it (an acknowledgement that came first stays)."""
+async def delivered(session: AsyncSession, ids: Sequence[int], now: dt.datetime) -> None:
+    """The webhook took them (an acknowledgement that came first stays)."""
     await session.execute(
         update(Message)
-        .where(Message.id == message_id)
+        .where(Message.id.in_(ids))
         .values(
             attempts=Message.attempts + 1,
             status=func.coalesce(func.nullif(Message.status, "pending"), "delivered"),
@@ -182,15 +188,22 @@ async def hold(session: AsyncSession, message: Message, until: dt.datetime) -> N
     )
 
 
-async def release(session: AsyncSession, message: Message, now: dt.datetime) -> None:
-    """``message`` has settled: its object's next pending message may go now."""
+async def release(
+    session: AsyncSession, subscription_id: uuid.UUID, settled: Sequence[Message], now: dt.datetime
+) -> None:
+    """These messages have settled: the later pending messages of their objects, held back
+    behind them, may go now (earlier ones, perhaps leased and in flight, are left alone)."""
+    after: dict[str, int] = {}
+    for message in settled:
+        after[message.object_key] = min(message.id, after.get(message.object_key, message.id))
+    if not after:
+        return
     await session.execute(
         update(Message)
         .where(
-            Message.subscription_id == message.subscription_id,
-            Message.object_key == message.object_key,
+            Message.subscription_id == subscription_id,
+            or_(*(and_(Message.object_key == key, Message.id > id_) for key, id_ in sorted(after.items()))),
             Message.status == "pending",
-            Message.id > message.id,
             Message.next_attempt_at > now,
         )
         .values(next_attempt_at=now)

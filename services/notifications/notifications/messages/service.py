@@ -84,8 +84,8 @@ async def box(
         if withheld:
             now = now_utc()
             await repository.withhold(ctx.session, [m.id for m in withheld])
+            await repository.release(ctx.session, subscription_id, withheld, now)
             for message in withheld:
-                await repository.release(ctx.session, message, now)
                 message.status = "withheld"
                 message.next_attempt_at = None
     return rows
@@ -98,7 +98,7 @@ async def acknowledge(ctx: Context, subscription_id: uuid.UUID, message_id: uuid
     if message is None:
         raise MessageNotFound()
     await repository.acknowledge(ctx.session, subscription_id, [message_id], now_utc())
-    await repository.release(ctx.session, message, now_utc())
+    await repository.release(ctx.session, subscription_id, [message], now_utc())
     await ctx.session.refresh(message)
     return message
 
