@@ -5,6 +5,8 @@ API and the fan-out would."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import datetime as dt
 import time
 import uuid
@@ -12,13 +14,17 @@ from collections import defaultdict
 
 import pytest
 from kit_testing import serve
-from notifications_client.webhooks import WebhookVerificationError, verify
+from notifications_client.webhooks import WebhookVerificationError, new_secret, verify
 from notifications_testing.deliveries import REVOKED, Deliveries, Receiver, eventually
 from sqlalchemy import select
 
 from kit.processes import free_port
-from notifications.messages.dispatcher import backoff_seconds, encode_body, retry_after_seconds
+from kit.runtime import state_of
+from notifications.messages import repository
+from notifications.messages.dispatcher import Dispatcher, backoff_seconds, encode_body, retry_after_seconds
 from notifications.messages.models import Message
+from notifications.state import NotificationsState
+from notifications.subscriptions.models import Subscription
 
 
 def _name() -> str:
@@ -45,8 +51,6 @@ async def test_a_delivery_is_signed_with_every_current_secret_and_verifies(deliv
         assert verify(secret, got.headers, got.body) == str(message.message_id)
     with pytest.raises(WebhookVerificationError):
         verify(secrets[0], got.headers, got.body.replace(b'"seq":7', b'"seq":8'))  # forged body
-    from notifications_client.webhooks import new_secret
-
     with pytest.raises(WebhookVerificationError):
         verify(new_secret(), got.headers, got.body)  # a secret that did not sign it
     with pytest.raises(WebhookVerificationError):  # the same message replayed ten minutes later
@@ -206,10 +210,6 @@ async def test_a_representation_message_no_longer_covered_is_withheld(deliveries
 async def test_two_dispatchers_never_send_a_message_twice(deliveries: Deliveries) -> None:
     """Claims are leased with SKIP LOCKED: a second dispatcher over the same table (another
     instance) sends none of what the first sends."""
-    from kit.runtime import state_of
-    from notifications.messages.dispatcher import Dispatcher
-    from notifications.state import NotificationsState
-
     state = state_of(deliveries.app, NotificationsState)
     assert state.dispatcher is not None
     other = Dispatcher(state, state.dispatcher.delivery)
@@ -257,8 +257,33 @@ async def test_a_message_still_failing_after_its_retry_window_fails(deliveries: 
         statuses = (await session.scalars(select(Message.status).where(Message.id == later.id))).all()
     assert statuses == ["pending"], "retried, within its own window"
     async with deliveries.sessionmaker() as session, session.begin():  # stop the retries
-        from notifications.subscriptions.models import Subscription
-
         sub = await session.get(Subscription, sub_id)
         assert sub is not None
         sub.state = "disabled"
+
+
+async def test_notify_wakes_the_listener_at_commit(deliveries: Deliveries) -> None:
+    """LISTEN/NOTIFY: a transaction that made messages due wakes the scheduler at its commit, not
+    at the next poll (here a minute away)."""
+    state = state_of(deliveries.app, NotificationsState)
+    assert state.dispatcher is not None
+    settings = state.runtime.settings.model_copy(update={"delivery_poll_seconds": 60.0})
+    other = Dispatcher(
+        NotificationsState(runtime=dataclasses.replace(state.runtime, settings=settings), followers={}),
+        state.dispatcher.delivery,
+    )
+    stack = contextlib.AsyncExitStack()
+    try:
+        assert await other.listen(stack)
+        async with deliveries.sessionmaker() as session, session.begin():
+            await repository.notify_due(session)
+            await asyncio.sleep(0.2)
+            assert not other._wake.is_set(), "nothing before the commit"
+
+        async def woken() -> bool:
+            return other._wake.is_set()
+
+        await eventually(woken, within=1.0)
+    finally:
+        await stack.aclose()
+        await other.client.aclose()

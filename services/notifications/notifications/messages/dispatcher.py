@@ -182,10 +182,13 @@ class Dispatcher:
 
     async def run(self) -> None:
         """The background task: the scheduler (when ``deliver`` is on); closes the client at the end."""
+        listening = contextlib.AsyncExitStack()
         try:
             if not self.settings.deliver:
                 await asyncio.Event().wait()
+            await self.listen(listening)
             while True:
+                self._wake.clear()
                 try:
                     await self.schedule()
                 except Exception:
@@ -193,13 +196,30 @@ class Dispatcher:
                     await asyncio.sleep(1.0)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.settings.delivery_poll_seconds)
-                self._wake.clear()
         finally:
             tasks = [*self._workers.values(), *self._replays]
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            with contextlib.suppress(Exception):
+                await listening.aclose()
             await self.client.aclose()
+
+    async def listen(self, stack: contextlib.AsyncExitStack) -> bool:
+        """LISTEN on ``repository.CHANNEL`` on a connection of its own, so a transaction that
+        made due messages (``repository.notify_due``) wakes the scheduler at its commit; the poll
+        stays as the fallback. Answers whether it listens."""
+        try:
+            connection = await stack.enter_async_context(self.state.runtime.engine.connect())
+            raw = (await connection.get_raw_connection()).driver_connection
+            await raw.add_listener(repository.CHANNEL, self._notified)
+        except Exception:
+            logger.warning("cannot LISTEN for new messages: polling only", exc_info=True)
+            return False
+        return True
+
+    def _notified(self, *_: Any) -> None:
+        self._wake.set()
 
     async def schedule(self) -> None:
         """Start a worker for every subscription with due messages and none running."""

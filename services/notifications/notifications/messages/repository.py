@@ -24,6 +24,15 @@ SETTLED = ("delivered", "acknowledged", "failed", "withheld")
 
 # --- the dispatcher ---------------------------------------------------------------------------
 
+# NOTIFY'd by a transaction that made messages due; the dispatcher LISTENs (delivered at commit).
+CHANNEL = "notifications_messages_due"
+
+
+async def notify_due(session: AsyncSession) -> None:
+    """Wake every instance's dispatcher when this transaction commits (pg_notify is transactional;
+    PostgreSQL folds identical notifications of one transaction into one)."""
+    await session.execute(select(func.pg_notify(CHANNEL, "")))
+
 
 async def due_subscriptions(session: AsyncSession, now: dt.datetime, limit: int) -> list[uuid.UUID]:
     """Subscriptions with a pending message whose time has come (a range scan of ix_messages_due:

@@ -197,8 +197,7 @@ async def send_test(ctx: Context, subscription_id: uuid.UUID, text: str) -> Mess
         created_at=now,
     )
     await repository.add_message(ctx.session, message)
-    if ctx.state.dispatcher is not None:
-        ctx.state.dispatcher.wake()
+    await repository.notify_due(ctx.session)
     return message
 
 
