@@ -33,6 +33,9 @@ class Settings(ServiceSettings):
     # A webhook must accept the connection and answer within these (seconds).
     delivery_connect_timeout_seconds: float = 2.0
     delivery_timeout_seconds: float = 5.0
+    # A worker reads its subscription's URL and signing secrets again once they are this old (the
+    # claim itself checks, every time, that the subscription is still active with a webhook).
+    delivery_endpoint_cache_seconds: float = 1.0
     # A claimed message is leased for this long: another instance (or this one after a restart)
     # takes it again only once the lease runs out (at-least-once, never two at a time).
     delivery_lease_seconds: float = 60.0

@@ -286,4 +286,4 @@ async def test_notify_wakes_the_listener_at_commit(deliveries: Deliveries) -> No
         await eventually(woken, within=1.0)
     finally:
         await stack.aclose()
-        await other.client.aclose()
+        await other.close_clients()

@@ -70,8 +70,9 @@ class Delivery:
 
     signing_secrets: SigningSecrets
     still_visible: StillVisible
-    # The SSRF-guarded transport (notifications.webhooks.transport); None: httpx's own.
-    transport: httpx.AsyncBaseTransport | None = None
+    # Makes the SSRF-guarded transport (notifications.webhooks.transport), one per subscription's
+    # client (each endpoint has its own connection pool); None: httpx's own.
+    transport: Callable[[], httpx.AsyncBaseTransport] | None = None
 
 
 def default_delivery(runtime: Runtime) -> Delivery | None:
@@ -87,7 +88,7 @@ def default_delivery(runtime: Runtime) -> Delivery | None:
     return Delivery(
         signing_secrets=signing_secrets,
         still_visible=still_visible,
-        transport=guarded_transport(runtime.settings),
+        transport=lambda: guarded_transport(runtime.settings),
     )
 
 
@@ -116,6 +117,15 @@ def backoff_seconds(attempts: int, first: float, cap: float) -> float:
     """Full jitter: uniform in [0, min(cap, first * 2**(attempts-1))] after the ``attempts``-th try."""
     ceiling = min(cap, first * (2 ** max(0, min(attempts - 1, 60))))
     return random.uniform(0, ceiling)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where a worker sends and what it signs with, as read at ``read_at``."""
+
+    url: str
+    secrets: list[str]
+    read_at: dt.datetime
 
 
 @dataclass
@@ -160,15 +170,10 @@ class Dispatcher:
         self.delivery = delivery
         self.settings = settings
         self.sessionmaker = state.runtime.sessionmaker
-        self.client = httpx.AsyncClient(
-            transport=delivery.transport,
-            timeout=httpx.Timeout(
-                settings.delivery_timeout_seconds, connect=settings.delivery_connect_timeout_seconds
-            ),
-            limits=httpx.Limits(max_connections=1000, max_keepalive_connections=200),
-            follow_redirects=False,
-            headers={"user-agent": USER_AGENT},
-        )
+        # One client (one connection pool) per subscription: an endpoint's connections are its
+        # own, and a pool stays small (httpcore scans its connections on every request).
+        self._clients: dict[uuid.UUID, tuple[httpx.AsyncClient, float]] = {}
+        self._swept = time.monotonic()
         self._wake = asyncio.Event()
         self._workers: dict[uuid.UUID, asyncio.Task[None]] = {}
         self._slots = asyncio.Semaphore(settings.delivery_max_workers)
@@ -203,7 +208,43 @@ class Dispatcher:
             await asyncio.gather(*tasks, return_exceptions=True)
             with contextlib.suppress(Exception):
                 await listening.aclose()
-            await self.client.aclose()
+            await self.close_clients()
+
+    def client(self, subscription_id: uuid.UUID) -> httpx.AsyncClient:
+        """The subscription's client, made on first use."""
+        found = self._clients.get(subscription_id)
+        if found is None:
+            settings = self.settings
+            size = max(1, settings.delivery_batch_size)
+            client = httpx.AsyncClient(
+                transport=self.delivery.transport() if self.delivery.transport else None,
+                timeout=httpx.Timeout(
+                    settings.delivery_timeout_seconds, connect=settings.delivery_connect_timeout_seconds
+                ),
+                limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
+                follow_redirects=False,
+                headers={"user-agent": USER_AGENT},
+            )
+        else:
+            client = found[0]
+        self._clients[subscription_id] = (client, time.monotonic())
+        return client
+
+    async def sweep_clients(self, idle_seconds: float = 300.0) -> None:
+        """Close the clients of subscriptions that sent nothing for ``idle_seconds``."""
+        now = time.monotonic()
+        self._swept = now
+        for subscription_id, (client, used) in list(self._clients.items()):
+            if now - used > idle_seconds and subscription_id not in self._workers:
+                del self._clients[subscription_id]
+                await client.aclose()
+
+    async def close_clients(self) -> None:
+        clients = [client for client, _ in self._clients.values()]
+        self._clients.clear()
+        for client in clients:
+            with contextlib.suppress(Exception):
+                await client.aclose()
 
     async def listen(self, stack: contextlib.AsyncExitStack) -> bool:
         """LISTEN on ``repository.CHANNEL`` on a connection of its own, so a transaction that
@@ -223,6 +264,8 @@ class Dispatcher:
 
     async def schedule(self) -> None:
         """Start a worker for every subscription with due messages and none running."""
+        if time.monotonic() - self._swept > 60:
+            await self.sweep_clients()
         async with self.sessionmaker() as session:
             due = await repository.due_subscriptions(session, now_utc(), limit=10_000)
         for subscription_id in due:
@@ -232,10 +275,13 @@ class Dispatcher:
     # --- one subscription's worker ----------------------------------------------------------
 
     async def _work(self, subscription_id: uuid.UUID) -> None:
+        endpoint: Endpoint | None = None
         try:
             async with self._slots:
-                while await self._round(subscription_id):
-                    pass
+                while True:
+                    go_on, endpoint = await self._round(subscription_id, endpoint)
+                    if not go_on:
+                        break
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -243,29 +289,42 @@ class Dispatcher:
         finally:
             self._workers.pop(subscription_id, None)
 
-    async def _round(self, subscription_id: uuid.UUID) -> bool:
-        """Claim, send and record one batch; answers whether to go on."""
+    async def _round(
+        self, subscription_id: uuid.UUID, endpoint: Endpoint | None
+    ) -> tuple[bool, Endpoint | None]:
+        """Claim, send and record one batch; answers whether to go on, and the endpoint (its URL
+        and secrets, read again once ``delivery_endpoint_cache_seconds`` old). The claim itself
+        checks the subscription is still active with a webhook, so disabling stops it at once."""
         settings = self.settings
         now = now_utc()
         async with self.sessionmaker() as session, session.begin():
-            sub = await repository.subscription(session, subscription_id)
-            if sub is None:
-                return False
-            if sub.state != "active" or not sub.webhook_url:
-                await repository.park(session, subscription_id)
-                return False
+            if (
+                endpoint is None
+                or (now - endpoint.read_at).total_seconds() > settings.delivery_endpoint_cache_seconds
+            ):
+                sub = await repository.subscription(session, subscription_id)
+                if sub is None:
+                    return False, None
+                if sub.state != "active" or not sub.webhook_url:
+                    await repository.park(session, subscription_id)
+                    return False, None
+                secrets = list(await self.delivery.signing_secrets(session, subscription_id, now))
+                endpoint = Endpoint(sub.webhook_url, secrets, now)
             lease = now + dt.timedelta(seconds=settings.delivery_lease_seconds)
             batch = await repository.claim(session, subscription_id, now, lease, settings.delivery_batch_size)
             if not batch:
-                return False
-            secrets = list(await self.delivery.signing_secrets(session, subscription_id, now))
-            url = sub.webhook_url
+                return False, endpoint
         to_send, withheld = await visible_only(self.delivery, self.state, batch)
-        outcomes = await asyncio.gather(*(self.post(url, secrets, message) for message in to_send))
+        client = self.client(subscription_id)
+        outcomes = await asyncio.gather(
+            *(self.post(client, endpoint.url, endpoint.secrets, m) for m in to_send)
+        )
         gone = await self._record(subscription_id, outcomes, withheld)
-        return not gone
+        return not gone, endpoint
 
-    async def post(self, url: str, secrets: Sequence[str], message: Message) -> Outcome:
+    async def post(
+        self, client: httpx.AsyncClient, url: str, secrets: Sequence[str], message: Message
+    ) -> Outcome:
         """Send ``message`` once, signed now with every secret in ``secrets``."""
         attempted_at = now_utc()
         if not secrets:
@@ -278,7 +337,7 @@ class Dispatcher:
         error: str | None = None
         retry_after: float | None = None
         try:
-            response = await self.client.post(url, content=body, headers=headers)
+            response = await client.post(url, content=body, headers=headers)
         except httpx.TimeoutException as exc:
             error = f"timed out ({type(exc).__name__})"
         except Exception as exc:  # refused, reset, address not allowed (the guarded transport)...
@@ -378,11 +437,14 @@ class Dispatcher:
             await repository.withhold(session, [m.id for m in withheld])
             DELIVERIES.labels("withheld").inc(len(withheld))
         outcomes: list[Outcome] = []
+        client = self.client(subscription.id)
         size = max(1, self.settings.delivery_batch_size)
         for start in range(0, len(to_send), size):
             chunk = to_send[start : start + size]
             outcomes.extend(
-                await asyncio.gather(*(self.post(subscription.webhook_url, secrets, m) for m in chunk))
+                await asyncio.gather(
+                    *(self.post(client, subscription.webhook_url, secrets, m) for m in chunk)
+                )
             )
         recorded = []
         for outcome in outcomes:

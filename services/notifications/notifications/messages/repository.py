@@ -61,6 +61,7 @@ async def park(session: AsyncSession, subscription_id: uuid.UUID) -> None:
             Message.next_attempt_at.is_not(None),
         )
         .values(next_attempt_at=None)
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -70,6 +71,7 @@ async def resume(session: AsyncSession, subscription_id: uuid.UUID, now: dt.date
         update(Message)
         .where(Message.subscription_id == subscription_id, Message.status == "pending")
         .values(next_attempt_at=now)
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -94,6 +96,11 @@ async def claim(
             Message.status == "pending",
             Message.next_attempt_at <= now,
             ~blocked,
+            exists().where(
+                Subscription.id == subscription_id,
+                Subscription.state == "active",
+                Subscription.webhook_url.is_not(None),
+            ),
         )
         .order_by(Message.id)
         .limit(limit)
@@ -118,6 +125,7 @@ async def withhold(session: AsyncSession, ids: Sequence[int]) -> None:
             update(Message)
             .where(Message.id.in_(ids), Message.status == "pending")
             .values(status="withheld", next_attempt_at=None)
+            .execution_options(synchronize_session=False)
         )
 
 
@@ -162,6 +170,7 @@ async def delivered(session: AsyncSession, ids: Sequence[int], now: dt.datetime)
             delivered_at=now,
             next_attempt_at=None,
         )
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -178,6 +187,7 @@ async def disable(session: AsyncSession, subscription_id: uuid.UUID, reason: str
         update(Subscription)
         .where(Subscription.id == subscription_id, Subscription.state == "active")
         .values(state="disabled", disabled_reason=reason, updated_at=now)
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -194,6 +204,7 @@ async def hold(session: AsyncSession, message: Message, until: dt.datetime) -> N
             Message.next_attempt_at < until,
         )
         .values(next_attempt_at=until)
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -216,6 +227,7 @@ async def release(
             Message.next_attempt_at > now,
         )
         .values(next_attempt_at=now)
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -251,6 +263,7 @@ async def acknowledge(
             Message.status.in_(("pending", "delivered", "failed")),
         )
         .values(status="acknowledged", acknowledged_at=now, next_attempt_at=None)
+        .execution_options(synchronize_session=False)
     )
     found = await session.scalars(
         select(Message.message_id).where(
