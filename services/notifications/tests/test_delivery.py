@@ -16,6 +16,7 @@ import pytest
 from kit_testing import serve
 from notifications_client.webhooks import WebhookVerificationError, new_secret, verify
 from notifications_testing.deliveries import REVOKED, Deliveries, Receiver, eventually
+from prometheus_client import REGISTRY, generate_latest
 from sqlalchemy import select
 
 from kit.processes import free_port
@@ -287,3 +288,45 @@ async def test_notify_wakes_the_listener_at_commit(deliveries: Deliveries) -> No
     finally:
         await stack.aclose()
         await other.close_clients()
+
+
+async def test_a_message_leased_by_a_lost_instance_goes_out_once_its_lease_ends(
+    deliveries: Deliveries,
+) -> None:
+    """An instance that claimed a message and died leaves it pending with its lease in
+    ``next_attempt_at``: nobody sends it before the lease ends; then it goes (at-least-once)."""
+    name = _name()
+    sub_id, _ = await deliveries.subscribe("user:lease", f"{deliveries.receiver_url}/hooks/{name}")
+    lease_end = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
+    message = await deliveries.message(sub_id, "order-file:l1", next_attempt_at=lease_end)
+    await asyncio.sleep(0.6)
+    assert deliveries.receiver.of(name) == [], "not while another instance holds it"
+
+    async def sent() -> bool:
+        return len(deliveries.receiver.of(name)) == 1
+
+    await eventually(sent)
+    assert deliveries.receiver.of(name)[0].headers["webhook-id"] == str(message.message_id)
+    assert time.time() >= lease_end.timestamp()
+
+
+def _count(outcome: str) -> float:
+    return REGISTRY.get_sample_value("notifications_deliveries_total", {"outcome": outcome}) or 0.0
+
+
+async def test_deliveries_are_counted_for_prometheus(deliveries: Deliveries) -> None:
+    name = _name()
+    deliveries.receiver.scripts[name] = [(500, {}, 0.0)]
+    before = {outcome: _count(outcome) for outcome in ("delivered", "retried")}
+    seconds_before = REGISTRY.get_sample_value("notifications_delivery_seconds_count") or 0.0
+    sub_id, _ = await deliveries.subscribe("user:counted", f"{deliveries.receiver_url}/hooks/{name}")
+    await deliveries.message(sub_id, "order-file:c1")
+
+    async def delivered() -> bool:
+        return [m.status for m in await deliveries.messages(sub_id)] == ["delivered"]
+
+    await eventually(delivered)
+    assert _count("retried") >= before["retried"] + 1
+    assert _count("delivered") >= before["delivered"] + 1
+    assert (REGISTRY.get_sample_value("notifications_delivery_seconds_count") or 0.0) >= seconds_before + 2
+    assert b"notifications_deliveries_total" in generate_latest()
