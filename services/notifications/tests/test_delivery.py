@@ -330,3 +330,65 @@ async def test_deliveries_are_counted_for_prometheus(deliveries: Deliveries) -> 
     assert _count("delivered") >= before["delivered"] + 1
     assert (REGISTRY.get_sample_value("notifications_delivery_seconds_count") or 0.0) >= seconds_before + 2
     assert b"notifications_deliveries_total" in generate_latest()
+
+
+async def test_messages_of_a_subscription_not_yet_active_are_parked_then_resumed(
+    deliveries: Deliveries,
+) -> None:
+    """The fan-out need not set ``next_attempt_at`` (due at once by default); a subscription that
+    cannot deliver yet has its messages parked (out of the due index) until it becomes active
+    and ``repository.resume`` makes them due."""
+    name = _name()
+    url = f"{deliveries.receiver_url}/hooks/{name}"
+    sub_id, _ = await deliveries.subscribe("user:parked", url, state="pending-verification")
+    await deliveries.message(sub_id, "order-file:p1")
+
+    async def parked() -> bool:
+        return [m.next_attempt_at for m in await deliveries.messages(sub_id)] == [None]
+
+    await eventually(parked)
+    assert deliveries.receiver.of(name) == []
+    async with deliveries.sessionmaker() as session, session.begin():  # the challenge was answered
+        sub = await session.get(Subscription, sub_id)
+        assert sub is not None
+        sub.state = "active"
+        await repository.resume(session, sub_id, dt.datetime.now(dt.UTC))
+        await repository.notify_due(session)
+
+    async def sent() -> bool:
+        return len(deliveries.receiver.of(name)) == 1
+
+    await eventually(sent)
+
+
+async def test_a_message_inserted_without_next_attempt_at_is_due_at_once(deliveries: Deliveries) -> None:
+    name = _name()
+    sub_id, _ = await deliveries.subscribe("user:default-due", f"{deliveries.receiver_url}/hooks/{name}")
+    async with deliveries.sessionmaker() as session, session.begin():
+        event_id = uuid.uuid4()
+        body = {
+            "type": "orders.order-file.approved",
+            "timestamp": dt.datetime.now(dt.UTC).isoformat(),
+            "event_id": str(event_id),
+            "subject": "user:x",
+            "object": {"kind": "order-file", "id": "n1", "url": None},
+            "data": {},
+        }
+        session.add(
+            Message(
+                subscription_id=sub_id,
+                event_id=event_id,
+                type=body["type"],
+                object_key="order-file:n1",
+                basis="own",
+                body=body,
+                occurred_at=dt.datetime.now(dt.UTC),
+                status="pending",
+                attempts=0,
+            )
+        )
+
+    async def sent() -> bool:
+        return len(deliveries.receiver.of(name)) == 1
+
+    await eventually(sent)
