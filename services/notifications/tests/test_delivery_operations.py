@@ -11,6 +11,7 @@ from notifications_client.webhooks import verify
 from notifications_testing.deliveries import Deliveries, Owner, eventually
 from sqlalchemy import select
 
+from kit.pagination import encode_cursor
 from notifications.messages.models import Message, MessageAttempt
 from notifications.messages.service import purge
 
@@ -46,6 +47,10 @@ async def test_the_attempt_log_newest_first_paged_and_per_message(
     assert {i["message_id"] for i in items} == {str(m.message_id) for m in messages}
     assert all(i["status_code"] == 204 and i["replay"] is False for i in items)
     assert all(isinstance(i["latency_ms"], int) for i in items)
+    for forged in (encode_cursor(["x"]), encode_cursor([str(2**70)]), "garbage"):
+        refused = await deliveries.api.get(f"{base}?cursor={forged}", headers=owner.headers)
+        assert refused.status_code == 400, forged
+        assert refused.json()["code"] == "invalid-cursor"
     one = await deliveries.api.get(f"{base}?message_id={messages[1].message_id}", headers=owner.headers)
     assert [i["message_id"] for i in one.json()["items"]] == [str(messages[1].message_id)]
 

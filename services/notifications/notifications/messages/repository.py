@@ -18,6 +18,7 @@ from kit.pagination import PageParams, decode_cursor, fetch_page
 from notifications.messages.models import Message, MessageAttempt
 from notifications.subscriptions.models import Subscription
 
+BIGINT_MAX = 2**63 - 1
 # What a message may be once it is no longer waiting: kept until retention deletes it.
 SETTLED = ("delivered", "acknowledged", "failed", "withheld")
 
@@ -326,10 +327,9 @@ async def attempts_page(
         stmt = stmt.where(Message.message_id == message_id)
     if params.cursor:
         (last,) = decode_cursor(params.cursor, 1)
-        try:
-            stmt = stmt.where(MessageAttempt.id < int(last))
-        except ValueError as exc:
-            raise InvalidCursor("The cursor is not one this API issued.") from exc
+        if not last.isdigit() or int(last) > BIGINT_MAX:
+            raise InvalidCursor("The cursor is not one this API issued.")
+        stmt = stmt.where(MessageAttempt.id < int(last))
     stmt = stmt.order_by(MessageAttempt.id.desc()).limit(params.limit + 1)
     return [AttemptRow(attempt, uid) for attempt, uid in (await session.execute(stmt)).all()]
 
