@@ -392,3 +392,22 @@ async def test_a_message_inserted_without_next_attempt_at_is_due_at_once(deliver
         return len(deliveries.receiver.of(name)) == 1
 
     await eventually(sent)
+
+
+async def test_a_dead_endpoint_is_probed_with_one_batch_not_every_message(deliveries: Deliveries) -> None:
+    """When a whole batch fails the endpoint is down: until it answers, each probe tries the
+    oldest batch again and the other messages wait (no attempt each) instead of each retrying."""
+    url = f"http://127.0.0.1:{free_port()}/hooks/dead"
+    sub_id, _ = await deliveries.subscribe("user:dead", url)
+    made = [await deliveries.message(sub_id, f"order-file:dead{i}") for i in range(40)]
+
+    async def probed_again() -> bool:
+        return len(await deliveries.attempts(sub_id)) >= 60
+
+    await eventually(probed_again)
+    tried = {a.message_id for a in await deliveries.attempts(sub_id)}
+    assert tried <= {m.id for m in made[:20]}, "the later messages wait for the endpoint"
+    async with deliveries.sessionmaker() as session, session.begin():  # stop probing it
+        sub = await session.get(Subscription, sub_id)
+        assert sub is not None
+        sub.state = "disabled"

@@ -179,6 +179,8 @@ class Dispatcher:
         self._workers: dict[uuid.UUID, asyncio.Task[None]] = {}
         self._slots = asyncio.Semaphore(settings.delivery_max_workers)
         self._replays: set[asyncio.Task[None]] = set()
+        # Endpoints found down: (consecutive failed batches, when to probe again), in this instance.
+        self._probes: dict[uuid.UUID, tuple[int, dt.datetime]] = {}
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -312,6 +314,11 @@ class Dispatcher:
                     return False, None
                 secrets = list(await self.delivery.signing_secrets(session, subscription_id, now))
                 endpoint = Endpoint(sub.webhook_url, secrets, now)
+            probe_at = self._probes.get(subscription_id)
+            if probe_at is not None and now < probe_at[1]:
+                # The endpoint is down: what became due waits for the next probe.
+                await repository.defer(session, subscription_id, probe_at[1])
+                return False, endpoint
             lease = now + dt.timedelta(seconds=settings.delivery_lease_seconds)
             batch = await repository.claim(session, subscription_id, now, lease, settings.delivery_batch_size)
             if not batch:
@@ -421,7 +428,35 @@ class Dispatcher:
             if gone:
                 await repository.disable(session, subscription_id, GONE_REASON, now)
                 await repository.park(session, subscription_id)
+                self._probes.pop(subscription_id, None)
+            elif outcomes and not ok:
+                await self._endpoint_down(session, subscription_id, outcomes, now)
+            elif ok:
+                self._probes.pop(subscription_id, None)
         return gone
+
+    async def _endpoint_down(
+        self, session: AsyncSession, subscription_id: uuid.UUID, outcomes: Sequence[Outcome], now: dt.datetime
+    ) -> None:
+        """A whole batch failed: the endpoint, not a message, is at fault. Until a probe time
+        (full-jitter backoff per consecutive failed batch, or the largest Retry-After), none of its
+        messages is tried: they wait, deferred to the probe, and the failed batch (its messages'
+        next try, rather than their own backoff) is the probe. Messages past their retry window
+        fail now rather than wait."""
+        settings = self.settings
+        failures = self._probes.get(subscription_id, (0, now))[0] + 1
+        delay = backoff_seconds(failures, settings.retry_first_seconds, settings.retry_cap_seconds)
+        waits = [o.retry_after for o in outcomes if o.retry_after is not None]
+        if waits:
+            delay = min(max(waits), settings.retry_after_cap_seconds)
+        probe_at = now + dt.timedelta(seconds=delay)
+        self._probes[subscription_id] = (failures, probe_at)
+        await repository.fail_expired(
+            session, subscription_id, now - dt.timedelta(seconds=settings.retry_for_seconds)
+        )
+        # The batch is the probe's: it goes first again (oldest first), then the rest in order.
+        await repository.reschedule(session, [o.message.id for o in outcomes], probe_at)
+        await repository.defer(session, subscription_id, probe_at)
 
     # --- replays ----------------------------------------------------------------------------
 

@@ -76,6 +76,47 @@ async def resume(session: AsyncSession, subscription_id: uuid.UUID, now: dt.date
     )
 
 
+async def defer(session: AsyncSession, subscription_id: uuid.UUID, until: dt.datetime) -> None:
+    """The endpoint is down until ``until``: its pending messages due before then wait until then
+    (one statement; while it is down only the newly due ones are touched)."""
+    await session.execute(
+        update(Message)
+        .where(
+            Message.subscription_id == subscription_id,
+            Message.status == "pending",
+            Message.next_attempt_at < until,
+        )
+        .values(next_attempt_at=until)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def reschedule(session: AsyncSession, ids: Sequence[int], when: dt.datetime) -> None:
+    """Try these pending messages next at ``when``."""
+    if ids:
+        await session.execute(
+            update(Message)
+            .where(Message.id.in_(ids), Message.status == "pending", Message.next_attempt_at.is_not(None))
+            .values(next_attempt_at=when)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def fail_expired(session: AsyncSession, subscription_id: uuid.UUID, made_before: dt.datetime) -> None:
+    """Fail the pending messages made before ``made_before`` (their retry window is over)."""
+    await session.execute(
+        update(Message)
+        .where(
+            Message.subscription_id == subscription_id,
+            Message.status == "pending",
+            Message.next_attempt_at.is_not(None),
+            Message.created_at < made_before,
+        )
+        .values(status="failed", next_attempt_at=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def claim(
     session: AsyncSession, subscription_id: uuid.UUID, now: dt.datetime, lease_until: dt.datetime, limit: int
 ) -> list[Message]:
