@@ -7,8 +7,10 @@ called, and starts one worker per subscription with due messages (at most
 (``repository.claim``: oldest first, at most one per object, ``FOR UPDATE SKIP LOCKED`` and a
 lease in ``next_attempt_at``), withholds those the subscriber may no longer read, sends the others
 concurrently, records every attempt and schedules what failed, then claims again until nothing is
-due. A slow or dead endpoint thus only holds its own worker: connect and read timeouts are short,
-and other subscriptions' workers run beside it.
+due. A slow or dead endpoint thus only holds its own worker: each subscription has its own HTTP
+client (its own connection pool), connect and read timeouts are short, and other subscriptions'
+workers run beside it. New messages wake the scheduler at their commit (LISTEN on
+``repository.CHANNEL``, NOTIFY'd by ``repository.notify_due``); the poll is the fallback.
 
 Order per object: a message is claimed only when no older message of its object is pending; a
 retried message holds its object's later messages back (their ``next_attempt_at`` follows its own)
@@ -17,7 +19,10 @@ and releases them when it settles.
 Retries: exponential backoff with full jitter (``retry_first_seconds`` doubling up to
 ``retry_cap_seconds``), ``Retry-After`` honoured on 429 and 503 (up to
 ``retry_after_cap_seconds``), until ``retry_for_seconds`` after the message was made: then it is
-``failed``. A 410 disables the subscription. Replays (an operator's) are recorded with
+``failed``. When a whole batch fails, the endpoint rather than a message is at fault: until a
+probe time (the same backoff per consecutive failed batch, or the Retry-After) none of its
+messages is tried, and the failed batch is the probe; one success ends it. A 410 disables the
+subscription. Replays (an operator's) are recorded with
 ``replay=true`` and change neither the message nor the subscription.
 
 Collaborators (``Delivery``): ``signing_secrets(session, subscription_id, now)`` (the secrets that
