@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kit.clock import now_utc
 from kit.feeds import Handler
 from notifications.events import repository
+from notifications.messages import repository as messages_repository
 from notifications.messages.models import Message
 from notifications.subscriptions import repository as subscriptions
 from notifications.visibility import PageGrants, basis_of, candidate_owners
@@ -69,9 +70,15 @@ async def fan_out(session: AsyncSession, event: FeedEvent, grants: PageGrants | 
                 "occurred_at": event.occurred_at,
                 "status": "pending",
                 "attempts": 0,
-                "next_attempt_at": now,
+                # Due now for a webhook that may receive it; a box-only (or not yet verified, or
+                # paused) subscription's waits until it can (messages.repository.resume).
+                "next_attempt_at": now
+                if subscription.state == "active" and subscription.webhook_url
+                else None,
             }
         )
     if rows:
         await session.execute(insert(Message).values(rows).on_conflict_do_nothing())
+        if any(row["next_attempt_at"] is not None for row in rows):
+            await messages_repository.notify_due(session)  # wakes the dispatchers at commit
     return len(rows)

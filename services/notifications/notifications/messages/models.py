@@ -67,7 +67,10 @@ class Message(Base):
     occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(20), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the dispatcher may next try it: due at once by default (a message of a subscription that
+    # cannot deliver is parked, set to null, by the dispatcher; messages.repository.resume makes
+    # them due again); while it is being sent, the claim's lease; after a failure, the retry.
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=func.now())
     delivered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

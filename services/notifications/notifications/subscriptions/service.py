@@ -28,6 +28,7 @@ from kit.clock import now_utc
 from kit.errors import field_pointer
 from kit.pagination import PageParams
 from notifications.db import audit_log
+from notifications.messages import repository as messages_repository
 from notifications.subscriptions import repository
 from notifications.subscriptions.exceptions import (
     InvalidEventTypePattern,
@@ -227,6 +228,9 @@ async def challenge(ctx: Context, subscription: Subscription) -> str | None:
         subscription.challenge = None
         if subscription.state != "disabled":  # a paused one stays paused until its owner resumes it
             subscription.state = "active"
+            # What waited in its box while it could not deliver goes out now, oldest first.
+            await messages_repository.resume(ctx.session, subscription.id, now_utc())
+            await messages_repository.notify_due(ctx.session)
     elif subscription.state != "disabled":
         subscription.state = "pending-verification"
     subscription.updated_at = now_utc()
