@@ -270,7 +270,7 @@ async def test_notify_wakes_the_listener_at_commit(deliveries: Deliveries) -> No
     assert state.dispatcher is not None
     settings = state.runtime.settings.model_copy(update={"delivery_poll_seconds": 60.0})
     other = Dispatcher(
-        NotificationsState(runtime=dataclasses.replace(state.runtime, settings=settings), followers={}),
+        dataclasses.replace(state, runtime=dataclasses.replace(state.runtime, settings=settings)),
         state.dispatcher.delivery,
     )
     stack = contextlib.AsyncExitStack()

@@ -146,7 +146,7 @@ async def test_a_grant_covering_scope_and_level_lets_the_agent_receive_until_it_
     assert (made[agents].basis, made[agents].principal) == ("representation", _subject(merchant))
     assert (made[owners].basis, made[owners].principal) == ("own", None)
     assert made[agents].status == "pending"
-    assert made[agents].next_attempt_at is not None
+    assert made[agents].next_attempt_at is None  # box only: nothing for the dispatcher to send
     assert made[agents].body["event_id"] == str(covered.id)
     assert made[agents].body["type"] == covered.type
     assert made[agents].object_key == f"order-file:{covered.object.id}"
