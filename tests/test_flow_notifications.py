@@ -145,8 +145,8 @@ async def test_an_agent_is_notified_of_its_principals_approval_until_the_grant_i
     )
 
     # The agent registers two files for the merchant; an officer approves the first.
-    first = await f.under_review(orders, agent, fida)
-    second = await f.under_review(orders, agent, fida)
+    first = await f.under_review(orders, agent, fida, access_level="medium")
+    second = await f.under_review(orders, agent, fida, access_level="medium")
     officer = await f.officer(identity_app)
     ok(await orders.post(f"/v1/order-files/{first['id']}/approve", headers=officer.headers))
 

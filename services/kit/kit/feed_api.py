@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from sqlalchemy import Row, Table, func, select, text
 from sqlalchemy.exc import DBAPIError
 
@@ -105,6 +105,7 @@ def events_router(table: Table, service: str, signal: FeedSignal) -> APIRouter:
         responses=problem_responses(401, 422, InvalidCursor, Forbidden, FeedBusy),
     )
     async def events(
+        request: Request,
         runtime: RuntimeDep,
         _: EventsReaderDep,
         after: Annotated[
@@ -131,8 +132,8 @@ def events_router(table: Table, service: str, signal: FeedSignal) -> APIRouter:
         while True:
             rows = await read(runtime, start, limit)
             remaining = deadline - time.monotonic()
-            if rows or remaining <= 0:
-                break
+            if rows or remaining <= 0 or await request.is_disconnected():
+                break  # a follower that went away (stopping) no longer holds the feed's shutdown
             await signal.wait(remaining)
         return EventPage(
             items=[feed_event(service, row) for row in rows],
