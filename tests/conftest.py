@@ -36,8 +36,9 @@ async def stack(settings_for) -> AsyncIterator[Stack]:  # type: ignore[no-untype
     try:
         urls: dict[str, str] = {}
         for service in registry().startup_order():  # each after the services it calls
-            # identity's SMS are read back, and notifications' webhooks go to receivers on 127.0.0.1.
-            sandboxed = service.name in ("identity", "notifications")
+            # The token service's SMS are read back; a feed follower's webhooks go to receivers on
+            # 127.0.0.1.
+            sandboxed = service == registry().token_service or service.follows_feeds
             extra: dict[str, object] = {"sandbox": True} if sandboxed else {}
             if service.follows_feeds:
                 extra |= await _feed_client(settings_for, service)

@@ -145,6 +145,10 @@ def _random(name: str) -> Callable[[World], dict[str, str]]:
     return lambda _: {name: str(uuid.uuid4())}
 
 
+def _subscription_message(w: World) -> dict[str, str]:
+    return {"subscription_id": w.subscription, "message_id": str(uuid.uuid4())}
+
+
 ROWS: dict[str, Row] = {
     # ------------------------------------------------------------------ orders: order files
     "GET /orders/v1/order-files/{file_id}": Row(_file, FILE_READ),
@@ -320,6 +324,40 @@ ROWS: dict[str, Row] = {
         lambda w: {"subscription_id": w.subscription}, SUBSCRIPTION
     ),
     "POST /notifications/v1/subscriptions/{subscription_id}/secret": Row(
+        lambda w: {"subscription_id": w.subscription}, SUBSCRIPTION
+    ),
+    # ------------------------------------------------------------------ notifications: boxes, deliveries
+    "GET /notifications/v1/subscriptions/{subscription_id}/messages": Row(
+        lambda w: {"subscription_id": w.subscription}, SUBSCRIPTION
+    ),
+    # A message ID that is not in the box: the owner passes the check and is told so (404).
+    "POST /notifications/v1/subscriptions/{subscription_id}/messages/{message_id}/acknowledge": Row(
+        _subscription_message, SUBSCRIPTION, after_check=frozenset({"message-not-found"})
+    ),
+    "POST /notifications/v1/subscriptions/{subscription_id}/acknowledgements": Row(
+        lambda w: {"subscription_id": w.subscription},
+        SUBSCRIPTION,
+        lambda _: {"json": {"message_ids": [str(uuid.uuid4())]}},
+    ),
+    "GET /notifications/v1/subscriptions/{subscription_id}/attempts": Row(
+        lambda w: {"subscription_id": w.subscription}, SUBSCRIPTION
+    ),
+    "POST /notifications/v1/subscriptions/{subscription_id}/messages/{message_id}/replay": Row(
+        _subscription_message,
+        SUBSCRIPTION,
+        after_check=frozenset({"message-not-found", "webhook-not-active"}),
+    ),
+    # No webhook URL: the owner passes the check and is told so (409).
+    "POST /notifications/v1/subscriptions/{subscription_id}/replay": Row(
+        lambda w: {"subscription_id": w.subscription},
+        SUBSCRIPTION,
+        _json({"since": "2026-01-01T00:00:00Z", "until": "2026-01-02T00:00:00Z"}),
+        after_check=frozenset({"webhook-not-active"}),
+    ),
+    "POST /notifications/v1/subscriptions/{subscription_id}/test": Row(
+        lambda w: {"subscription_id": w.subscription}, SUBSCRIPTION
+    ),
+    "GET /notifications/v1/subscriptions/{subscription_id}/statistics": Row(
         lambda w: {"subscription_id": w.subscription}, SUBSCRIPTION
     ),
     # IDs that are their own capability: an unknown one is 404 whoever asks.

@@ -105,7 +105,7 @@ async def test_replaying_a_time_range(deliveries: Deliveries, owner: Owner) -> N
         headers=owner.headers,
     )
     assert no_hook.status_code == 409
-    assert no_hook.json()["code"] == "subscription-has-no-webhook"
+    assert no_hook.json()["code"] == "webhook-not-active"
 
 
 async def test_a_test_event_arrives_signed(deliveries: Deliveries, owner: Owner) -> None:
@@ -162,7 +162,7 @@ async def test_metrics_count_the_last_day(deliveries: Deliveries, owner: Owner) 
                 attempted_at=now - dt.timedelta(hours=25),
             )
         )
-    answer = await deliveries.api.get(f"/v1/subscriptions/{sub_id}/metrics", headers=owner.headers)
+    answer = await deliveries.api.get(f"/v1/subscriptions/{sub_id}/statistics", headers=owner.headers)
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert body["attempts"] == 4
@@ -221,7 +221,7 @@ ROUTES = [
         {"since": "2026-01-01T00:00:00Z", "until": "2030-01-01T00:00:00Z"},
     ),
     ("POST", "/v1/subscriptions/{s}/test", {"message": "hi"}),
-    ("GET", "/v1/subscriptions/{s}/metrics", None),
+    ("GET", "/v1/subscriptions/{s}/statistics", None),
 ]
 
 

@@ -38,11 +38,11 @@ from notifications.messages.exceptions import (
     InvalidRange,
     MessageNotFound,
     MessageWithheld,
-    NoWebhook,
+    WebhookNotActive,
 )
 from notifications.messages.views import attempt_out, box_message
 from notifications.state import NotificationsState
-from notifications.subscriptions.exceptions import SubscriptionNotFound
+from notifications.subscriptions.exceptions import SubscriptionInOwnNameOnly, SubscriptionNotFound
 
 router = APIRouter(route_class=IdempotentRoute)
 StateDep = Annotated[NotificationsState, Depends(state_dependency(NotificationsState))]
@@ -61,7 +61,9 @@ ContextDep = Annotated[service.Context, Depends(context)]
     tags=["boxes"],
     summary="List a subscription's messages, oldest first",
     response_model=BoxMessagePage,
-    responses=problem_responses(401, 422, InvalidCursor, SubscriptionNotFound, GrantsUnavailable),
+    responses=problem_responses(
+        401, 422, InvalidCursor, SubscriptionInOwnNameOnly, SubscriptionNotFound, GrantsUnavailable
+    ),
 )
 async def list_messages(
     request: Request,
@@ -87,7 +89,7 @@ async def list_messages(
     tags=["boxes"],
     summary="Acknowledge one message",
     response_model=BoxMessage,
-    responses=problem_responses(401, 422, SubscriptionNotFound, MessageNotFound),
+    responses=problem_responses(401, 422, SubscriptionInOwnNameOnly, SubscriptionNotFound, MessageNotFound),
 )
 async def acknowledge(ctx: ContextDep, subscription_id: uuid.UUID, message_id: uuid.UUID) -> BoxMessage:
     """Marks the message `acknowledged` (no further delivery). Acknowledging again answers the
@@ -100,7 +102,7 @@ async def acknowledge(ctx: ContextDep, subscription_id: uuid.UUID, message_id: u
     tags=["boxes"],
     summary="Acknowledge up to 100 messages at once",
     response_model=AcknowledgementsOut,
-    responses=problem_responses(401, 422, SubscriptionNotFound),
+    responses=problem_responses(401, 422, SubscriptionInOwnNameOnly, SubscriptionNotFound),
 )
 async def acknowledge_many(
     ctx: ContextDep, subscription_id: uuid.UUID, body: AcknowledgementsIn
@@ -116,7 +118,7 @@ async def acknowledge_many(
     tags=["deliveries"],
     summary="The delivery log: every attempt, newest first",
     response_model=AttemptPage,
-    responses=problem_responses(401, 422, InvalidCursor, SubscriptionNotFound),
+    responses=problem_responses(401, 422, InvalidCursor, SubscriptionInOwnNameOnly, SubscriptionNotFound),
 )
 async def attempts(
     request: Request,
@@ -138,7 +140,14 @@ async def attempts(
     summary="Send one message again now",
     response_model=Attempt,
     responses=problem_responses(
-        401, 422, SubscriptionNotFound, MessageNotFound, NoWebhook, MessageWithheld, GrantsUnavailable
+        401,
+        422,
+        SubscriptionInOwnNameOnly,
+        SubscriptionNotFound,
+        MessageNotFound,
+        WebhookNotActive,
+        MessageWithheld,
+        GrantsUnavailable,
     ),
 )
 async def replay(ctx: ContextDep, subscription_id: uuid.UUID, message_id: uuid.UUID) -> Attempt:
@@ -155,7 +164,15 @@ async def replay(ctx: ContextDep, subscription_id: uuid.UUID, message_id: uuid.U
     summary="Send every message of a time range again",
     status_code=202,
     response_model=ReplayRangeOut,
-    responses=problem_responses(401, 422, SubscriptionNotFound, NoWebhook, InvalidRange, GrantsUnavailable),
+    responses=problem_responses(
+        401,
+        422,
+        SubscriptionInOwnNameOnly,
+        SubscriptionNotFound,
+        WebhookNotActive,
+        InvalidRange,
+        GrantsUnavailable,
+    ),
 )
 async def replay_range(ctx: ContextDep, subscription_id: uuid.UUID, body: ReplayRangeIn) -> ReplayRangeOut:
     """Replays, in the background and oldest first, the messages made in `[since, until)` (but
@@ -171,7 +188,7 @@ async def replay_range(ctx: ContextDep, subscription_id: uuid.UUID, body: Replay
     summary="Send a test event",
     status_code=201,
     response_model=BoxMessage,
-    responses=problem_responses(401, 422, SubscriptionNotFound),
+    responses=problem_responses(401, 422, SubscriptionInOwnNameOnly, SubscriptionNotFound),
 )
 async def send_test(
     ctx: ContextDep, subscription_id: uuid.UUID, body: TestEventIn | None = None
@@ -183,11 +200,11 @@ async def send_test(
 
 
 @router.get(
-    "/v1/subscriptions/{subscription_id}/metrics",
+    "/v1/subscriptions/{subscription_id}/statistics",
     tags=["deliveries"],
     summary="Delivery metrics of the last 24 hours",
     response_model=SubscriptionMetrics,
-    responses=problem_responses(401, 422, SubscriptionNotFound),
+    responses=problem_responses(401, 422, SubscriptionInOwnNameOnly, SubscriptionNotFound),
 )
 async def metrics(ctx: ContextDep, subscription_id: uuid.UUID) -> SubscriptionMetrics:
     """Attempts, successes, failures, success rate and latency percentiles over the last 24 hours,

@@ -14,10 +14,10 @@ class MessageNotFound(NotFound):
         super().__init__("The subscription's box holds no message with this ID.")
 
 
-class NoWebhook(ProblemError):
+class WebhookNotActive(ProblemError):
     status = 409
-    code = "subscription-has-no-webhook"
-    title = "The subscription has no webhook to send to"
+    code = "webhook-not-active"
+    title = "The subscription has no active webhook to send to"
     title_fa = "اشتراک نشانی وب‌هوک ندارد"
 
     def __init__(self) -> None:

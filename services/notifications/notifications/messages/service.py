@@ -24,11 +24,12 @@ from notifications.messages.exceptions import (
     InvalidRange,
     MessageNotFound,
     MessageWithheld,
-    NoWebhook,
+    WebhookNotActive,
 )
 from notifications.messages.models import Message, MessageAttempt
 from notifications.subscriptions.exceptions import SubscriptionNotFound
 from notifications.subscriptions.models import Subscription
+from notifications.subscriptions.service import owner_of
 from panjereh_contract.events import EventObject
 
 if TYPE_CHECKING:
@@ -58,8 +59,9 @@ class Context:
 
 async def owned(ctx: Context, subscription_id: uuid.UUID) -> Subscription:
     """The subscription, when the caller is its owner in its own name; anyone else gets a 404."""
+    owner = owner_of(ctx.principal)  # 403 for a token acting for someone, as the subscription's routes
     sub = await repository.subscription(ctx.session, subscription_id)
-    if sub is None or ctx.principal.actor is not None or sub.owner != ctx.principal.subject:
+    if sub is None or sub.owner != owner:
         raise SubscriptionNotFound()
     return sub
 
@@ -124,7 +126,7 @@ async def attempts(
 
 def _sendable(sub: Subscription) -> str:
     if not sub.webhook_url or sub.state == "pending-verification":
-        raise NoWebhook()
+        raise WebhookNotActive()
     return sub.webhook_url
 
 
