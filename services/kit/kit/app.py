@@ -165,12 +165,12 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
                 tune_garbage_collector()
             tasks.append(asyncio.create_task(_purge_loop(state, spec.periodic)))
             tasks.extend(asyncio.create_task(hook(state)) for hook in spec.background)
-            if feed_signal is not None:
-                tasks.append(asyncio.create_task(feed_signal.listen(cfg.database_url)))
             yield
         finally:
             for task in tasks:
                 task.cancel()
+            if feed_signal is not None:
+                await feed_signal.stop()
             install_state(app, None)
             await http.aclose()
             await engine.dispose()

@@ -128,6 +128,8 @@ def events_router(table: Table, service: str, signal: FeedSignal) -> APIRouter:
         after that many seconds without a new event; an event committed meanwhile is answered
         within milliseconds (PostgreSQL `NOTIFY`)."""
         start = _after(after)
+        if wait:
+            signal.listen(runtime.settings.database_url)
         deadline = time.monotonic() + wait
         while True:
             rows = await read(runtime, start, limit)

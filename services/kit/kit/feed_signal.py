@@ -1,27 +1,22 @@
 """Waking a feed's long-poll as soon as an event commits: PostgreSQL ``LISTEN``/``NOTIFY``.
 
 ``kit.outbox.publish`` sends ``NOTIFY`` on the outbox's channel in the writer's transaction;
-PostgreSQL delivers it when (and only if) the transaction commits. Each serving process keeps
-one connection of its own (outside the pool) listening on the channel, and every waiting
-``GET /v1/events?wait=`` wakes when a notification arrives. A lost connection or notification
-costs latency, never an event: a waiter re-reads at least every ``FALLBACK_SECONDS``, and the
-listener reconnects with backoff.
+PostgreSQL delivers it when (and only if) the transaction commits. Once a follower long-polls,
+the serving process listens on the channel from one connection of its own (``kit.pg_listener``),
+and every waiting ``GET /v1/events?wait=`` wakes when a notification arrives. A lost connection
+or notification costs latency, never an event: a waiter re-reads at least every
+``FALLBACK_SECONDS``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
-import random
-from typing import Any
 
-import asyncpg
 from sqlalchemy import Table
 
-from kit.settings import sync_database_url
+from kit.pg_listener import PgListener
 
-logger = logging.getLogger("kit.feed_signal")
 # A waiter reads again at least this often, whatever the listener says.
 FALLBACK_SECONDS = 1.0
 
@@ -37,8 +32,9 @@ class FeedSignal:
     def __init__(self, table: Table) -> None:
         self.channel = channel(table)
         self._changed = asyncio.Event()
+        self._listener = PgListener(self.channel, self.notify)
 
-    def notify(self, *_: Any) -> None:
+    def notify(self) -> None:
         """A committed write (the listener's callback): wake every waiter."""
         self._changed.set()
         self._changed = asyncio.Event()
@@ -49,29 +45,10 @@ class FeedSignal:
             async with asyncio.timeout(min(seconds, FALLBACK_SECONDS)):
                 await self._changed.wait()
 
-    async def listen(self, database_url: str) -> None:
-        """Listen for ever (a background task of the serving app), reconnecting with backoff."""
-        failures = 0
-        while True:
-            try:
-                connection = await asyncpg.connect(
-                    sync_database_url(database_url),
-                    server_settings={"application_name": f"panjereh-listen-{self.channel}"},
-                )
-            except (OSError, asyncpg.PostgresError):
-                failures += 1
-                delay = min(30.0, 0.5 * 2**failures) * random.uniform(0.5, 1.0)
-                logger.warning("feed listener for %s cannot connect; again in %.1f s", self.channel, delay)
-                await asyncio.sleep(delay)
-                continue
-            failures = 0
-            lost = asyncio.Event()
-            try:
-                connection.add_termination_listener(lambda _, lost=lost: lost.set())
-                await connection.add_listener(self.channel, self.notify)
-                self.notify()  # anything written while no one listened is read now
-                await lost.wait()
-                logger.warning("feed listener for %s lost its connection; reconnecting", self.channel)
-            finally:
-                with contextlib.suppress(Exception):
-                    await connection.close(timeout=2)
+    def listen(self, database_url: str) -> None:
+        """Start listening (once; the first long-poll does it): an app whose feed nobody
+        long-polls holds no connection for it."""
+        self._listener.start(database_url)
+
+    async def stop(self) -> None:
+        await self._listener.stop()

@@ -39,6 +39,7 @@ import email.utils
 import json
 import logging
 import random
+import ssl
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -50,6 +51,7 @@ from notifications_client.webhooks import signed_headers
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.clock import now_utc
+from kit.pg_listener import PgListener
 from notifications.config import Settings
 from notifications.messages import repository
 from notifications.messages.exceptions import GrantsUnavailable
@@ -79,9 +81,9 @@ class Delivery:
 
     signing_secrets: SigningSecrets
     still_visible: StillVisible
-    # Makes the SSRF-guarded transport (notifications.webhooks.transport), one per subscription's
-    # client (each endpoint has its own connection pool); None: httpx's own.
-    transport: Callable[[], httpx.AsyncBaseTransport] | None = None
+    # Makes the SSRF-guarded transport (notifications.webhooks.transport) of one subscription's
+    # client (each endpoint has its own connection pool) with these limits and TLS context.
+    transport: Callable[[httpx.Limits, ssl.SSLContext], httpx.AsyncBaseTransport]
 
 
 def default_delivery(runtime: Runtime) -> Delivery:
@@ -90,7 +92,9 @@ def default_delivery(runtime: Runtime) -> Delivery:
     return Delivery(
         signing_secrets=signing_secrets,
         still_visible=still_visible,
-        transport=lambda: GuardedTransport(sandbox=runtime.settings.sandbox),
+        transport=lambda limits, tls: GuardedTransport(
+            sandbox=runtime.settings.sandbox, limits=limits, ssl_context=tls
+        ),
     )
 
 
@@ -181,6 +185,8 @@ class Dispatcher:
         self._tls = httpx.create_ssl_context()  # loaded once (about 25 ms), shared by every client
         self._swept = time.monotonic()
         self._wake = asyncio.Event()
+        # LISTEN on repository.CHANNEL (NOTIFY'd by repository.notify_due): wakes at commit.
+        self.listener = PgListener(repository.CHANNEL, self.wake)
         self._workers: dict[uuid.UUID, asyncio.Task[None]] = {}
         self._slots = asyncio.Semaphore(settings.delivery_max_workers)
         self._replays: set[asyncio.Task[None]] = set()
@@ -194,12 +200,12 @@ class Dispatcher:
         self._wake.set()
 
     async def run(self) -> None:
-        """The background task: the scheduler (when ``deliver`` is on); closes the client at the end."""
-        listening = contextlib.AsyncExitStack()
+        """The background task: the scheduler (when ``deliver`` is on), woken at the commit of new
+        due messages (``listener``, on a connection of its own); closes the clients at the end."""
         try:
             if not self.settings.deliver:
                 await asyncio.Event().wait()
-            await self.listen(listening)
+            self.listener.start(self.settings.database_url)
             while True:
                 self._wake.clear()
                 try:
@@ -214,8 +220,7 @@ class Dispatcher:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            with contextlib.suppress(Exception):
-                await listening.aclose()
+            await self.listener.stop()
             await self.close_clients()
 
     def client(self, subscription_id: uuid.UUID) -> httpx.AsyncClient:
@@ -224,15 +229,15 @@ class Dispatcher:
         if found is None:
             settings = self.settings
             size = max(1, settings.delivery_batch_size)
+            limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
             client = httpx.AsyncClient(
-                transport=self.delivery.transport() if self.delivery.transport else None,
+                transport=self.delivery.transport(limits, self._tls),
                 timeout=httpx.Timeout(
                     settings.delivery_timeout_seconds, connect=settings.delivery_connect_timeout_seconds
                 ),
-                limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
                 follow_redirects=False,
+                trust_env=False,
                 headers={"user-agent": USER_AGENT},
-                verify=self._tls,
             )
         else:
             client = found[0]
@@ -254,22 +259,6 @@ class Dispatcher:
         for client in clients:
             with contextlib.suppress(Exception):
                 await client.aclose()
-
-    async def listen(self, stack: contextlib.AsyncExitStack) -> bool:
-        """LISTEN on ``repository.CHANNEL`` on a connection of its own, so a transaction that
-        made due messages (``repository.notify_due``) wakes the scheduler at its commit; the poll
-        stays as the fallback. Answers whether it listens."""
-        try:
-            connection = await stack.enter_async_context(self.state.runtime.engine.connect())
-            raw = (await connection.get_raw_connection()).driver_connection
-            await raw.add_listener(repository.CHANNEL, self._notified)
-        except Exception:
-            logger.warning("cannot LISTEN for new messages: polling only", exc_info=True)
-            return False
-        return True
-
-    def _notified(self, *_: Any) -> None:
-        self._wake.set()
 
     async def schedule(self) -> None:
         """Start a worker for every subscription with due messages and none running."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -94,12 +95,19 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
     """``httpx.AsyncHTTPTransport`` whose connection pool connects through ``GuardedNetworkBackend``."""
 
     def __init__(
-        self, *, sandbox: bool, resolve: Resolver = system_resolver, limits: httpx.Limits | None = None
+        self,
+        *,
+        sandbox: bool,
+        resolve: Resolver = system_resolver,
+        limits: httpx.Limits | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         limits = limits or httpx.Limits(max_connections=200, max_keepalive_connections=50)
-        super().__init__(trust_env=False, limits=limits)
+        # Loading the CA bundle costs ~25 ms: a caller making many transports passes one context.
+        ssl_context = ssl_context or httpx.create_ssl_context(trust_env=False)
+        super().__init__(verify=ssl_context, trust_env=False, limits=limits)
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=ssl_context,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,

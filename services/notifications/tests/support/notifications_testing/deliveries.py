@@ -85,7 +85,7 @@ async def local_still_visible(state: Any, messages: Sequence[Message]) -> set[in
 TEST_DELIVERY = Delivery(
     signing_secrets=signing_secrets,
     still_visible=local_still_visible,
-    transport=lambda: GuardedTransport(sandbox=True),
+    transport=lambda limits, tls: GuardedTransport(sandbox=True, limits=limits, ssl_context=tls),
 )
 
 
