@@ -1,11 +1,11 @@
 """Following another service's feed (``GET /v1/events``, ``kit.feed_api``) with a stored cursor.
 
-A follower reads a page after its cursor, hands each event to its handler, then stores the
-page's ``next`` in its own schema (``feed_cursors``). Delivery is at least once: a crash or a
-failing handler before the cursor is stored means the page is read again. Duplicates are
-dropped by event ID: each event is handled in one transaction with its row in
-``seen_events``, so a handler that writes only to the follower's database takes effect
-exactly once, and one with outside effects sees an event again only if it failed after them.
+A follower reads a page after its cursor and, in one transaction, hands each event not seen
+before to its handler, records them in ``seen_events`` and stores the page's ``next`` in its
+own schema (``feed_cursors``). A crash or a failing handler rolls the page back whole, and it
+is read again. Duplicates are dropped by event ID, so a handler that writes only to the
+follower's database takes effect exactly once, and one with outside effects sees an event
+again only if the page failed after them.
 Seen IDs are kept ``SEEN_WINDOW`` (longer than a feed keeps its events, 30 days), then purged.
 
 Events are handled in the feed's order, one at a time; a failing handler stops the feed
@@ -48,7 +48,9 @@ from panjereh_contract.events import EventPage, FeedEvent
 logger = logging.getLogger("kit.feeds")
 SEEN_WINDOW = timedelta(days=35)
 
-Handler = Callable[[AsyncSession, FeedEvent], Awaitable[None]]
+# Handles the events of a page not seen before, in order, in the page's transaction.
+Handler = Callable[[AsyncSession, list[FeedEvent]], Awaitable[None]]
+EventHandler = Callable[[AsyncSession, FeedEvent], Awaitable[None]]
 # Called with each page's events before they are handled one by one: what the handler needs of
 # other services for the whole page is fetched here, in one call (notifications: the grants).
 PagePreparer = Callable[[list[FeedEvent]], Awaitable[None]]
@@ -78,6 +80,17 @@ def seen_events_table(metadata: MetaData) -> Table:
         PrimaryKeyConstraint("feed", "event_id"),
         Index("ix_seen_events_seen_at", "seen_at"),
     )
+
+
+def one_by_one(handle: EventHandler) -> Handler:
+    """A page handler calling ``handle`` on each event in turn (when nothing is gained by seeing
+    the page whole)."""
+
+    async def each(session: AsyncSession, events: list[FeedEvent]) -> None:
+        for event in events:
+            await handle(session, event)
+
+    return each
 
 
 class FeedUnavailable(Exception):
@@ -124,10 +137,8 @@ class FeedFollower:
         page = EventPage.model_validate(response.json())
         if self.prepare is not None and page.items:
             await self.prepare(page.items)
-        for event in page.items:
-            await self._handle_once(event)
-        if page.next is not None:
-            await self._store(page.next)
+        if page.items:
+            await self._handle_page(page.items, page.next)
         return len(page.items)
 
     async def run(self) -> None:
@@ -157,22 +168,29 @@ class FeedFollower:
                 )
             )
 
-    async def _handle_once(self, event: FeedEvent) -> None:
+    async def _handle_page(self, events: list[FeedEvent], cursor: str | None) -> None:
+        """Every event of the page not seen before, in order, and the cursor after it, in one
+        transaction: one commit (one WAL flush) a page rather than one an event, and the cursor
+        moves exactly when the page's effects are stored."""
         async with self.sessionmaker.begin() as session:
-            first = await session.execute(
-                insert(self.seen)
-                .values(feed=self.feed, event_id=event.id)
-                .on_conflict_do_nothing()
-                .returning(self.seen.c.event_id)
+            fresh = set(
+                (
+                    await session.execute(
+                        insert(self.seen)
+                        .values([{"feed": self.feed, "event_id": event.id} for event in events])
+                        .on_conflict_do_nothing()
+                        .returning(self.seen.c.event_id)
+                    )
+                ).scalars()
             )
-            if first.first() is not None:
-                await self.handler(session, event)
-
-    async def _store(self, cursor: str) -> None:
-        async with self.sessionmaker.begin() as session:
-            stmt = insert(self.cursors).values(feed=self.feed, cursor=cursor)
-            await session.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=[self.cursors.c.feed], set_={"cursor": cursor, "updated_at": func.now()}
+            unseen = [event for event in events if event.id in fresh]
+            if unseen:
+                await self.handler(session, unseen)
+            if cursor is not None:
+                stmt = insert(self.cursors).values(feed=self.feed, cursor=cursor)
+                await session.execute(
+                    stmt.on_conflict_do_update(
+                        index_elements=[self.cursors.c.feed],
+                        set_={"cursor": cursor, "updated_at": func.now()},
+                    )
                 )
-            )

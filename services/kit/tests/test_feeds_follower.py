@@ -15,11 +15,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from kit_testing import app_client, serve
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kit.clock import now_utc
-from kit.feeds import SEEN_WINDOW, FeedFollower, FeedUnavailable
+from kit.feeds import SEEN_WINDOW, FeedFollower, FeedUnavailable, one_by_one
 from kit.runtime import ServiceState
 from panjereh_contract.events import FeedEvent
 
@@ -65,7 +65,7 @@ async def follower(
             feed=feed,
             url=feed_url,
             token=token,
-            handler=handler,
+            handler=one_by_one(handler),
             sessionmaker=sessions,
             http=http,
             cursors=feed_cursors,
@@ -107,11 +107,12 @@ async def test_a_follower_resumes_from_its_stored_cursor_after_a_restart(
     assert restarted.handled == ["r4", "r5"]
 
 
-async def test_a_page_read_again_hands_over_each_event_once(
+async def test_a_failed_page_stores_nothing_and_a_page_read_again_hands_over_nothing_seen(
     feed_url: str, sessions: async_sessionmaker[AsyncSession], signing_keys: Any
 ) -> None:
-    """The handler fails on the page's second event: the cursor stays, the page is read again,
-    and the first event, already handled, is not handed over again."""
+    """The handler fails on the page's second event: the page's transaction rolls back whole (no
+    event marked seen, the cursor where it was), and the page is read again from the first event.
+    Once stored, a page read again (its cursor set back) hands over nothing."""
     feed = await start_at_tail(sessions)
     ids = await committed(sessions, "d1", "d2")
     handler = Recorder("d2")
@@ -120,8 +121,17 @@ async def test_a_page_read_again_hands_over_each_event_once(
         with pytest.raises(RuntimeError):
             await f.poll()
         assert await f.cursor() == cursor
+        async with sessions() as session:
+            seen = await session.scalars(select(seen_events.c.event_id).where(seen_events.c.feed == feed))
+            assert not set(seen) & set(ids)
         await drain(f)
-    assert handler.handled == ["d1", "d2"]
+        assert handler.handled == ["d1", "d1", "d2"]
+        async with sessions.begin() as session:
+            await session.execute(
+                update(feed_cursors).where(feed_cursors.c.feed == feed).values(cursor=cursor)
+            )
+        await drain(f)
+    assert handler.handled == ["d1", "d1", "d2"]
     async with sessions() as session:
         seen = await session.scalars(select(seen_events.c.event_id).where(seen_events.c.feed == feed))
         assert sorted(seen) == sorted(ids)
@@ -145,7 +155,7 @@ async def test_each_page_is_prepared_once_before_its_events_are_handled(
         await handler(session, event)
 
     async with follower(feed_url, sessions, signing_keys, feed, handler) as f:
-        f.handler = handle
+        f.handler = one_by_one(handle)
         f.prepare = prepare
         await drain(f)
     assert log == [
@@ -160,16 +170,19 @@ async def test_each_page_is_prepared_once_before_its_events_are_handled(
 async def test_running_retries_with_backoff_until_the_handler_succeeds(
     feed_url: str, sessions: async_sessionmaker[AsyncSession], signing_keys: Any
 ) -> None:
+    """The page is handled in one transaction: b2 failing rolls it back whole (b1's stored effects
+    and the cursor too), and the retry handles the page again in order. An effect outside the
+    database (the recorder's list) sees b1 twice; nothing is skipped."""
     feed = await start_at_tail(sessions)
     await committed(sessions, "b1", "b2", "b3")
-    handler = Recorder("b2", expected=3)
+    handler = Recorder("b2", expected=4)
     async with follower(feed_url, sessions, signing_keys, feed, handler) as f:
         running = asyncio.create_task(f.run())
         try:
             await asyncio.wait_for(handler.done.wait(), timeout=10)
         finally:
             running.cancel()
-    assert handler.handled == ["b1", "b2", "b3"]
+    assert handler.handled == ["b1", "b1", "b2", "b3"]
 
 
 async def test_a_refused_token_stops_the_poll(
@@ -181,7 +194,9 @@ async def test_a_refused_token_stops_the_poll(
         async def no_scope() -> str:
             return signing_keys.token(subject="client:follower", scope="admin")
 
-        f = FeedFollower(feed, feed_url, no_scope, Recorder(), sessions, http, feed_cursors, seen_events)
+        f = FeedFollower(
+            feed, feed_url, no_scope, one_by_one(Recorder()), sessions, http, feed_cursors, seen_events
+        )
         with pytest.raises(FeedUnavailable, match="403"):
             await f.poll()
 
@@ -202,7 +217,7 @@ async def test_a_service_runs_its_follower_as_a_background_task(
             feed,
             feed_url,
             token,
-            handler,
+            one_by_one(handler),
             rt.sessionmaker,
             rt.http,
             feed_cursors,

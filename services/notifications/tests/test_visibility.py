@@ -92,14 +92,13 @@ async def _subscribe(api: httpx.AsyncClient, token: str, patterns: list[str] | N
 
 
 async def _receive(app: FastAPI, grants: GrantSource, *events: FeedEvent) -> None:
-    """What a follower does with a page: load its grants, then handle each event in its own transaction."""
+    """What a follower does with a page: load its grants, then handle its events in one transaction."""
     page = PageGrants(grants)
     await page.load(list(events))
     receive = receiver("orders", page)
     sessionmaker = state_of(app, NotificationsState).runtime.sessionmaker
-    for event in events:
-        async with sessionmaker.begin() as session:
-            await receive(session, event)
+    async with sessionmaker.begin() as session:
+        await receive(session, list(events))
 
 
 async def _messages(app: FastAPI, event: FeedEvent) -> dict[str, Message]:

@@ -26,25 +26,71 @@ def patterns_naming(type_: str) -> list[str]:
 
 def receiver(service: str, grants: PageGrants | None = None) -> Handler:
     """The ``kit.feeds.FeedFollower`` handler of ``service``'s feed. It runs in the follower's
-    transaction with the event's ``seen_events`` row, so each event is stored, and fanned out to
-    the subscriptions, once. ``grants`` holds the page's grants (the follower's preparer loads
-    them); without it (tests of storage alone) no message is made by representation."""
+    transaction with the page's ``seen_events`` rows, so each event is stored, and fanned out to
+    the subscriptions, once; a page takes a few statements whatever its size. ``grants`` holds
+    the page's grants (the follower's preparer loads them); without it (tests of storage alone)
+    no message is made by representation."""
 
-    async def receive(session: AsyncSession, event: FeedEvent) -> None:
-        await repository.add(session, service, event)
-        await fan_out(session, event, grants)
+    async def receive(session: AsyncSession, events: list[FeedEvent]) -> None:
+        await repository.add(session, service, events)
+        await fan_out(session, events, grants)
 
     return receive
 
 
-async def fan_out(session: AsyncSession, event: FeedEvent, grants: PageGrants | None) -> int:
-    """One pending message per subscription that may receive ``event``; answers how many."""
-    held = await grants.of(event.subject) if grants is not None and event.subject and event.scope else []
-    candidates = await subscriptions.matching(
-        session, patterns_naming(event.type), candidate_owners(event, held), event.office
-    )
+async def fan_out(session: AsyncSession, events: list[FeedEvent], grants: PageGrants | None) -> int:
+    """One pending message per event and subscription that may receive it, in one statement;
+    answers how many. The subscriptions of the whole page are read in one query."""
+    held = {
+        event.id: (
+            await grants.of(event.subject) if grants is not None and event.subject and event.scope else []
+        )
+        for event in events
+    }
+    owners = set().union(*(candidate_owners(event, held[event.id]) for event in events))
+    offices = {event.office for event in events if event.office is not None}
+    patterns = sorted(set().union(*(patterns_naming(event.type) for event in events)))
+    candidates = await subscriptions.matching(session, patterns, owners, offices)
     now = now_utc()
-    body = MessageBody(
+    rows = []
+    for event in events:
+        body = None
+        naming = set(patterns_naming(event.type))
+        for subscription in candidates:
+            if naming.isdisjoint(subscription.event_types):
+                continue
+            basis = basis_of(subscription, event, held[event.id])
+            if basis is None:
+                continue
+            body = body or _body(event)
+            rows.append(
+                {
+                    "subscription_id": subscription.id,
+                    "event_id": event.id,
+                    "type": event.type,
+                    "object_key": f"{event.object.kind}:{event.object.id}"[:250],
+                    "basis": basis,
+                    "principal": event.subject if basis == "representation" else None,
+                    "body": body,
+                    "occurred_at": event.occurred_at,
+                    "status": "pending",
+                    "attempts": 0,
+                    # Due now for a webhook that may receive it; a box-only (or not yet verified, or
+                    # paused) subscription's waits until it can (messages.repository.resume).
+                    "next_attempt_at": now
+                    if subscription.state == "active" and subscription.webhook_url
+                    else None,
+                }
+            )
+    if rows:
+        await session.execute(insert(Message).values(rows).on_conflict_do_nothing())
+        if any(row["next_attempt_at"] is not None for row in rows):
+            await messages_repository.notify_due(session)  # wakes the dispatchers at commit
+    return len(rows)
+
+
+def _body(event: FeedEvent) -> dict[str, object]:
+    return MessageBody(
         type=event.type,
         timestamp=event.occurred_at,
         event_id=event.id,
@@ -53,32 +99,3 @@ async def fan_out(session: AsyncSession, event: FeedEvent, grants: PageGrants | 
         access_level=event.access_level,
         data=event.data,
     ).model_dump(mode="json")
-    rows = []
-    for subscription in candidates:
-        basis = basis_of(subscription, event, held)
-        if basis is None:
-            continue
-        rows.append(
-            {
-                "subscription_id": subscription.id,
-                "event_id": event.id,
-                "type": event.type,
-                "object_key": f"{event.object.kind}:{event.object.id}"[:250],
-                "basis": basis,
-                "principal": event.subject if basis == "representation" else None,
-                "body": body,
-                "occurred_at": event.occurred_at,
-                "status": "pending",
-                "attempts": 0,
-                # Due now for a webhook that may receive it; a box-only (or not yet verified, or
-                # paused) subscription's waits until it can (messages.repository.resume).
-                "next_attempt_at": now
-                if subscription.state == "active" and subscription.webhook_url
-                else None,
-            }
-        )
-    if rows:
-        await session.execute(insert(Message).values(rows).on_conflict_do_nothing())
-        if any(row["next_attempt_at"] is not None for row in rows):
-            await messages_repository.notify_due(session)  # wakes the dispatchers at commit
-    return len(rows)

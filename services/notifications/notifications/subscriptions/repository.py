@@ -63,13 +63,13 @@ async def retire_current_secrets(session: AsyncSession, subscription_id: uuid.UU
 
 
 async def matching(
-    session: AsyncSession, patterns: list[str], owners: Collection[str], office: str | None
+    session: AsyncSession, patterns: list[str], owners: Collection[str], offices: Collection[str]
 ) -> list[Subscription]:
-    """Subscriptions holding one of ``patterns`` (the patterns that name an event type) whose
-    owner is one of ``owners`` or whose office is ``office``."""
+    """Subscriptions holding one of ``patterns`` (the patterns that name the event types at hand)
+    whose owner is one of ``owners`` or whose office is one of ``offices``."""
     audience = Subscription.owner.in_(set(owners)) if owners else None
-    if office is not None:
-        by_office = Subscription.office == office
+    if offices:
+        by_office = Subscription.office.in_(set(offices))
         audience = by_office if audience is None else or_(audience, by_office)
     if audience is None:
         return []
