@@ -173,16 +173,11 @@ class FeedFollower:
         transaction: one commit (one WAL flush) a page rather than one an event, and the cursor
         moves exactly when the page's effects are stored."""
         async with self.sessionmaker.begin() as session:
-            fresh = set(
-                (
-                    await session.execute(
-                        insert(self.seen)
-                        .values([{"feed": self.feed, "event_id": event.id} for event in events])
-                        .on_conflict_do_nothing()
-                        .returning(self.seen.c.event_id)
-                    )
-                ).scalars()
+            marked = await session.execute(
+                insert(self.seen).on_conflict_do_nothing().returning(self.seen.c.event_id),
+                [{"feed": self.feed, "event_id": event.id} for event in events],
             )
+            fresh = set(marked.scalars())
             unseen = [event for event in events if event.id in fresh]
             if unseen:
                 await self.handler(session, unseen)

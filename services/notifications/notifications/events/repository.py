@@ -13,28 +13,26 @@ from panjereh_contract.events import FeedEvent
 
 async def add(session: AsyncSession, service: str, events: list[FeedEvent]) -> None:
     """Store ``events`` of ``service``'s feed in one statement; an ID already stored is left as it is."""
+    # Parameters apart from the statement: compiled once, sent as one multi-row insert.
     await session.execute(
-        insert(ReceivedEvent)
-        .values(
-            [
-                {
-                    "event_id": event.id,
-                    "service": service,
-                    "type": event.type,
-                    "subject": event.subject,
-                    "object_kind": event.object.kind,
-                    "object_id": event.object.id,
-                    "object_url": event.object.url,
-                    "access_level": event.access_level,
-                    "scope": event.scope,
-                    "office": event.office,
-                    "occurred_at": event.occurred_at,
-                    "data": event.data,
-                }
-                for event in events
-            ]
-        )
-        .on_conflict_do_nothing(index_elements=[ReceivedEvent.event_id])
+        insert(ReceivedEvent.__table__).on_conflict_do_nothing(index_elements=["event_id"]),
+        [
+            {
+                "event_id": event.id,
+                "service": service,
+                "type": event.type,
+                "subject": event.subject,
+                "object_kind": event.object.kind,
+                "object_id": event.object.id,
+                "object_url": event.object.url,
+                "access_level": event.access_level,
+                "scope": event.scope,
+                "office": event.office,
+                "occurred_at": event.occurred_at,
+                "data": event.data,
+            }
+            for event in events
+        ],
     )
 
 

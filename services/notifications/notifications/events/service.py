@@ -83,7 +83,8 @@ async def fan_out(session: AsyncSession, events: list[FeedEvent], grants: PageGr
                 }
             )
     if rows:
-        await session.execute(insert(Message).values(rows).on_conflict_do_nothing())
+        # Parameters apart from the statement: compiled once, sent as one multi-row insert.
+        await session.execute(insert(Message.__table__).on_conflict_do_nothing(), rows)
         if any(row["next_attempt_at"] is not None for row in rows):
             await messages_repository.notify_due(session)  # wakes the dispatchers at commit
     return len(rows)

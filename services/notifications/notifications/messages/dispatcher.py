@@ -417,8 +417,10 @@ class Dispatcher:
                 else:
                     await repository.hold(session, message, when)
                     DELIVERIES.labels("retried").inc()
-            if settled:
-                await repository.release(session, subscription_id, settled, now)
+            # Only a message tried before held its object's later messages back (``hold``).
+            retried = [m for m in settled if m.attempts > 0]
+            if retried:
+                await repository.release(session, subscription_id, retried, now)
             if gone:
                 await repository.disable(session, subscription_id, GONE_REASON, now)
                 await repository.park(session, subscription_id)
