@@ -9,7 +9,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    Uuid,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -117,14 +130,10 @@ async def fail_expired(session: AsyncSession, subscription_id: uuid.UUID, made_b
     )
 
 
-async def claim(
-    session: AsyncSession, subscription_id: uuid.UUID, now: dt.datetime, lease_until: dt.datetime, limit: int
-) -> list[Message]:
-    """Lease up to ``limit`` due messages of a subscription, oldest first, each the oldest pending
-    message of its object (a later one waits for it, retries included). Rows another instance
-    holds are skipped, and a leased row is out of the due range until its lease runs out, so no
-    two instances send a message at once."""
+def _claim_statement() -> Any:
+    """The claim, built once (the dispatcher runs it for every batch): its values are parameters."""
     older = aliased(Message)
+    subscription_id = bindparam("b_subscription", type_=Uuid)
     blocked = exists().where(
         older.subscription_id == Message.subscription_id,
         older.object_key == Message.object_key,
@@ -136,7 +145,7 @@ async def claim(
         .where(
             Message.subscription_id == subscription_id,
             Message.status == "pending",
-            Message.next_attempt_at <= now,
+            Message.next_attempt_at <= bindparam("b_now", type_=DateTime(timezone=True)),
             ~blocked,
             exists().where(
                 Subscription.id == subscription_id,
@@ -145,18 +154,31 @@ async def claim(
             ),
         )
         .order_by(Message.id)
-        .limit(limit)
+        .limit(bindparam("b_limit", type_=Integer))
         .with_for_update(skip_locked=True)
         .cte("due")
     )
-    stmt = (
+    return (
         update(Message)
         .where(Message.id == due.c.id)
-        .values(next_attempt_at=lease_until)
+        .values(next_attempt_at=bindparam("b_lease_until", type_=DateTime(timezone=True)))
         .returning(Message)
         .execution_options(synchronize_session=False)
     )
-    rows = list((await session.scalars(stmt)).all())
+
+
+_CLAIM = _claim_statement()
+
+
+async def claim(
+    session: AsyncSession, subscription_id: uuid.UUID, now: dt.datetime, lease_until: dt.datetime, limit: int
+) -> list[Message]:
+    """Lease up to ``limit`` due messages of a subscription, oldest first, each the oldest pending
+    message of its object (a later one waits for it, retries included). Rows another instance
+    holds are skipped, and a leased row is out of the due range until its lease runs out, so no
+    two instances send a message at once."""
+    params = {"b_subscription": subscription_id, "b_now": now, "b_lease_until": lease_until, "b_limit": limit}
+    rows = list((await session.scalars(_CLAIM, params)).all())
     return sorted(rows, key=lambda row: row.id)
 
 
@@ -174,7 +196,7 @@ async def withhold(session: AsyncSession, ids: Sequence[int]) -> None:
 async def add_attempts(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """Log many attempts in one statement."""
     if rows:
-        await session.execute(insert(MessageAttempt), list(rows))
+        await session.execute(insert(MessageAttempt.__table__), list(rows))
 
 
 async def add_attempt(
