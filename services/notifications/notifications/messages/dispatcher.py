@@ -46,6 +46,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import httpcore
 import httpx
 from notifications_client.webhooks import signed_headers
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,7 +61,7 @@ from notifications.messages.models import Message, MessageAttempt
 from notifications.subscriptions.models import Subscription
 from notifications.subscriptions.repository import signing_secrets
 from notifications.visibility import still_visible
-from notifications.webhooks.transport import GuardedTransport
+from notifications.webhooks.transport import guarded_pool
 from panjereh_contract.client import ServiceCallError
 
 if TYPE_CHECKING:
@@ -81,9 +82,9 @@ class Delivery:
 
     signing_secrets: SigningSecrets
     still_visible: StillVisible
-    # Makes the SSRF-guarded transport (notifications.webhooks.transport) of one subscription's
-    # client (each endpoint has its own connection pool) with these limits and TLS context.
-    transport: Callable[[httpx.Limits, ssl.SSLContext], httpx.AsyncBaseTransport]
+    # Makes the SSRF-guarded connection pool (notifications.webhooks.transport) of one
+    # subscription (each endpoint has its own) with these limits and TLS context.
+    pool: Callable[[httpx.Limits, ssl.SSLContext], httpcore.AsyncConnectionPool]
 
 
 def default_delivery(runtime: Runtime) -> Delivery:
@@ -92,10 +93,17 @@ def default_delivery(runtime: Runtime) -> Delivery:
     return Delivery(
         signing_secrets=signing_secrets,
         still_visible=still_visible,
-        transport=lambda limits, tls: GuardedTransport(
+        pool=lambda limits, tls: guarded_pool(
             sandbox=runtime.settings.sandbox, limits=limits, ssl_context=tls
         ),
     )
+
+
+def _header(response: httpcore.Response, name: bytes) -> str | None:
+    for key, value in response.headers:
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None
 
 
 def encode_body(body: dict[str, Any]) -> bytes:
@@ -181,8 +189,10 @@ class Dispatcher:
         self.sessionmaker = state.runtime.sessionmaker
         # One client (one connection pool) per subscription: an endpoint's connections are its
         # own, and a pool stays small (httpcore scans its connections on every request).
-        self._clients: dict[uuid.UUID, tuple[httpx.AsyncClient, float]] = {}
-        self._tls = httpx.create_ssl_context()  # loaded once (about 25 ms), shared by every client
+        self._clients: dict[uuid.UUID, tuple[httpcore.AsyncConnectionPool, float]] = {}
+        self._tls = httpx.create_ssl_context()  # loaded once (about 25 ms), shared by every pool
+        timeout, connect = settings.delivery_timeout_seconds, settings.delivery_connect_timeout_seconds
+        self._timeouts = {"timeout": {"connect": connect, "read": timeout, "write": timeout, "pool": timeout}}
         self._swept = time.monotonic()
         self._wake = asyncio.Event()
         # LISTEN on repository.CHANNEL (NOTIFY'd by repository.notify_due): wakes at commit.
@@ -223,26 +233,18 @@ class Dispatcher:
             await self.listener.stop()
             await self.close_clients()
 
-    def client(self, subscription_id: uuid.UUID) -> httpx.AsyncClient:
-        """The subscription's client, made on first use."""
+    def client(self, subscription_id: uuid.UUID) -> httpcore.AsyncConnectionPool:
+        """The subscription's connection pool, made on first use."""
         found = self._clients.get(subscription_id)
         if found is None:
-            settings = self.settings
-            size = max(1, settings.delivery_batch_size)
-            limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
-            client = httpx.AsyncClient(
-                transport=self.delivery.transport(limits, self._tls),
-                timeout=httpx.Timeout(
-                    settings.delivery_timeout_seconds, connect=settings.delivery_connect_timeout_seconds
-                ),
-                follow_redirects=False,
-                trust_env=False,
-                headers={"user-agent": USER_AGENT},
+            size = max(1, self.settings.delivery_batch_size)
+            pool = self.delivery.pool(
+                httpx.Limits(max_connections=size, max_keepalive_connections=size), self._tls
             )
         else:
-            client = found[0]
-        self._clients[subscription_id] = (client, time.monotonic())
-        return client
+            pool = found[0]
+        self._clients[subscription_id] = (pool, time.monotonic())
+        return pool
 
     async def sweep_clients(self, idle_seconds: float = 300.0) -> None:
         """Close the clients of subscriptions that sent nothing for ``idle_seconds``."""
@@ -326,31 +328,39 @@ class Dispatcher:
         return not gone, endpoint
 
     async def post(
-        self, client: httpx.AsyncClient, url: str, secrets: Sequence[str], message: Message
+        self, client: httpcore.AsyncConnectionPool, url: str, secrets: Sequence[str], message: Message
     ) -> Outcome:
         """Send ``message`` once, signed now with every secret in ``secrets``."""
         attempted_at = now_utc()
         if not secrets:
             return Outcome(message, attempted_at, None, 0, "No signing secret: not sent.")
         body = encode_body(message.body)
-        headers = signed_headers(secrets, str(message.message_id), body)
-        headers["content-type"] = "application/json"
+        headers = [
+            *(
+                (name.encode(), value.encode())
+                for name, value in signed_headers(secrets, str(message.message_id), body).items()
+            ),
+            (b"content-type", b"application/json"),
+            (b"user-agent", USER_AGENT.encode()),
+        ]
         started = time.perf_counter()
         status: int | None = None
         error: str | None = None
         retry_after: float | None = None
         try:
-            response = await client.post(url, content=body, headers=headers)
-        except httpx.TimeoutException as exc:
+            response = await client.request(
+                "POST", url, headers=headers, content=body, extensions=self._timeouts
+            )
+        except httpcore.TimeoutException as exc:
             error = f"timed out ({type(exc).__name__})"
-        except Exception as exc:  # refused, reset, address not allowed (the guarded transport)...
+        except Exception as exc:  # refused, reset, address not allowed (the guarded pool)...
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         else:
-            status = response.status_code
+            status = response.status
             if not 200 <= status < 300:
                 error = f"HTTP {status}"
             if status in (429, 503):
-                retry_after = retry_after_seconds(response.headers.get("retry-after"), now_utc())
+                retry_after = retry_after_seconds(_header(response, b"retry-after"), now_utc())
         elapsed = time.perf_counter() - started
         LATENCY.observe(elapsed)
         return Outcome(message, attempted_at, status, round(elapsed * 1000), error, retry_after)

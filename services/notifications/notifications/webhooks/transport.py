@@ -91,8 +91,28 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
         await self.inner.sleep(seconds)
 
 
+def guarded_pool(
+    *,
+    sandbox: bool,
+    resolve: Resolver = system_resolver,
+    limits: httpx.Limits | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+) -> httpcore.AsyncConnectionPool:
+    """An httpcore connection pool connecting through ``GuardedNetworkBackend``: what the
+    dispatcher sends with (httpcore alone costs a fraction of httpx's per-request work)."""
+    limits = limits or httpx.Limits(max_connections=200, max_keepalive_connections=50)
+    return httpcore.AsyncConnectionPool(
+        # Loading the CA bundle costs ~25 ms: a caller making many pools passes one context.
+        ssl_context=ssl_context or httpx.create_ssl_context(trust_env=False),
+        max_connections=limits.max_connections,
+        max_keepalive_connections=limits.max_keepalive_connections,
+        keepalive_expiry=limits.keepalive_expiry,
+        network_backend=GuardedNetworkBackend(sandbox=sandbox, resolve=resolve),
+    )
+
+
 class GuardedTransport(httpx.AsyncHTTPTransport):
-    """``httpx.AsyncHTTPTransport`` whose connection pool connects through ``GuardedNetworkBackend``."""
+    """``httpx.AsyncHTTPTransport`` whose connection pool is a ``guarded_pool``."""
 
     def __init__(
         self,
@@ -102,17 +122,9 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
         limits: httpx.Limits | None = None,
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
-        limits = limits or httpx.Limits(max_connections=200, max_keepalive_connections=50)
-        # Loading the CA bundle costs ~25 ms: a caller making many transports passes one context.
         ssl_context = ssl_context or httpx.create_ssl_context(trust_env=False)
-        super().__init__(verify=ssl_context, trust_env=False, limits=limits)
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context,
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=GuardedNetworkBackend(sandbox=sandbox, resolve=resolve),
-        )
+        super().__init__(verify=ssl_context, trust_env=False, limits=limits or httpx.Limits())
+        self._pool = guarded_pool(sandbox=sandbox, resolve=resolve, limits=limits, ssl_context=ssl_context)
 
 
 def webhook_client(

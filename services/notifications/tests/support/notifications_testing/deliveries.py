@@ -29,7 +29,7 @@ from notifications.messages.models import Message, MessageAttempt
 from notifications.state import NotificationsState
 from notifications.subscriptions.models import Subscription, SubscriptionSecret
 from notifications.subscriptions.repository import signing_secrets
-from notifications.webhooks.transport import GuardedTransport
+from notifications.webhooks.transport import guarded_pool
 from panjereh_contract.events import EventObject
 
 
@@ -85,7 +85,7 @@ async def local_still_visible(state: Any, messages: Sequence[Message]) -> set[in
 TEST_DELIVERY = Delivery(
     signing_secrets=signing_secrets,
     still_visible=local_still_visible,
-    transport=lambda limits, tls: GuardedTransport(sandbox=True, limits=limits, ssl_context=tls),
+    pool=lambda limits, tls: guarded_pool(sandbox=True, limits=limits, ssl_context=tls),
 )
 
 
