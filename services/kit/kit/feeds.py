@@ -149,10 +149,21 @@ class FeedFollower:
         while True:
             try:
                 read = await self.poll()
-            except Exception:
+            except Exception as exc:
                 failures += 1
                 delay = min(self.max_backoff_seconds, self.first_backoff_seconds * 2 ** (failures - 1))
-                logger.exception("feed %s failed (%d in a row); again in %.1f s", self.feed, failures, delay)
+                if isinstance(exc, httpx.TransportError | FeedUnavailable):  # down or refusing: no trace
+                    logger.warning(
+                        "feed %s unavailable (%d in a row; %s); again in %.1f s",
+                        self.feed,
+                        failures,
+                        exc,
+                        delay,
+                    )
+                else:
+                    logger.exception(
+                        "feed %s failed (%d in a row); again in %.1f s", self.feed, failures, delay
+                    )
                 await asyncio.sleep(delay * random.uniform(0.5, 1.0))
                 continue
             failures = 0
