@@ -253,7 +253,6 @@ async def main_async(args: argparse.Namespace, database_url: str, logs: Path) ->
             )
             producer = Producer(database_url, subscribers)
             return await measure_all(args, producer, notifications, receiver, urls["receiver"])
-    raise AssertionError("unreachable")
 
 
 async def subscribe_all(

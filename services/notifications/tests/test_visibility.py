@@ -26,9 +26,8 @@ from notifications.events.service import patterns_naming, receiver
 from notifications.feed_token import FeedToken
 from notifications.messages.models import Message
 from notifications.state import NotificationsState
-from notifications.subscriptions.patterns import matches
 from notifications.visibility import GrantSource, PageGrants, still_visible
-from panjereh_contract.event_types import event_types
+from panjereh_contract.event_types import event_types, matches
 from panjereh_contract.events import EventObject, FeedEvent
 
 MIMT = {"kind": "issuing-authority", "code": "mimt"}

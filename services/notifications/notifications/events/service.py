@@ -19,7 +19,8 @@ from panjereh_contract.events import FeedEvent
 
 def patterns_naming(type_: str) -> list[str]:
     """Every pattern that names ``type_`` (``orders.order-file.approved``): itself, its kind's,
-    its service's and ``*`` (``notifications.subscriptions.patterns``)."""
+    its service's and ``*``: the catalogue's ``matches`` read the other way
+    (``panjereh_contract.event_types``)."""
     parts = type_.split(".")
     return [type_, *(".".join(parts[:n]) + ".*" for n in range(len(parts) - 1, 0, -1)), "*"]
 

@@ -38,8 +38,8 @@ from notifications.subscriptions.exceptions import (
     WebhookUrlNotAllowed,
 )
 from notifications.subscriptions.models import Subscription, SubscriptionSecret
-from notifications.subscriptions.patterns import valid_pattern
 from notifications.webhooks.addresses import WebhookUrlRefused, check_webhook_url
+from panjereh_contract.event_types import known_pattern
 
 # After a rotation the previous secret keeps signing beside the new one this long.
 ROTATION_OVERLAP = dt.timedelta(hours=24)
@@ -77,7 +77,7 @@ def office_of(principal: Principal) -> str | None:
 
 def _check_patterns(patterns: list[str]) -> list[str]:
     for index, pattern in enumerate(patterns):
-        if not valid_pattern(pattern):
+        if not known_pattern(pattern):
             raise InvalidEventTypePattern(
                 f"{pattern!r} names no event type (the notifications OpenAPI lists them under `webhooks`): "
                 "give an event type, `<service>.<kind>.*`, `<service>.*` or `*`.",
